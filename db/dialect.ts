@@ -1,0 +1,35 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import Sqlite from 'better-sqlite3'
+import { type Dialect, MysqlDialect, SqliteDialect } from 'kysely'
+import { createPool } from 'mysql2'
+
+export type DialectName = 'mysql' | 'sqlite'
+
+export function dialectName (url: string): DialectName {
+  return url.startsWith('mysql://') ? 'mysql' : 'sqlite'
+}
+
+/** `sqlite:PATH`, `sqlite::memory:` or `mysql://user:pass@host:port/db`. */
+export function createDialect (url: string): Dialect {
+  if (dialectName(url) === 'mysql') {
+    return new MysqlDialect({
+      pool: createPool({
+        uri: url,
+        connectionLimit: 10,
+        // MariaDB JSON columns would come back parsed while SQLite gives strings: keep both strings
+        jsonStrings: true,
+        charset: 'utf8mb4_bin',
+        connectTimeout: 5000,
+        enableKeepAlive: true
+      })
+    })
+  }
+  const path = url.slice('sqlite:'.length)
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const database = new Sqlite(path)
+  database.pragma('journal_mode = WAL')
+  database.pragma('busy_timeout = 5000')
+  database.pragma('foreign_keys = ON')
+  return new SqliteDialect({ database })
+}

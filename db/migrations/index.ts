@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely'
+import * as createCoreTables from './202611271200_create_core_tables.js'
+
+// A static registry: the same from tsx, from dist/ and under tap, with no directory globbing.
+export const migrations: Record<string, Migration> = {
+  '202611271200_create_core_tables': createCoreTables
+}

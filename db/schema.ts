@@ -1,0 +1,57 @@
+import type { Generated } from 'kysely'
+
+// Tables are snake_case; the repositories map rows to the contract's PascalCase.
+// Times are Unix epoch seconds; JSON columns are text holding a JSON document.
+
+export interface ProductTable {
+  id: Generated<number>
+  name: string
+  created_at: number
+}
+
+export interface PlanTable {
+  id: Generated<number>
+  product_id: number
+  name: string
+  job_name: string | null
+  /** Highest BuildIndex handed out so far: the per-plan counter row that makes allocation safe. */
+  last_build_index: Generated<number>
+  created_at: number
+}
+
+export interface BuildTable {
+  id: Generated<number>
+  plan_id: number
+  build_index: number
+  status: string
+  job_name: string
+  /** {"parameter":[{name,value}]} exactly as sent to Jenkins */
+  parameter: string
+  detail: string
+  queue_id: number | null
+  jenkins_build_number: number | null
+  jenkins_url: string | null
+  create_time: number
+  start_time: number | null
+  end_time: number | null
+}
+
+export interface StageTable {
+  id: Generated<number>
+  build_id: number
+  stage_id: number
+  name: string
+  /** JSON array of StageIDs of this build */
+  pre_stage_ids: string
+  status: string
+  detail: string
+  start_time: number | null
+  end_time: number | null
+}
+
+export interface Database {
+  products: ProductTable
+  plans: PlanTable
+  builds: BuildTable
+  stages: StageTable
+}

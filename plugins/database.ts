@@ -1,0 +1,21 @@
+import fp from 'fastify-plugin'
+import { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import { createDialect, dialectName, type DialectName } from '../db/dialect.js'
+import { migrateToLatest } from '../db/migrate.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Kysely<Database>
+    dialect: DialectName
+  }
+}
+
+export default fp(async function database (fastify) {
+  const url = fastify.config.DATABASE_URL
+  const db = new Kysely<Database>({ dialect: createDialect(url) })
+  fastify.addHook('onClose', async () => { await db.destroy() })
+  await migrateToLatest(db, fastify.log)
+  fastify.decorate('db', db)
+  fastify.decorate('dialect', dialectName(url))
+}, { name: 'database', dependencies: ['config'] })

@@ -1,0 +1,34 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import fp from 'fastify-plugin'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { ROOT } from '../src/lib/root.js'
+import { OPENAPI_INFO } from '../src/openapi-info.js'
+
+export const SPEC_FILE = join(ROOT, 'openapi.yaml')
+
+// The spec is generated from the route schemas (@fastify/swagger, dynamic mode) and committed as
+// openapi.yaml; test/openapi.test.ts fails when the two differ. The server serves the committed
+// file, so what integrators download is exactly what is reviewed in git.
+export default fp(async function docs (fastify) {
+  await fastify.register(swagger, {
+    openapi: OPENAPI_INFO,
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) }
+  })
+
+  const yamlText = readFileSync(SPEC_FILE, 'utf8')
+  const jsonSpec = parse(yamlText) as Record<string, unknown>
+  await fastify.register(swaggerUi, {
+    routePrefix: '/docs',
+    // the UI loads the committed spec, and "Try it out" calls this same server
+    transformSpecification: () => jsonSpec,
+    uiConfig: { docExpansion: 'list', deepLinking: true, tryItOutEnabled: false, displayRequestDuration: true }
+  })
+
+  fastify.get('/openapi.yaml', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type('application/yaml; charset=utf-8').send(yamlText))
+  fastify.get('/openapi.json', { schema: { hide: true } }, async () => jsonSpec)
+  fastify.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'))
+}, { name: 'docs' })

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# npm test: the whole tap suite on SQLite, then again on MariaDB when TEST_MYSQL_URL points at one
+# (.ci/run starts MariaDB and sets it). Ends with one plain line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+total_pass=0 total_fail=0 total_skip=0 rc=0
+run_leg() {
+  local name=$1 url=$2 out; out=$(mktemp)
+  echo "== $name leg =="
+  TEST_DATABASE_URL=$url npx tap "${@:3}" 2>&1 | tee "$out"
+  local leg_rc=${PIPESTATUS[0]}
+  local line; line=$(grep -E '^# \{ total: ' "$out" | tail -n1)
+  num() { sed -nE "s/.*[ {]$1: ([0-9]+).*/\1/p" <<<"$line"; }
+  local p f s; p=$(num pass) f=$(num fail) s=$(num skip)
+  [ -z "$line" ] && f=${f:-1}              # tap crashed before summarising
+  total_pass=$((total_pass + ${p:-0})) total_fail=$((total_fail + ${f:-0})) total_skip=$((total_skip + ${s:-0}))
+  [ "$leg_rc" -ne 0 ] && rc=$leg_rc
+  rm -f "$out"
+}
+
+run_leg sqlite "" "$@"
+if [ -n "${TEST_MYSQL_URL:-}" ]; then
+  # one MariaDB for the whole run: each test makes its own database, so files may run in parallel
+  run_leg mariadb "$TEST_MYSQL_URL" "$@"
+else
+  echo "MariaDB leg skipped: TEST_MYSQL_URL is not set (bash .ci/run starts MariaDB and sets it)"
+fi
+
+summary="$total_pass passed, $total_fail failed"
+[ "$total_skip" -gt 0 ] && summary="$summary, $total_skip skipped"
+echo "$summary"
+exit "$rc"

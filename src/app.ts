@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify'
+import { randomUUID } from 'node:crypto'
+import configPlugin from '../plugins/config.js'
+import database from '../plugins/database.js'
+import docs from '../plugins/docs.js'
+import jenkins from '../plugins/jenkins.js'
+import type { Config } from './config.js'
+import { ErrorCode, toEnvelope } from './errors.js'
+import builds from './routes/builds.js'
+import plans from './routes/plans.js'
+import products from './routes/products.js'
+import progress from './routes/progress.js'
+import { ErrorEnvelope } from './schemas/common.js'
+
+export const API_PREFIX = '/TestCloud/DevOps'
+export const BODY_LIMIT = 1024 * 1024
+
+/** Fastify options shared by the server and the tests: the validation and limits are part of the contract. */
+export function fastifyOptions (config: Config, logger: boolean | object = false) {
+  return {
+    logger,
+    bodyLimit: BODY_LIMIT,
+    genReqId: () => randomUUID(),
+    // Integers-as-strings are handled by the schemas themselves (see schemas/common.ts)
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle' as const
+  }
+}
+
+export interface AppOptions {
+  config: Config
+}
+
+/** The whole service as one plugin; server.ts and the tests register it through fastify-plugin. */
+export default async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
+  fastify.setErrorHandler((err, request, reply) => {
+    const { status, body } = toEnvelope(err as Error)
+    if (status >= 500) request.log.error({ err }, 'request failed')
+    else request.log.info({ code: body.ErrorCode, reason: body.Description }, 'request refused')
+    return reply.code(status).send(body)
+  })
+  fastify.setNotFoundHandler((request, reply) => reply.code(404).send({
+    ErrorCode: ErrorCode.NotFound, Description: `no route ${request.method} ${request.url.split('?')[0]}`
+  }))
+  fastify.addSchema(ErrorEnvelope)
+
+  await fastify.register(configPlugin, { config: opts.config })
+  await fastify.register(database)
+  await fastify.register(jenkins)
+  await fastify.register(docs)
+
+  await fastify.register(async (api) => {
+    await api.register(products)
+    await api.register(plans)
+    await api.register(builds)
+    await api.register(progress)
+  }, { prefix: API_PREFIX })
+}

@@ -1,0 +1,115 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { invalid } from '../errors.js'
+import { findBuild, listBuilds } from '../repo/builds.js'
+import { getPlan } from '../repo/plans.js'
+import {
+  Envelope, EpochOrNull, IdSchema, NameSchema, ok, responses, StatusInSchema, StatusOutSchema, toInt
+} from '../schemas/common.js'
+import { parseStatus } from '../status.js'
+import { startBuild } from '../trigger.js'
+
+const DevOpsPlanID = IdSchema('the DevOps plan')
+const BuildIndex = IdSchema('the build, numbered 1, 2, 3… per plan')
+
+const JenkinsParameterIn = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 255 }),
+  value: Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])
+})
+const JenkinsParameterOut = Type.Object({ name: Type.String(), value: Type.String() })
+
+const BuildListItem = Type.Object({
+  BuildIndex: Type.Integer(),
+  Status: StatusOutSchema,
+  StartTime: EpochOrNull('when it started running'),
+  CreateTime: Type.Integer({ description: 'when it was recorded, Unix epoch seconds' }),
+  EndTime: EpochOrNull('when it finished')
+})
+
+const BuildInfo = Type.Object({
+  ...BuildListItem.properties,
+  JobName: Type.String(),
+  Parameter: Type.Object({ parameter: Type.Array(JenkinsParameterOut) }, { description: 'as sent to Jenkins, injected DevOpsPlanID and BuildIndex included' }),
+  JenkinsQueueID: Type.Union([Type.Integer(), Type.Null()]),
+  JenkinsBuildNumber: Type.Union([Type.Integer(), Type.Null()]),
+  JenkinsURL: Type.Union([Type.String(), Type.Null()]),
+  Detail: Type.Record(Type.String(), Type.Unknown())
+})
+
+const builds: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get('/Build/list', {
+    schema: {
+      tags: ['Build'],
+      summary: 'List the builds of a plan, newest first (获取构建列表)',
+      querystring: Type.Object({
+        DevOpsPlanID,
+        Status: Type.Optional(StatusInSchema),
+        PageIndex: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[1-9][0-9]{0,8}$' })], { description: '1-based page, default 1' })),
+        PageSize: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 500 }), Type.String({ pattern: '^([1-9][0-9]?|[1-4][0-9]{2}|500)$' })], { description: 'builds per page, 1–500, default 50' }))
+      }),
+      response: responses(Envelope({ TotalCount: Type.Integer({ description: 'all matching builds, not just this page' }), BuildList: Type.Array(BuildListItem) }))
+    }
+  }, async (request) => {
+    const q = request.query
+    const planId = toInt(q.DevOpsPlanID)
+    const status = q.Status == null ? undefined : parseStatus(q.Status)
+    if (q.Status != null && status == null) throw invalid(`querystring/Status "${q.Status}" is not a known status`)
+    await getPlan(fastify.db, planId) // unknown plan: 1002, not an empty list
+    const { total, list } = await listBuilds(fastify.db, planId, status, toInt(q.PageIndex ?? 1), toInt(q.PageSize ?? 50))
+    return ok({ TotalCount: total, BuildList: list })
+  })
+
+  fastify.get('/Build/info', {
+    schema: {
+      tags: ['Build'],
+      summary: 'One build: status, times, job, parameters and Jenkins facts',
+      querystring: Type.Object({ DevOpsPlanID, BuildIndex }),
+      response: responses(Envelope({ Build: BuildInfo }))
+    }
+  }, async (request) => {
+    const b = await findBuild(fastify.db, toInt(request.query.DevOpsPlanID), toInt(request.query.BuildIndex))
+    return ok({
+      Build: {
+        BuildIndex: b.build_index,
+        Status: b.status,
+        StartTime: b.start_time,
+        EndTime: b.end_time,
+        CreateTime: b.create_time,
+        JobName: b.job_name,
+        Parameter: JSON.parse(b.parameter),
+        JenkinsQueueID: b.queue_id,
+        JenkinsBuildNumber: b.jenkins_build_number,
+        JenkinsURL: b.jenkins_url,
+        Detail: JSON.parse(b.detail)
+      }
+    })
+  })
+
+  fastify.post('/Build/add', {
+    schema: {
+      tags: ['Build'],
+      summary: 'Start a build: allocate the next BuildIndex and trigger the Jenkins job (启动构建)',
+      description: 'Records the build as Queued, then triggers the job with the caller\'s parameters plus DevOpsPlanID and ' +
+        'BuildIndex. No Jenkins configured: 1006 and nothing recorded. Jenkins refuses or does not answer: 1007 with the ' +
+        'BuildIndex of the build, kept as Fail with the reason in its Detail.',
+      body: Type.Object({
+        DevOpsPlanID,
+        JobName: Type.Optional(NameSchema('Jenkins job, folders as `folder/sub/job`; defaults to the plan\'s JobName', 512)),
+        Parameter: Type.Optional(Type.Object({
+          parameter: Type.Union([Type.Array(JenkinsParameterIn, { maxItems: 1000 }), JenkinsParameterIn])
+        }))
+      }, { examples: [{ DevOpsPlanID: 1, JobName: 'Test', Parameter: { parameter: [{ name: 'Branch', value: 'main' }] } }] }),
+      response: responses(Envelope({ BuildIndex: Type.Integer() }))
+    }
+  }, async (request) => {
+    const { DevOpsPlanID, JobName, Parameter } = request.body
+    const given = Parameter == null ? [] : Array.isArray(Parameter.parameter) ? Parameter.parameter : [Parameter.parameter]
+    const buildIndex = await startBuild(fastify.db, fastify.jenkins, {
+      planId: toInt(DevOpsPlanID),
+      jobName: JobName?.trim(),
+      parameter: given.map((p) => ({ name: p.name, value: p.value == null ? '' : String(p.value) }))
+    })
+    return ok({ BuildIndex: buildIndex })
+  })
+}
+
+export default builds

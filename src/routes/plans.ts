@@ -1,0 +1,70 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { addPlan, deletePlan, listPlans, updatePlan } from '../repo/plans.js'
+import { cleanName, Envelope, IdSchema, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
+
+const PlanSchema = Type.Object({
+  DevOpsPlanID: Type.Integer(),
+  PlanName: Type.String(),
+  JobName: Type.Union([Type.String(), Type.Null()], { description: 'default Jenkins job of the plan, if any' })
+})
+const DevOpsPlanID = IdSchema('the DevOps plan')
+const PlanName = NameSchema('plan name')
+const JobName = NameSchema('Jenkins job, folders as `folder/sub/job`', 512)
+
+const plans: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get('/Plan/list', {
+    schema: {
+      tags: ['Plan'],
+      summary: 'List the DevOps plans of a product (获取DevOps计划列表)',
+      querystring: Type.Object({ ProductID: IdSchema('the product') }),
+      response: responses(Envelope({ TotalCount: Type.Integer(), PlanList: Type.Array(PlanSchema) }))
+    }
+  }, async (request) => {
+    const list = await listPlans(fastify.db, toInt(request.query.ProductID))
+    return ok({ TotalCount: list.length, PlanList: list })
+  })
+
+  fastify.post('/Plan/add', {
+    schema: {
+      tags: ['Plan'],
+      summary: 'Add a DevOps plan to a product',
+      body: Type.Object({ ProductID: IdSchema('the product'), PlanName, JobName: Type.Optional(JobName) },
+        { examples: [{ ProductID: 1, PlanName: 'UShopApi', JobName: 'Test' }] }),
+      response: responses(Envelope({ DevOpsPlanID: Type.Integer() }))
+    }
+  }, async (request) => {
+    const { ProductID, PlanName, JobName } = request.body
+    const id = await addPlan(fastify.db, toInt(ProductID), cleanName(PlanName), JobName == null ? null : cleanName(JobName))
+    return ok({ DevOpsPlanID: id })
+  })
+
+  fastify.post('/Plan/update', {
+    schema: {
+      tags: ['Plan'],
+      summary: 'Rename a plan or change its default job (JobName null clears it)',
+      body: Type.Object({ DevOpsPlanID, PlanName: Type.Optional(PlanName), JobName: Type.Optional(Type.Union([JobName, Type.Null()])) }),
+      response: responses(OkEnvelope)
+    }
+  }, async (request) => {
+    const { DevOpsPlanID, PlanName, JobName } = request.body
+    await updatePlan(fastify.db, toInt(DevOpsPlanID), {
+      name: PlanName == null ? undefined : cleanName(PlanName),
+      jobName: JobName === undefined ? undefined : JobName === null ? null : cleanName(JobName)
+    })
+    return ok({})
+  })
+
+  fastify.post('/Plan/delete', {
+    schema: {
+      tags: ['Plan'],
+      summary: 'Delete a plan that has no builds',
+      body: Type.Object({ DevOpsPlanID }),
+      response: responses(OkEnvelope)
+    }
+  }, async (request) => {
+    await deletePlan(fastify.db, toInt(request.body.DevOpsPlanID))
+    return ok({})
+  })
+}
+
+export default plans

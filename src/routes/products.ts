@@ -1,0 +1,55 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { addProduct, deleteProduct, listProducts, renameProduct } from '../repo/products.js'
+import { cleanName, Envelope, IdSchema, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
+
+const Product = Type.Object({ ProductID: Type.Integer(), ProductName: Type.String() })
+const ProductID = IdSchema('the product')
+const ProductName = NameSchema('product name')
+
+const products: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get('/Product/list', {
+    schema: {
+      tags: ['Product'],
+      summary: 'List products (获取产品列表)',
+      response: responses(Envelope({ TotalCount: Type.Integer(), ProductList: Type.Array(Product) }))
+    }
+  }, async () => {
+    const list = await listProducts(fastify.db)
+    return ok({ TotalCount: list.length, ProductList: list })
+  })
+
+  fastify.post('/Product/add', {
+    schema: {
+      tags: ['Product'],
+      summary: 'Add a product',
+      body: Type.Object({ ProductName }, { examples: [{ ProductName: 'UShop' }] }),
+      response: responses(Envelope({ ProductID: Type.Integer() }))
+    }
+  }, async (request) => ok({ ProductID: await addProduct(fastify.db, cleanName(request.body.ProductName)) }))
+
+  fastify.post('/Product/update', {
+    schema: {
+      tags: ['Product'],
+      summary: 'Rename a product',
+      body: Type.Object({ ProductID, ProductName }),
+      response: responses(OkEnvelope)
+    }
+  }, async (request) => {
+    await renameProduct(fastify.db, toInt(request.body.ProductID), cleanName(request.body.ProductName))
+    return ok({})
+  })
+
+  fastify.post('/Product/delete', {
+    schema: {
+      tags: ['Product'],
+      summary: 'Delete a product that has no plans',
+      body: Type.Object({ ProductID }),
+      response: responses(OkEnvelope)
+    }
+  }, async (request) => {
+    await deleteProduct(fastify.db, toInt(request.body.ProductID))
+    return ok({})
+  })
+}
+
+export default products

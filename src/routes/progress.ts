@@ -1,0 +1,81 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { invalid } from '../errors.js'
+import { applyProgress } from '../progress.js'
+import { findBuild } from '../repo/builds.js'
+import { listStages } from '../repo/stages.js'
+import {
+  Envelope, EpochOrNull, EpochSchema, IdSchema, ok, OkEnvelope, responses, StatusInSchema, StatusOutSchema, toInt
+} from '../schemas/common.js'
+import { parseStatus } from '../status.js'
+
+const DevOpsPlanID = IdSchema('the DevOps plan')
+const BuildIndex = IdSchema('the build, numbered 1, 2, 3… per plan')
+
+const StageSchema = Type.Object({
+  StageID: Type.Integer({ description: '1, 2, 3… per build, in order of first appearance' }),
+  StageName: Type.String(),
+  PreStageID: Type.Array(Type.Integer(), { description: 'stages that must finish before this one; [] for the first' }),
+  Status: StatusOutSchema,
+  Detail: Type.Record(Type.String(), Type.Unknown()),
+  StartTime: EpochOrNull('when the stage started'),
+  EndTime: EpochOrNull('when it reached a final status')
+})
+
+const UpdateBody = Type.Object({
+  DevOpsPlanID,
+  BuildIndex,
+  StageName: Type.Optional(Type.String({ maxLength: 128, description: 'the stage; absent or "" for the build itself' })),
+  Status: StatusInSchema,
+  Detail: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'shallow-merged into the stored Detail; at most 16 KiB of JSON in all' })),
+  PreStageID: Type.Optional(Type.Array(IdSchema('an earlier stage'), { maxItems: 256, description: 'predecessors by StageID (new stages; default: the latest stage)' })),
+  PreStageName: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 256, description: 'predecessors by name' })),
+  StartTime: Type.Optional(EpochSchema('when the stage (or build) started')),
+  EndTime: Type.Optional(EpochSchema('when it finished'))
+}, {
+  examples: [{ DevOpsPlanID: 1, BuildIndex: 1, StageName: 'Build', Status: 'running', Detail: { URL: 'http://jenkins/job/Test/7/console' } }]
+})
+
+const progress: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get('/Stage/info', {
+    schema: {
+      tags: ['Stage'],
+      summary: 'The stages of a build, as a DAG through PreStageID (获取阶段信息)',
+      querystring: Type.Object({ DevOpsPlanID, BuildIndex }),
+      response: responses(Envelope({ StageCount: Type.Integer(), StageList: Type.Array(StageSchema) }))
+    }
+  }, async (request) => {
+    const build = await findBuild(fastify.db, toInt(request.query.DevOpsPlanID), toInt(request.query.BuildIndex))
+    const list = await listStages(fastify.db, build.id)
+    return ok({ StageCount: list.length, StageList: list })
+  })
+
+  fastify.post('/Build/update', {
+    schema: {
+      tags: ['Build'],
+      summary: 'Report the status of a stage, or of the build itself (更新构建状态)',
+      description: 'Creates the stage on first sight (next StageID, PreStageID = the latest stage unless PreStageID or ' +
+        'PreStageName is given) or updates it. Statuses only move forward; a backward move is answered 1000 and ignored. ' +
+        'Without StageName the status is the build\'s own. The same update twice changes nothing.',
+      body: UpdateBody,
+      response: responses(OkEnvelope)
+    }
+  }, async (request) => {
+    const b = request.body
+    const status = parseStatus(b.Status)
+    if (status == null) throw invalid(`body/Status "${b.Status}" is not a known status`)
+    const result = await applyProgress(fastify.db, {
+      planId: toInt(b.DevOpsPlanID),
+      buildIndex: toInt(b.BuildIndex),
+      status,
+      stageName: b.StageName,
+      detail: b.Detail,
+      preStageIds: b.PreStageID?.map(toInt),
+      preStageNames: b.PreStageName,
+      startTime: b.StartTime == null ? undefined : toInt(b.StartTime),
+      endTime: b.EndTime == null ? undefined : toInt(b.EndTime)
+    })
+    return { ErrorCode: 1000, Description: result.ignored == null ? 'OK' : `OK (ignored: ${result.ignored})` }
+  })
+}
+
+export default progress

@@ -1,0 +1,34 @@
+import Fastify from 'fastify'
+import fp from 'fastify-plugin'
+import app, { fastifyOptions } from './app.js'
+import { type Config, loadConfig } from './config.js'
+
+async function main (): Promise<void> {
+  let config: Config
+  try {
+    config = loadConfig()
+  } catch (err) {
+    console.error(`invalid configuration: ${(err as Error).message}`)
+    process.exit(1)
+  }
+  const logger = {
+    level: config.LOG_LEVEL,
+    redact: ['req.headers.authorization', 'req.headers["x-testcloud-token"]']
+  }
+  const server = Fastify(fastifyOptions(config, logger))
+  await server.register(fp(app), { config })
+
+  let closing = false
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (closing) return
+      closing = true
+      server.log.info({ signal }, 'shutting down')
+      const force = setTimeout(() => process.exit(1), 10_000).unref()
+      server.close().then(() => { clearTimeout(force); process.exit(0) }, () => process.exit(1))
+    })
+  }
+  await server.listen({ host: config.HOST, port: config.PORT })
+}
+
+await main()

@@ -1,0 +1,46 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import { ApiError, ErrorCode, invalid } from './errors.js'
+import { JenkinsError, type JenkinsClient } from './lib/jenkins-client.js'
+import { type JenkinsParameter, markQueued, markTriggerFailed, recordBuild } from './repo/builds.js'
+import { getPlan } from './repo/plans.js'
+
+/** Parameters the service always sets itself, so the pipeline can call back. */
+export const INJECTED = ['DevOpsPlanID', 'BuildIndex'] as const
+
+export interface StartBuild {
+  planId: number
+  jobName?: string
+  parameter: JenkinsParameter[]
+}
+
+/**
+ * Build/add: record the build as Queued under the next BuildIndex, then trigger Jenkins with the
+ * caller's parameters plus the real DevOpsPlanID and BuildIndex. A refusal keeps the build as Fail.
+ */
+export async function startBuild (db: Kysely<Database>, jenkins: JenkinsClient | null, req: StartBuild): Promise<number> {
+  const plan = await getPlan(db, req.planId)
+  const jobName = req.jobName ?? plan.job_name
+  if (jobName == null) throw invalid('body/JobName is required: the plan has no default job')
+  if (jenkins == null) {
+    throw new ApiError(ErrorCode.JenkinsNotConfigured, 503, 'Jenkins is not configured on this server (JENKINS_URL is unset)')
+  }
+
+  const caller = req.parameter.filter((p) => !(INJECTED as readonly string[]).includes(p.name))
+  const build = await recordBuild(db, plan.id, jobName, (index) => [
+    ...caller,
+    { name: 'DevOpsPlanID', value: String(plan.id) },
+    { name: 'BuildIndex', value: String(index) }
+  ])
+
+  try {
+    const queued = await jenkins.trigger(jobName, Object.fromEntries(build.parameter.map((p) => [p.name, p.value])))
+    await markQueued(db, build.id, queued.queueId,
+      queued.reusedQueueItem ? 'Jenkins reused an identical waiting queue item' : undefined)
+  } catch (err) {
+    const reason = err instanceof JenkinsError ? err.message : `Jenkins trigger failed: ${(err as Error).message}`
+    await markTriggerFailed(db, build.id, reason)
+    throw new ApiError(ErrorCode.JenkinsFailed, 502, reason, { BuildIndex: build.buildIndex })
+  }
+  return build.buildIndex
+}

@@ -1,0 +1,71 @@
+import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
+import fp from 'fastify-plugin'
+import { createConnection } from 'mysql2/promise'
+import { randomBytes } from 'node:crypto'
+import type { Test } from 'tap'
+import app, { API_PREFIX, fastifyOptions } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+import { FakeJenkins, type FakeJenkinsOptions } from './fixtures/fake-jenkins.js'
+
+/** mysql://… when the MariaDB leg runs (scripts/test.sh sets it), otherwise the suite runs on SQLite. */
+export const MYSQL_URL = process.env.TEST_DATABASE_URL?.startsWith('mysql://') === true ? process.env.TEST_DATABASE_URL : undefined
+export const DIALECT = MYSQL_URL == null ? 'sqlite' : 'mysql'
+
+/** A fresh, empty database for one test: a file under t.testdir() or a new MariaDB database. */
+export async function freshDatabase (t: Test): Promise<string> {
+  if (MYSQL_URL == null) return `sqlite:${t.testdir()}/testcloud.sqlite`
+  const url = new URL(MYSQL_URL)
+  const name = `${url.pathname.slice(1)}_t${randomBytes(5).toString('hex')}`
+  const admin = await createConnection({ uri: MYSQL_URL })
+  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`)
+  await admin.end()
+  t.teardown(async () => {
+    const c = await createConnection({ uri: MYSQL_URL })
+    await c.query(`DROP DATABASE IF EXISTS \`${name}\``)
+    await c.end()
+  })
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+/** The app as the server runs it, on a fresh database, closed when the test ends. */
+export async function build (t: Test, env: Record<string, string> = {}): Promise<FastifyInstance> {
+  const DATABASE_URL = env.DATABASE_URL ?? await freshDatabase(t)
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...env, DATABASE_URL })
+  const fastify = Fastify(fastifyOptions(config))
+  await fastify.register(fp(app), { config })
+  await fastify.ready()
+  t.teardown(async () => { await fastify.close() })
+  return fastify
+}
+
+/** A Jenkins test double, stopped when the test ends, and the env that points the app at it. */
+export async function fakeJenkins (t: Test, opts: FakeJenkinsOptions = {}): Promise<{ jenkins: FakeJenkins, env: Record<string, string> }> {
+  const jenkins = new FakeJenkins(opts)
+  const url = await jenkins.start()
+  t.teardown(async () => { await jenkins.stop() })
+  return { jenkins, env: { JENKINS_URL: url, JENKINS_USER: jenkins.user, JENKINS_TOKEN: jenkins.apiToken, JENKINS_TIMEOUT_MS: '2000' } }
+}
+
+type Payload = Record<string, unknown> | string
+
+/** POST to an API route; `payload` as an object is sent as JSON. */
+export async function post (app: FastifyInstance, route: string, payload: Payload, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+  return await app.inject({ method: 'POST', url: API_PREFIX + route, payload, headers })
+}
+
+export async function get (app: FastifyInstance, route: string, query: Record<string, string | number> = {}): Promise<LightMyRequestResponse> {
+  const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString()
+  return await app.inject({ method: 'GET', url: API_PREFIX + route + (qs === '' ? '' : `?${qs}`) })
+}
+
+/** Adds a product and a plan; returns their ids. */
+export async function seedPlan (app: FastifyInstance, jobName: string | null = 'Test', names = { product: 'UShop', plan: 'UShopApi' }):
+Promise<{ productId: number, planId: number }> {
+  const p = (await post(app, '/Product/add', { ProductName: names.product })).json()
+  const body: Record<string, unknown> = { ProductID: p.ProductID, PlanName: names.plan }
+  if (jobName != null) body.JobName = jobName
+  const plan = (await post(app, '/Plan/add', body)).json()
+  if (plan.ErrorCode !== 1000) throw new Error(`seedPlan: ${JSON.stringify(plan)}`)
+  return { productId: p.ProductID, planId: plan.DevOpsPlanID }
+}
