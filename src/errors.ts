@@ -72,7 +72,6 @@ function describeValidation (err: FastifyError): string {
   if (v == null) return err.message
   const where = err.validationContext ?? 'request'
   const missing = (v.params as { missingProperty?: string }).missingProperty
-  if (missing != null) return `${where}/${missing} is required`
-  const field = v.instancePath.replace(/^\//, '').replace(/\//g, '.')
-  return `${where}${field === '' ? '' : '/' + field} ${v.message ?? 'is invalid'}`
+  if (missing != null) return `${where}${v.instancePath}/${missing} is required`
+  return `${where}${v.instancePath} ${v.message ?? 'is invalid'}`
 }

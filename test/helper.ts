@@ -69,3 +69,17 @@ Promise<{ productId: number, planId: number }> {
   if (plan.ErrorCode !== 1000) throw new Error(`seedPlan: ${JSON.stringify(plan)}`)
   return { productId: p.ProductID, planId: plan.DevOpsPlanID }
 }
+
+/** An app wired to a Jenkins double with job "Test", a plan on it, and `builds` builds started. */
+export async function appWithBuilds (t: Test, builds = 1, env: Record<string, string> = {}):
+Promise<{ app: FastifyInstance, jenkins: FakeJenkins, planId: number }> {
+  const { jenkins, env: jenkinsEnv } = await fakeJenkins(t)
+  jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
+  const app = await build(t, { ...jenkinsEnv, ...env })
+  const { planId } = await seedPlan(app)
+  for (let i = 0; i < builds; i++) {
+    const res = await post(app, '/Build/add', { DevOpsPlanID: planId })
+    if (res.json().ErrorCode !== 1000) throw new Error(`Build/add: ${res.body}`)
+  }
+  return { app, jenkins, planId }
+}

@@ -78,7 +78,7 @@ export class JenkinsClient {
     if (e.notFound === true || e.statusCode === 404) return new JenkinsError(`Jenkins: ${what} not found`, 404)
     if (e.statusCode === 401) return new JenkinsError('Jenkins rejected the credentials (401)', 401)
     if (e.statusCode === 403) return new JenkinsError(`Jenkins refused access to ${what} (403)`, 403)
-    if (e.code === 'ETIMEDOUT' || /timeout/i.test(e.message)) {
+    if (e.code === 'ETIMEDOUT' || /time(d)? ?out/i.test(e.message)) {
       return new JenkinsError(`Jenkins did not answer within ${this.opts.timeoutMs} ms`)
     }
     if (e.statusCode != null) return new JenkinsError(`Jenkins answered ${e.statusCode} for ${what}: ${e.message}`, e.statusCode)
