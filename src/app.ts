@@ -10,7 +10,6 @@ import builds from './routes/builds.js'
 import plans from './routes/plans.js'
 import products from './routes/products.js'
 import progress from './routes/progress.js'
-import { ErrorEnvelope } from './schemas/common.js'
 
 export const API_PREFIX = '/TestCloud/DevOps'
 export const BODY_LIMIT = 1024 * 1024
@@ -43,7 +42,6 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   fastify.setNotFoundHandler((request, reply) => reply.code(404).send({
     ErrorCode: ErrorCode.NotFound, Description: `no route ${request.method} ${request.url.split('?')[0]}`
   }))
-  fastify.addSchema(ErrorEnvelope)
 
   await fastify.register(configPlugin, { config: opts.config })
   await fastify.register(database)

@@ -52,7 +52,7 @@ export function toEnvelope (err: FastifyError | ApiError | Error): { status: num
     return { status: 413, body: { ErrorCode: ErrorCode.BodyTooLarge, Description: 'request body is larger than 1 MiB' } }
   }
   if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return { status: 415, body: { ErrorCode: ErrorCode.InvalidParameter, Description: 'Content-Type must be application/json' } }
+    return { status: 400, body: { ErrorCode: ErrorCode.InvalidParameter, Description: 'Content-Type must be application/json' } }
   }
   if (fe.code?.startsWith('FST_ERR_CTP_') || (fe.statusCode === 400 && err instanceof SyntaxError)) {
     return { status: 400, body: { ErrorCode: ErrorCode.InvalidParameter, Description: `body: ${fe.message}` } }

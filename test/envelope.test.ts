@@ -25,7 +25,7 @@ t.test('every failure answers the envelope', async (t) => {
   t.match(notObject.json(), { ErrorCode: 1001, Description: /body/ })
 
   const wrongType = await post(app, '/Product/add', 'ProductName=x', { 'content-type': 'application/x-www-form-urlencoded' })
-  t.equal(wrongType.statusCode, 415)
+  t.equal(wrongType.statusCode, 400)
   t.match(wrongType.json(), { ErrorCode: 1001, Description: /application\/json/ })
 
   const noBody = await app.inject({ method: 'POST', url: `${API_PREFIX}/Product/add` })

@@ -6,6 +6,7 @@ import type { Test } from 'tap'
 import app, { API_PREFIX, fastifyOptions } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { FakeJenkins, type FakeJenkinsOptions } from './fixtures/fake-jenkins.js'
+import { specViolation } from './fixtures/spec-validator.js'
 
 /** mysql://… when the MariaDB leg runs (scripts/test.sh sets it), otherwise the suite runs on SQLite. */
 export const MYSQL_URL = process.env.TEST_DATABASE_URL?.startsWith('mysql://') === true ? process.env.TEST_DATABASE_URL : undefined
@@ -33,6 +34,15 @@ export async function build (t: Test, env: Record<string, string> = {}): Promise
   const DATABASE_URL = env.DATABASE_URL ?? await freshDatabase(t)
   const config = loadConfig({ LOG_LEVEL: 'silent', ...env, DATABASE_URL })
   const fastify = Fastify(fastifyOptions(config))
+  // every answer of every test is checked against openapi.yaml
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    const route = request.routeOptions.url
+    if (route?.startsWith(API_PREFIX) === true && typeof payload === 'string') {
+      const v = specViolation(request.method, route, reply.statusCode, payload)
+      if (v != null) t.fail(v)
+    }
+    return payload
+  })
   await fastify.register(fp(app), { config })
   await fastify.ready()
   t.teardown(async () => { await fastify.close() })

@@ -203,7 +203,8 @@ t.test('Build/update and Stage/info on unknown builds and with bad fields', asyn
     t.equal(res.statusCode, 400, JSON.stringify(body))
     t.match(res.json(), { ErrorCode: 1001, Description: field })
   }
-  for (const q of [{ DevOpsPlanID: planId }, { DevOpsPlanID: 'a', BuildIndex: 1 }, { DevOpsPlanID: planId, BuildIndex: '-1' }]) {
+  const badQueries: Array<Record<string, string | number>> = [{ DevOpsPlanID: planId }, { DevOpsPlanID: 'a', BuildIndex: 1 }, { DevOpsPlanID: planId, BuildIndex: '-1' }]
+  for (const q of badQueries) {
     const res = await get(app, '/Stage/info', q)
     t.equal(res.statusCode, 400)
     t.equal(res.json().ErrorCode, 1001)

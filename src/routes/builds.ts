@@ -46,7 +46,8 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
         PageIndex: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[1-9][0-9]{0,8}$' })], { description: '1-based page, default 1' })),
         PageSize: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 500 }), Type.String({ pattern: '^([1-9][0-9]?|[1-4][0-9]{2}|500)$' })], { description: 'builds per page, 1–500, default 50' }))
       }),
-      response: responses(Envelope({ TotalCount: Type.Integer({ description: 'all matching builds, not just this page' }), BuildList: Type.Array(BuildListItem) }))
+      response: responses(Envelope({ TotalCount: Type.Integer({ description: 'all matching builds, not just this page' }), BuildList: Type.Array(BuildListItem) }, 'one page of builds',
+        { TotalCount: 2, BuildList: [{ BuildIndex: 2, Status: 'Running', StartTime: 1491904860, CreateTime: 1491904855, EndTime: null }, { BuildIndex: 1, Status: 'Pass', StartTime: 1491904800, CreateTime: 1491904790, EndTime: 1491904850 }] }), [1001, 1002])
     }
   }, async (request) => {
     const q = request.query
@@ -63,7 +64,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Build'],
       summary: 'One build: status, times, job, parameters and Jenkins facts',
       querystring: Type.Object({ DevOpsPlanID, BuildIndex }),
-      response: responses(Envelope({ Build: BuildInfo }))
+      response: responses(Envelope({ Build: BuildInfo }), [1001, 1002])
     }
   }, async (request) => {
     const b = await findBuild(fastify.db, toInt(request.query.DevOpsPlanID), toInt(request.query.BuildIndex))
@@ -98,7 +99,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
           parameter: Type.Union([Type.Array(JenkinsParameterIn, { maxItems: 1000 }), JenkinsParameterIn])
         }))
       }, { examples: [{ DevOpsPlanID: 1, JobName: 'Test', Parameter: { parameter: [{ name: 'Branch', value: 'main' }] } }] }),
-      response: responses(Envelope({ BuildIndex: Type.Integer() }))
+      response: responses(Envelope({ BuildIndex: Type.Integer() }), [1001, 1002, 1006, 1007, 1008])
     }
   }, async (request) => {
     const { DevOpsPlanID, JobName, Parameter } = request.body

@@ -17,7 +17,8 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Plan'],
       summary: 'List the DevOps plans of a product (获取DevOps计划列表)',
       querystring: Type.Object({ ProductID: IdSchema('the product') }),
-      response: responses(Envelope({ TotalCount: Type.Integer(), PlanList: Type.Array(PlanSchema) }))
+      response: responses(Envelope({ TotalCount: Type.Integer(), PlanList: Type.Array(PlanSchema) }, 'the plans of the product',
+        { TotalCount: 1, PlanList: [{ DevOpsPlanID: 1, PlanName: 'UShopApi', JobName: 'Test' }] }), [1001, 1002])
     }
   }, async (request) => {
     const list = await listPlans(fastify.db, toInt(request.query.ProductID))
@@ -30,7 +31,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Add a DevOps plan to a product',
       body: Type.Object({ ProductID: IdSchema('the product'), PlanName, JobName: Type.Optional(JobName) },
         { examples: [{ ProductID: 1, PlanName: 'UShopApi', JobName: 'Test' }] }),
-      response: responses(Envelope({ DevOpsPlanID: Type.Integer() }))
+      response: responses(Envelope({ DevOpsPlanID: Type.Integer() }), [1001, 1002, 1003, 1008])
     }
   }, async (request) => {
     const { ProductID, PlanName, JobName } = request.body
@@ -43,7 +44,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Plan'],
       summary: 'Rename a plan or change its default job (JobName null clears it)',
       body: Type.Object({ DevOpsPlanID, PlanName: Type.Optional(PlanName), JobName: Type.Optional(Type.Union([JobName, Type.Null()])) }),
-      response: responses(OkEnvelope)
+      response: responses(OkEnvelope, [1001, 1002, 1003, 1008])
     }
   }, async (request) => {
     const { DevOpsPlanID, PlanName, JobName } = request.body
@@ -59,7 +60,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Plan'],
       summary: 'Delete a plan that has no builds',
       body: Type.Object({ DevOpsPlanID }),
-      response: responses(OkEnvelope)
+      response: responses(OkEnvelope, [1001, 1002, 1003, 1008])
     }
   }, async (request) => {
     await deletePlan(fastify.db, toInt(request.body.DevOpsPlanID))

@@ -11,7 +11,8 @@ const products: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Product'],
       summary: 'List products (获取产品列表)',
-      response: responses(Envelope({ TotalCount: Type.Integer(), ProductList: Type.Array(Product) }))
+      response: responses(Envelope({ TotalCount: Type.Integer(), ProductList: Type.Array(Product) }, 'the products',
+        { TotalCount: 2, ProductList: [{ ProductID: 1, ProductName: 'UShop' }, { ProductID: 2, ProductName: 'RMM' }] }))
     }
   }, async () => {
     const list = await listProducts(fastify.db)
@@ -23,7 +24,7 @@ const products: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Product'],
       summary: 'Add a product',
       body: Type.Object({ ProductName }, { examples: [{ ProductName: 'UShop' }] }),
-      response: responses(Envelope({ ProductID: Type.Integer() }))
+      response: responses(Envelope({ ProductID: Type.Integer() }), [1001, 1003, 1008])
     }
   }, async (request) => ok({ ProductID: await addProduct(fastify.db, cleanName(request.body.ProductName)) }))
 
@@ -32,7 +33,7 @@ const products: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Product'],
       summary: 'Rename a product',
       body: Type.Object({ ProductID, ProductName }),
-      response: responses(OkEnvelope)
+      response: responses(OkEnvelope, [1001, 1002, 1003, 1008])
     }
   }, async (request) => {
     await renameProduct(fastify.db, toInt(request.body.ProductID), cleanName(request.body.ProductName))
@@ -44,7 +45,7 @@ const products: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Product'],
       summary: 'Delete a product that has no plans',
       body: Type.Object({ ProductID }),
-      response: responses(OkEnvelope)
+      response: responses(OkEnvelope, [1001, 1002, 1003, 1008])
     }
   }, async (request) => {
     await deleteProduct(fastify.db, toInt(request.body.ProductID))

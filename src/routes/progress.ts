@@ -41,7 +41,13 @@ const progress: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Stage'],
       summary: 'The stages of a build, as a DAG through PreStageID (获取阶段信息)',
       querystring: Type.Object({ DevOpsPlanID, BuildIndex }),
-      response: responses(Envelope({ StageCount: Type.Integer(), StageList: Type.Array(StageSchema) }))
+      response: responses(Envelope({ StageCount: Type.Integer(), StageList: Type.Array(StageSchema) }, 'the stages of the build', {
+        StageCount: 2,
+        StageList: [
+          { StageID: 1, StageName: 'Build', PreStageID: [], Status: 'Pass', Detail: { URL: 'http://jenkins/job/Test/7/console' }, StartTime: 1491904800, EndTime: 1491904860 },
+          { StageID: 2, StageName: 'Test', PreStageID: [1], Status: 'Running', Detail: {}, StartTime: 1491904860, EndTime: null }
+        ]
+      }), [1001, 1002])
     }
   }, async (request) => {
     const build = await findBuild(fastify.db, toInt(request.query.DevOpsPlanID), toInt(request.query.BuildIndex))
@@ -57,7 +63,7 @@ const progress: FastifyPluginAsyncTypebox = async (fastify) => {
         'PreStageName is given) or updates it. Statuses only move forward; a backward move is answered 1000 and ignored. ' +
         'Without StageName the status is the build\'s own. The same update twice changes nothing.',
       body: UpdateBody,
-      response: responses(OkEnvelope)
+      response: responses(OkEnvelope, [1001, 1002, 1008])
     }
   }, async (request) => {
     const b = request.body
