@@ -16,6 +16,8 @@ export interface PlanTable {
   job_name: string | null
   /** Highest BuildIndex handed out so far: the per-plan counter row that makes allocation safe. */
   last_build_index: Generated<number>
+  /** configured Jenkins instance; null = the default one (JENKINS_URL) */
+  jenkins_name: string | null
   created_at: number
 }
 
@@ -34,6 +36,14 @@ export interface BuildTable {
   create_time: number
   start_time: number | null
   end_time: number | null
+  /** the Jenkins instance it was triggered on; null = the default one */
+  jenkins_name: string | null
+  /** epoch ms before which no poller takes the build (lease, then backoff) */
+  poll_after: Generated<number>
+  poll_token: string | null
+  poll_errors: Generated<number>
+  /** 1 when Build/cancel could not stop it yet (it was leaving the queue) */
+  cancel_requested: Generated<number>
 }
 
 export interface StageTable {

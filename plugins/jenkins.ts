@@ -1,18 +1,16 @@
 import fp from 'fastify-plugin'
-import { JenkinsClient } from '../src/lib/jenkins-client.js'
+import { JenkinsRegistry } from '../src/lib/jenkins-registry.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** null when JENKINS_URL is unset: Build/add then answers 1006 */
-    jenkins: JenkinsClient | null
+    /** every configured Jenkins; `jenkins.client(null)` is null when JENKINS_URL is unset */
+    jenkins: JenkinsRegistry
   }
 }
 
 export default fp(async function jenkins (fastify) {
-  const { JENKINS_URL, JENKINS_USER, JENKINS_TOKEN, JENKINS_TIMEOUT_MS } = fastify.config
-  const client = JENKINS_URL == null
-    ? null
-    : new JenkinsClient({ url: JENKINS_URL, user: JENKINS_USER, token: JENKINS_TOKEN, timeoutMs: JENKINS_TIMEOUT_MS })
-  if (client == null) fastify.log.warn('JENKINS_URL is not set: Build/add will answer 1006')
-  fastify.decorate('jenkins', client)
+  const registry = new JenkinsRegistry(fastify.config)
+  if (registry.default == null) fastify.log.warn('JENKINS_URL is not set: Build/add on plans without a JenkinsName answers 1006')
+  if (registry.names().length > 0) fastify.log.info({ instances: registry.names() }, 'named Jenkins instances configured')
+  fastify.decorate('jenkins', registry)
 }, { name: 'jenkins', dependencies: ['config'] })

@@ -4,6 +4,7 @@ import configPlugin from '../plugins/config.js'
 import database from '../plugins/database.js'
 import docs from '../plugins/docs.js'
 import jenkins from '../plugins/jenkins.js'
+import poller from '../plugins/poller.js'
 import type { Config } from './config.js'
 import { ErrorCode, toEnvelope } from './errors.js'
 import builds from './routes/builds.js'
@@ -29,6 +30,8 @@ export function fastifyOptions (config: Config, logger: boolean | object = false
 
 export interface AppOptions {
   config: Config
+  /** false: the poller does not tick on its own (tests call app.poller.runOnce()) */
+  pollerAutoStart?: boolean
 }
 
 /** The whole service as one plugin; server.ts and the tests register it through fastify-plugin. */
@@ -46,6 +49,7 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(configPlugin, { config: opts.config })
   await fastify.register(database)
   await fastify.register(jenkins)
+  await fastify.register(poller, { autoStart: opts.pollerAutoStart })
   await fastify.register(docs)
 
   await fastify.register(async (api) => {

@@ -1,5 +1,6 @@
 import { envSchema } from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
 
 // One schema for the server, the tests and the CLIs. env-schema's Ajv error names the variable.
 export const ConfigSchema = Type.Object({
@@ -11,13 +12,43 @@ export const ConfigSchema = Type.Object({
   JENKINS_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   JENKINS_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
   POLL_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 3_600_000, default: 5000 }),
+  /** more Jenkins servers, by name: {"eu":{"url":"https://…","user":"…","token":"…"}}; plans pick one with JenkinsName */
+  JENKINS_INSTANCES: Type.Optional(Type.String()),
   WEBHOOK_TOKEN: Type.Optional(Type.String({ minLength: 8 })),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' })
 })
 export type Config = Static<typeof ConfigSchema>
 
+const InstanceSchema = Type.Object({
+  url: Type.String({ pattern: '^https?://[^\\s]+$' }),
+  user: Type.Optional(Type.String({ minLength: 1 })),
+  token: Type.Optional(Type.String({ minLength: 1 }))
+}, { additionalProperties: false })
+export type JenkinsInstanceConfig = Static<typeof InstanceSchema>
+/** Instance names as they may appear in a plan's JenkinsName */
+export const INSTANCE_NAME = /^[A-Za-z0-9_.-]{1,64}$/
+
 export function loadConfig (data: Record<string, unknown> = process.env): Config {
   // Empty variables count as unset, so `JENKINS_URL= npm start` means "no Jenkins".
   const present = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined && v !== ''))
-  return envSchema<Config>({ schema: ConfigSchema, data: present, dotenv: false })
+  const config = envSchema<Config>({ schema: ConfigSchema, data: present, dotenv: false })
+  jenkinsInstances(config)
+  return config
+}
+
+/** JENKINS_INSTANCES parsed and checked; throws an error naming the variable. */
+export function jenkinsInstances (config: Config): Record<string, JenkinsInstanceConfig> {
+  if (config.JENKINS_INSTANCES == null) return {}
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(config.JENKINS_INSTANCES)
+  } catch (err) {
+    throw new Error(`JENKINS_INSTANCES must be a JSON object: ${(err as Error).message}`)
+  }
+  if (parsed == null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('JENKINS_INSTANCES must be a JSON object of instances')
+  for (const [name, value] of Object.entries(parsed)) {
+    if (!INSTANCE_NAME.test(name)) throw new Error(`JENKINS_INSTANCES: "${name}" is not a valid name (letters, digits, _ . -)`)
+    if (!Value.Check(InstanceSchema, value)) throw new Error(`JENKINS_INSTANCES.${name} needs {"url":"http(s)://…","user"?,"token"?}`)
+  }
+  return parsed as Record<string, JenkinsInstanceConfig>
 }

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { ApiError, ErrorCode, invalid } from './errors.js'
-import { JenkinsError, type JenkinsClient } from './lib/jenkins-client.js'
+import { JenkinsError } from './lib/jenkins-client.js'
+import type { JenkinsRegistry } from './lib/jenkins-registry.js'
 import { type JenkinsParameter, markQueued, markTriggerFailed, recordBuild } from './repo/builds.js'
 import { getPlan } from './repo/plans.js'
 
@@ -18,16 +19,19 @@ export interface StartBuild {
  * Build/add: record the build as Queued under the next BuildIndex, then trigger Jenkins with the
  * caller's parameters plus the real DevOpsPlanID and BuildIndex. A refusal keeps the build as Fail.
  */
-export async function startBuild (db: Kysely<Database>, jenkins: JenkinsClient | null, req: StartBuild): Promise<number> {
+export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistry, req: StartBuild): Promise<number> {
   const plan = await getPlan(db, req.planId)
   const jobName = req.jobName ?? plan.job_name
   if (jobName == null) throw invalid('body/JobName is required: the plan has no default job')
+  const jenkins = registry.client(plan.jenkins_name)
   if (jenkins == null) {
-    throw new ApiError(ErrorCode.JenkinsNotConfigured, 503, 'Jenkins is not configured on this server (JENKINS_URL is unset)')
+    throw new ApiError(ErrorCode.JenkinsNotConfigured, 503, plan.jenkins_name == null
+      ? 'Jenkins is not configured on this server (JENKINS_URL is unset)'
+      : `Jenkins instance "${plan.jenkins_name}" is not configured on this server (JENKINS_INSTANCES)`)
   }
 
   const caller = req.parameter.filter((p) => !(INJECTED as readonly string[]).includes(p.name))
-  const build = await recordBuild(db, plan.id, jobName, (index) => [
+  const build = await recordBuild(db, plan.id, jobName, plan.jenkins_name, (index) => [
     ...caller,
     { name: 'DevOpsPlanID', value: String(plan.id) },
     { name: 'BuildIndex', value: String(index) }

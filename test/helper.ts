@@ -43,7 +43,7 @@ export async function build (t: Test, env: Record<string, string> = {}): Promise
     }
     return payload
   })
-  await fastify.register(fp(app), { config })
+  await fastify.register(fp(app), { config, pollerAutoStart: false })
   await fastify.ready()
   t.teardown(async () => { await fastify.close() })
   return fastify

@@ -18,8 +18,8 @@ t.test('Plan/add, list, update, delete', async (t) => {
     Description: 'OK',
     TotalCount: 2,
     PlanList: [
-      { DevOpsPlanID: a.json().DevOpsPlanID, PlanName: 'UShopApi', JobName: 'folder/sub/Test' },
-      { DevOpsPlanID: b.json().DevOpsPlanID, PlanName: 'UShopWeb', JobName: null }
+      { DevOpsPlanID: a.json().DevOpsPlanID, PlanName: 'UShopApi', JobName: 'folder/sub/Test', JenkinsName: null },
+      { DevOpsPlanID: b.json().DevOpsPlanID, PlanName: 'UShopWeb', JobName: null, JenkinsName: null }
     ]
   })
 

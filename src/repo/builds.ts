@@ -16,7 +16,7 @@ export interface BuildListItem { BuildIndex: number, Status: string, StartTime: 
  * first inside the transaction: on MySQL that row lock, on SQLite the write lock, serialises
  * concurrent callers across processes, so indexes have no gap and no duplicate.
  */
-export async function recordBuild (db: Db, planId: number, jobName: string,
+export async function recordBuild (db: Db, planId: number, jobName: string, jenkinsName: string | null,
   parameters: (index: number) => JenkinsParameter[]): Promise<{ id: number, buildIndex: number, parameter: JenkinsParameter[] }> {
   return await db.transaction().execute(async (trx) => {
     const bumped = await trx.updateTable('plans').set((eb) => ({ last_build_index: eb('last_build_index', '+', 1) }))
@@ -30,6 +30,7 @@ export async function recordBuild (db: Db, planId: number, jobName: string,
       build_index: buildIndex,
       status: 'Queued',
       job_name: jobName,
+      jenkins_name: jenkinsName,
       parameter: JSON.stringify({ parameter }),
       detail: '{}',
       create_time: now()

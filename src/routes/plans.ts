@@ -1,24 +1,35 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { invalid } from '../errors.js'
 import { addPlan, deletePlan, listPlans, updatePlan } from '../repo/plans.js'
 import { cleanName, Envelope, IdSchema, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
 
 const PlanSchema = Type.Object({
   DevOpsPlanID: Type.Integer(),
   PlanName: Type.String(),
-  JobName: Type.Union([Type.String(), Type.Null()], { description: 'default Jenkins job of the plan, if any' })
+  JobName: Type.Union([Type.String(), Type.Null()], { description: 'default Jenkins job of the plan, if any' }),
+  JenkinsName: Type.Union([Type.String(), Type.Null()], { description: 'the Jenkins instance it runs on; null = the default (JENKINS_URL)' })
 })
 const DevOpsPlanID = IdSchema('the DevOps plan')
 const PlanName = NameSchema('plan name')
 const JobName = NameSchema('Jenkins job, folders as `folder/sub/job`', 512)
+const JenkinsName = Type.String({ minLength: 1, maxLength: 64, description: 'a Jenkins instance named in JENKINS_INSTANCES' })
 
 const plans: FastifyPluginAsyncTypebox = async (fastify) => {
+  /** A JenkinsName must name a configured instance, so a plan never points at nothing. */
+  function knownInstance (name: string | undefined): string | undefined {
+    if (name != null && !fastify.jenkins.has(name)) {
+      throw invalid(`body/JenkinsName "${name}" is not a configured Jenkins instance (JENKINS_INSTANCES)`)
+    }
+    return name
+  }
+
   fastify.get('/Plan/list', {
     schema: {
       tags: ['Plan'],
       summary: 'List the DevOps plans of a product (获取DevOps计划列表)',
       querystring: Type.Object({ ProductID: IdSchema('the product') }),
       response: responses(Envelope({ TotalCount: Type.Integer(), PlanList: Type.Array(PlanSchema) }, 'the plans of the product',
-        { TotalCount: 1, PlanList: [{ DevOpsPlanID: 1, PlanName: 'UShopApi', JobName: 'Test' }] }), [1001, 1002])
+        { TotalCount: 1, PlanList: [{ DevOpsPlanID: 1, PlanName: 'UShopApi', JobName: 'Test', JenkinsName: null }] }), [1001, 1002])
     }
   }, async (request) => {
     const list = await listPlans(fastify.db, toInt(request.query.ProductID))
@@ -29,28 +40,35 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Plan'],
       summary: 'Add a DevOps plan to a product',
-      body: Type.Object({ ProductID: IdSchema('the product'), PlanName, JobName: Type.Optional(JobName) },
+      body: Type.Object({ ProductID: IdSchema('the product'), PlanName, JobName: Type.Optional(JobName), JenkinsName: Type.Optional(JenkinsName) },
         { examples: [{ ProductID: 1, PlanName: 'UShopApi', JobName: 'Test' }] }),
       response: responses(Envelope({ DevOpsPlanID: Type.Integer() }), [1001, 1002, 1003, 1008])
     }
   }, async (request) => {
-    const { ProductID, PlanName, JobName } = request.body
-    const id = await addPlan(fastify.db, toInt(ProductID), cleanName(PlanName), JobName == null ? null : cleanName(JobName))
+    const { ProductID, PlanName, JobName, JenkinsName } = request.body
+    const id = await addPlan(fastify.db, toInt(ProductID), cleanName(PlanName), JobName == null ? null : cleanName(JobName),
+      knownInstance(JenkinsName) ?? null)
     return ok({ DevOpsPlanID: id })
   })
 
   fastify.post('/Plan/update', {
     schema: {
       tags: ['Plan'],
-      summary: 'Rename a plan or change its default job (JobName null clears it)',
-      body: Type.Object({ DevOpsPlanID, PlanName: Type.Optional(PlanName), JobName: Type.Optional(Type.Union([JobName, Type.Null()])) }),
+      summary: 'Rename a plan, change its default job or its Jenkins instance (null clears either)',
+      body: Type.Object({
+        DevOpsPlanID,
+        PlanName: Type.Optional(PlanName),
+        JobName: Type.Optional(Type.Union([JobName, Type.Null()])),
+        JenkinsName: Type.Optional(Type.Union([JenkinsName, Type.Null()]))
+      }),
       response: responses(OkEnvelope, [1001, 1002, 1003, 1008])
     }
   }, async (request) => {
-    const { DevOpsPlanID, PlanName, JobName } = request.body
+    const { DevOpsPlanID, PlanName, JobName, JenkinsName } = request.body
     await updatePlan(fastify.db, toInt(DevOpsPlanID), {
       name: PlanName == null ? undefined : cleanName(PlanName),
-      jobName: JobName === undefined ? undefined : JobName === null ? null : cleanName(JobName)
+      jobName: JobName === undefined ? undefined : JobName === null ? null : cleanName(JobName),
+      jenkinsName: JenkinsName === null ? null : knownInstance(JenkinsName)
     })
     return ok({})
   })

@@ -1,0 +1,36 @@
+import fp from 'fastify-plugin'
+import { Poller } from '../src/poller.js'
+
+declare module 'fastify' {
+  interface FastifyInstance { poller: Poller }
+}
+
+export interface PollerPluginOptions {
+  /** false in tests: they drive ticks with poller.runOnce() */
+  autoStart?: boolean
+}
+
+// A setTimeout chain, not setInterval: a slow tick delays the next one instead of overlapping it.
+// Registered after the database, so on close it stops (and its tick in flight ends) before the pool does.
+export default fp<PollerPluginOptions>(async function poller (fastify, opts) {
+  const interval = fastify.config.POLL_INTERVAL_MS
+  const instance = new Poller(fastify.db, fastify.jenkins, fastify.log.child({ plugin: 'poller' }), { intervalMs: interval })
+  fastify.decorate('poller', instance)
+
+  let timer: NodeJS.Timeout | undefined
+  let inFlight: Promise<unknown> = Promise.resolve()
+  let stopped = false
+  const loop = (): void => {
+    inFlight = instance.runOnce()
+      .catch((err: unknown) => { fastify.log.error({ err }, 'poller tick failed') })
+      .finally(() => { if (!stopped) timer = setTimeout(loop, interval) })
+  }
+  if (opts.autoStart !== false && fastify.jenkins.configured) {
+    fastify.addHook('onReady', async () => { timer = setTimeout(loop, 0) })
+  }
+  fastify.addHook('onClose', async () => {
+    stopped = true
+    clearTimeout(timer)
+    await inFlight
+  })
+}, { name: 'poller', dependencies: ['database', 'jenkins'] })
