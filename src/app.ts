@@ -5,6 +5,7 @@ import database from '../plugins/database.js'
 import docs from '../plugins/docs.js'
 import jenkins from '../plugins/jenkins.js'
 import poller from '../plugins/poller.js'
+import webhook from '../plugins/webhook.js'
 import type { Config } from './config.js'
 import { ErrorCode, toEnvelope } from './errors.js'
 import builds from './routes/builds.js'
@@ -58,4 +59,5 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
     await api.register(builds)
     await api.register(progress)
   }, { prefix: API_PREFIX })
+  await fastify.register(webhook, { prefix: API_PREFIX })
 }

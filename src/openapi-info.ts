@@ -39,6 +39,7 @@ export const OPENAPI_INFO = {
     { name: 'Product', description: 'Products (产品)' },
     { name: 'Plan', description: 'DevOps plans: one pipeline of a product (DevOps计划)' },
     { name: 'Build', description: 'Builds: one run of a plan (构建)' },
-    { name: 'Stage', description: 'Stages of a build, as a DAG (阶段)' }
+    { name: 'Stage', description: 'Stages of a build, as a DAG (阶段)' },
+    { name: 'Webhook', description: 'What Jenkins pushes' }
   ]
 }

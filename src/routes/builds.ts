@@ -3,10 +3,11 @@ import { invalid } from '../errors.js'
 import { findBuild, listBuilds } from '../repo/builds.js'
 import { getPlan } from '../repo/plans.js'
 import {
-  Envelope, EpochOrNull, IdSchema, NameSchema, ok, responses, StatusInSchema, StatusOutSchema, toInt
+  Envelope, EpochOrNull, IdSchema, NameSchema, ok, OkEnvelope, responses, StatusInSchema, StatusOutSchema, toInt
 } from '../schemas/common.js'
 import { parseStatus } from '../status.js'
 import { startBuild } from '../trigger.js'
+import { cancelBuild } from '../cancel.js'
 
 const DevOpsPlanID = IdSchema('the DevOps plan')
 const BuildIndex = IdSchema('the build, numbered 1, 2, 3… per plan')
@@ -110,6 +111,19 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       parameter: given.map((p) => ({ name: p.name, value: p.value == null ? '' : String(p.value) }))
     })
     return ok({ BuildIndex: buildIndex })
+  })
+
+  fastify.post('/Build/cancel', {
+    schema: {
+      tags: ['Build'],
+      summary: 'Cancel a build: out of the Jenkins queue, or stopped if running; it ends Aborted',
+      description: 'A build that already ended: 1003. Jenkins refuses or does not answer: 1007 and the status is unchanged.',
+      body: Type.Object({ DevOpsPlanID, BuildIndex }, { examples: [{ DevOpsPlanID: 1, BuildIndex: 2 }] }),
+      response: responses(OkEnvelope, [1001, 1002, 1003, 1006, 1007, 1008])
+    }
+  }, async (request) => {
+    await cancelBuild(fastify.db, fastify.jenkins, toInt(request.body.DevOpsPlanID), toInt(request.body.BuildIndex))
+    return ok({})
   })
 }
 

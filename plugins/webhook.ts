@@ -1,0 +1,68 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { ApiError, ErrorCode } from '../src/errors.js'
+import { sameSecret } from '../src/lib/secrets.js'
+import { ok, OkEnvelope, responses } from '../src/schemas/common.js'
+import { receiveNotification } from '../src/webhook.js'
+
+const NotificationSchema = Type.Object({
+  name: Type.Optional(Type.String()),
+  url: Type.Optional(Type.String()),
+  build: Type.Object({
+    phase: Type.String({ minLength: 1, description: 'QUEUED, STARTED, COMPLETED or FINALIZED' }),
+    number: Type.Optional(Type.Integer({ minimum: 1 })),
+    queue_id: Type.Optional(Type.Integer({ minimum: 1 })),
+    full_url: Type.Optional(Type.String()),
+    url: Type.Optional(Type.String()),
+    status: Type.Optional(Type.String()),
+    timestamp: Type.Optional(Type.Integer({ minimum: 0 })),
+    duration: Type.Optional(Type.Integer({ minimum: 0 })),
+    parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
+  })
+}, {
+  examples: [{
+    name: 'Test',
+    url: 'job/Test/',
+    build: {
+      full_url: 'http://jenkins:8080/job/Test/7/', number: 7, queue_id: 123, phase: 'COMPLETED', timestamp: 1714380066135,
+      duration: 60012, status: 'SUCCESS', url: 'job/Test/7/', parameters: { Branch: 'main', BuildIndex: '7', DevOpsPlanID: '1' }
+    }
+  }]
+})
+
+/** The shared secret from ?token= (the Notification plugin cannot set headers), X-TestCloud-Token or a Bearer header. */
+function givenToken (request: FastifyRequest<{ Querystring: { token?: string } }>): string | undefined {
+  const bearer = request.headers.authorization?.match(/^Bearer\s+(.+)$/i)?.[1]
+  const header = request.headers['x-testcloud-token']
+  return request.query.token ?? bearer ?? (typeof header === 'string' ? header : undefined)
+}
+
+const routes: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.post('/Webhook/jenkins', {
+    schema: {
+      tags: ['Webhook'],
+      summary: 'Receiver for the Jenkins Notification plugin (JSON format)',
+      description: 'Matched to a build by build.queue_id, else the DevOpsPlanID/BuildIndex parameters, else job URL + number. ' +
+        'STARTED marks the build Running; COMPLETED/FINALIZED set its result and fetch its final stages at once. ' +
+        'An unknown build is answered 1000 with a Description saying it was ignored. Needs WEBHOOK_TOKEN, as ?token= or a header.',
+      querystring: Type.Object({ token: Type.Optional(Type.String({ description: 'the WEBHOOK_TOKEN secret' })) }),
+      body: NotificationSchema,
+      response: responses(OkEnvelope, [1001, 1002, 1004, 1008])
+    },
+    // authenticate before the body is even parsed: a stranger learns nothing
+    onRequest: async (request) => {
+      const secret = fastify.config.WEBHOOK_TOKEN
+      if (secret == null) throw new ApiError(ErrorCode.NotFound, 404, 'the Jenkins webhook is off: set WEBHOOK_TOKEN to turn it on')
+      const token = givenToken(request as FastifyRequest<{ Querystring: { token?: string } }>)
+      if (token == null || !sameSecret(token, secret)) throw new ApiError(ErrorCode.Unauthorized, 401, 'missing or wrong webhook token')
+    }
+  }, async (request) => {
+    const description = await receiveNotification(fastify.db, fastify.poller, request.body)
+    return { ...ok({}), Description: description }
+  })
+}
+
+export default fp(async function webhook (fastify, opts: { prefix: string }) {
+  await fastify.register(routes, { prefix: opts.prefix })
+}, { name: 'webhook', dependencies: ['database', 'poller'] })

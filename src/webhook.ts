@@ -1,0 +1,102 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import type { Poller } from './poller.js'
+import { applyProgress } from './progress.js'
+import type { BuildRow } from './repo/builds.js'
+import { parseStatus, type Status } from './status.js'
+
+/** What the Jenkins Notification plugin posts (Gson, lower_case_with_underscores, nulls omitted). */
+export interface Notification {
+  name?: string
+  url?: string
+  build: {
+    phase: string
+    number?: number
+    queue_id?: number
+    full_url?: string
+    url?: string
+    status?: string
+    timestamp?: number
+    duration?: number
+    parameters?: Record<string, unknown>
+  }
+}
+
+/**
+ * Applies one notification through the common write path; returns the Description: "OK", or what
+ * was ignored. Jenkins must get a 2xx either way, or it would retry forever.
+ */
+export async function receiveNotification (db: Kysely<Database>, poller: Poller, n: Notification): Promise<string> {
+  const build = await correlate(db, n)
+  if (build == null) return `ignored: no build matches this notification (${describeKey(n)})`
+  const b = n.build
+  const facts = { buildNumber: b.number, url: b.full_url }
+  const key = { planId: build.plan_id, buildIndex: build.build_index, jenkins: facts }
+  const phase = b.phase.toUpperCase()
+  const at = typeof b.timestamp === 'number' ? Math.floor(b.timestamp / 1000) : undefined
+
+  if (phase === 'QUEUED' || phase === 'STARTED') {
+    // QUEUED comes with STARTED at build start (never at enqueue time): both mean it runs now
+    const r = await applyProgress(db, { ...key, status: 'Running', startTime: phase === 'STARTED' ? at : undefined })
+    return r.ignored == null ? 'OK' : `OK (ignored: ${r.ignored})`
+  }
+  if (phase === 'COMPLETED' || phase === 'FINALIZED') {
+    // fetch the final stages now rather than at the next tick
+    await poller.pollNow(build.id).catch(() => false)
+    const status: Status | undefined = b.status == null ? undefined : parseStatus(b.status)
+    if (status == null) return `ignored: ${phase} without a known status (${b.status ?? 'none'})`
+    const r = await applyProgress(db, { ...key, status, endTime: phase === 'COMPLETED' ? at : undefined })
+    return r.ignored == null ? 'OK' : `OK (ignored: ${r.ignored})`
+  }
+  return `ignored: phase ${b.phase} carries no status`
+}
+
+/** The build a notification is about: by queue id, else by our parameters, else by job URL and number. */
+async function correlate (db: Kysely<Database>, n: Notification): Promise<BuildRow | undefined> {
+  const b = n.build
+  const params = b.parameters ?? {}
+  const planId = positiveInt(params.DevOpsPlanID)
+  const buildIndex = positiveInt(params.BuildIndex)
+
+  if (b.queue_id != null) {
+    const byQueue = await db.selectFrom('builds').selectAll().where('queue_id', '=', b.queue_id).execute()
+    // queue ids are per Jenkins instance: our parameters pick the right one when several match
+    const match = byQueue.length === 1 ? byQueue[0] : byQueue.find((r) => r.plan_id === planId && r.build_index === buildIndex)
+    if (match != null) return match
+  }
+  if (planId != null && buildIndex != null) {
+    const byParams = await db.selectFrom('builds').selectAll().where('plan_id', '=', planId).where('build_index', '=', buildIndex).executeTakeFirst()
+    if (byParams != null) return byParams
+  }
+  if (b.full_url != null) {
+    const byUrl = await db.selectFrom('builds').selectAll().where('jenkins_url', '=', b.full_url).executeTakeFirst()
+    if (byUrl != null) return byUrl
+  }
+  const job = jobNameFromUrl(n.url ?? b.url)
+  if (job != null && b.number != null) {
+    return await db.selectFrom('builds').selectAll().where('job_name', '=', job).where('jenkins_build_number', '=', b.number).executeTakeFirst()
+  }
+  return undefined
+}
+
+/** "job/a/job/b%20c/" or "job/a/job/b/7/" → "a/b c" */
+export function jobNameFromUrl (url: string | undefined): string | null {
+  if (url == null) return null
+  const parts = url.split('/').filter((p) => p !== '')
+  const names: string[] = []
+  for (let i = 0; i < parts.length - 1; i++) {
+    if (parts[i] === 'job') names.push(decodeURIComponent(parts[++i]))
+  }
+  return names.length === 0 ? null : names.join('/')
+}
+
+function positiveInt (v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^[1-9][0-9]{0,9}$/.test(v) ? Number(v) : NaN
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined
+}
+
+function describeKey (n: Notification): string {
+  const b = n.build
+  return [b.queue_id == null ? null : `queue_id ${b.queue_id}`, b.full_url ?? n.url, b.number == null ? null : `#${b.number}`]
+    .filter((x) => x != null).join(', ') || 'no queue_id, parameters or URL'
+}
