@@ -59,7 +59,19 @@ export interface StageTable {
   end_time: number | null
 }
 
+export interface ApiTokenTable {
+  id: Generated<number>
+  name: string
+  /** read, trigger, callback or admin */
+  role: string
+  /** hex SHA-256 of the token */
+  token_hash: string
+  created_at: number
+  last_used_at: number | null
+}
+
 export interface Database {
+  api_tokens: ApiTokenTable
   products: ProductTable
   plans: PlanTable
   builds: BuildTable

@@ -48,14 +48,21 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
         'An unknown build is answered 1000 with a Description saying it was ignored. Needs WEBHOOK_TOKEN, as ?token= or a header.',
       querystring: Type.Object({ token: Type.Optional(Type.String({ description: 'the WEBHOOK_TOKEN secret' })) }),
       body: NotificationSchema,
-      response: responses(OkEnvelope, [1001, 1002, 1004, 1008])
+      response: responses(OkEnvelope, [1001, 1002, 1008])
     },
+    config: { access: 'webhook' },
     // authenticate before the body is even parsed: a stranger learns nothing
     onRequest: async (request) => {
       const secret = fastify.config.WEBHOOK_TOKEN
-      if (secret == null) throw new ApiError(ErrorCode.NotFound, 404, 'the Jenkins webhook is off: set WEBHOOK_TOKEN to turn it on')
+      if (secret == null && await fastify.tokens.isOpen()) {
+        throw new ApiError(ErrorCode.NotFound, 404, 'the Jenkins webhook is off: set WEBHOOK_TOKEN, or create a callback token, to turn it on')
+      }
       const token = givenToken(request as FastifyRequest<{ Querystring: { token?: string } }>)
-      if (token == null || !sameSecret(token, secret)) throw new ApiError(ErrorCode.Unauthorized, 401, 'missing or wrong webhook token')
+      if (token == null) throw new ApiError(ErrorCode.Unauthorized, 401, 'missing webhook token')
+      if (secret != null && sameSecret(token, secret)) return
+      const role = await fastify.tokens.role(token)
+      if (role == null) throw new ApiError(ErrorCode.Unauthorized, 401, 'wrong webhook token')
+      if (role !== 'callback' && role !== 'admin') throw new ApiError(ErrorCode.Forbidden, 403, `a ${role} token may not post to the webhook (needs callback or admin)`)
     }
   }, async (request) => {
     const description = await receiveNotification(fastify.db, fastify.poller, request.body)
@@ -63,6 +70,4 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 }
 
-export default fp(async function webhook (fastify, opts: { prefix: string }) {
-  await fastify.register(routes, { prefix: opts.prefix })
-}, { name: 'webhook', dependencies: ['database', 'poller'] })
+export default fp(routes, { name: 'webhook', dependencies: ['database', 'poller', 'auth'] })

@@ -1,13 +1,17 @@
 import type { FastifyInstance } from 'fastify'
 import { randomUUID } from 'node:crypto'
+import rateLimit from '@fastify/rate-limit'
+import auth, { presentedToken } from '../plugins/auth.js'
 import configPlugin from '../plugins/config.js'
 import database from '../plugins/database.js'
+import health from '../plugins/health.js'
 import docs from '../plugins/docs.js'
 import jenkins from '../plugins/jenkins.js'
 import poller from '../plugins/poller.js'
 import webhook from '../plugins/webhook.js'
 import type { Config } from './config.js'
-import { ErrorCode, toEnvelope } from './errors.js'
+import { ApiError, ErrorCode, toEnvelope } from './errors.js'
+import { hashToken } from './repo/tokens.js'
 import builds from './routes/builds.js'
 import plans from './routes/plans.js'
 import products from './routes/products.js'
@@ -49,15 +53,31 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
 
   await fastify.register(configPlugin, { config: opts.config })
   await fastify.register(database)
+  await fastify.register(auth)
   await fastify.register(jenkins)
   await fastify.register(poller, { autoStart: opts.pollerAutoStart })
   await fastify.register(docs)
+  await fastify.register(health)
 
   await fastify.register(async (api) => {
+    const perMinute = opts.config.RATE_LIMIT_PER_MINUTE
+    if (perMinute > 0) {
+      await api.register(rateLimit, {
+        max: perMinute,
+        timeWindow: 60_000,
+        // per token, so one Jenkins fleet sharing an address is one client; per address without a token
+        keyGenerator: (request) => {
+          const token = presentedToken(request) ?? (request.query as { token?: string } | undefined)?.token
+          return token == null ? `ip:${request.ip}` : `token:${hashToken(token)}`
+        },
+        errorResponseBuilder: (_request, ctx) => new ApiError(ErrorCode.RateLimited, 429, `too many requests: retry in ${Math.ceil(ctx.ttl / 1000)} s`)
+      })
+    }
+    api.addHook('onRequest', fastify.authorize)
     await api.register(products)
     await api.register(plans)
     await api.register(builds)
     await api.register(progress)
+    await api.register(webhook)
   }, { prefix: API_PREFIX })
-  await fastify.register(webhook, { prefix: API_PREFIX })
 }

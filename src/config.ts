@@ -15,6 +15,8 @@ export const ConfigSchema = Type.Object({
   /** more Jenkins servers, by name: {"eu":{"url":"https://…","user":"…","token":"…"}}; plans pick one with JenkinsName */
   JENKINS_INSTANCES: Type.Optional(Type.String()),
   WEBHOOK_TOKEN: Type.Optional(Type.String({ minLength: 8 })),
+  /** requests per minute per token (per IP while the server is open); 0 turns the limit off */
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 12_000 }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' })
 })
 export type Config = Static<typeof ConfigSchema>

@@ -31,10 +31,21 @@ export const OPENAPI_INFO = {
       errorTable,
       '',
       `Statuses in answers: ${STATUSES.join(', ')}. On input, any case and these words: ${ACCEPTED_WORDS.join(', ')}.`,
-      'Statuses only move forward (Queued → Running ⇄ Paused → a final one); a backward move is answered 1000 and ignored.'
+      'Statuses only move forward (Queued → Running ⇄ Paused → a final one); a backward move is answered 1000 and ignored.',
+      '',
+      'Access: `Authorization: Bearer <token>` or `X-TestCloud-Token`. Roles: `read` (every GET), `trigger` (read + Build/add, ' +
+      'Build/cancel), `callback` (Build/update, the webhook), `admin` (everything). While no token exists the server is open.'
     ].join('\n')
   },
   servers: [{ url: '/', description: 'this server' }],
+  components: {
+    securitySchemes: {
+      bearer: { type: 'http' as const, scheme: 'bearer', description: 'an API token: npm run token -- create --name NAME --role ROLE' },
+      token: { type: 'apiKey' as const, in: 'header', name: 'X-TestCloud-Token' }
+    }
+  },
+  // no token exists yet: the server is open; once one does, every API request needs one
+  security: [{ bearer: [] }, { token: [] }, {}] as Array<Record<string, string[]>>,
   tags: [
     { name: 'Product', description: 'Products (产品)' },
     { name: 'Plan', description: 'DevOps plans: one pipeline of a product (DevOps计划)' },

@@ -41,7 +41,7 @@ interface Health { failures: number, downUntil: number }
 export class Poller {
   readonly id = randomUUID().slice(0, 8)
   private tick = 0
-  private readonly health = new Map<string, Health>()
+  private readonly instanceHealth = new Map<string, Health>()
   /** instances that answered 404 for Blue Ocean: the stage DAG falls back to "previous stage" */
   private readonly withoutBlueOcean = new Set<string>()
   private readonly leaseMs: number
@@ -69,6 +69,16 @@ export class Poller {
     return { claimed: claimed.length, finished, errors, requests: this.jenkins.requests - requestsBefore, ms: Math.round(performance.now() - started) }
   }
 
+  /** Each configured Jenkins as the poller last saw it: up, or down until when. No request is made. */
+  health (): Record<string, string> {
+    const names = [...(this.jenkins.default == null ? [] : ['']), ...this.jenkins.names()]
+    return Object.fromEntries(names.map((key) => {
+      const h = this.instanceHealth.get(key)
+      const state = h == null || h.failures === 0 ? 'ok' : `failing (${h.failures} errors; paused until ${new Date(h.downUntil).toISOString()})`
+      return [key === '' ? 'default' : key, state]
+    }))
+  }
+
   /** Polls one build now (the webhook's COMPLETED), unless a tick holds it; false when it could not be taken. */
   async pollNow (buildId: number): Promise<boolean> {
     const now = this.clock()
@@ -85,7 +95,7 @@ export class Poller {
   }
 
   private async claim (token: string, now: number): Promise<BuildRow[]> {
-    const down = [...this.health.entries()].filter(([, h]) => h.downUntil > now).map(([key]) => key)
+    const down = [...this.instanceHealth.entries()].filter(([, h]) => h.downUntil > now).map(([key]) => key)
     const downDefault = down.includes('')
     const downNamed = down.filter((k) => k !== '')
     await this.db.updateTable('builds').set({ poll_token: token, poll_after: now + this.leaseMs })
@@ -105,8 +115,8 @@ export class Poller {
       await this.release(build.id, this.clock() + MAX_BACKOFF_MS, build.poll_errors)
       return 'skipped'
     }
-    if ((this.health.get(key)?.downUntil ?? 0) > this.clock()) {
-      await this.release(build.id, this.health.get(key)?.downUntil ?? 0, build.poll_errors)
+    if ((this.instanceHealth.get(key)?.downUntil ?? 0) > this.clock()) {
+      await this.release(build.id, this.instanceHealth.get(key)?.downUntil ?? 0, build.poll_errors)
       return 'skipped'
     }
     try {
@@ -249,19 +259,19 @@ export class Poller {
   }
 
   private markDown (key: string, client: JenkinsClient, err: JenkinsError): number {
-    const h = this.health.get(key) ?? { failures: 0, downUntil: 0 }
+    const h = this.instanceHealth.get(key) ?? { failures: 0, downUntil: 0 }
     const wasUp = h.failures === 0
     h.failures++
     h.downUntil = this.clock() + Math.min(MAX_PAUSE_MS, this.opts.intervalMs * 2 ** (h.failures - 1))
-    this.health.set(key, h)
+    this.instanceHealth.set(key, h)
     if (wasUp) this.log.warn({ jenkins: client.opts.name ?? 'default', reason: err.message }, 'Jenkins is failing: pausing its polls')
     return h.downUntil
   }
 
   private markUp (key: string, client: JenkinsClient): void {
-    const h = this.health.get(key)
+    const h = this.instanceHealth.get(key)
     if (h == null || h.failures === 0) return
-    this.health.set(key, { failures: 0, downUntil: 0 })
+    this.instanceHealth.set(key, { failures: 0, downUntil: 0 })
     this.log.info({ jenkins: client.opts.name ?? 'default' }, 'Jenkins answers again: polling resumed')
   }
 }

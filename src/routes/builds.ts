@@ -38,6 +38,7 @@ const BuildInfo = Type.Object({
 
 const builds: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/Build/list', {
+    config: { access: 'read' },
     schema: {
       tags: ['Build'],
       summary: 'List the builds of a plan, newest first (获取构建列表)',
@@ -61,6 +62,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.get('/Build/info', {
+    config: { access: 'read' },
     schema: {
       tags: ['Build'],
       summary: 'One build: status, times, job, parameters and Jenkins facts',
@@ -87,6 +89,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/Build/add', {
+    config: { access: 'trigger' },
     schema: {
       tags: ['Build'],
       summary: 'Start a build: allocate the next BuildIndex and trigger the Jenkins job (启动构建)',
@@ -114,6 +117,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/Build/cancel', {
+    config: { access: 'trigger' },
     schema: {
       tags: ['Build'],
       summary: 'Cancel a build: out of the Jenkins queue, or stopped if running; it ends Aborted',

@@ -24,6 +24,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
   }
 
   fastify.get('/Plan/list', {
+    config: { access: 'read' },
     schema: {
       tags: ['Plan'],
       summary: 'List the DevOps plans of a product (获取DevOps计划列表)',
@@ -37,6 +38,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/Plan/add', {
+    config: { access: 'admin' },
     schema: {
       tags: ['Plan'],
       summary: 'Add a DevOps plan to a product',
@@ -52,6 +54,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/Plan/update', {
+    config: { access: 'admin' },
     schema: {
       tags: ['Plan'],
       summary: 'Rename a plan, change its default job or its Jenkins instance (null clears either)',
@@ -74,6 +77,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/Plan/delete', {
+    config: { access: 'admin' },
     schema: {
       tags: ['Plan'],
       summary: 'Delete a plan that has no builds',

@@ -8,6 +8,7 @@ const ProductName = NameSchema('product name')
 
 const products: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/Product/list', {
+    config: { access: 'read' },
     schema: {
       tags: ['Product'],
       summary: 'List products (获取产品列表)',
@@ -20,6 +21,7 @@ const products: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/Product/add', {
+    config: { access: 'admin' },
     schema: {
       tags: ['Product'],
       summary: 'Add a product',
@@ -29,6 +31,7 @@ const products: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => ok({ ProductID: await addProduct(fastify.db, cleanName(request.body.ProductName)) }))
 
   fastify.post('/Product/update', {
+    config: { access: 'admin' },
     schema: {
       tags: ['Product'],
       summary: 'Rename a product',
@@ -41,6 +44,7 @@ const products: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/Product/delete', {
+    config: { access: 'admin' },
     schema: {
       tags: ['Product'],
       summary: 'Delete a product that has no plans',

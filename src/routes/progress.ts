@@ -37,6 +37,7 @@ const UpdateBody = Type.Object({
 
 const progress: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/Stage/info', {
+    config: { access: 'read' },
     schema: {
       tags: ['Stage'],
       summary: 'The stages of a build, as a DAG through PreStageID (获取阶段信息)',
@@ -56,6 +57,7 @@ const progress: FastifyPluginAsyncTypebox = async (fastify) => {
   })
 
   fastify.post('/Build/update', {
+    config: { access: 'callback' },
     schema: {
       tags: ['Build'],
       summary: 'Report the status of a stage, or of the build itself (更新构建状态)',

@@ -60,8 +60,8 @@ export const ERROR_CODES: Record<number, { http: number, meaning: string }> = {
   1099: { http: 500, meaning: 'internal error' }
 }
 
-// Every route can meet these: a database outage, a bug.
-const ALWAYS = [1010, 1099]
+// Every API route can meet these: credentials, the rate limit, a database outage, a bug.
+const ALWAYS = [1004, 1005, 1009, 1010, 1099]
 
 /** The 200 answer plus one error envelope per HTTP status the route can answer, listing its ErrorCodes. */
 export function responses (ok: TObject, codes: number[] = []): Record<string, TSchema> {

@@ -1,0 +1,46 @@
+import type { FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { ApiError, ErrorCode } from '../src/errors.js'
+import { type Access, ALLOWED, TokenGuard } from '../src/lib/access.js'
+import { anyToken } from '../src/repo/tokens.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    tokens: TokenGuard
+    /** onRequest hook for the API scope: checks the route's `config.access` against the caller's token */
+    authorize: (request: FastifyRequest) => Promise<void>
+  }
+  interface FastifyContextConfig {
+    access?: Access | 'webhook'
+  }
+}
+
+/** `Authorization: Bearer <token>` or `X-TestCloud-Token: <token>`. */
+export function presentedToken (request: FastifyRequest): string | undefined {
+  const bearer = request.headers.authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1]
+  const header = request.headers['x-testcloud-token']
+  return bearer ?? (typeof header === 'string' && header !== '' ? header : undefined)
+}
+
+export default fp(async function auth (fastify) {
+  const guard = new TokenGuard(fastify.db)
+  fastify.decorate('tokens', guard)
+
+  fastify.addHook('onReady', async () => {
+    if (!(await anyToken(fastify.db))) {
+      fastify.log.warn('NO API TOKEN EXISTS: the API is open to anyone who can reach it. ' +
+        'Create one with `npm run token -- create --name NAME --role admin`')
+    }
+  })
+
+  fastify.decorate('authorize', async (request: FastifyRequest) => {
+    const access = request.routeOptions.config.access ?? 'admin'
+    if (access === 'webhook') return // the webhook checks its own secrets
+    if (await guard.isOpen()) return
+    const token = presentedToken(request)
+    if (token == null) throw new ApiError(ErrorCode.Unauthorized, 401, 'credentials required: Authorization: Bearer <token> or X-TestCloud-Token')
+    const role = await guard.role(token)
+    if (role == null) throw new ApiError(ErrorCode.Unauthorized, 401, 'unknown or revoked token')
+    if (!ALLOWED[access].includes(role)) throw new ApiError(ErrorCode.Forbidden, 403, `a ${role} token may not do this (needs ${ALLOWED[access].join(' or ')})`)
+  })
+}, { name: 'auth', dependencies: ['database'] })

@@ -1,0 +1,47 @@
+import type { Kysely } from 'kysely'
+import { createHash, randomBytes } from 'node:crypto'
+import type { Database } from '../../db/schema.js'
+import { conflict, notFound } from '../errors.js'
+import { isUniqueViolation, now } from './db-errors.js'
+
+export const ROLES = ['read', 'trigger', 'callback', 'admin'] as const
+export type Role = typeof ROLES[number]
+
+type Db = Kysely<Database>
+
+/** Tokens are 256 random bits; the database keeps only their SHA-256, so a leak of it opens nothing. */
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex')
+
+export async function createToken (db: Db, name: string, role: Role): Promise<string> {
+  const token = `tc_${randomBytes(32).toString('base64url')}`
+  try {
+    await db.insertInto('api_tokens').values({ name, role, token_hash: hashToken(token), created_at: now() }).execute()
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict(`a token named "${name}" already exists`)
+    throw err
+  }
+  return token
+}
+
+export async function listTokens (db: Db): Promise<Array<{ name: string, role: string, created_at: number, last_used_at: number | null }>> {
+  return await db.selectFrom('api_tokens').select(['name', 'role', 'created_at', 'last_used_at']).orderBy('id').execute()
+}
+
+export async function revokeToken (db: Db, name: string): Promise<void> {
+  const r = await db.deleteFrom('api_tokens').where('name', '=', name).executeTakeFirst()
+  if (Number(r.numDeletedRows) === 0) throw notFound(`token "${name}"`)
+}
+
+export async function anyToken (db: Db): Promise<boolean> {
+  return (await db.selectFrom('api_tokens').select('id').limit(1).executeTakeFirst()) != null
+}
+
+/** Role of a presented token (looked up by its hash, so the comparison does not leak timing), or null. */
+export async function roleOf (db: Db, token: string): Promise<{ id: number, role: Role } | null> {
+  const row = await db.selectFrom('api_tokens').select(['id', 'role']).where('token_hash', '=', hashToken(token)).executeTakeFirst()
+  return row == null ? null : { id: row.id, role: row.role as Role }
+}
+
+export async function touchToken (db: Db, id: number): Promise<void> {
+  await db.updateTable('api_tokens').set({ last_used_at: now() }).where('id', '=', id).execute()
+}
