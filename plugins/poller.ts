@@ -20,9 +20,16 @@ export default fp<PollerPluginOptions>(async function poller (fastify, opts) {
   let timer: NodeJS.Timeout | undefined
   let inFlight: Promise<unknown> = Promise.resolve()
   let stopped = false
+  let failing = false // one log line when ticks start failing (database down) and one when they recover
   const loop = (): void => {
     inFlight = instance.runOnce()
-      .catch((err: unknown) => { fastify.log.error({ err }, 'poller tick failed') })
+      .then(() => {
+        if (failing) fastify.log.info('poller: ticks succeed again')
+        failing = false
+      }, (err: unknown) => {
+        if (!failing) fastify.log.error({ err }, 'poller: tick failed; retrying every interval')
+        failing = true
+      })
       .finally(() => { if (!stopped) timer = setTimeout(loop, interval) })
   }
   if (opts.autoStart !== false && fastify.jenkins.configured) {
