@@ -14,7 +14,7 @@ export interface PollerPluginOptions {
 // Registered after the database, so on close it stops (and its tick in flight ends) before the pool does.
 export default fp<PollerPluginOptions>(async function poller (fastify, opts) {
   const interval = fastify.config.POLL_INTERVAL_MS
-  const instance = new Poller(fastify.db, fastify.jenkins, fastify.log.child({ plugin: 'poller' }), { intervalMs: interval })
+  const instance = new Poller(fastify.db, fastify.jenkins, fastify.log.child({ plugin: 'poller' }), { intervalMs: interval, triggerTimeoutMs: fastify.config.JENKINS_TIMEOUT_MS })
   fastify.decorate('poller', instance)
 
   let timer: NodeJS.Timeout | undefined

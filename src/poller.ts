@@ -23,6 +23,8 @@ type BuildRow = Selectable<BuildTable>
 
 export interface PollerOptions {
   intervalMs: number
+  /** JENKINS_TIMEOUT_MS: how long a trigger may take */
+  triggerTimeoutMs: number
   /** builds polled at the same time */
   concurrency?: number
 }
@@ -56,6 +58,7 @@ export class Poller {
   /** One tick: claim the due builds, move each forward, release them. */
   async runOnce (): Promise<TickReport> {
     const started = performance.now()
+    await this.failOrphans()
     const requestsBefore = this.jenkins.requests
     const token = `${this.id}:${++this.tick}`
     const claimed = await this.claim(token, this.clock())
@@ -92,6 +95,24 @@ export class Poller {
     const build = await this.db.selectFrom('builds').selectAll().where('id', '=', buildId).executeTakeFirstOrThrow()
     await this.pollOne(build)
     return true
+  }
+
+  /**
+   * A build recorded as Queued whose trigger never finished (the server died while Jenkins was being
+   * called) has no queue item to follow: once the trigger would long have timed out, it is failed
+   * with a reason rather than left Queued forever.
+   */
+  private async failOrphans (): Promise<void> {
+    const before = Math.floor(this.clock() / 1000) - Math.max(300, 2 * Math.ceil(this.opts.triggerTimeoutMs / 1000))
+    const orphans = await this.db.selectFrom('builds').select(['plan_id', 'build_index']).where('status', '=', 'Queued')
+      .where('queue_id', 'is', null).where('jenkins_build_number', 'is', null).where('detail', '=', '{}')
+      .where('create_time', '<', before).limit(100).execute()
+    for (const o of orphans) {
+      await applyProgress(this.db, {
+        planId: o.plan_id, buildIndex: o.build_index, status: 'Fail',
+        detail: { Reason: 'the trigger never completed (the server stopped while calling Jenkins); the build may not have started' }
+      })
+    }
   }
 
   private async claim (token: string, now: number): Promise<BuildRow[]> {

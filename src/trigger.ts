@@ -39,8 +39,9 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
 
   try {
     const queued = await jenkins.trigger(jobName, Object.fromEntries(build.parameter.map((p) => [p.name, p.value])))
-    await markQueued(db, build.id, queued.queueId,
-      queued.reusedQueueItem ? 'Jenkins reused an identical waiting queue item' : undefined)
+    await markQueued(db, build.id, queued.queueId, queued.reusedQueueItem
+      ? 'Jenkins reused an identical waiting queue item'
+      : queued.queueId == null ? 'Jenkins accepted the build without naming its queue item: it cannot be followed' : undefined)
   } catch (err) {
     const reason = err instanceof JenkinsError ? err.message : `Jenkins trigger failed: ${(err as Error).message}`
     await markTriggerFailed(db, build.id, reason)

@@ -289,3 +289,20 @@ t.test('the poller runs on its own when the server starts', async (t) => {
   while ((await info(server, planId)).Status !== 'Pass' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25))
   t.equal((await info(server, planId)).Status, 'Pass')
 })
+
+t.test('a build whose trigger never completed (server killed mid-call) is failed, not left Queued', async (t) => {
+  const { app, planId } = await setup(t)
+  // what a kill -9 between recording and triggering leaves: Queued, no queue item, untouched Detail
+  const old = Math.floor(Date.now() / 1000) - 3600
+  await app.db.updateTable('plans').set({ last_build_index: 1 }).where('id', '=', planId).execute()
+  await app.db.insertInto('builds').values({ plan_id: planId, build_index: 1, status: 'Queued', job_name: 'Test', parameter: '{"parameter":[]}', detail: '{}', create_time: old }).execute()
+  await later(app)
+  const b = await info(app, planId)
+  t.equal(b.Status, 'Fail')
+  t.match(b.Detail, { Reason: /trigger never completed/ })
+  // a fresh one is left alone: its trigger may still be under way
+  await app.db.updateTable('plans').set({ last_build_index: 2 }).where('id', '=', planId).execute()
+  await app.db.insertInto('builds').values({ plan_id: planId, build_index: 2, status: 'Queued', job_name: 'Test', parameter: '{"parameter":[]}', detail: '{}', create_time: Math.floor(Date.now() / 1000) }).execute()
+  await app.poller.runOnce()
+  t.equal((await info(app, planId, 2)).Status, 'Queued')
+})

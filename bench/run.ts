@@ -1,0 +1,264 @@
+// npm run bench: the built server under load from a separate process, against baselines measured in
+// the same run on the same machine. Writes bench/results.json and prints a table.
+//   BENCH_SMOKE=1        a few seconds, small data: checks the harness works (used by npm test)
+//   BENCH_MYSQL_URL=…    also measure on MariaDB/MySQL (default: TEST_MYSQL_URL when set)
+//   BENCH_OUT=path       where to write the results (default bench/results.json)
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process'
+import { promisify } from 'node:util'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Kysely, sql } from 'kysely'
+import { createConnection } from 'mysql2/promise'
+import { createDialect } from '../db/dialect.js'
+import { migrateToLatest } from '../db/migrate.js'
+import type { Database } from '../db/schema.js'
+import { ROOT } from '../src/lib/root.js'
+import { type FakeBuild, FakeJenkins } from '../test/fixtures/fake-jenkins.js'
+import { seed, seedRunning } from './seed.js'
+
+const SMOKE = process.env.BENCH_SMOKE === '1'
+const DURATION = SMOKE ? 1 : Number(process.env.BENCH_DURATION ?? 5)
+const ROUNDS = SMOKE ? 1 : Number(process.env.BENCH_ROUNDS ?? 3)
+const CONNECTIONS = 50
+const OUT = process.env.BENCH_OUT ?? join(ROOT, 'bench', 'results.json')
+const MYSQL = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL
+
+export interface Row {
+  name: string
+  database: string
+  rps: number | null
+  p50_ms: number | null
+  p99_ms: number | null
+  baseline: string | null
+  baseline_rps: number | null
+  ratio: number | null
+  target: string
+  met: boolean
+  /** figures of rows that are not request rates (poller, startup) */
+  extra?: Record<string, number>
+}
+
+interface Load { rps: number, p50_ms: number, p99_ms: number, errors: number, non2xx: number }
+
+// async: the Jenkins double lives in this process and must keep answering while load runs
+const run = promisify(execFile)
+const log = (msg: string): void => { process.stderr.write(`[bench] ${msg}\n`) }
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d
+
+async function freePort (): Promise<number> {
+  return await new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+async function waitReady (url: string, child: ChildProcess, timeoutMs = 20_000): Promise<number> {
+  const started = Date.now()
+  while (Date.now() - started < timeoutMs) {
+    if (child.exitCode != null) throw new Error(`${url}: process exited with ${child.exitCode}`)
+    try {
+      if ((await fetch(url)).ok) return Date.now() - started
+    } catch { /* not listening yet */ }
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms`)
+}
+
+function startServer (env: Record<string, string>, port: number): ChildProcess {
+  return spawn(process.execPath, [join(ROOT, 'dist/src/server.js')], {
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '0', POLL_INTERVAL_MS: '3600000', ...env },
+    stdio: ['ignore', 'ignore', 'inherit']
+  })
+}
+
+async function stop (child: ChildProcess): Promise<void> {
+  if (child.exitCode != null) return
+  const exited = new Promise((resolve) => child.on('exit', resolve))
+  child.kill('SIGTERM')
+  await exited
+}
+
+function rssMb (pid: number): number {
+  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)
+  return m == null ? NaN : Math.round(Number(m[1]) / 1024)
+}
+
+/** Warm-up, then ROUNDS rounds; the median of each figure. */
+async function measure (opts: Record<string, unknown>): Promise<Load> {
+  const load = async (duration: number): Promise<Load> => JSON.parse((await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/load.ts'), JSON.stringify({ connections: CONNECTIONS, ...opts, duration })], { cwd: ROOT, encoding: 'utf8' })).stdout)
+  if (!SMOKE) await load(2) // warm-up
+  const rounds: Load[] = []
+  for (let i = 0; i < ROUNDS; i++) rounds.push(await load(DURATION))
+  const bad = rounds.reduce((n, r) => n + r.errors + r.non2xx, 0)
+  if (bad > 0 && !SMOKE) log(`warning: ${bad} errors or non-2xx answers in ${String(opts.url)}`)
+  return { rps: round(median(rounds.map((r) => r.rps)), 0), p50_ms: median(rounds.map((r) => r.p50_ms)), p99_ms: median(rounds.map((r) => r.p99_ms)), errors: bad, non2xx: 0 }
+}
+
+/** Baseline (c): the raw driver inserting single rows, as fast as it goes, for DURATION seconds. */
+async function rawInserts (url: string): Promise<number> {
+  const db = new Kysely<any>({ dialect: createDialect(url) })
+  await sql`create table bench_raw (id integer primary key ${sql.raw(url.startsWith('mysql') ? 'auto_increment' : 'autoincrement')}, v text not null)`.execute(db)
+  let n = 0
+  const until = Date.now() + DURATION * 1000
+  const worker = async (): Promise<void> => {
+    while (Date.now() < until) {
+      await sql`insert into bench_raw (v) values (${JSON.stringify({ URL: 'http://jenkins/job/Test/7/console', N: n })})`.execute(db)
+      n++
+    }
+  }
+  await Promise.all(Array.from({ length: url.startsWith('mysql') ? CONNECTIONS : 1 }, worker))
+  await sql`drop table bench_raw`.execute(db)
+  await db.destroy()
+  return round(n / DURATION, 0)
+}
+
+async function newDatabase (kind: 'sqlite' | 'mysql', name: string): Promise<{ url: string, drop: () => Promise<void> }> {
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'tc-bench-'))
+    return { url: `sqlite:${dir}/${name}.sqlite`, drop: async () => {} }
+  }
+  const base = new URL(MYSQL as string)
+  const db = `${base.pathname.slice(1)}_bench_${name}_${process.pid}`
+  const admin = await createConnection({ uri: MYSQL })
+  await admin.query(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`)
+  await admin.end()
+  base.pathname = `/${db}`
+  return {
+    url: base.toString(),
+    drop: async () => {
+      const c = await createConnection({ uri: MYSQL })
+      await c.query(`DROP DATABASE IF EXISTS \`${db}\``)
+      await c.end()
+    }
+  }
+}
+
+async function benchDatabase (kind: 'sqlite' | 'mysql', jenkins: FakeJenkins, rows: Row[]): Promise<void> {
+  const database = kind === 'sqlite' ? 'SQLite' : 'MariaDB'
+  const { url, drop } = await newDatabase(kind, 'api')
+  const db = new Kysely<Database>({ dialect: createDialect(url) })
+  await migrateToLatest(db, { info: () => {}, error: () => {} })
+  log(`${database}: seeding`)
+  const s = await seed(db, SMOKE ? 500 : 10_000)
+  await db.destroy()
+
+  const env = { DATABASE_URL: url, JENKINS_URL: jenkins.baseUrl, JENKINS_USER: jenkins.user, JENKINS_TOKEN: jenkins.apiToken }
+  const port = await freePort()
+  const basePort = await freePort()
+  const server = startServer(env, port)
+  const baseline = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/baseline-server.ts')], { cwd: ROOT, env: { ...process.env, DATABASE_URL: url, PORT: String(basePort) }, stdio: ['ignore', 'ignore', 'inherit'] })
+  try {
+    await waitReady(`http://127.0.0.1:${port}/readyz`, server)
+    await waitReady(`http://127.0.0.1:${basePort}/json/10`, baseline)
+    const api = `http://127.0.0.1:${port}/TestCloud/DevOps`
+    const bytes = async (u: string): Promise<number> => Buffer.byteLength(await (await fetch(u)).text())
+    const baseA: Record<number, number> = {}
+    const baselineA = async (n: number): Promise<number> => (baseA[n] ??= (await measure({ url: `http://127.0.0.1:${basePort}/json/${n}` })).rps)
+    log(`${database}: baseline (b) primary-key SELECT`)
+    const baseB = (await measure({ url: `http://127.0.0.1:${basePort}/pk/${s.someBuildId}` })).rps
+    log(`${database}: baseline (c) raw single-row inserts`)
+    const baseC = await rawInserts(url)
+
+    const reads: Array<{ name: string, path: string, base: 'a' | 'b', target: number, p99?: number }> = [
+      { name: 'Product/list', path: '/Product/list', base: 'a', target: 0.5 },
+      { name: 'Stage/info (finished build)', path: `/Stage/info?DevOpsPlanID=${s.bigPlan}&BuildIndex=${s.finishedBuild}`, base: 'a', target: 0.5 },
+      { name: 'Plan/list', path: '/Plan/list?ProductID=1', base: 'b', target: 0.8, p99: 10 },
+      { name: 'Build/list (page of 50)', path: `/Build/list?DevOpsPlanID=${s.bigPlan}&PageIndex=3`, base: 'b', target: 0.8, p99: 10 },
+      { name: 'Build/list (Status=Fail)', path: `/Build/list?DevOpsPlanID=${s.bigPlan}&Status=Fail&PageIndex=2`, base: 'b', target: 0.8, p99: 10 },
+      { name: 'Stage/info (running build)', path: `/Stage/info?DevOpsPlanID=${s.bigPlan}&BuildIndex=${s.runningBuild}`, base: 'b', target: 0.8, p99: 10 }
+    ]
+    for (const r of SMOKE ? reads.slice(0, 1) : reads) {
+      log(`${database}: ${r.name}`)
+      const m = await measure({ url: api + r.path })
+      const baseRps = r.base === 'a' ? await baselineA(await bytes(api + r.path)) : baseB
+      const ratio = round(m.rps / baseRps)
+      const met = ratio >= r.target && (r.p99 == null || m.p99_ms <= r.p99)
+      rows.push({ name: r.name, database, rps: m.rps, p50_ms: m.p50_ms, p99_ms: m.p99_ms, baseline: r.base === 'a' ? '(a) bare Fastify, same JSON size' : '(b) bare Fastify + one PK SELECT', baseline_rps: baseRps, ratio, target: `≥ ${r.target}×${r.p99 == null ? '' : `, p99 ≤ ${r.p99} ms`}`, met })
+    }
+
+    log(`${database}: Build/update`)
+    const upd = await measure({ url: `${api}/Build/update`, method: 'POST', mode: 'update', planId: s.updatePlan, builds: s.updateBuilds })
+    rows.push({ name: 'Build/update (new and repeated stages)', database, rps: upd.rps, p50_ms: upd.p50_ms, p99_ms: upd.p99_ms, baseline: '(c) raw driver, single-row inserts', baseline_rps: baseC, ratio: round(upd.rps / baseC), target: '≥ 0.5×', met: upd.rps / baseC >= 0.5 })
+
+    if (!SMOKE) { // the smoke run checks one read and one write
+      log(`${database}: Build/add against the Jenkins double`)
+      const add = await measure({ url: `${api}/Build/add`, method: 'POST', body: JSON.stringify({ DevOpsPlanID: s.addPlan, Parameter: { parameter: [{ name: 'Branch', value: 'main' }] } }) })
+      rows.push({ name: 'Build/add (Jenkins double)', database, rps: add.rps, p50_ms: add.p50_ms, p99_ms: add.p99_ms, baseline: '(c) raw driver, single-row inserts', baseline_rps: baseC, ratio: round(add.rps / baseC), target: 'report only', met: true })
+    }
+  } finally {
+    await stop(server)
+    await stop(baseline)
+  }
+
+  log(`${database}: startup on the existing database`)
+  const again = startServer(env, port)
+  const startup = await waitReady(`http://127.0.0.1:${port}/readyz`, again)
+  await new Promise((resolve) => setTimeout(resolve, 1000))
+  const rss = rssMb(again.pid as number)
+  await stop(again)
+  rows.push({ name: 'startup to ready; idle RSS', database, rps: null, p50_ms: null, p99_ms: null, baseline: null, baseline_rps: null, ratio: null, target: '≤ 1000 ms; ≤ 120 MB', met: startup <= 1000 && rss <= 120, extra: { startup_ms: startup, idle_rss_mb: rss } })
+
+  log(`${database}: poller tick over running builds`)
+  const n = SMOKE ? 100 : 2000
+  const pollDb = await newDatabase(kind, 'poll')
+  const pdb = new Kysely<Database>({ dialect: createDialect(pollDb.url) })
+  await migrateToLatest(pdb, { info: () => {}, error: () => {} })
+  await seedRunning(pdb, n)
+  await pdb.destroy()
+  const pollJenkins = new FakeJenkins({ blueOcean: true })
+  const job = pollJenkins.addJob({ name: 'Bench', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
+  for (let i = 1; i <= n; i++) {
+    const b: FakeBuild = { number: i, job, queueId: i, params: {}, timestamp: Date.now(), building: true, result: null, duration: 0, stages: [] }
+    pollJenkins.builds.get('Bench')?.push(b)
+    pollJenkins.enterStage(b, 'Build')
+  }
+  await pollJenkins.start()
+  pollJenkins.latencyMs = 20
+  const tick = JSON.parse((await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/poller-scale.ts')], {
+    cwd: ROOT, encoding: 'utf8', env: { ...process.env, DATABASE_URL: pollDb.url, JENKINS_URL: pollJenkins.baseUrl, JENKINS_USER: pollJenkins.user, JENKINS_TOKEN: pollJenkins.apiToken }
+  })).stdout.trim().split('\n').at(-1) as string) as { claimed: number, ms: number, requests: number, first_ms: number, first_requests: number, cpu_ms: number, rss_mb: number }
+  const jenkinsRequests = tick.requests
+  await pollJenkins.stop()
+  await pollDb.drop()
+  rows.push({ name: `poller: one tick over ${n} running builds (Jenkins +20 ms)`, database, rps: null, p50_ms: null, p99_ms: null, baseline: null, baseline_rps: null, ratio: null,
+    target: '≤ 5000 ms, ≤ 1 request per build', met: tick.ms <= 5000 && jenkinsRequests <= n,
+    extra: { builds: tick.claimed, tick_ms: tick.ms, jenkins_requests: jenkinsRequests, requests_per_build: round(jenkinsRequests / n), cpu_ms: tick.cpu_ms, rss_mb: tick.rss_mb, first_tick_ms: tick.first_ms, first_tick_requests: tick.first_requests } })
+  await drop()
+}
+
+async function main (): Promise<void> {
+  log('building the server (npm run build)')
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' })
+  const jenkins = new FakeJenkins()
+  jenkins.addJob({ name: 'Bench', parameters: { Branch: 'main', DevOpsPlanID: '', BuildIndex: '' } })
+  jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
+  await jenkins.start()
+  const rows: Row[] = []
+  try {
+    await benchDatabase('sqlite', jenkins, rows)
+    if (MYSQL != null) await benchDatabase('mysql', jenkins, rows)
+    else log('MariaDB skipped: set BENCH_MYSQL_URL (or TEST_MYSQL_URL)')
+  } finally {
+    await jenkins.stop()
+  }
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
+  writeFileSync(OUT, JSON.stringify({ commit, cores: cpus().length, smoke: SMOKE, duration_s: DURATION, rounds: ROUNDS, connections: CONNECTIONS, results: rows }, null, 2) + '\n')
+  console.log(table(rows))
+  log(`wrote ${OUT}`)
+}
+
+export function table (rows: Row[]): string {
+  const lines = ['| measure | db | req/s | p50 ms | p99 ms | baseline req/s | ratio | target | met |', '|---|---|---|---|---|---|---|---|---|']
+  for (const r of rows) {
+    const figures = r.extra == null ? '' : Object.entries(r.extra).map(([k, v]) => `${k} ${v}`).join(', ')
+    lines.push(`| ${r.name}${figures === '' ? '' : ` (${figures})`} | ${r.database} | ${r.rps ?? ''} | ${r.p50_ms ?? ''} | ${r.p99_ms ?? ''} | ${r.baseline_rps ?? ''} | ${r.ratio ?? ''} | ${r.target} | ${r.met ? 'yes' : '**no**'} |`)
+  }
+  return lines.join('\n')
+}
+
+await main()
