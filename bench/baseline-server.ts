@@ -5,7 +5,7 @@ import { Kysely } from 'kysely'
 import { createDialect } from '../db/dialect.js'
 import type { Database } from '../db/schema.js'
 
-const db = new Kysely<Database>({ dialect: createDialect(process.env.DATABASE_URL as string) })
+const db = new Kysely<Database>({ dialect: await createDialect(process.env.DATABASE_URL as string) })
 const app = Fastify({ logger: false })
 const bodies = new Map<number, string>()
 

@@ -101,7 +101,7 @@ async function measure (opts: Record<string, unknown>): Promise<Load> {
 
 /** Baseline (c): the raw driver inserting single rows, as fast as it goes, for DURATION seconds. */
 async function rawInserts (url: string): Promise<number> {
-  const db = new Kysely<any>({ dialect: createDialect(url) })
+  const db = new Kysely<any>({ dialect: await createDialect(url) })
   await sql`create table bench_raw (id integer primary key ${sql.raw(url.startsWith('mysql') ? 'auto_increment' : 'autoincrement')}, v text not null)`.execute(db)
   let n = 0
   const until = Date.now() + DURATION * 1000
@@ -141,7 +141,7 @@ async function newDatabase (kind: 'sqlite' | 'mysql', name: string): Promise<{ u
 async function benchDatabase (kind: 'sqlite' | 'mysql', jenkins: FakeJenkins, rows: Row[]): Promise<void> {
   const database = kind === 'sqlite' ? 'SQLite' : 'MariaDB'
   const { url, drop } = await newDatabase(kind, 'api')
-  const db = new Kysely<Database>({ dialect: createDialect(url) })
+  const db = new Kysely<Database>({ dialect: await createDialect(url) })
   await migrateToLatest(db, { info: () => {}, error: () => {} })
   log(`${database}: seeding`)
   const s = await seed(db, SMOKE ? 500 : 10_000)
@@ -206,7 +206,7 @@ async function benchDatabase (kind: 'sqlite' | 'mysql', jenkins: FakeJenkins, ro
   log(`${database}: poller tick over running builds`)
   const n = SMOKE ? 100 : 2000
   const pollDb = await newDatabase(kind, 'poll')
-  const pdb = new Kysely<Database>({ dialect: createDialect(pollDb.url) })
+  const pdb = new Kysely<Database>({ dialect: await createDialect(pollDb.url) })
   await migrateToLatest(pdb, { info: () => {}, error: () => {} })
   await seedRunning(pdb, n)
   await pdb.destroy()

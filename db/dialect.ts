@@ -1,8 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import Sqlite from 'better-sqlite3'
 import { type Dialect, MysqlDialect, SqliteDialect } from 'kysely'
-import { createPool } from 'mysql2'
 
 export type DialectName = 'mysql' | 'sqlite'
 
@@ -10,9 +8,13 @@ export function dialectName (url: string): DialectName {
   return url.startsWith('mysql://') ? 'mysql' : 'sqlite'
 }
 
-/** `sqlite:PATH`, `sqlite::memory:` or `mysql://user:pass@host:port/db`. */
-export function createDialect (url: string): Dialect {
+/**
+ * `sqlite:PATH`, `sqlite::memory:` or `mysql://user:pass@host:port/db`. Each driver is loaded only
+ * when used: a server on SQLite never loads mysql2, and the other way round (start time, memory).
+ */
+export async function createDialect (url: string): Promise<Dialect> {
   if (dialectName(url) === 'mysql') {
+    const { createPool } = await import('mysql2')
     return new MysqlDialect({
       pool: createPool({
         uri: url,
@@ -25,6 +27,7 @@ export function createDialect (url: string): Dialect {
       })
     })
   }
+  const { default: Sqlite } = await import('better-sqlite3')
   const path = url.slice('sqlite:'.length)
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const database = new Sqlite(path)

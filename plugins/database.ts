@@ -13,7 +13,7 @@ declare module 'fastify' {
 
 export default fp(async function database (fastify) {
   const url = fastify.config.DATABASE_URL
-  const db = new Kysely<Database>({ dialect: createDialect(url) })
+  const db = new Kysely<Database>({ dialect: await createDialect(url) })
   fastify.addHook('onClose', async () => { await db.destroy() })
   await migrateToLatest(db, fastify.log)
   fastify.decorate('db', db)

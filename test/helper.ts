@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import type { Test } from 'tap'
 import app, { API_PREFIX, fastifyOptions } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
+import type { TickReport } from '../src/poller.js'
 import { FakeJenkins, type FakeJenkinsOptions } from './fixtures/fake-jenkins.js'
 import { specViolation } from './fixtures/spec-validator.js'
 
@@ -92,4 +93,11 @@ Promise<{ app: FastifyInstance, jenkins: FakeJenkins, planId: number }> {
     if (res.json().ErrorCode !== 1000) throw new Error(`Build/add: ${res.body}`)
   }
   return { app, jenkins, planId }
+}
+
+/** The poller's next tick as if a minute had passed: every schedule and pause is due, without sleeping. */
+export async function tickLater (app: FastifyInstance): Promise<TickReport> {
+  const clock = app.poller.clock
+  app.poller.clock = () => clock() + 61_000
+  return await app.poller.runOnce()
 }

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, fakeJenkins, get, post, seedPlan } from './helper.js'
+import { build, fakeJenkins, get, post, seedPlan, tickLater } from './helper.js'
 
 t.test('a plan runs on a named Jenkins instance; a dead instance does not hold up the others', async (t) => {
   const main = await fakeJenkins(t)
@@ -31,9 +31,7 @@ t.test('a plan runs on a named Jenkins instance; a dead instance does not hold u
 
   eu.jenkins.failWith = null
   eu.jenkins.finish(eu.jenkins.startQueued(eu.jenkins.lastQueueItem()?.id as number), 'FAILURE')
-  const clock = app.poller.clock
-  app.poller.clock = () => clock() + 61_000
-  await app.poller.runOnce()
+  await tickLater(app)
   t.equal((await get(app, '/Build/info', { DevOpsPlanID: euPlan, BuildIndex: 1 })).json().Build.Status, 'Fail', 'recovered')
 })
 

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import type { TickReport } from '../src/poller.js'
 import type { FakeJenkins } from './fixtures/fake-jenkins.js'
-import { build, fakeJenkins, freshDatabase, get, post, seedPlan } from './helper.js'
+import { build, fakeJenkins, freshDatabase, get, post, seedPlan, tickLater } from './helper.js'
 
 // Poller tests drive ticks with app.poller.runOnce(); Jenkins moves only when the test moves it.
 
@@ -20,12 +19,7 @@ async function startBuild (app: FastifyInstance, jenkins: FakeJenkins, planId: n
   return { index, queueId: jenkins.lastQueueItem()?.id as number }
 }
 
-/** The next tick, as if a minute had passed: every schedule and pause is due (no sleeping). */
-async function later (app: FastifyInstance): Promise<TickReport> {
-  const clock = app.poller.clock
-  app.poller.clock = () => clock() + 61_000
-  return await app.poller.runOnce()
-}
+const later = tickLater
 
 const info = async (app: FastifyInstance, planId: number, index = 1) =>
   (await get(app, '/Build/info', { DevOpsPlanID: planId, BuildIndex: index })).json().Build

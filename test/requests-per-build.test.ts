@@ -1,15 +1,11 @@
 import t from 'tap'
-import { appWithBuilds } from './helper.js'
+import { appWithBuilds, tickLater } from './helper.js'
 
 // Measures (and bounds) the Jenkins traffic of the poller over the life of 100 builds: queued for a
 // tick, then 3 stages over 3 ticks, then finished. The figure goes into the closing note.
 t.test('Jenkins requests per build over 100 builds', async (t) => {
   const { app, jenkins } = await appWithBuilds(t, 100, { POLL_INTERVAL_MS: '1000' })
-  const tick = async () => {
-    const clock = app.poller.clock
-    app.poller.clock = () => clock() + 61_000
-    return await app.poller.runOnce()
-  }
+  const tick = async () => await tickLater(app)
   const before = jenkins.requests.length
   await tick() // all waiting in the queue
   const runs = [...jenkins.queue.values()].map((q) => jenkins.startQueued(q.id))

@@ -27,7 +27,7 @@ async function main (argv: string[]): Promise<number> {
   if (!['create', 'list', 'revoke'].includes(command ?? '')) { console.error(USAGE); return 2 }
 
   const config = loadConfig()
-  const db = new Kysely<Database>({ dialect: createDialect(config.DATABASE_URL) })
+  const db = new Kysely<Database>({ dialect: await createDialect(config.DATABASE_URL) })
   try {
     await migrateToLatest(db, { info: () => {}, error: (o, m) => { console.error(m, o) } })
     if (command === 'create') {

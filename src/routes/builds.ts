@@ -3,14 +3,14 @@ import { invalid } from '../errors.js'
 import { findBuild, listBuilds } from '../repo/builds.js'
 import { getPlan } from '../repo/plans.js'
 import {
-  Envelope, EpochOrNull, IdSchema, NameSchema, ok, OkEnvelope, responses, StatusInSchema, StatusOutSchema, toInt
+  BuildIndexSchema, PlanIdSchema, Envelope, EpochOrNull, NameSchema, ok, OkEnvelope, responses, StatusInSchema, StatusOutSchema, toInt
 } from '../schemas/common.js'
 import { parseStatus } from '../status.js'
 import { startBuild } from '../trigger.js'
 import { cancelBuild } from '../cancel.js'
 
-const DevOpsPlanID = IdSchema('the DevOps plan')
-const BuildIndex = IdSchema('the build, numbered 1, 2, 3… per plan')
+const DevOpsPlanID = PlanIdSchema
+const BuildIndex = BuildIndexSchema
 
 const JenkinsParameterIn = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 255 }),

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { invalid } from '../errors.js'
 import { addPlan, deletePlan, listPlans, updatePlan } from '../repo/plans.js'
-import { cleanName, Envelope, IdSchema, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
+import { cleanName, Envelope, IdSchema, PlanIdSchema, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
 
 const PlanSchema = Type.Object({
   DevOpsPlanID: Type.Integer(),
@@ -9,7 +9,7 @@ const PlanSchema = Type.Object({
   JobName: Type.Union([Type.String(), Type.Null()], { description: 'default Jenkins job of the plan, if any' }),
   JenkinsName: Type.Union([Type.String(), Type.Null()], { description: 'the Jenkins instance it runs on; null = the default (JENKINS_URL)' })
 })
-const DevOpsPlanID = IdSchema('the DevOps plan')
+const DevOpsPlanID = PlanIdSchema
 const PlanName = NameSchema('plan name')
 const JobName = NameSchema('Jenkins job, folders as `folder/sub/job`', 512)
 const JenkinsName = Type.String({ minLength: 1, maxLength: 64, description: 'a Jenkins instance named in JENKINS_INSTANCES' })

@@ -4,12 +4,12 @@ import { applyProgress } from '../progress.js'
 import { findBuild } from '../repo/builds.js'
 import { listStages } from '../repo/stages.js'
 import {
-  Envelope, EpochOrNull, EpochSchema, IdSchema, ok, OkEnvelope, responses, StatusInSchema, StatusOutSchema, toInt
+  BuildIndexSchema, PlanIdSchema, Envelope, EpochOrNull, EpochSchema, IdSchema, ok, OkEnvelope, responses, StatusInSchema, StatusOutSchema, toInt
 } from '../schemas/common.js'
 import { parseStatus } from '../status.js'
 
-const DevOpsPlanID = IdSchema('the DevOps plan')
-const BuildIndex = IdSchema('the build, numbered 1, 2, 3… per plan')
+const DevOpsPlanID = PlanIdSchema
+const BuildIndex = BuildIndexSchema
 
 const StageSchema = Type.Object({
   StageID: Type.Integer({ description: '1, 2, 3… per build, in order of first appearance' }),

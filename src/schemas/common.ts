@@ -11,6 +11,9 @@ export const IdSchema = (description: string) => Type.Union([
   Type.String({ pattern: '^[1-9][0-9]{0,9}$' })
 ], { description: `${description} (an integer ≥ 1; a string of digits is accepted too)` })
 
+export const PlanIdSchema = IdSchema('the DevOps plan')
+export const BuildIndexSchema = IdSchema('the build, numbered 1, 2, 3… per plan')
+
 export const EpochSchema = (description: string) => Type.Union([
   Type.Integer({ minimum: 0, maximum: 99999999999 }),
   Type.String({ pattern: '^[0-9]{1,11}$' })
