@@ -34,5 +34,25 @@ export async function createDialect (url: string): Promise<Dialect> {
   database.pragma('journal_mode = WAL')
   database.pragma('busy_timeout = 5000')
   database.pragma('foreign_keys = ON')
-  return new SqliteDialect({ database })
+  return new SqliteDialect({ database: withStatementCache(database) })
+}
+
+/**
+ * Kysely prepares every statement anew, which costs about as much as running it on SQLite. The
+ * service issues a small, fixed set of statements, so each SQL text is prepared once and reused
+ * (safe: Kysely runs them to completion, it never leaves one iterating).
+ */
+function withStatementCache<D extends { prepare: (sql: string) => unknown }> (database: D): D {
+  const prepare = database.prepare.bind(database)
+  const cache = new Map<string, unknown>()
+  database.prepare = (sql: string) => {
+    let statement = cache.get(sql)
+    if (statement == null) {
+      if (cache.size >= 1000) cache.clear() // bounded, should a caller ever build SQL text freely
+      statement = prepare(sql)
+      cache.set(sql, statement)
+    }
+    return statement
+  }
+  return database
 }

@@ -47,10 +47,10 @@ export const OPENAPI_INFO = {
   // no token exists yet: the server is open; once one does, every API request needs one
   security: [{ bearer: [] }, { token: [] }, {}] as Array<Record<string, string[]>>,
   tags: [
-    { name: 'Product', description: 'Products (产品)' },
-    { name: 'Plan', description: 'DevOps plans: one pipeline of a product (DevOps计划)' },
-    { name: 'Build', description: 'Builds: one run of a plan (构建)' },
-    { name: 'Stage', description: 'Stages of a build, as a DAG (阶段)' },
+    { name: 'Product', description: 'Products: a team\'s product' },
+    { name: 'Plan', description: 'DevOps plans: one pipeline of a product, normally one Jenkins job' },
+    { name: 'Build', description: 'Builds: one run of a plan' },
+    { name: 'Stage', description: 'Stages of a build, as a DAG through PreStageID' },
     { name: 'Webhook', description: 'What Jenkins pushes' }
   ]
 }

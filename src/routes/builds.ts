@@ -41,7 +41,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { access: 'read' },
     schema: {
       tags: ['Build'],
-      summary: 'List the builds of a plan, newest first (获取构建列表)',
+      summary: 'List the builds of a plan, newest first (获取某个 DevOpsPlan 下对应的 Build list)',
       querystring: Type.Object({
         DevOpsPlanID,
         Status: Type.Optional(StatusInSchema),
@@ -92,7 +92,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { access: 'trigger' },
     schema: {
       tags: ['Build'],
-      summary: 'Start a build: allocate the next BuildIndex and trigger the Jenkins job (启动构建)',
+      summary: 'Start a build: allocate the next BuildIndex and trigger the Jenkins job (添加一个 Build)',
       description: 'Records the build as Queued, then triggers the job with the caller\'s parameters plus DevOpsPlanID and ' +
         'BuildIndex. No Jenkins configured: 1006 and nothing recorded. Jenkins refuses or does not answer: 1007 with the ' +
         'BuildIndex of the build, kept as Fail with the reason in its Detail.',

@@ -27,10 +27,10 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { access: 'read' },
     schema: {
       tags: ['Plan'],
-      summary: 'List the DevOps plans of a product (获取DevOps计划列表)',
+      summary: 'List the DevOps plans of a product (获取某个 Product 下对应的 DevOpsPlan 的 list)',
       querystring: Type.Object({ ProductID: IdSchema('the product') }),
       response: responses(Envelope({ TotalCount: Type.Integer(), PlanList: Type.Array(PlanSchema) }, 'the plans of the product',
-        { TotalCount: 1, PlanList: [{ DevOpsPlanID: 1, PlanName: 'UShopApi', JobName: 'Test', JenkinsName: null }] }), [1001, 1002])
+        { TotalCount: 2, PlanList: [{ DevOpsPlanID: 1, PlanName: 'UShopApi', JobName: 'Test', JenkinsName: null }, { DevOpsPlanID: 2, PlanName: 'UShopMsgPro', JobName: null, JenkinsName: null }] }), [1001, 1002])
     }
   }, async (request) => {
     const list = await listPlans(fastify.db, toInt(request.query.ProductID))

@@ -11,7 +11,7 @@ const products: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { access: 'read' },
     schema: {
       tags: ['Product'],
-      summary: 'List products (获取产品列表)',
+      summary: 'List products (获取 Product 的列表)',
       response: responses(Envelope({ TotalCount: Type.Integer(), ProductList: Type.Array(Product) }, 'the products',
         { TotalCount: 2, ProductList: [{ ProductID: 1, ProductName: 'UShop' }, { ProductID: 2, ProductName: 'RMM' }] }))
     }

@@ -40,7 +40,7 @@ const progress: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { access: 'read' },
     schema: {
       tags: ['Stage'],
-      summary: 'The stages of a build, as a DAG through PreStageID (获取阶段信息)',
+      summary: 'The stages of a build, as a DAG through PreStageID (获取某个 Build 对应的 Stage)',
       querystring: Type.Object({ DevOpsPlanID, BuildIndex }),
       response: responses(Envelope({ StageCount: Type.Integer(), StageList: Type.Array(StageSchema) }, 'the stages of the build', {
         StageCount: 2,
@@ -60,7 +60,7 @@ const progress: FastifyPluginAsyncTypebox = async (fastify) => {
     config: { access: 'callback' },
     schema: {
       tags: ['Build'],
-      summary: 'Report the status of a stage, or of the build itself (更新构建状态)',
+      summary: 'Report the status of a stage, or of the build itself (修改某个 Build 的状态)',
       description: 'Creates the stage on first sight (next StageID, PreStageID = the latest stage unless PreStageID or ' +
         'PreStageName is given) or updates it. Statuses only move forward; a backward move is answered 1000 and ignored. ' +
         'Without StageName the status is the build\'s own. The same update twice changes nothing.',
