@@ -20,9 +20,14 @@ async function main (): Promise<void> {
     }
   }
   const server = Fastify(fastifyOptions(config, logger))
+  let closing = false
+  // while shutting down, answers in flight still go out, then their keep-alive connections close
+  server.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close')
+    return payload
+  })
   await server.register(fp(app), { config })
 
-  let closing = false
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       if (closing) return
