@@ -47,15 +47,18 @@ export async function findBuild (db: Db, planId: number, buildIndex: number): Pr
 }
 
 export async function listBuilds (db: Db, planId: number, status: Status | undefined, page: number, size: number):
-Promise<{ total: number, list: BuildListItem[] }> {
+Promise<{ total: number, list: BuildListItem[] } | null> {
   let q = db.selectFrom('builds').where('plan_id', '=', planId)
   if (status != null) q = q.where('status', '=', status)
-  const [{ total }, list] = await Promise.all([
-    q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+  const [plan, counted, list] = await Promise.all([
+    db.selectFrom('plans').select('last_build_index').where('id', '=', planId).executeTakeFirst(),
+    // without a filter the count is the plan's counter: indexes run 1..N with no gap and builds are never deleted
+    status == null ? undefined : q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
     q.select(['build_index as BuildIndex', 'status as Status', 'start_time as StartTime', 'create_time as CreateTime', 'end_time as EndTime'])
       .orderBy('build_index', 'desc').limit(size).offset((page - 1) * size).execute()
   ])
-  return { total: Number(total), list }
+  if (plan == null) return null
+  return { total: Number(counted?.total ?? plan.last_build_index), list }
 }
 
 /** Jenkins accepted the trigger: remember the queue item so the poller can follow it. */

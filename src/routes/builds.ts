@@ -1,7 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { invalid } from '../errors.js'
+import { invalid, notFound } from '../errors.js'
 import { findBuild, listBuilds } from '../repo/builds.js'
-import { getPlan } from '../repo/plans.js'
 import {
   BuildIndexSchema, PlanIdSchema, Envelope, EpochOrNull, NameSchema, ok, OkEnvelope, responses, StatusInSchema, StatusOutSchema, toInt
 } from '../schemas/common.js'
@@ -56,9 +55,9 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     const planId = toInt(q.DevOpsPlanID)
     const status = q.Status == null ? undefined : parseStatus(q.Status)
     if (q.Status != null && status == null) throw invalid(`querystring/Status "${q.Status}" is not a known status`)
-    await getPlan(fastify.db, planId) // unknown plan: 1002, not an empty list
-    const { total, list } = await listBuilds(fastify.db, planId, status, toInt(q.PageIndex ?? 1), toInt(q.PageSize ?? 50))
-    return ok({ TotalCount: total, BuildList: list })
+    const found = await listBuilds(fastify.db, planId, status, toInt(q.PageIndex ?? 1), toInt(q.PageSize ?? 50))
+    if (found == null) throw notFound('plan') // unknown plan: 1002, not an empty list
+    return ok({ TotalCount: found.total, BuildList: found.list })
   })
 
   fastify.get('/Build/info', {
