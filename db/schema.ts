@@ -44,6 +44,8 @@ export interface BuildTable {
   poll_errors: Generated<number>
   /** 1 when Build/cancel could not stop it yet (it was leaving the queue) */
   cancel_requested: Generated<number>
+  /** bumped by every progress write (applyProgress): the key of the Stage/info cache */
+  revision: Generated<number>
 }
 
 export interface StageTable {

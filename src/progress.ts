@@ -41,8 +41,9 @@ export async function applyProgress (db: Kysely<Database>, u: ProgressUpdate): P
   }
   return await db.transaction().execute(async (trx) => {
     // Touch the build row first: a row lock on MySQL, the write lock on SQLite. Concurrent
-    // updates of one build (parallel branches) then allocate StageIDs one after the other.
-    const touched = await trx.updateTable('builds').set((eb) => ({ id: eb.ref('id') }))
+    // updates of one build (parallel branches) then allocate StageIDs one after the other. The
+    // revision it bumps tells every process's Stage/info cache that the stages may have changed.
+    const touched = await trx.updateTable('builds').set((eb) => ({ revision: eb('revision', '+', 1) }))
       .where('plan_id', '=', u.planId).where('build_index', '=', u.buildIndex).executeTakeFirst()
     if (Number(touched.numUpdatedRows) === 0) throw notFound(`build ${u.buildIndex} of plan ${u.planId}`)
     const build = await trx.selectFrom('builds').selectAll()

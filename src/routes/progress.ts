@@ -3,6 +3,7 @@ import { invalid } from '../errors.js'
 import { applyProgress } from '../progress.js'
 import { findBuild } from '../repo/builds.js'
 import { listStages } from '../repo/stages.js'
+import { RevisionCache } from '../lib/revision-cache.js'
 import {
   BuildIndexSchema, PlanIdSchema, Envelope, EpochOrNull, EpochSchema, IdSchema, ok, OkEnvelope, responses, StatusInSchema, StatusOutSchema, toInt
 } from '../schemas/common.js'
@@ -36,6 +37,7 @@ const UpdateBody = Type.Object({
 })
 
 const progress: FastifyPluginAsyncTypebox = async (fastify) => {
+  const stageCache = new RevisionCache(5000)
   fastify.get('/Stage/info', {
     config: { access: 'read' },
     schema: {
@@ -50,10 +52,15 @@ const progress: FastifyPluginAsyncTypebox = async (fastify) => {
         ]
       }), [1001, 1002])
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const build = await findBuild(fastify.db, toInt(request.query.DevOpsPlanID), toInt(request.query.BuildIndex))
-    const list = await listStages(fastify.db, build.id)
-    return ok({ StageCount: list.length, StageList: list })
+    let body = stageCache.get(build.id, build.revision)
+    if (body == null) {
+      const list = await listStages(fastify.db, build.id)
+      body = JSON.stringify(ok({ StageCount: list.length, StageList: list }))
+      stageCache.set(build.id, build.revision, body)
+    }
+    return await reply.type('application/json; charset=utf-8').send(body)
   })
 
   fastify.post('/Build/update', {
