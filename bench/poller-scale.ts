@@ -6,7 +6,7 @@ import app, { fastifyOptions } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 
 const config = loadConfig({ ...process.env, LOG_LEVEL: 'warn', POLL_INTERVAL_MS: '3600000', JENKINS_TIMEOUT_MS: '30000' })
-const server = Fastify(fastifyOptions(config))
+const server = Fastify(fastifyOptions())
 await server.register(fp(app), { config, pollerAutoStart: false })
 await server.ready()
 // the first tick catches up (new stages: Blue Ocean is asked for their graph); the second is the steady state

@@ -21,7 +21,7 @@ export const API_PREFIX = '/TestCloud/DevOps'
 export const BODY_LIMIT = 1024 * 1024
 
 /** Fastify options shared by the server and the tests: the validation and limits are part of the contract. */
-export function fastifyOptions (config: Config, logger: boolean | object = false) {
+export function fastifyOptions (logger: boolean | object = false) {
   return {
     logger,
     bodyLimit: BODY_LIMIT,

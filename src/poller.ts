@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import type { Kysely, Selectable } from 'kysely'
-import type { BuildTable, Database } from '../db/schema.js'
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
 import { type BlueNode, JenkinsError, type JenkinsClient, type WfapiRun } from './lib/jenkins-client.js'
 import type { JenkinsRegistry } from './lib/jenkins-registry.js'
 import { applyProgress, type ProgressUpdate } from './progress.js'
+import { TRACKED_COLUMNS, type TrackedBuild } from './repo/builds.js'
 import { canMove, isTerminal, parseStatus, type Status } from './status.js'
 
 // Follows every build Jenkins still has in hand: queue item → build number → stages → result.
@@ -19,7 +20,7 @@ const LOST_AFTER = 3
 const MAX_BACKOFF_MS = 5 * 60_000
 const MAX_PAUSE_MS = 60_000
 
-type BuildRow = Selectable<BuildTable>
+type BuildRow = TrackedBuild
 
 export interface PollerOptions {
   intervalMs: number
@@ -92,7 +93,7 @@ export class Poller {
       .where((eb) => eb.or([eb('queue_id', 'is not', null), eb('jenkins_build_number', 'is not', null)]))
       .executeTakeFirst()
     if (Number(r.numUpdatedRows) === 0) return false
-    const build = await this.db.selectFrom('builds').selectAll().where('id', '=', buildId).executeTakeFirstOrThrow()
+    const build = await this.db.selectFrom('builds').select(TRACKED_COLUMNS).where('id', '=', buildId).executeTakeFirstOrThrow()
     await this.pollOne(build)
     return true
   }
@@ -126,7 +127,7 @@ export class Poller {
       .$if(downDefault, (q) => q.where('jenkins_name', 'is not', null))
       .$if(downNamed.length > 0, (q) => q.where((eb) => eb.or([eb('jenkins_name', 'is', null), eb('jenkins_name', 'not in', downNamed)])))
       .execute()
-    return await this.db.selectFrom('builds').selectAll().where('poll_token', '=', token).execute()
+    return await this.db.selectFrom('builds').select(TRACKED_COLUMNS).where('poll_token', '=', token).execute()
   }
 
   private async pollOne (build: BuildRow): Promise<'finished' | 'running' | 'error' | 'skipped'> {

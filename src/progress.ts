@@ -1,6 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely'
 import type { Database, StageTable } from '../db/schema.js'
 import { invalid, notFound } from './errors.js'
+import { TRACKED_COLUMNS } from './repo/builds.js'
 import { now } from './repo/db-errors.js'
 import { canMove, isTerminal, type Status } from './status.js'
 
@@ -46,7 +47,7 @@ export async function applyProgress (db: Kysely<Database>, u: ProgressUpdate): P
     const touched = await trx.updateTable('builds').set((eb) => ({ revision: eb('revision', '+', 1) }))
       .where('plan_id', '=', u.planId).where('build_index', '=', u.buildIndex).executeTakeFirst()
     if (Number(touched.numUpdatedRows) === 0) throw notFound(`build ${u.buildIndex} of plan ${u.planId}`)
-    const build = await trx.selectFrom('builds').selectAll()
+    const build = await trx.selectFrom('builds').select(TRACKED_COLUMNS)
       .where('plan_id', '=', u.planId).where('build_index', '=', u.buildIndex).executeTakeFirstOrThrow()
 
     const stageName = u.stageName?.trim() ?? ''

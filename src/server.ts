@@ -19,7 +19,7 @@ async function main (): Promise<void> {
       req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip })
     }
   }
-  const server = Fastify(fastifyOptions(config, logger))
+  const server = Fastify(fastifyOptions(logger))
   let closing = false
   // while shutting down, answers in flight still go out, then their keep-alive connections close
   server.addHook('onSend', async (_request, reply, payload) => {

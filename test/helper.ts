@@ -34,7 +34,7 @@ export async function freshDatabase (t: Test): Promise<string> {
 export async function build (t: Test, env: Record<string, string> = {}): Promise<FastifyInstance> {
   const DATABASE_URL = env.DATABASE_URL ?? await freshDatabase(t)
   const config = loadConfig({ LOG_LEVEL: 'silent', ...env, DATABASE_URL })
-  const fastify = Fastify(fastifyOptions(config))
+  const fastify = Fastify(fastifyOptions())
   // every answer of every test is checked against openapi.yaml
   fastify.addHook('onSend', async (request, reply, payload) => {
     const route = request.routeOptions.url

@@ -272,7 +272,7 @@ t.test('the poller runs on its own when the server starts', async (t) => {
   const { default: app, fastifyOptions } = await import('../src/app.js')
   const { loadConfig } = await import('../src/config.js')
   const config = loadConfig({ ...env, DATABASE_URL: await freshDatabase(t), POLL_INTERVAL_MS: '50', LOG_LEVEL: 'silent' })
-  const server = Fastify(fastifyOptions(config))
+  const server = Fastify(fastifyOptions())
   await server.register(fp(app), { config })
   await server.ready()
   t.teardown(async () => { await server.close() })

@@ -6,7 +6,7 @@ import { loadConfig } from '../config.js'
 /** The OpenAPI document the route schemas describe, as YAML (what openapi.yaml must hold). */
 export async function generateSpec (): Promise<string> {
   const config = loadConfig({ DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent' })
-  const fastify = Fastify(fastifyOptions(config))
+  const fastify = Fastify(fastifyOptions())
   await fastify.register(fp(app), { config })
   await fastify.ready()
   try {

@@ -6,6 +6,11 @@ import { now } from './db-errors.js'
 
 type Db = Kysely<Database>
 export type BuildRow = Selectable<BuildTable>
+/** A build without its parameters: they may be large, and only Build/info reads them. */
+export type TrackedBuild = Omit<BuildRow, 'parameter'>
+export const TRACKED_COLUMNS = ['id', 'plan_id', 'build_index', 'status', 'job_name', 'detail', 'queue_id', 'jenkins_build_number',
+  'jenkins_url', 'create_time', 'start_time', 'end_time', 'jenkins_name', 'poll_after', 'poll_token', 'poll_errors',
+  'cancel_requested', 'revision'] as const satisfies ReadonlyArray<keyof TrackedBuild>
 
 export interface JenkinsParameter { name: string, value: string }
 
@@ -39,7 +44,15 @@ export async function recordBuild (db: Db, planId: number, jobName: string, jenk
   })
 }
 
-export async function findBuild (db: Db, planId: number, buildIndex: number): Promise<BuildRow> {
+export async function findBuild (db: Db, planId: number, buildIndex: number): Promise<TrackedBuild> {
+  const build = await db.selectFrom('builds').select(TRACKED_COLUMNS)
+    .where('plan_id', '=', planId).where('build_index', '=', buildIndex).executeTakeFirst()
+  if (build == null) throw notFound(`build ${buildIndex} of plan ${planId}`)
+  return build
+}
+
+/** The whole build, parameters included (Build/info). */
+export async function findBuildWithParameters (db: Db, planId: number, buildIndex: number): Promise<BuildRow> {
   const build = await db.selectFrom('builds').selectAll()
     .where('plan_id', '=', planId).where('build_index', '=', buildIndex).executeTakeFirst()
   if (build == null) throw notFound(`build ${buildIndex} of plan ${planId}`)

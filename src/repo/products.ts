@@ -28,7 +28,7 @@ export async function addProduct (db: Db, name: string): Promise<number> {
 export async function renameProduct (db: Db, id: number, name: string): Promise<void> {
   try {
     const r = await db.updateTable('products').set({ name }).where('id', '=', id).executeTakeFirst()
-    // MySQL counts only changed rows, so a same-name rename reports 0: check existence instead
+    // no row updated: either no such product, or (on drivers that count changed rows) the same name
     if (Number(r.numUpdatedRows) === 0 && !(await productExists(db, id))) throw notFound('product')
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`ProductName "${name}" already exists`)

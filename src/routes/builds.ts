@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { invalid, notFound } from '../errors.js'
-import { findBuild, listBuilds } from '../repo/builds.js'
+import { findBuildWithParameters, listBuilds } from '../repo/builds.js'
 import {
   BuildIndexSchema, PlanIdSchema, Envelope, EpochOrNull, NameSchema, ok, OkEnvelope, responses, StatusInSchema, StatusOutSchema, toInt
 } from '../schemas/common.js'
@@ -69,7 +69,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       response: responses(Envelope({ Build: BuildInfo }), [1001, 1002])
     }
   }, async (request) => {
-    const b = await findBuild(fastify.db, toInt(request.query.DevOpsPlanID), toInt(request.query.BuildIndex))
+    const b = await findBuildWithParameters(fastify.db, toInt(request.query.DevOpsPlanID), toInt(request.query.BuildIndex))
     return ok({
       Build: {
         BuildIndex: b.build_index,
