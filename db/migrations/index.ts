@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely'
+import type { Migration } from 'kysely/migration'
 import * as createCoreTables from './202611271200_create_core_tables.js'
 import * as addPollingAndInstances from './202611272140_add_polling_and_instances.js'
 import * as createApiTokens from './202611272150_create_api_tokens.js'
