@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ApiError, ErrorCode } from '../src/errors.js'
-import { type Access, ALLOWED, TokenGuard } from '../src/lib/access.js'
-import { anyToken } from '../src/repo/tokens.js'
+import { type Access, ALLOWED } from '../src/lib/access.js'
+import { anyToken, TokenGuard } from '../src/repositories/tokens.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { JenkinsRegistry } from '../src/lib/jenkins-registry.js'
+import { JenkinsRegistry } from '../src/jenkins/registry.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -4,18 +4,18 @@ import rateLimit from '@fastify/rate-limit'
 import auth, { presentedToken } from '../plugins/auth.js'
 import configPlugin from '../plugins/config.js'
 import database from '../plugins/database.js'
-import health from '../plugins/health.js'
 import docs from '../plugins/docs.js'
 import jenkins from '../plugins/jenkins.js'
 import poller from '../plugins/poller.js'
-import webhook from '../plugins/webhook.js'
 import type { Config } from './config.js'
 import { ApiError, ErrorCode, toEnvelope } from './errors.js'
-import { hashToken } from './repo/tokens.js'
-import builds from './routes/builds.js'
-import plans from './routes/plans.js'
-import products from './routes/products.js'
-import progress from './routes/progress.js'
+import { hashToken } from './repositories/tokens.js'
+import build from './routes/build.js'
+import health from './routes/health.js'
+import plan from './routes/plan.js'
+import product from './routes/product.js'
+import stage from './routes/stage.js'
+import webhook from './routes/webhook.js'
 
 export const API_PREFIX = '/TestCloud/DevOps'
 export const BODY_LIMIT = 1024 * 1024
@@ -74,10 +74,10 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
       })
     }
     api.addHook('onRequest', fastify.authorize)
-    await api.register(products)
-    await api.register(plans)
-    await api.register(builds)
-    await api.register(progress)
+    await api.register(product)
+    await api.register(plan)
+    await api.register(build)
+    await api.register(stage)
     await api.register(webhook)
   }, { prefix: API_PREFIX })
 }

@@ -1,4 +1,4 @@
-import { ACCEPTED_WORDS, STATUSES } from './status.js'
+import { ACCEPTED_WORDS, STATUSES } from './builds/status.js'
 
 const errorTable = [
   ['1000', '200', 'OK (Description is "OK", or says what was ignored)'],

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import t from 'tap'
 import { API_PREFIX } from '../src/app.js'
 import { ROOT } from '../src/lib/root.js'
-import { createToken, revokeToken, type Role } from '../src/repo/tokens.js'
+import { createToken, revokeToken, type Role } from '../src/repositories/tokens.js'
 import { spawnServer } from './fixtures/server-process.js'
 import { appWithBuilds, build, freshDatabase } from './helper.js'
 

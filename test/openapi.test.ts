@@ -4,7 +4,7 @@ import t from 'tap'
 import { parse } from 'yaml'
 import { SPEC_FILE } from '../plugins/docs.js'
 import { API_PREFIX } from '../src/app.js'
-import { generateSpec } from '../src/lib/spec.js'
+import { generateSpec } from '../scripts/spec.js'
 import { build } from './helper.js'
 import { specViolation } from './fixtures/spec-validator.js'
 

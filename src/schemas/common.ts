@@ -1,5 +1,5 @@
 import { type TObject, type TProperties, type TSchema, Type } from '@sinclair/typebox'
-import { type Status, STATUSES } from '../status.js'
+import { type Status, STATUSES } from '../builds/status.js'
 
 // Jenkinsfiles build bodies by string interpolation, so integers may arrive as strings: "7" is
 // accepted, "abc", "-1", "1.5" and "" are not. Ajv's own coercion is off (it would also turn

@@ -1,5 +1,5 @@
 import { type Config, jenkinsInstances } from '../config.js'
-import { JenkinsClient } from './jenkins-client.js'
+import { JenkinsClient } from './client.js'
 
 /** The Jenkins servers this service knows: the default one (JENKINS_*) and JENKINS_INSTANCES by name. */
 export class JenkinsRegistry {

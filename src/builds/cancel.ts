@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely'
-import type { Database } from '../db/schema.js'
-import { ApiError, conflict, ErrorCode } from './errors.js'
-import { JenkinsError } from './lib/jenkins-client.js'
-import type { JenkinsRegistry } from './lib/jenkins-registry.js'
+import type { Database } from '../../db/schema.js'
+import { ApiError, conflict, ErrorCode } from '../errors.js'
+import { JenkinsError } from '../jenkins/client.js'
+import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { applyProgress } from './progress.js'
-import { findBuild } from './repo/builds.js'
+import { findBuild, recordRun, requestCancel } from '../repositories/builds.js'
 import { isTerminal, type Status } from './status.js'
 
 /**
@@ -29,9 +29,9 @@ export async function cancelBuild (db: Kysely<Database>, registry: JenkinsRegist
       const run = item?.executable ?? await client.buildByQueueId(build.job_name, build.queue_id)
       if (run != null) {
         number = run.number
-        await db.updateTable('builds').set({ jenkins_build_number: run.number, jenkins_url: run.url }).where('id', '=', build.id).execute()
+        await recordRun(db, build.id, run)
       } else {
-        await db.updateTable('builds').set({ cancel_requested: 1 }).where('id', '=', build.id).execute()
+        await requestCancel(db, build.id)
         note += '; it was leaving the queue and is stopped as soon as its number is known'
       }
     }

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import { conflict, notFound } from '../errors.js'
-import { isUniqueViolation, now } from './db-errors.js'
+import { now } from '../lib/time.js'
+import { isUniqueViolation } from './db-errors.js'
 import { productExists } from './products.js'
 
 type Db = Kysely<Database>

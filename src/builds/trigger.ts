@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely'
-import type { Database } from '../db/schema.js'
-import { ApiError, ErrorCode, invalid } from './errors.js'
-import { JenkinsError } from './lib/jenkins-client.js'
-import type { JenkinsRegistry } from './lib/jenkins-registry.js'
-import { type JenkinsParameter, markQueued, markTriggerFailed, recordBuild } from './repo/builds.js'
-import { getPlan } from './repo/plans.js'
+import type { Database } from '../../db/schema.js'
+import { ApiError, ErrorCode, invalid } from '../errors.js'
+import { JenkinsError } from '../jenkins/client.js'
+import type { JenkinsRegistry } from '../jenkins/registry.js'
+import { type JenkinsParameter, markQueued, markTriggerFailed, recordBuild } from '../repositories/builds.js'
+import { getPlan } from '../repositories/plans.js'
 
 /** Parameters the service always sets itself, so the pipeline can call back. */
 export const INJECTED = ['DevOpsPlanID', 'BuildIndex'] as const

@@ -1,7 +1,7 @@
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
-import app, { fastifyOptions } from '../app.js'
-import { loadConfig } from '../config.js'
+import app, { fastifyOptions } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
 
 /** The OpenAPI document the route schemas describe, as YAML (what openapi.yaml must hold). */
 export async function generateSpec (): Promise<string> {

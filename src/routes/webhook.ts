@@ -1,10 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { ApiError, ErrorCode } from '../src/errors.js'
-import { sameSecret } from '../src/lib/secrets.js'
-import { ok, OkEnvelope, responses } from '../src/schemas/common.js'
-import { receiveNotification } from '../src/webhook.js'
+import { ApiError, ErrorCode } from '../errors.js'
+import { sameSecret } from '../lib/secrets.js'
+import { ok, OkEnvelope, responses } from '../schemas/common.js'
+import { receiveNotification } from '../jenkins/webhook.js'
 
 const NotificationSchema = Type.Object({
   name: Type.Optional(Type.String()),

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely'
-import type { Database } from '../db/schema.js'
+import type { Database } from '../../db/schema.js'
 import type { Poller } from './poller.js'
-import { applyProgress } from './progress.js'
-import { TRACKED_COLUMNS, type TrackedBuild } from './repo/builds.js'
-import { parseStatus, type Status } from './status.js'
+import { applyProgress } from '../builds/progress.js'
+import { findForNotification, type TrackedBuild } from '../repositories/builds.js'
+import { parseStatus, type Status } from '../builds/status.js'
 
 /** What the Jenkins Notification plugin posts (Gson, lower_case_with_underscores, nulls omitted). */
 export interface Notification {
@@ -55,28 +55,14 @@ export async function receiveNotification (db: Kysely<Database>, poller: Poller,
 async function correlate (db: Kysely<Database>, n: Notification): Promise<TrackedBuild | undefined> {
   const b = n.build
   const params = b.parameters ?? {}
-  const planId = positiveInt(params.DevOpsPlanID)
-  const buildIndex = positiveInt(params.BuildIndex)
-
-  if (b.queue_id != null) {
-    const byQueue = await db.selectFrom('builds').select(TRACKED_COLUMNS).where('queue_id', '=', b.queue_id).execute()
-    // queue ids are per Jenkins instance: our parameters pick the right one when several match
-    const match = byQueue.length === 1 ? byQueue[0] : byQueue.find((r) => r.plan_id === planId && r.build_index === buildIndex)
-    if (match != null) return match
-  }
-  if (planId != null && buildIndex != null) {
-    const byParams = await db.selectFrom('builds').select(TRACKED_COLUMNS).where('plan_id', '=', planId).where('build_index', '=', buildIndex).executeTakeFirst()
-    if (byParams != null) return byParams
-  }
-  if (b.full_url != null) {
-    const byUrl = await db.selectFrom('builds').select(TRACKED_COLUMNS).where('jenkins_url', '=', b.full_url).executeTakeFirst()
-    if (byUrl != null) return byUrl
-  }
-  const job = jobNameFromUrl(n.url ?? b.url)
-  if (job != null && b.number != null) {
-    return await db.selectFrom('builds').select(TRACKED_COLUMNS).where('job_name', '=', job).where('jenkins_build_number', '=', b.number).executeTakeFirst()
-  }
-  return undefined
+  return await findForNotification(db, {
+    queueId: b.queue_id,
+    planId: positiveInt(params.DevOpsPlanID),
+    buildIndex: positiveInt(params.BuildIndex),
+    url: b.full_url,
+    job: jobNameFromUrl(n.url ?? b.url),
+    number: b.number
+  })
 }
 
 /** "job/a/job/b%20c/" or "job/a/job/b/7/" → "a/b c" */

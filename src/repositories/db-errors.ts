@@ -3,5 +3,3 @@ export function isUniqueViolation (err: unknown): boolean {
   const e = err as { errno?: number, code?: string } | null
   return e?.errno === 1062 || e?.code === 'SQLITE_CONSTRAINT_UNIQUE'
 }
-
-export const now = (): number => Math.floor(Date.now() / 1000)

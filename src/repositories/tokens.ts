@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely'
 import { createHash, randomBytes } from 'node:crypto'
 import type { Database } from '../../db/schema.js'
 import { conflict, notFound } from '../errors.js'
-import { isUniqueViolation, now } from './db-errors.js'
+import { now } from '../lib/time.js'
+import { isUniqueViolation } from './db-errors.js'
 
 export const ROLES = ['read', 'trigger', 'callback', 'admin'] as const
 export type Role = typeof ROLES[number]
@@ -44,4 +45,44 @@ export async function roleOf (db: Db, token: string): Promise<{ id: number, role
 
 export async function touchToken (db: Db, id: number): Promise<void> {
   await db.updateTable('api_tokens').set({ last_used_at: now() }).where('id', '=', id).execute()
+}
+
+const ROLE_TTL_MS = 5_000 // a revoked token stops working within this long
+const OPEN_TTL_MS = 1_000 // the first token created (by the CLI, in another process) closes the server within this long
+const TOUCH_EVERY_MS = 60_000 // last_used_at is written at most this often per token
+
+/** Looks tokens up (by hash) with a short cache, so a request costs no database round trip. */
+export class TokenGuard {
+  private readonly roles = new Map<string, { role: { id: number, role: Role } | null, until: number }>()
+  private open: { value: boolean, until: number } = { value: true, until: 0 }
+  private readonly touched = new Map<number, number>()
+
+  constructor (private readonly db: Kysely<Database>) {}
+
+  /** True while no token exists: then the API is open to everyone. */
+  async isOpen (): Promise<boolean> {
+    if (Date.now() >= this.open.until) this.open = { value: !(await anyToken(this.db)), until: Date.now() + OPEN_TTL_MS }
+    return this.open.value
+  }
+
+  async role (token: string): Promise<Role | null> {
+    const now = Date.now()
+    let hit = this.roles.get(token)
+    if (hit == null || now >= hit.until) {
+      hit = { role: await roleOf(this.db, token), until: now + ROLE_TTL_MS }
+      if (this.roles.size > 10_000) this.roles.clear() // bounded: a flood of junk tokens cannot grow it
+      this.roles.set(token, hit)
+    }
+    if (hit.role != null && now - (this.touched.get(hit.role.id) ?? 0) >= TOUCH_EVERY_MS) {
+      this.touched.set(hit.role.id, now)
+      await touchToken(this.db, hit.role.id)
+    }
+    return hit.role?.role ?? null
+  }
+
+  /** Forget cached answers (after creating or revoking a token in this process). */
+  reset (): void {
+    this.roles.clear()
+    this.open.until = 0
+  }
 }

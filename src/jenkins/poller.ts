@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
-import type { Database } from '../db/schema.js'
-import { type BlueNode, JenkinsError, type JenkinsClient, type WfapiRun } from './lib/jenkins-client.js'
-import type { JenkinsRegistry } from './lib/jenkins-registry.js'
-import { applyProgress, type ProgressUpdate } from './progress.js'
-import { TRACKED_COLUMNS, type TrackedBuild } from './repo/builds.js'
-import { canMove, isTerminal, parseStatus, type Status } from './status.js'
+import type { Database } from '../../db/schema.js'
+import { type BlueNode, JenkinsError, type JenkinsClient, type WfapiRun } from './client.js'
+import type { JenkinsRegistry } from './registry.js'
+import { applyProgress, type ProgressUpdate } from '../builds/progress.js'
+import { claimDue, claimOne, findOrphans, recordRun, release, type TrackedBuild } from '../repositories/builds.js'
+import { stageStates } from '../repositories/stages.js'
+import { canMove, isTerminal, parseStatus, type Status } from '../builds/status.js'
 
 // Follows every build Jenkins still has in hand: queue item → build number → stages → result.
 // Each tick claims the due builds with one UPDATE (a lease in poll_after/poll_token), so several
@@ -19,8 +20,6 @@ export const POLL_DONE = Number.MAX_SAFE_INTEGER
 const LOST_AFTER = 3
 const MAX_BACKOFF_MS = 5 * 60_000
 const MAX_PAUSE_MS = 60_000
-
-type BuildRow = TrackedBuild
 
 export interface PollerOptions {
   intervalMs: number
@@ -87,13 +86,8 @@ export class Poller {
   async pollNow (buildId: number): Promise<boolean> {
     const now = this.clock()
     const token = `${this.id}:now:${++this.tick}`
-    const r = await this.db.updateTable('builds').set({ poll_token: token, poll_after: now + this.leaseMs })
-      .where('id', '=', buildId)
-      .where((eb) => eb.or([eb('poll_token', 'is', null), eb('poll_after', '<=', now)]))
-      .where((eb) => eb.or([eb('queue_id', 'is not', null), eb('jenkins_build_number', 'is not', null)]))
-      .executeTakeFirst()
-    if (Number(r.numUpdatedRows) === 0) return false
-    const build = await this.db.selectFrom('builds').select(TRACKED_COLUMNS).where('id', '=', buildId).executeTakeFirstOrThrow()
+    const build = await claimOne(this.db, buildId, token, now, now + this.leaseMs)
+    if (build == null) return false
     await this.pollOne(build)
     return true
   }
@@ -105,10 +99,7 @@ export class Poller {
    */
   private async failOrphans (): Promise<void> {
     const before = Math.floor(this.clock() / 1000) - Math.max(300, 2 * Math.ceil(this.opts.triggerTimeoutMs / 1000))
-    const orphans = await this.db.selectFrom('builds').select(['plan_id', 'build_index']).where('status', '=', 'Queued')
-      .where('queue_id', 'is', null).where('jenkins_build_number', 'is', null).where('detail', '=', '{}')
-      .where('create_time', '<', before).limit(100).execute()
-    for (const o of orphans) {
+    for (const o of await findOrphans(this.db, before)) {
       await applyProgress(this.db, {
         planId: o.plan_id, buildIndex: o.build_index, status: 'Fail',
         detail: { Reason: 'the trigger never completed (the server stopped while calling Jenkins); the build may not have started' }
@@ -116,21 +107,12 @@ export class Poller {
     }
   }
 
-  private async claim (token: string, now: number): Promise<BuildRow[]> {
+  private async claim (token: string, now: number): Promise<TrackedBuild[]> {
     const down = [...this.instanceHealth.entries()].filter(([, h]) => h.downUntil > now).map(([key]) => key)
-    const downDefault = down.includes('')
-    const downNamed = down.filter((k) => k !== '')
-    await this.db.updateTable('builds').set({ poll_token: token, poll_after: now + this.leaseMs })
-      .where('poll_after', '<=', now)
-      .where((eb) => eb.or([eb('queue_id', 'is not', null), eb('jenkins_build_number', 'is not', null)]))
-      // builds of an instance that is down wait for its pause to end
-      .$if(downDefault, (q) => q.where('jenkins_name', 'is not', null))
-      .$if(downNamed.length > 0, (q) => q.where((eb) => eb.or([eb('jenkins_name', 'is', null), eb('jenkins_name', 'not in', downNamed)])))
-      .execute()
-    return await this.db.selectFrom('builds').select(TRACKED_COLUMNS).where('poll_token', '=', token).execute()
+    return await claimDue(this.db, token, now, now + this.leaseMs, { defaultDown: down.includes(''), named: down.filter((k) => k !== '') })
   }
 
-  private async pollOne (build: BuildRow): Promise<'finished' | 'running' | 'error' | 'skipped'> {
+  private async pollOne (build: TrackedBuild): Promise<'finished' | 'running' | 'error' | 'skipped'> {
     const key = build.jenkins_name ?? ''
     const client = this.jenkins.client(build.jenkins_name)
     if (client == null) {
@@ -160,7 +142,7 @@ export class Poller {
   }
 
   /** Moves one build forward; true once Jenkins is done with it. */
-  private async follow (client: JenkinsClient, build: BuildRow): Promise<boolean> {
+  private async follow (client: JenkinsClient, build: TrackedBuild): Promise<boolean> {
     const job = build.job_name
     let number = build.jenkins_build_number
     if (number == null) {
@@ -175,7 +157,7 @@ export class Poller {
         return true
       }
       number = found.number
-      await this.db.updateTable('builds').set({ jenkins_build_number: found.number, jenkins_url: found.url }).where('id', '=', build.id).execute()
+      await recordRun(this.db, build.id, found)
       build = { ...build, jenkins_build_number: found.number, jenkins_url: found.url }
       if (build.cancel_requested === 1) await client.stopBuild(job, number) // cancelled while it was leaving the queue
     }
@@ -203,7 +185,7 @@ export class Poller {
   }
 
   /** Where a queued build is: still waiting, cancelled, lost, or the run it became. */
-  private async findRun (client: JenkinsClient, build: BuildRow): Promise<'waiting' | 'cancelled' | 'lost' | { number: number, url: string }> {
+  private async findRun (client: JenkinsClient, build: TrackedBuild): Promise<'waiting' | 'cancelled' | 'lost' | { number: number, url: string }> {
     const queueId = build.queue_id as number
     try {
       const item = await client.queueItem(queueId)
@@ -222,10 +204,9 @@ export class Poller {
   }
 
   /** Writes the stages Jenkins shows that differ from what the database has. */
-  private async syncStages (client: JenkinsClient, build: BuildRow, number: number, run: WfapiRun): Promise<void> {
+  private async syncStages (client: JenkinsClient, build: TrackedBuild, number: number, run: WfapiRun): Promise<void> {
     if (run.stages.length === 0) return
-    const known = new Map((await this.db.selectFrom('stages').select(['name', 'status', 'start_time', 'end_time'])
-      .where('build_id', '=', build.id).execute()).map((s) => [s.name, s]))
+    const known = new Map((await stageStates(this.db, build.id)).map((s) => [s.name, s]))
     const fresh = run.stages.filter((s) => !known.has(s.name.trim()))
     const predecessors = fresh.length > 0 ? await this.stageGraph(client, build, number) : null
 
@@ -258,7 +239,7 @@ export class Poller {
   }
 
   /** Stage name → names of its predecessors, from Blue Ocean's edges; null without Blue Ocean. */
-  private async stageGraph (client: JenkinsClient, build: BuildRow, number: number): Promise<Map<string, string[]> | null> {
+  private async stageGraph (client: JenkinsClient, build: TrackedBuild, number: number): Promise<Map<string, string[]> | null> {
     const key = build.jenkins_name ?? ''
     if (this.withoutBlueOcean.has(key)) return null
     const nodes = await client.blueNodes(build.job_name, number)
@@ -270,14 +251,14 @@ export class Poller {
     return predecessorsByName(nodes)
   }
 
-  private async apply (build: BuildRow, u: Omit<ProgressUpdate, 'planId' | 'buildIndex'>): Promise<void> {
+  private async apply (build: TrackedBuild, u: Omit<ProgressUpdate, 'planId' | 'buildIndex'>): Promise<void> {
     const plan = { planId: build.plan_id, buildIndex: build.build_index }
     const jenkins = build.jenkins_build_number == null ? undefined : { buildNumber: build.jenkins_build_number, url: build.jenkins_url ?? undefined }
     await applyProgress(this.db, { ...plan, ...u, jenkins })
   }
 
   private async release (id: number, pollAfter: number, errors: number): Promise<void> {
-    await this.db.updateTable('builds').set({ poll_token: null, poll_after: pollAfter, poll_errors: errors }).where('id', '=', id).execute()
+    await release(this.db, id, pollAfter, errors)
   }
 
   private markDown (key: string, client: JenkinsClient, err: JenkinsError): number {

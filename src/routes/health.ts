@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import { sql } from 'kysely'
-import { migrator } from '../db/migrate.js'
+import { migrator } from '../../db/migrate.js'
 
 // /healthz: the process answers. /readyz: the database answers and is migrated; Jenkins' state (as
 // the poller last saw it, no request made here) is reported but never fails readiness.

@@ -1,8 +1,9 @@
-import type { Kysely, Selectable, Transaction } from 'kysely'
-import type { Database, StageTable } from '../db/schema.js'
-import { invalid, notFound } from './errors.js'
-import { TRACKED_COLUMNS } from './repo/builds.js'
-import { now } from './repo/db-errors.js'
+import type { Kysely, Transaction } from 'kysely'
+import type { Database } from '../../db/schema.js'
+import { invalid } from '../errors.js'
+import { lockForProgress, recordRun, updateBuildProgress } from '../repositories/builds.js'
+import { insertStage, type StageRecord, stageRecords, updateStage } from '../repositories/stages.js'
+import { now } from '../lib/time.js'
 import { canMove, isTerminal, type Status } from './status.js'
 
 // The one write path for build and stage progress: Build/update, the webhook and the poller all
@@ -34,21 +35,15 @@ export interface ProgressResult {
 }
 
 type Trx = Transaction<Database>
-type StageRow = Selectable<StageTable>
 
 export async function applyProgress (db: Kysely<Database>, u: ProgressUpdate): Promise<ProgressResult> {
   if (u.preStageIds != null && u.preStageNames != null) {
     throw invalid('PreStageID and PreStageName are exclusive: send one of them')
   }
   return await db.transaction().execute(async (trx) => {
-    // Touch the build row first: a row lock on MySQL, the write lock on SQLite. Concurrent
-    // updates of one build (parallel branches) then allocate StageIDs one after the other. The
-    // revision it bumps tells every process's Stage/info cache that the stages may have changed.
-    const touched = await trx.updateTable('builds').set((eb) => ({ revision: eb('revision', '+', 1) }))
-      .where('plan_id', '=', u.planId).where('build_index', '=', u.buildIndex).executeTakeFirst()
-    if (Number(touched.numUpdatedRows) === 0) throw notFound(`build ${u.buildIndex} of plan ${u.planId}`)
-    const build = await trx.selectFrom('builds').select(TRACKED_COLUMNS)
-      .where('plan_id', '=', u.planId).where('build_index', '=', u.buildIndex).executeTakeFirstOrThrow()
+    // Lock the build row first: concurrent updates of one build (parallel branches) then allocate
+    // StageIDs one after the other, and the revision bump tells every process's Stage/info cache.
+    const build = await lockForProgress(trx, u.planId, u.buildIndex)
 
     const stageName = u.stageName?.trim() ?? ''
     if (stageName === '') return await applyToBuild(trx, build.id, build, u)
@@ -56,8 +51,7 @@ export async function applyProgress (db: Kysely<Database>, u: ProgressUpdate): P
     const result = await applyToStage(trx, build.id, stageName, u)
     // any stage activity means the build left the queue
     if (build.status === 'Queued' && u.status !== 'Queued') {
-      await trx.updateTable('builds').set({ status: 'Running', start_time: build.start_time ?? u.startTime ?? now() })
-        .where('id', '=', build.id).execute()
+      await updateBuildProgress(trx, build.id, { status: 'Running', start_time: build.start_time ?? u.startTime ?? now() })
       result.changed = true
     }
     await recordJenkinsFacts(trx, build, u)
@@ -77,19 +71,19 @@ async function applyToBuild (trx: Trx, id: number,
   }
   const changed = next.status !== build.status || next.detail !== build.detail ||
     next.start_time !== build.start_time || next.end_time !== build.end_time
-  if (changed) await trx.updateTable('builds').set(next).where('id', '=', id).execute()
+  if (changed) await updateBuildProgress(trx, id, next)
   const facts = await recordJenkinsFacts(trx, { id, ...build }, u)
   return { changed: changed || facts }
 }
 
 async function applyToStage (trx: Trx, buildId: number, name: string, u: ProgressUpdate): Promise<ProgressResult> {
-  const stages = await trx.selectFrom('stages').selectAll().where('build_id', '=', buildId).orderBy('stage_id').execute()
+  const stages = await stageRecords(trx, buildId)
   const stage = stages.find((s) => s.name === name)
 
   if (stage == null) {
     const stageId = stages.length === 0 ? 1 : stages[stages.length - 1].stage_id + 1
     const pre = resolvePredecessors(stages, u) ?? (stages.length === 0 ? [] : [stages[stages.length - 1].stage_id])
-    await trx.insertInto('stages').values({
+    await insertStage(trx, {
       build_id: buildId,
       stage_id: stageId,
       name,
@@ -97,7 +91,7 @@ async function applyToStage (trx: Trx, buildId: number, name: string, u: Progres
       status: u.status,
       detail: mergeDetail('{}', u.detail),
       ...times('Queued', u.status, null, null, u)
-    }).execute()
+    })
     return { changed: true }
   }
 
@@ -111,12 +105,12 @@ async function applyToStage (trx: Trx, buildId: number, name: string, u: Progres
     ...times(from, u.status, stage.start_time, stage.end_time, u)
   }
   const changed = (Object.keys(next) as Array<keyof typeof next>).some((k) => next[k] !== stage[k])
-  if (changed) await trx.updateTable('stages').set(next).where('id', '=', stage.id).execute()
+  if (changed) await updateStage(trx, stage.id, next)
   return { changed }
 }
 
 /** PreStageID / PreStageName of the update as StageIDs; only earlier stages qualify, which keeps it a DAG. */
-function resolvePredecessors (earlier: StageRow[], u: ProgressUpdate): number[] | undefined {
+function resolvePredecessors (earlier: StageRecord[], u: ProgressUpdate): number[] | undefined {
   if (u.preStageIds != null) {
     for (const id of u.preStageIds) {
       if (!earlier.some((s) => s.stage_id === id)) throw invalid(`PreStageID ${id} is not an earlier stage of this build`)
@@ -161,6 +155,6 @@ async function recordJenkinsFacts (trx: Trx, build: { id: number, jenkins_build_
   const number = u.jenkins?.buildNumber ?? build.jenkins_build_number
   const url = u.jenkins?.url ?? build.jenkins_url
   if (number === build.jenkins_build_number && url === build.jenkins_url) return false
-  await trx.updateTable('builds').set({ jenkins_build_number: number, jenkins_url: url }).where('id', '=', build.id).execute()
+  await recordRun(trx, build.id, { number, url })
   return true
 }

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { addProduct, deleteProduct, listProducts, renameProduct } from '../repo/products.js'
+import { addProduct, deleteProduct, listProducts, renameProduct } from '../repositories/products.js'
 import { cleanName, Envelope, IdSchema, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
 
 const Product = Type.Object({ ProductID: Type.Integer(), ProductName: Type.String() })

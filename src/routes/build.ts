@@ -1,12 +1,13 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { invalid, notFound } from '../errors.js'
-import { findBuildWithParameters, listBuilds } from '../repo/builds.js'
+import { invalid } from '../errors.js'
+import { applyProgress } from '../builds/progress.js'
+import { findBuildWithParameters, listBuilds } from '../repositories/builds.js'
 import {
-  BuildIndexSchema, PlanIdSchema, Envelope, EpochOrNull, NameSchema, ok, OkEnvelope, responses, StatusInSchema, StatusOutSchema, toInt
+  BuildIndexSchema, PlanIdSchema, Envelope, EpochOrNull, EpochSchema, IdSchema, NameSchema, ok, OkEnvelope, responses, StatusInSchema, StatusOutSchema, toInt
 } from '../schemas/common.js'
-import { parseStatus } from '../status.js'
-import { startBuild } from '../trigger.js'
-import { cancelBuild } from '../cancel.js'
+import { parseStatus } from '../builds/status.js'
+import { startBuild } from '../builds/trigger.js'
+import { cancelBuild } from '../builds/cancel.js'
 
 const DevOpsPlanID = PlanIdSchema
 const BuildIndex = BuildIndexSchema
@@ -35,6 +36,20 @@ const BuildInfo = Type.Object({
   Detail: Type.Record(Type.String(), Type.Unknown())
 })
 
+const UpdateBody = Type.Object({
+  DevOpsPlanID,
+  BuildIndex,
+  StageName: Type.Optional(Type.String({ maxLength: 128, description: 'the stage; absent or "" for the build itself' })),
+  Status: StatusInSchema,
+  Detail: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'shallow-merged into the stored Detail; at most 16 KiB of JSON in all' })),
+  PreStageID: Type.Optional(Type.Array(IdSchema('an earlier stage'), { maxItems: 256, description: 'predecessors by StageID (new stages; default: the latest stage)' })),
+  PreStageName: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 256, description: 'predecessors by name' })),
+  StartTime: Type.Optional(EpochSchema('when the stage (or build) started')),
+  EndTime: Type.Optional(EpochSchema('when it finished'))
+}, {
+  examples: [{ DevOpsPlanID: 1, BuildIndex: 1, StageName: 'Build', Status: 'running', Detail: { URL: 'http://jenkins/job/Test/7/console' } }]
+})
+
 const builds: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/Build/list', {
     config: { access: 'read' },
@@ -56,7 +71,6 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     const status = q.Status == null ? undefined : parseStatus(q.Status)
     if (q.Status != null && status == null) throw invalid(`querystring/Status "${q.Status}" is not a known status`)
     const found = await listBuilds(fastify.db, planId, status, toInt(q.PageIndex ?? 1), toInt(q.PageSize ?? 50))
-    if (found == null) throw notFound('plan') // unknown plan: 1002, not an empty list
     return ok({ TotalCount: found.total, BuildList: found.list })
   })
 
@@ -127,6 +141,35 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     await cancelBuild(fastify.db, fastify.jenkins, toInt(request.body.DevOpsPlanID), toInt(request.body.BuildIndex))
     return ok({})
+  })
+
+  fastify.post('/Build/update', {
+    config: { access: 'callback' },
+    schema: {
+      tags: ['Build'],
+      summary: 'Report the status of a stage, or of the build itself (修改某个 Build 的状态)',
+      description: 'Creates the stage on first sight (next StageID, PreStageID = the latest stage unless PreStageID or ' +
+        'PreStageName is given) or updates it. Statuses only move forward; a backward move is answered 1000 and ignored. ' +
+        'Without StageName the status is the build\'s own. The same update twice changes nothing.',
+      body: UpdateBody,
+      response: responses(OkEnvelope, [1001, 1002, 1008])
+    }
+  }, async (request) => {
+    const b = request.body
+    const status = parseStatus(b.Status)
+    if (status == null) throw invalid(`body/Status "${b.Status}" is not a known status`)
+    const result = await applyProgress(fastify.db, {
+      planId: toInt(b.DevOpsPlanID),
+      buildIndex: toInt(b.BuildIndex),
+      status,
+      stageName: b.StageName,
+      detail: b.Detail,
+      preStageIds: b.PreStageID?.map(toInt),
+      preStageNames: b.PreStageName,
+      startTime: b.StartTime == null ? undefined : toInt(b.StartTime),
+      endTime: b.EndTime == null ? undefined : toInt(b.EndTime)
+    })
+    return { ErrorCode: 1000, Description: result.ignored == null ? 'OK' : `OK (ignored: ${result.ignored})` }
   })
 }
 

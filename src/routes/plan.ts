@@ -1,6 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { invalid } from '../errors.js'
-import { addPlan, deletePlan, listPlans, updatePlan } from '../repo/plans.js'
+import { addPlan, deletePlan, listPlans, updatePlan } from '../repositories/plans.js'
 import { cleanName, Envelope, IdSchema, PlanIdSchema, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
 
 const PlanSchema = Type.Object({
