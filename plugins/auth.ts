@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { ApiError, ErrorCode } from '../src/errors.js'
+import { apiError } from '../src/errors.js'
 import { type Access, ALLOWED } from '../src/lib/access.js'
 import { anyToken, TokenGuard } from '../src/repositories/tokens.js'
 
@@ -38,9 +38,9 @@ export default fp(async function auth (fastify) {
     if (access === 'webhook') return // the webhook checks its own secrets
     if (await guard.isOpen()) return
     const token = presentedToken(request)
-    if (token == null) throw new ApiError(ErrorCode.Unauthorized, 401, 'credentials required: Authorization: Bearer <token> or X-TestCloud-Token')
+    if (token == null) throw apiError('Unauthorized', 'credentials required: Authorization: Bearer <token> or X-TestCloud-Token')
     const role = await guard.role(token)
-    if (role == null) throw new ApiError(ErrorCode.Unauthorized, 401, 'unknown or revoked token')
-    if (!ALLOWED[access].includes(role)) throw new ApiError(ErrorCode.Forbidden, 403, `a ${role} token may not do this (needs ${ALLOWED[access].join(' or ')})`)
+    if (role == null) throw apiError('Unauthorized', 'unknown or revoked token')
+    if (!ALLOWED[access].includes(role)) throw apiError('Forbidden', `a ${role} token may not do this (needs ${ALLOWED[access].join(' or ')})`)
   })
 }, { name: 'auth', dependencies: ['database'] })

@@ -8,7 +8,7 @@ import docs from '../plugins/docs.js'
 import jenkins from '../plugins/jenkins.js'
 import poller from '../plugins/poller.js'
 import type { Config } from './config.js'
-import { ApiError, ErrorCode, toEnvelope } from './errors.js'
+import { apiError, ErrorCode, toEnvelope } from './errors.js'
 import { hashToken } from './repositories/tokens.js'
 import build from './routes/build.js'
 import health from './routes/health.js'
@@ -70,7 +70,7 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
           const token = presentedToken(request) ?? (request.query as { token?: string } | undefined)?.token
           return token == null ? `ip:${request.ip}` : `token:${hashToken(token)}`
         },
-        errorResponseBuilder: (_request, ctx) => new ApiError(ErrorCode.RateLimited, 429, `too many requests: retry in ${Math.ceil(ctx.ttl / 1000)} s`)
+        errorResponseBuilder: (_request, ctx) => apiError('RateLimited', `too many requests: retry in ${Math.ceil(ctx.ttl / 1000)} s`)
       })
     }
     api.addHook('onRequest', fastify.authorize)

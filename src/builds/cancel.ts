@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
-import { ApiError, conflict, ErrorCode } from '../errors.js'
+import { apiError, conflict } from '../errors.js'
 import { JenkinsError } from '../jenkins/client.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { applyProgress } from './progress.js'
@@ -15,7 +15,7 @@ export async function cancelBuild (db: Kysely<Database>, registry: JenkinsRegist
   const build = await findBuild(db, planId, buildIndex)
   if (isTerminal(build.status as Status)) throw conflict(`build ${buildIndex} already ended (${build.status})`)
   const client = registry.client(build.jenkins_name)
-  if (client == null) throw new ApiError(ErrorCode.JenkinsNotConfigured, 503, 'the Jenkins this build runs on is not configured on this server')
+  if (client == null) throw apiError('JenkinsNotConfigured', 'the Jenkins this build runs on is not configured on this server')
 
   let note = 'cancelled through Build/cancel'
   try {
@@ -37,7 +37,7 @@ export async function cancelBuild (db: Kysely<Database>, registry: JenkinsRegist
     }
     if (number != null) await client.stopBuild(build.job_name, number)
   } catch (err) {
-    if (err instanceof JenkinsError) throw new ApiError(ErrorCode.JenkinsFailed, 502, `cancel refused: ${err.message}`)
+    if (err instanceof JenkinsError) throw apiError('JenkinsFailed', `cancel refused: ${err.message}`)
     throw err
   }
   await applyProgress(db, { planId, buildIndex, status: 'Aborted', detail: { Reason: note } })

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
-import { ApiError, ErrorCode, invalid } from '../errors.js'
+import { apiError, invalid } from '../errors.js'
 import { JenkinsError } from '../jenkins/client.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { type JenkinsParameter, markQueued, markTriggerFailed, recordBuild } from '../repositories/builds.js'
@@ -25,7 +25,7 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
   if (jobName == null) throw invalid('body/JobName is required: the plan has no default job')
   const jenkins = registry.client(plan.jenkins_name)
   if (jenkins == null) {
-    throw new ApiError(ErrorCode.JenkinsNotConfigured, 503, plan.jenkins_name == null
+    throw apiError('JenkinsNotConfigured', plan.jenkins_name == null
       ? 'Jenkins is not configured on this server (JENKINS_URL is unset)'
       : `Jenkins instance "${plan.jenkins_name}" is not configured on this server (JENKINS_INSTANCES)`)
   }
@@ -45,7 +45,7 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
   } catch (err) {
     const reason = err instanceof JenkinsError ? err.message : `Jenkins trigger failed: ${(err as Error).message}`
     await markTriggerFailed(db, build.id, reason)
-    throw new ApiError(ErrorCode.JenkinsFailed, 502, reason, { BuildIndex: build.buildIndex })
+    throw apiError('JenkinsFailed', reason, { BuildIndex: build.buildIndex })
   }
   return build.buildIndex
 }

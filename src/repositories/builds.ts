@@ -71,7 +71,7 @@ Promise<{ total: number, list: BuildListItem[] }> {
     q.select(['build_index as BuildIndex', 'status as Status', 'start_time as StartTime', 'create_time as CreateTime', 'end_time as EndTime'])
       .orderBy('build_index', 'desc').limit(size).offset((page - 1) * size).execute()
   ])
-  if (plan == null) throw notFound('plan') // unknown plan: 1002, not an empty list
+  if (plan == null) throw notFound('plan') // an unknown plan is NotFound, not an empty list
   return { total: Number(counted?.total ?? plan.last_build_index), list }
 }
 

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { invalid } from '../errors.js'
+import { ErrorCode, invalid } from '../errors.js'
 import { applyProgress } from '../builds/progress.js'
 import { findBuildWithParameters, listBuilds } from '../repositories/builds.js'
 import {
@@ -63,7 +63,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
         PageSize: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 500 }), Type.String({ pattern: '^([1-9][0-9]?|[1-4][0-9]{2}|500)$' })], { description: 'builds per page, 1–500, default 50' }))
       }),
       response: responses(Envelope({ TotalCount: Type.Integer({ description: 'all matching builds, not just this page' }), BuildList: Type.Array(BuildListItem) }, 'one page of builds',
-        { TotalCount: 2, BuildList: [{ BuildIndex: 2, Status: 'Running', StartTime: 1491904860, CreateTime: 1491904855, EndTime: null }, { BuildIndex: 1, Status: 'Pass', StartTime: 1491904800, CreateTime: 1491904790, EndTime: 1491904850 }] }), [1001, 1002])
+        { TotalCount: 2, BuildList: [{ BuildIndex: 2, Status: 'Running', StartTime: 1491904860, CreateTime: 1491904855, EndTime: null }, { BuildIndex: 1, Status: 'Pass', StartTime: 1491904800, CreateTime: 1491904790, EndTime: 1491904850 }] }), ['InvalidParameter', 'NotFound'])
     }
   }, async (request) => {
     const q = request.query
@@ -80,7 +80,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Build'],
       summary: 'One build: status, times, job, parameters and Jenkins facts',
       querystring: Type.Object({ DevOpsPlanID, BuildIndex }),
-      response: responses(Envelope({ Build: BuildInfo }), [1001, 1002])
+      response: responses(Envelope({ Build: BuildInfo }), ['InvalidParameter', 'NotFound'])
     }
   }, async (request) => {
     const b = await findBuildWithParameters(fastify.db, toInt(request.query.DevOpsPlanID), toInt(request.query.BuildIndex))
@@ -107,7 +107,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Build'],
       summary: 'Start a build: allocate the next BuildIndex and trigger the Jenkins job (添加一个 Build)',
       description: 'Records the build as Queued, then triggers the job with the caller\'s parameters plus DevOpsPlanID and ' +
-        'BuildIndex. No Jenkins configured: 1006 and nothing recorded. Jenkins refuses or does not answer: 1007 with the ' +
+        `BuildIndex. No Jenkins configured: ${ErrorCode.JenkinsNotConfigured} and nothing recorded. Jenkins refuses or does not answer: ${ErrorCode.JenkinsFailed} with the ` +
         'BuildIndex of the build, kept as Fail with the reason in its Detail.',
       body: Type.Object({
         DevOpsPlanID,
@@ -116,7 +116,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
           parameter: Type.Union([Type.Array(JenkinsParameterIn, { maxItems: 1000 }), JenkinsParameterIn])
         }))
       }, { examples: [{ DevOpsPlanID: 1, JobName: 'Test', Parameter: { parameter: [{ name: 'Branch', value: 'main' }] } }] }),
-      response: responses(Envelope({ BuildIndex: Type.Integer() }), [1001, 1002, 1006, 1007, 1008])
+      response: responses(Envelope({ BuildIndex: Type.Integer() }), ['InvalidParameter', 'NotFound', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
     }
   }, async (request) => {
     const { DevOpsPlanID, JobName, Parameter } = request.body
@@ -134,9 +134,9 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Build'],
       summary: 'Cancel a build: out of the Jenkins queue, or stopped if running; it ends Aborted',
-      description: 'A build that already ended: 1003. Jenkins refuses or does not answer: 1007 and the status is unchanged.',
+      description: `A build that already ended: ${ErrorCode.Conflict}. Jenkins refuses or does not answer: ${ErrorCode.JenkinsFailed} and the status is unchanged.`,
       body: Type.Object({ DevOpsPlanID, BuildIndex }, { examples: [{ DevOpsPlanID: 1, BuildIndex: 2 }] }),
-      response: responses(OkEnvelope, [1001, 1002, 1003, 1006, 1007, 1008])
+      response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'Conflict', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
     }
   }, async (request) => {
     await cancelBuild(fastify.db, fastify.jenkins, toInt(request.body.DevOpsPlanID), toInt(request.body.BuildIndex))
@@ -149,10 +149,10 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Build'],
       summary: 'Report the status of a stage, or of the build itself (修改某个 Build 的状态)',
       description: 'Creates the stage on first sight (next StageID, PreStageID = the latest stage unless PreStageID or ' +
-        'PreStageName is given) or updates it. Statuses only move forward; a backward move is answered 1000 and ignored. ' +
+        `PreStageName is given) or updates it. Statuses only move forward; a backward move is answered ${ErrorCode.OK} and ignored. ` +
         'Without StageName the status is the build\'s own. The same update twice changes nothing.',
       body: UpdateBody,
-      response: responses(OkEnvelope, [1001, 1002, 1008])
+      response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'BodyTooLarge'])
     }
   }, async (request) => {
     const b = request.body
@@ -169,7 +169,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       startTime: b.StartTime == null ? undefined : toInt(b.StartTime),
       endTime: b.EndTime == null ? undefined : toInt(b.EndTime)
     })
-    return { ErrorCode: 1000, Description: result.ignored == null ? 'OK' : `OK (ignored: ${result.ignored})` }
+    return { ErrorCode: ErrorCode.OK, Description: result.ignored == null ? 'OK' : `OK (ignored: ${result.ignored})` }
   })
 }
 

@@ -30,7 +30,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'List the DevOps plans of a product (获取某个 Product 下对应的 DevOpsPlan 的 list)',
       querystring: Type.Object({ ProductID: IdSchema('the product') }),
       response: responses(Envelope({ TotalCount: Type.Integer(), PlanList: Type.Array(PlanSchema) }, 'the plans of the product',
-        { TotalCount: 2, PlanList: [{ DevOpsPlanID: 1, PlanName: 'UShopApi', JobName: 'Test', JenkinsName: null }, { DevOpsPlanID: 2, PlanName: 'UShopMsgPro', JobName: null, JenkinsName: null }] }), [1001, 1002])
+        { TotalCount: 2, PlanList: [{ DevOpsPlanID: 1, PlanName: 'UShopApi', JobName: 'Test', JenkinsName: null }, { DevOpsPlanID: 2, PlanName: 'UShopMsgPro', JobName: null, JenkinsName: null }] }), ['InvalidParameter', 'NotFound'])
     }
   }, async (request) => {
     const list = await listPlans(fastify.db, toInt(request.query.ProductID))
@@ -44,7 +44,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Add a DevOps plan to a product',
       body: Type.Object({ ProductID: IdSchema('the product'), PlanName, JobName: Type.Optional(JobName), JenkinsName: Type.Optional(JenkinsName) },
         { examples: [{ ProductID: 1, PlanName: 'UShopApi', JobName: 'Test' }] }),
-      response: responses(Envelope({ DevOpsPlanID: Type.Integer() }), [1001, 1002, 1003, 1008])
+      response: responses(Envelope({ DevOpsPlanID: Type.Integer() }), ['InvalidParameter', 'NotFound', 'Conflict', 'BodyTooLarge'])
     }
   }, async (request) => {
     const { ProductID, PlanName, JobName, JenkinsName } = request.body
@@ -64,7 +64,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
         JobName: Type.Optional(Type.Union([JobName, Type.Null()])),
         JenkinsName: Type.Optional(Type.Union([JenkinsName, Type.Null()]))
       }),
-      response: responses(OkEnvelope, [1001, 1002, 1003, 1008])
+      response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'Conflict', 'BodyTooLarge'])
     }
   }, async (request) => {
     const { DevOpsPlanID, PlanName, JobName, JenkinsName } = request.body
@@ -82,7 +82,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Plan'],
       summary: 'Delete a plan that has no builds',
       body: Type.Object({ DevOpsPlanID }),
-      response: responses(OkEnvelope, [1001, 1002, 1003, 1008])
+      response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'Conflict', 'BodyTooLarge'])
     }
   }, async (request) => {
     await deletePlan(fastify.db, toInt(request.body.DevOpsPlanID))

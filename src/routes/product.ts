@@ -26,7 +26,7 @@ const products: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Product'],
       summary: 'Add a product',
       body: Type.Object({ ProductName }, { examples: [{ ProductName: 'UShop' }] }),
-      response: responses(Envelope({ ProductID: Type.Integer() }), [1001, 1003, 1008])
+      response: responses(Envelope({ ProductID: Type.Integer() }), ['InvalidParameter', 'Conflict', 'BodyTooLarge'])
     }
   }, async (request) => ok({ ProductID: await addProduct(fastify.db, cleanName(request.body.ProductName)) }))
 
@@ -36,7 +36,7 @@ const products: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Product'],
       summary: 'Rename a product',
       body: Type.Object({ ProductID, ProductName }),
-      response: responses(OkEnvelope, [1001, 1002, 1003, 1008])
+      response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'Conflict', 'BodyTooLarge'])
     }
   }, async (request) => {
     await renameProduct(fastify.db, toInt(request.body.ProductID), cleanName(request.body.ProductName))
@@ -49,7 +49,7 @@ const products: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Product'],
       summary: 'Delete a product that has no plans',
       body: Type.Object({ ProductID }),
-      response: responses(OkEnvelope, [1001, 1002, 1003, 1008])
+      response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'Conflict', 'BodyTooLarge'])
     }
   }, async (request) => {
     await deleteProduct(fastify.db, toInt(request.body.ProductID))

@@ -33,7 +33,7 @@ const stage: FastifyPluginAsyncTypebox = async (fastify) => {
           { StageID: 1, StageName: 'Build', PreStageID: [], Status: 'Pass', Detail: { URL: 'http://jenkins/job/Test/7/console' }, StartTime: 1491904800, EndTime: 1491904860 },
           { StageID: 2, StageName: 'Test', PreStageID: [1], Status: 'Running', Detail: {}, StartTime: 1491904860, EndTime: null }
         ]
-      }), [1001, 1002])
+      }), ['InvalidParameter', 'NotFound'])
     }
   }, async (request, reply) => {
     const build = await findBuild(fastify.db, toInt(request.query.DevOpsPlanID), toInt(request.query.BuildIndex))

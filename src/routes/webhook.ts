@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { ApiError, ErrorCode } from '../errors.js'
+import { apiError, ErrorCode } from '../errors.js'
 import { sameSecret } from '../lib/secrets.js'
 import { ok, OkEnvelope, responses } from '../schemas/common.js'
 import { receiveNotification } from '../jenkins/webhook.js'
@@ -45,24 +45,24 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Receiver for the Jenkins Notification plugin (JSON format)',
       description: 'Matched to a build by build.queue_id, else the DevOpsPlanID/BuildIndex parameters, else job URL + number. ' +
         'STARTED marks the build Running; COMPLETED/FINALIZED set its result and fetch its final stages at once. ' +
-        'An unknown build is answered 1000 with a Description saying it was ignored. Needs WEBHOOK_TOKEN, as ?token= or a header.',
+        `An unknown build is answered ${ErrorCode.OK} with a Description saying it was ignored. Needs WEBHOOK_TOKEN, as ?token= or a header.`,
       querystring: Type.Object({ token: Type.Optional(Type.String({ description: 'the WEBHOOK_TOKEN secret' })) }),
       body: NotificationSchema,
-      response: responses(OkEnvelope, [1001, 1002, 1008])
+      response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'BodyTooLarge'])
     },
     config: { access: 'webhook' },
     // authenticate before the body is even parsed: a stranger learns nothing
     onRequest: async (request) => {
       const secret = fastify.config.WEBHOOK_TOKEN
       if (secret == null && await fastify.tokens.isOpen()) {
-        throw new ApiError(ErrorCode.NotFound, 404, 'the Jenkins webhook is off: set WEBHOOK_TOKEN, or create a callback token, to turn it on')
+        throw apiError('NotFound', 'the Jenkins webhook is off: set WEBHOOK_TOKEN, or create a callback token, to turn it on')
       }
       const token = givenToken(request as FastifyRequest<{ Querystring: { token?: string } }>)
-      if (token == null) throw new ApiError(ErrorCode.Unauthorized, 401, 'missing webhook token')
+      if (token == null) throw apiError('Unauthorized', 'missing webhook token')
       if (secret != null && sameSecret(token, secret)) return
       const role = await fastify.tokens.role(token)
-      if (role == null) throw new ApiError(ErrorCode.Unauthorized, 401, 'wrong webhook token')
-      if (role !== 'callback' && role !== 'admin') throw new ApiError(ErrorCode.Forbidden, 403, `a ${role} token may not post to the webhook (needs callback or admin)`)
+      if (role == null) throw apiError('Unauthorized', 'wrong webhook token')
+      if (role !== 'callback' && role !== 'admin') throw apiError('Forbidden', `a ${role} token may not post to the webhook (needs callback or admin)`)
     }
   }, async (request) => {
     const description = await receiveNotification(fastify.db, fastify.poller, request.body)
