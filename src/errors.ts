@@ -1,4 +1,5 @@
 import type { FastifyError } from 'fastify'
+import type { Envelope } from './schemas/common.js'
 
 /**
  * Every answer's ErrorCode: its number, its HTTP status and what it means. The one table: ApiError,
@@ -43,7 +44,6 @@ export const invalid = (message: string) => apiError('InvalidParameter', message
 export const notFound = (what: string) => apiError('NotFound', `${what} not found`)
 export const conflict = (message: string) => apiError('Conflict', message)
 
-export interface Envelope { ErrorCode: number, Description: string, [k: string]: unknown }
 
 // Driver errors meaning "the database is not there right now", as opposed to a bug in a query.
 const DB_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH',

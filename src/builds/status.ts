@@ -1,4 +1,4 @@
-// The status vocabulary of API.md: canonical names, accepted synonyms, and the forward-only rule.
+// The status vocabulary (docs/API.md): canonical names, accepted synonyms, and the forward-only rule.
 
 export const STATUSES = ['Queued', 'Running', 'Pass', 'Fail', 'Aborted', 'Unstable', 'Skipped', 'Paused'] as const
 export type Status = typeof STATUSES[number]
@@ -23,6 +23,9 @@ for (const status of STATUSES) {
 
 /** Every word accepted on input, lowercase, for documentation and tests. */
 export const ACCEPTED_WORDS: readonly string[] = [...BY_WORD.keys()]
+
+/** The accepted words that are not a canonical name in lowercase. */
+export const SYNONYM_WORDS: readonly string[] = ACCEPTED_WORDS.filter((w) => !STATUSES.some((s) => s.toLowerCase() === w))
 
 /** Canonical status for an input word (case-insensitive, surrounding spaces ignored), or undefined. */
 export function parseStatus (word: string): Status | undefined {

@@ -3,7 +3,8 @@ import type { Database } from '../../db/schema.js'
 import { apiError, invalid } from '../errors.js'
 import { JenkinsError } from '../jenkins/client.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
-import { type JenkinsParameter, markQueued, markTriggerFailed, recordBuild } from '../repositories/builds.js'
+import { markQueued, markTriggerFailed, recordBuild } from '../repositories/builds.js'
+import type { JenkinsParameter } from '../schemas/build.js'
 import { getPlan } from '../repositories/plans.js'
 
 /** Parameters the service always sets itself, so the pipeline can call back. */

@@ -4,23 +4,7 @@ import type { Poller } from './poller.js'
 import { applyProgress } from '../builds/progress.js'
 import { findForNotification, type TrackedBuild } from '../repositories/builds.js'
 import { parseStatus, type Status } from '../builds/status.js'
-
-/** What the Jenkins Notification plugin posts (Gson, lower_case_with_underscores, nulls omitted). */
-export interface Notification {
-  name?: string
-  url?: string
-  build: {
-    phase: string
-    number?: number
-    queue_id?: number
-    full_url?: string
-    url?: string
-    status?: string
-    timestamp?: number
-    duration?: number
-    parameters?: Record<string, unknown>
-  }
-}
+import type { Notification } from '../schemas/notification.js'
 
 /**
  * Applies one notification through the common write path; returns the Description: "OK", or what

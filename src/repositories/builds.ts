@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely'
 import type { BuildTable, Database } from '../../db/schema.js'
 import { notFound } from '../errors.js'
 import type { Status } from '../builds/status.js'
+import type { BuildInfo, BuildListItem, JenkinsParameter } from '../schemas/build.js'
 import { now } from '../lib/time.js'
 
 type Db = Kysely<Database>
@@ -13,9 +14,6 @@ export const TRACKED_COLUMNS = ['id', 'plan_id', 'build_index', 'status', 'job_n
   'jenkins_url', 'create_time', 'start_time', 'end_time', 'jenkins_name', 'poll_after', 'poll_token', 'poll_errors',
   'cancel_requested', 'revision'] as const satisfies ReadonlyArray<keyof TrackedBuild>
 
-export interface JenkinsParameter { name: string, value: string }
-
-export interface BuildListItem { BuildIndex: number, Status: string, StartTime: number | null, CreateTime: number, EndTime: number | null }
 
 /**
  * Records a new Queued build under the next BuildIndex of the plan. The counter row is bumped
@@ -52,12 +50,24 @@ export async function findBuild (db: Db, planId: number, buildIndex: number): Pr
   return build
 }
 
-/** The whole build, parameters included (Build/info). */
-export async function findBuildWithParameters (db: Db, planId: number, buildIndex: number): Promise<BuildRecord> {
-  const build = await db.selectFrom('builds').selectAll()
+/** The whole build, parameters included, as Build/info answers it. */
+export async function findBuildInfo (db: Db, planId: number, buildIndex: number): Promise<BuildInfo> {
+  const b = await db.selectFrom('builds').selectAll()
     .where('plan_id', '=', planId).where('build_index', '=', buildIndex).executeTakeFirst()
-  if (build == null) throw notFound(`build ${buildIndex} of plan ${planId}`)
-  return build
+  if (b == null) throw notFound(`build ${buildIndex} of plan ${planId}`)
+  return {
+    BuildIndex: b.build_index,
+    Status: b.status as Status,
+    StartTime: b.start_time,
+    EndTime: b.end_time,
+    CreateTime: b.create_time,
+    JobName: b.job_name,
+    Parameter: JSON.parse(b.parameter) as BuildInfo['Parameter'],
+    JenkinsQueueID: b.queue_id,
+    JenkinsBuildNumber: b.jenkins_build_number,
+    JenkinsURL: b.jenkins_url,
+    Detail: JSON.parse(b.detail) as Record<string, unknown>
+  }
 }
 
 export async function listBuilds (db: Db, planId: number, status: Status | undefined, page: number, size: number):
@@ -69,7 +79,7 @@ Promise<{ total: number, list: BuildListItem[] }> {
     // without a filter the count is the plan's counter: indexes run 1..N with no gap and builds are never deleted
     status == null ? undefined : q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
     q.select(['build_index as BuildIndex', 'status as Status', 'start_time as StartTime', 'create_time as CreateTime', 'end_time as EndTime'])
-      .orderBy('build_index', 'desc').limit(size).offset((page - 1) * size).execute()
+      .orderBy('build_index', 'desc').limit(size).offset((page - 1) * size).$castTo<BuildListItem>().execute()
   ])
   if (plan == null) throw notFound('plan') // an unknown plan is NotFound, not an empty list
   return { total: Number(counted?.total ?? plan.last_build_index), list }

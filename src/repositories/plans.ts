@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
+import type { Plan } from '../schemas/plan.js'
 import { conflict, notFound } from '../errors.js'
 import { now } from '../lib/time.js'
 import { isUniqueViolation } from './db-errors.js'
@@ -7,17 +8,17 @@ import { productExists } from './products.js'
 
 type Db = Kysely<Database>
 
-export interface PlanListItem { DevOpsPlanID: number, PlanName: string, JobName: string | null, JenkinsName: string | null }
-export interface PlanRow { id: number, product_id: number, name: string, job_name: string | null, jenkins_name: string | null }
+/** The columns of a plan the services need. */
+export interface PlanRecord { id: number, product_id: number, name: string, job_name: string | null, jenkins_name: string | null }
 
-export async function listPlans (db: Db, productId: number): Promise<PlanListItem[]> {
+export async function listPlans (db: Db, productId: number): Promise<Plan[]> {
   if (!(await productExists(db, productId))) throw notFound('product')
   return await db.selectFrom('plans')
     .select(['id as DevOpsPlanID', 'name as PlanName', 'job_name as JobName', 'jenkins_name as JenkinsName'])
     .where('product_id', '=', productId).orderBy('id').execute()
 }
 
-export async function getPlan (db: Db, id: number): Promise<PlanRow> {
+export async function getPlan (db: Db, id: number): Promise<PlanRecord> {
   const plan = await db.selectFrom('plans').select(['id', 'product_id', 'name', 'job_name', 'jenkins_name'])
     .where('id', '=', id).executeTakeFirst()
   if (plan == null) throw notFound('plan')

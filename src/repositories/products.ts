@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
+import type { Product } from '../schemas/product.js'
 import { conflict, notFound } from '../errors.js'
 import { now } from '../lib/time.js'
 import { isUniqueViolation } from './db-errors.js'
 
 type Db = Kysely<Database>
 
-export interface Product { ProductID: number, ProductName: string }
 
 export async function listProducts (db: Db): Promise<Product[]> {
   return await db.selectFrom('products').select(['id as ProductID', 'name as ProductName']).orderBy('id').execute()

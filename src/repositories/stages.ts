@@ -1,16 +1,7 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely'
 import type { Database, StageTable } from '../../db/schema.js'
 import type { Status } from '../builds/status.js'
-
-export interface Stage {
-  StageID: number
-  StageName: string
-  PreStageID: number[]
-  Status: Status
-  Detail: Record<string, unknown>
-  StartTime: number | null
-  EndTime: number | null
-}
+import type { Stage } from '../schemas/stage.js'
 
 export async function listStages (db: Kysely<Database>, buildId: number): Promise<Stage[]> {
   const rows = await db.selectFrom('stages').selectAll().where('build_id', '=', buildId).orderBy('stage_id').execute()

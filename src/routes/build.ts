@@ -1,9 +1,10 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ErrorCode, invalid } from '../errors.js'
 import { applyProgress } from '../builds/progress.js'
-import { findBuildWithParameters, listBuilds } from '../repositories/builds.js'
+import { findBuildInfo, listBuilds } from '../repositories/builds.js'
+import { BuildInfoSchema, BuildListItemSchema, JenkinsParameterInSchema } from '../schemas/build.js'
 import {
-  BuildIndexSchema, PlanIdSchema, Envelope, EpochOrNull, EpochSchema, IdSchema, NameSchema, ok, OkEnvelope, responses, StatusInSchema, StatusOutSchema, toInt
+  BuildIndexSchema, PlanIdSchema, EnvelopeSchema, EpochSchema, IdSchema, NameSchema, ok, OkEnvelope, responses, StatusInSchema, StatusOutSchema, toInt
 } from '../schemas/common.js'
 import { parseStatus } from '../builds/status.js'
 import { startBuild } from '../builds/trigger.js'
@@ -11,30 +12,6 @@ import { cancelBuild } from '../builds/cancel.js'
 
 const DevOpsPlanID = PlanIdSchema
 const BuildIndex = BuildIndexSchema
-
-const JenkinsParameterIn = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 255 }),
-  value: Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])
-})
-const JenkinsParameterOut = Type.Object({ name: Type.String(), value: Type.String() })
-
-const BuildListItem = Type.Object({
-  BuildIndex: Type.Integer(),
-  Status: StatusOutSchema,
-  StartTime: EpochOrNull('when it started running'),
-  CreateTime: Type.Integer({ description: 'when it was recorded, Unix epoch seconds' }),
-  EndTime: EpochOrNull('when it finished')
-})
-
-const BuildInfo = Type.Object({
-  ...BuildListItem.properties,
-  JobName: Type.String(),
-  Parameter: Type.Object({ parameter: Type.Array(JenkinsParameterOut) }, { description: 'as sent to Jenkins, injected DevOpsPlanID and BuildIndex included' }),
-  JenkinsQueueID: Type.Union([Type.Integer(), Type.Null()]),
-  JenkinsBuildNumber: Type.Union([Type.Integer(), Type.Null()]),
-  JenkinsURL: Type.Union([Type.String(), Type.Null()]),
-  Detail: Type.Record(Type.String(), Type.Unknown())
-})
 
 const UpdateBody = Type.Object({
   DevOpsPlanID,
@@ -62,7 +39,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
         PageIndex: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[1-9][0-9]{0,8}$' })], { description: '1-based page, default 1' })),
         PageSize: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 500 }), Type.String({ pattern: '^([1-9][0-9]?|[1-4][0-9]{2}|500)$' })], { description: 'builds per page, 1–500, default 50' }))
       }),
-      response: responses(Envelope({ TotalCount: Type.Integer({ description: 'all matching builds, not just this page' }), BuildList: Type.Array(BuildListItem) }, 'one page of builds',
+      response: responses(EnvelopeSchema({ TotalCount: Type.Integer({ description: 'all matching builds, not just this page' }), BuildList: Type.Array(BuildListItemSchema) }, 'one page of builds',
         { TotalCount: 2, BuildList: [{ BuildIndex: 2, Status: 'Running', StartTime: 1491904860, CreateTime: 1491904855, EndTime: null }, { BuildIndex: 1, Status: 'Pass', StartTime: 1491904800, CreateTime: 1491904790, EndTime: 1491904850 }] }), ['InvalidParameter', 'NotFound'])
     }
   }, async (request) => {
@@ -80,25 +57,10 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Build'],
       summary: 'One build: status, times, job, parameters and Jenkins facts',
       querystring: Type.Object({ DevOpsPlanID, BuildIndex }),
-      response: responses(Envelope({ Build: BuildInfo }), ['InvalidParameter', 'NotFound'])
+      response: responses(EnvelopeSchema({ Build: BuildInfoSchema }), ['InvalidParameter', 'NotFound'])
     }
   }, async (request) => {
-    const b = await findBuildWithParameters(fastify.db, toInt(request.query.DevOpsPlanID), toInt(request.query.BuildIndex))
-    return ok({
-      Build: {
-        BuildIndex: b.build_index,
-        Status: b.status,
-        StartTime: b.start_time,
-        EndTime: b.end_time,
-        CreateTime: b.create_time,
-        JobName: b.job_name,
-        Parameter: JSON.parse(b.parameter),
-        JenkinsQueueID: b.queue_id,
-        JenkinsBuildNumber: b.jenkins_build_number,
-        JenkinsURL: b.jenkins_url,
-        Detail: JSON.parse(b.detail)
-      }
-    })
+    return ok({ Build: await findBuildInfo(fastify.db, toInt(request.query.DevOpsPlanID), toInt(request.query.BuildIndex)) })
   })
 
   fastify.post('/Build/add', {
@@ -113,10 +75,10 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
         DevOpsPlanID,
         JobName: Type.Optional(NameSchema('Jenkins job, folders as `folder/sub/job`; defaults to the plan\'s JobName', 512)),
         Parameter: Type.Optional(Type.Object({
-          parameter: Type.Union([Type.Array(JenkinsParameterIn, { maxItems: 1000 }), JenkinsParameterIn])
+          parameter: Type.Union([Type.Array(JenkinsParameterInSchema, { maxItems: 1000 }), JenkinsParameterInSchema])
         }))
       }, { examples: [{ DevOpsPlanID: 1, JobName: 'Test', Parameter: { parameter: [{ name: 'Branch', value: 'main' }] } }] }),
-      response: responses(Envelope({ BuildIndex: Type.Integer() }), ['InvalidParameter', 'NotFound', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
+      response: responses(EnvelopeSchema({ BuildIndex: Type.Integer() }), ['InvalidParameter', 'NotFound', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
     }
   }, async (request) => {
     const { DevOpsPlanID, JobName, Parameter } = request.body

@@ -1,14 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { invalid } from '../errors.js'
 import { addPlan, deletePlan, listPlans, updatePlan } from '../repositories/plans.js'
-import { cleanName, Envelope, IdSchema, PlanIdSchema, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
+import { PlanSchema } from '../schemas/plan.js'
+import { cleanName, EnvelopeSchema, IdSchema, PlanIdSchema, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
 
-const PlanSchema = Type.Object({
-  DevOpsPlanID: Type.Integer(),
-  PlanName: Type.String(),
-  JobName: Type.Union([Type.String(), Type.Null()], { description: 'default Jenkins job of the plan, if any' }),
-  JenkinsName: Type.Union([Type.String(), Type.Null()], { description: 'the Jenkins instance it runs on; null = the default (JENKINS_URL)' })
-})
 const DevOpsPlanID = PlanIdSchema
 const PlanName = NameSchema('plan name')
 const JobName = NameSchema('Jenkins job, folders as `folder/sub/job`', 512)
@@ -29,7 +24,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Plan'],
       summary: 'List the DevOps plans of a product (获取某个 Product 下对应的 DevOpsPlan 的 list)',
       querystring: Type.Object({ ProductID: IdSchema('the product') }),
-      response: responses(Envelope({ TotalCount: Type.Integer(), PlanList: Type.Array(PlanSchema) }, 'the plans of the product',
+      response: responses(EnvelopeSchema({ TotalCount: Type.Integer(), PlanList: Type.Array(PlanSchema) }, 'the plans of the product',
         { TotalCount: 2, PlanList: [{ DevOpsPlanID: 1, PlanName: 'UShopApi', JobName: 'Test', JenkinsName: null }, { DevOpsPlanID: 2, PlanName: 'UShopMsgPro', JobName: null, JenkinsName: null }] }), ['InvalidParameter', 'NotFound'])
     }
   }, async (request) => {
@@ -44,7 +39,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Add a DevOps plan to a product',
       body: Type.Object({ ProductID: IdSchema('the product'), PlanName, JobName: Type.Optional(JobName), JenkinsName: Type.Optional(JenkinsName) },
         { examples: [{ ProductID: 1, PlanName: 'UShopApi', JobName: 'Test' }] }),
-      response: responses(Envelope({ DevOpsPlanID: Type.Integer() }), ['InvalidParameter', 'NotFound', 'Conflict', 'BodyTooLarge'])
+      response: responses(EnvelopeSchema({ DevOpsPlanID: Type.Integer() }), ['InvalidParameter', 'NotFound', 'Conflict', 'BodyTooLarge'])
     }
   }, async (request) => {
     const { ProductID, PlanName, JobName, JenkinsName } = request.body

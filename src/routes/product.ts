@@ -1,8 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { addProduct, deleteProduct, listProducts, renameProduct } from '../repositories/products.js'
-import { cleanName, Envelope, IdSchema, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
+import { ProductSchema } from '../schemas/product.js'
+import { cleanName, EnvelopeSchema, IdSchema, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
 
-const Product = Type.Object({ ProductID: Type.Integer(), ProductName: Type.String() })
 const ProductID = IdSchema('the product')
 const ProductName = NameSchema('product name')
 
@@ -12,7 +12,7 @@ const products: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Product'],
       summary: 'List products (获取 Product 的列表)',
-      response: responses(Envelope({ TotalCount: Type.Integer(), ProductList: Type.Array(Product) }, 'the products',
+      response: responses(EnvelopeSchema({ TotalCount: Type.Integer(), ProductList: Type.Array(ProductSchema) }, 'the products',
         { TotalCount: 2, ProductList: [{ ProductID: 1, ProductName: 'UShop' }, { ProductID: 2, ProductName: 'RMM' }] }))
     }
   }, async () => {
@@ -26,7 +26,7 @@ const products: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Product'],
       summary: 'Add a product',
       body: Type.Object({ ProductName }, { examples: [{ ProductName: 'UShop' }] }),
-      response: responses(Envelope({ ProductID: Type.Integer() }), ['InvalidParameter', 'Conflict', 'BodyTooLarge'])
+      response: responses(EnvelopeSchema({ ProductID: Type.Integer() }), ['InvalidParameter', 'Conflict', 'BodyTooLarge'])
     }
   }, async (request) => ok({ ProductID: await addProduct(fastify.db, cleanName(request.body.ProductName)) }))
 

@@ -1,23 +1,14 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { findBuild } from '../repositories/builds.js'
 import { listStages } from '../repositories/stages.js'
+import { StageSchema } from '../schemas/stage.js'
 import { RevisionCache } from '../lib/revision-cache.js'
 import {
-  BuildIndexSchema, PlanIdSchema, Envelope, EpochOrNull, ok, responses, StatusOutSchema, toInt
+  BuildIndexSchema, PlanIdSchema, EnvelopeSchema, ok, responses, toInt
 } from '../schemas/common.js'
 
 const DevOpsPlanID = PlanIdSchema
 const BuildIndex = BuildIndexSchema
-
-const StageSchema = Type.Object({
-  StageID: Type.Integer({ description: '1, 2, 3… per build, in order of first appearance' }),
-  StageName: Type.String(),
-  PreStageID: Type.Array(Type.Integer(), { description: 'stages that must finish before this one; [] for the first' }),
-  Status: StatusOutSchema,
-  Detail: Type.Record(Type.String(), Type.Unknown()),
-  StartTime: EpochOrNull('when the stage started'),
-  EndTime: EpochOrNull('when it reached a final status')
-})
 
 const stage: FastifyPluginAsyncTypebox = async (fastify) => {
   const stageCache = new RevisionCache(5000)
@@ -27,7 +18,7 @@ const stage: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Stage'],
       summary: 'The stages of a build, as a DAG through PreStageID (获取某个 Build 对应的 Stage)',
       querystring: Type.Object({ DevOpsPlanID, BuildIndex }),
-      response: responses(Envelope({ StageCount: Type.Integer(), StageList: Type.Array(StageSchema) }, 'the stages of the build', {
+      response: responses(EnvelopeSchema({ StageCount: Type.Integer(), StageList: Type.Array(StageSchema) }, 'the stages of the build', {
         StageCount: 2,
         StageList: [
           { StageID: 1, StageName: 'Build', PreStageID: [], Status: 'Pass', Detail: { URL: 'http://jenkins/job/Test/7/console' }, StartTime: 1491904800, EndTime: 1491904860 },

@@ -5,31 +5,7 @@ import { apiError, ErrorCode } from '../errors.js'
 import { sameSecret } from '../lib/secrets.js'
 import { ok, OkEnvelope, responses } from '../schemas/common.js'
 import { receiveNotification } from '../jenkins/webhook.js'
-
-const NotificationSchema = Type.Object({
-  name: Type.Optional(Type.String()),
-  url: Type.Optional(Type.String()),
-  build: Type.Object({
-    phase: Type.String({ minLength: 1, description: 'QUEUED, STARTED, COMPLETED or FINALIZED' }),
-    number: Type.Optional(Type.Integer({ minimum: 1 })),
-    queue_id: Type.Optional(Type.Integer({ minimum: 1 })),
-    full_url: Type.Optional(Type.String()),
-    url: Type.Optional(Type.String()),
-    status: Type.Optional(Type.String()),
-    timestamp: Type.Optional(Type.Integer({ minimum: 0 })),
-    duration: Type.Optional(Type.Integer({ minimum: 0 })),
-    parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown()))
-  })
-}, {
-  examples: [{
-    name: 'Test',
-    url: 'job/Test/',
-    build: {
-      full_url: 'http://jenkins:8080/job/Test/7/', number: 7, queue_id: 123, phase: 'COMPLETED', timestamp: 1714380066135,
-      duration: 60012, status: 'SUCCESS', url: 'job/Test/7/', parameters: { Branch: 'main', BuildIndex: '7', DevOpsPlanID: '1' }
-    }
-  }]
-})
+import { NotificationSchema } from '../schemas/notification.js'
 
 /** The shared secret from ?token= (the Notification plugin cannot set headers), X-TestCloud-Token or a Bearer header. */
 function givenToken (request: FastifyRequest<{ Querystring: { token?: string } }>): string | undefined {

@@ -1,5 +1,5 @@
-import { type TObject, type TProperties, type TSchema, Type } from '@sinclair/typebox'
-import { type Status, STATUSES } from '../builds/status.js'
+import { type Static, type TObject, type TProperties, type TSchema, Type } from '@sinclair/typebox'
+import { type Status, STATUSES, SYNONYM_WORDS } from '../builds/status.js'
 import { ERRORS, ErrorCode, type ErrorName } from '../errors.js'
 
 const byCode = (code: number): ErrorName => (Object.keys(ERRORS) as ErrorName[]).find((n) => ERRORS[n].code === code) as ErrorName
@@ -38,14 +38,12 @@ export const StatusOutSchema = Type.Unsafe<Status>({ type: 'string', enum: [...S
 export const StatusInSchema = Type.String({
   minLength: 1,
   maxLength: 32,
-  description: 'a status: Queued, Running, Pass, Fail, Aborted, Unstable, Skipped, Paused, any case, or a synonym ' +
-    '(pending, waiting, in_progress, started, building, passed, success, succeeded, ok, failed, failure, error, ' +
-    'cancelled, canceled, not_executed, not_built, paused_pending_input)'
+  description: `a status: ${STATUSES.join(', ')}, any case, or a synonym (${SYNONYM_WORDS.join(', ')})`
 })
 
 export const EpochOrNull = (description: string) => Type.Union([Type.Integer(), Type.Null()], { description: `${description}, Unix epoch seconds, or null while unknown` })
 
-export const Envelope = <P extends TProperties>(props: P, description = 'OK', example?: Record<string, unknown>) => Type.Object({
+export const EnvelopeSchema = <P extends TProperties>(props: P, description = 'OK', example?: Record<string, unknown>) => Type.Object({
   ErrorCode: Type.Integer({ enum: [ErrorCode.OK] }),
   Description: Type.String({ description: '"OK", or what was ignored' }),
   ...props
@@ -72,7 +70,11 @@ export function responses (ok: TObject, errors: ErrorName[] = []): Record<string
   return out
 }
 
-export const OkEnvelope = Envelope({}, 'OK')
+/** Any answer, success or error: ErrorCode, Description, and the fields the route adds. */
+export const AnyEnvelopeSchema = Type.Object({ ErrorCode: Type.Integer(), Description: Type.String() }, { additionalProperties: true })
+export type Envelope = Static<typeof AnyEnvelopeSchema> & Record<string, unknown>
+
+export const OkEnvelope = EnvelopeSchema({}, 'OK')
 
 export const ok = <T extends object>(body: T): T & { ErrorCode: typeof ErrorCode.OK, Description: string } =>
   ({ ErrorCode: ErrorCode.OK, Description: 'OK', ...body })
