@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { apiError } from '../src/errors.js'
 import { type Access, ALLOWED } from '../src/lib/access.js'
+import { tokenFrom } from '../src/lib/token.js'
 import { anyToken, TokenGuard } from '../src/repositories/tokens.js'
 
 declare module 'fastify' {
@@ -13,13 +14,6 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access | 'webhook'
   }
-}
-
-/** `Authorization: Bearer <token>` or `X-TestCloud-Token: <token>`. */
-export function presentedToken (request: FastifyRequest): string | undefined {
-  const bearer = request.headers.authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1]
-  const header = request.headers['x-testcloud-token']
-  return bearer ?? (typeof header === 'string' && header !== '' ? header : undefined)
 }
 
 export default fp(async function auth (fastify) {
@@ -37,7 +31,7 @@ export default fp(async function auth (fastify) {
     const access = request.routeOptions.config.access ?? 'admin'
     if (access === 'webhook') return // the webhook checks its own secrets
     if (await guard.isOpen()) return
-    const token = presentedToken(request)
+    const token = tokenFrom(request)
     if (token == null) throw apiError('Unauthorized', 'credentials required: Authorization: Bearer <token> or X-TestCloud-Token')
     const role = await guard.role(token)
     if (role == null) throw apiError('Unauthorized', 'unknown or revoked token')

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import rateLimit from '@fastify/rate-limit'
-import auth, { presentedToken } from '../plugins/auth.js'
+import auth from '../plugins/auth.js'
 import configPlugin from '../plugins/config.js'
 import database from '../plugins/database.js'
 import docs from '../plugins/docs.js'
@@ -9,6 +9,7 @@ import jenkins from '../plugins/jenkins.js'
 import poller from '../plugins/poller.js'
 import type { Config } from './config.js'
 import { apiError, ErrorCode, toEnvelope } from './errors.js'
+import { tokenFrom } from './lib/token.js'
 import { hashToken } from './repositories/tokens.js'
 import build from './routes/build.js'
 import health from './routes/health.js'
@@ -67,7 +68,8 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
         timeWindow: 60_000,
         // per token, so one Jenkins fleet sharing an address is one client; per address without a token
         keyGenerator: (request) => {
-          const token = presentedToken(request) ?? (request.query as { token?: string } | undefined)?.token
+          // the token the route itself reads: the query string only counts on the webhook
+          const token = tokenFrom(request, { allowQuery: request.routeOptions.config.access === 'webhook' })
           return token == null ? `ip:${request.ip}` : `token:${hashToken(token)}`
         },
         errorResponseBuilder: (_request, ctx) => apiError('RateLimited', `too many requests: retry in ${Math.ceil(ctx.ttl / 1000)} s`)

@@ -1,18 +1,11 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { apiError, ErrorCode } from '../errors.js'
 import { sameSecret } from '../lib/secrets.js'
+import { tokenFrom } from '../lib/token.js'
 import { ok, OkEnvelope, responses } from '../schemas/common.js'
 import { receiveNotification } from '../jenkins/webhook.js'
 import { NotificationSchema } from '../schemas/notification.js'
-
-/** The shared secret from ?token= (the Notification plugin cannot set headers), X-TestCloud-Token or a Bearer header. */
-function givenToken (request: FastifyRequest<{ Querystring: { token?: string } }>): string | undefined {
-  const bearer = request.headers.authorization?.match(/^Bearer\s+(.+)$/i)?.[1]
-  const header = request.headers['x-testcloud-token']
-  return request.query.token ?? bearer ?? (typeof header === 'string' ? header : undefined)
-}
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/Webhook/jenkins', {
@@ -33,7 +26,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       if (secret == null && await fastify.tokens.isOpen()) {
         throw apiError('NotFound', 'the Jenkins webhook is off: set WEBHOOK_TOKEN, or create a callback token, to turn it on')
       }
-      const token = givenToken(request as FastifyRequest<{ Querystring: { token?: string } }>)
+      // the shared secret or a callback token; ?token= too, as the Notification plugin cannot set headers
+      const token = tokenFrom(request, { allowQuery: true })
       if (token == null) throw apiError('Unauthorized', 'missing webhook token')
       if (secret != null && sameSecret(token, secret)) return
       const role = await fastify.tokens.role(token)
