@@ -1,8 +1,6 @@
 import t from 'tap'
-import { appWithBuilds, get, post } from './helper.js'
+import { appWithBuilds, buildInfo, get, post } from '../helper.js'
 
-const infoOf = async (app: Parameters<typeof get>[0], planId: number, i = 1) =>
-  (await get(app, '/Build/info', { DevOpsPlanID: planId, BuildIndex: i })).json().Build
 
 t.test('a queued build: out of the Jenkins queue, Aborted', async (t) => {
   const { app, jenkins, planId } = await appWithBuilds(t)
@@ -11,23 +9,23 @@ t.test('a queued build: out of the Jenkins queue, Aborted', async (t) => {
   t.same(res.json(), { ErrorCode: 1000, Description: 'OK' })
   t.equal(item?.state, 'cancelled')
   t.ok(jenkins.requests.some((r) => r.method === 'POST' && r.path === '/queue/cancelItem' && r.query.get('id') === String(item?.id)))
-  const b = await infoOf(app, planId)
+  const b = await buildInfo(app, planId)
   t.equal(b.Status, 'Aborted')
   t.type(b.EndTime, 'number')
   // Jenkins confirms it on the next tick; the build stays Aborted and is done
   await app.poller.runOnce()
-  t.equal((await infoOf(app, planId)).Status, 'Aborted')
+  t.equal((await buildInfo(app, planId)).Status, 'Aborted')
 })
 
 t.test('a running build: stopped in Jenkins', async (t) => {
   const { app, jenkins, planId } = await appWithBuilds(t)
   const run = jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
   await app.poller.runOnce()
-  t.equal((await infoOf(app, planId)).Status, 'Running')
+  t.equal((await buildInfo(app, planId)).Status, 'Running')
   t.equal((await post(app, '/Build/cancel', { DevOpsPlanID: planId, BuildIndex: '1' })).json().ErrorCode, 1000)
   t.ok(jenkins.requests.some((r) => r.method === 'POST' && r.path === '/job/Test/1/stop'))
   t.equal(run.result, 'ABORTED')
-  t.equal((await infoOf(app, planId)).Status, 'Aborted')
+  t.equal((await buildInfo(app, planId)).Status, 'Aborted')
 })
 
 t.test('a build that left the queue but has no number yet is stopped as soon as the number shows', async (t) => {
@@ -36,7 +34,7 @@ t.test('a build that left the queue but has no number yet is stopped as soon as 
   const run = jenkins.startQueued(queueId, { withRace: true })
   t.equal((await post(app, '/Build/cancel', { DevOpsPlanID: planId, BuildIndex: 1 })).json().ErrorCode, 1000)
   t.equal(run.building, true, 'nothing to stop yet')
-  t.equal((await infoOf(app, planId)).Status, 'Aborted')
+  t.equal((await buildInfo(app, planId)).Status, 'Aborted')
   jenkins.settle(queueId)
   await app.poller.runOnce()
   t.equal(run.result, 'ABORTED', 'the poller stopped it once its number was known')
@@ -56,5 +54,5 @@ t.test('already finished: 1003; unknown: 1002; Jenkins refuses: 1007 with the st
   const refused = await post(app, '/Build/cancel', { DevOpsPlanID: planId, BuildIndex: 2 })
   t.equal(refused.statusCode, 502)
   t.match(refused.json(), { ErrorCode: 1007, Description: /500/ })
-  t.equal((await infoOf(app, planId, 2)).Status, 'Queued')
+  t.equal((await buildInfo(app, planId, 2)).Status, 'Queued')
 })

@@ -1,13 +1,13 @@
 import t from 'tap'
-import { build, fakeJenkins, freshDatabase, get, post, seedPlan } from './helper.js'
+import { build, fakeJenkins, freshDatabase, get, post, seedPlan } from '../helper.js'
 
 // Stage/info answers are cached per build revision; a write through any process must show at once.
 t.test('Stage/info cache stays right with two server instances on one database', async (t) => {
   const DATABASE_URL = await freshDatabase(t)
   const { jenkins, env } = await fakeJenkins(t)
   jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-  const a = await build(t, { ...env, DATABASE_URL })
-  const b = await build(t, { ...env, DATABASE_URL })
+  const a = await build(t, { env: { ...env, DATABASE_URL } })
+  const b = await build(t, { env: { ...env, DATABASE_URL } })
   const { planId } = await seedPlan(a)
   await post(a, '/Build/add', { DevOpsPlanID: planId })
   const stagesVia = async (app: typeof a) => (await get(app, '/Stage/info', { DevOpsPlanID: planId, BuildIndex: 1 })).json()

@@ -1,9 +1,8 @@
 import t from 'tap'
-import { API_PREFIX } from '../../src/app.js'
 import { spawnServer } from '../fixtures/server-process.js'
-import { DIALECT, fakeJenkins, freshDatabase } from '../helper.js'
+import { buildInfo, DIALECT, fakeJenkins, freshDatabase, get, post, stageList } from '../helper.js'
 
-// Suite 3: kill -9 the server during write load; restart it on the same database: every write that
+// kill -9 the server during write load; restart it on the same database: every write that
 // was answered 1000 is there, and nothing is half-written.
 t.test('kill -9 under write load loses no acknowledged write', async (t) => {
   const DATABASE_URL = await freshDatabase(t)
@@ -11,10 +10,7 @@ t.test('kill -9 under write load loses no acknowledged write', async (t) => {
   jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
   const common = { ...env, DATABASE_URL, RATE_LIMIT_PER_MINUTE: '0', POLL_INTERVAL_MS: '3600000' }
   const first = await spawnServer(t, common)
-  const call = async (base: string, path: string, body?: object) => {
-    const res = await fetch(base + API_PREFIX + path, body == null ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-    return await res.json() as Record<string, any>
-  }
+  const call = async (base: string, path: string, body: object) => (await post(base, path, body)).json()
   const { ProductID } = await call(first.url, '/Product/add', { ProductName: 'UShop' })
   const { DevOpsPlanID } = await call(first.url, '/Plan/add', { ProductID, PlanName: 'UShopApi', JobName: 'Test' })
 
@@ -48,17 +44,17 @@ t.test('kill -9 under write load loses no acknowledged write', async (t) => {
   await Promise.all(workers)
 
   const second = await spawnServer(t, common)
-  const products = new Set(((await call(second.url, '/Product/list')).ProductList as Array<{ ProductName: string }>).map((p) => p.ProductName))
+  const products = new Set(((await get(second.url, '/Product/list')).json().ProductList as Array<{ ProductName: string }>).map((p) => p.ProductName))
   const missingProducts = [...acked.products].filter((n) => !products.has(n))
-  const builds = await call(second.url, `/Build/list?DevOpsPlanID=${String(DevOpsPlanID)}&PageSize=500`)
+  const builds = (await get(second.url, '/Build/list', { DevOpsPlanID, PageSize: 500 })).json()
   const indexes = (builds.BuildList as Array<{ BuildIndex: number }>).map((b) => b.BuildIndex).sort((a, b) => a - b)
   const missingBuilds = [...acked.builds].filter((b) => !indexes.includes(b))
   let missingStages = 0
   let brokenStageIds = 0
   for (const b of indexes) {
-    const info = await call(second.url, `/Build/info?DevOpsPlanID=${String(DevOpsPlanID)}&BuildIndex=${b}`)
-    if (info.Build.Parameter.parameter.length !== 3) t.fail(`build ${b} has half its parameters`)
-    const stages = (await call(second.url, `/Stage/info?DevOpsPlanID=${String(DevOpsPlanID)}&BuildIndex=${b}`)).StageList as Array<{ StageID: number, StageName: string }>
+    const info = await buildInfo(second.url, DevOpsPlanID, b)
+    if (info.Parameter.parameter.length !== 3) t.fail(`build ${b} has half its parameters`)
+    const stages = await stageList(second.url, DevOpsPlanID, b)
     if (stages.some((s, k) => s.StageID !== k + 1)) brokenStageIds++
     for (const key of acked.stages) {
       const [bi, name] = key.split('/')

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, get, post, seedPlan } from './helper.js'
+import { build, get, post, seedPlan } from '../helper.js'
 
 t.test('Plan/add, list, update, delete', async (t) => {
   const app = await build(t)
@@ -69,7 +69,7 @@ t.test('bad Plan parameters are 1001 naming the field', async (t) => {
 })
 
 t.test('a plan with builds cannot be deleted', async (t) => {
-  const app = await build(t, { JENKINS_URL: 'http://127.0.0.1:9' })
+  const app = await build(t, { env: { JENKINS_URL: 'http://127.0.0.1:9' } })
   const { planId } = await seedPlan(app)
   // Jenkins is unreachable: the build is still recorded (as Fail)
   t.equal((await post(app, '/Build/add', { DevOpsPlanID: planId })).json().ErrorCode, 1007)

@@ -1,12 +1,9 @@
-import { spawnSync } from 'node:child_process'
 import t from 'tap'
-import { API_PREFIX } from '../src/app.js'
-import { ROOT } from '../src/lib/root.js'
-import { createToken, revokeToken, type Role } from '../src/repositories/tokens.js'
-import { spawnServer } from './fixtures/server-process.js'
-import { appWithBuilds, build, freshDatabase } from './helper.js'
+import { API_PREFIX } from '../../src/app.js'
+import { createToken, revokeToken, type Role } from '../../src/repositories/tokens.js'
+import { appWithBuilds, build, get, post } from '../helper.js'
 
-// every API endpoint, the role it needs (API.md § Access), and a request that is otherwise valid enough
+// every API endpoint, the role it needs (docs/API.md, Access), and a request that is otherwise valid enough
 const ENDPOINTS: Array<{ method: 'GET' | 'POST', path: string, needs: Role[], body?: object, query?: string }> = [
   { method: 'GET', path: '/Product/list', needs: ['read', 'trigger', 'admin'] },
   { method: 'GET', path: '/Plan/list', query: 'ProductID=1', needs: ['read', 'trigger', 'admin'] },
@@ -34,7 +31,7 @@ t.test('every endpoint × every role × no, wrong and revoked token', async (t) 
   app.tokens.reset()
 
   const call = async (e: typeof ENDPOINTS[number], headers: Record<string, string>) => {
-    const res = await app.inject({ method: e.method, url: `${API_PREFIX}${e.path}${e.query == null ? '' : `?${e.query}`}`, headers, ...(e.body == null ? {} : { payload: e.body }) })
+    const res = e.method === 'POST' ? await post(app, e.path, e.body ?? {}, headers) : await get(app, e.path, Object.fromEntries(new URLSearchParams(e.query ?? '')), headers)
     return { status: res.statusCode, code: res.json().ErrorCode as number }
   }
   let checked = 0
@@ -73,35 +70,8 @@ t.test('the webhook also takes a callback token as ?token=', async (t) => {
   t.equal((await post('nope')).json().ErrorCode, 1004)
 })
 
-t.test('npm run token: create prints the token alone on its last line, and the server then requires it', async (t) => {
-  const DATABASE_URL = await freshDatabase(t)
-  const run = (...args: string[]) => spawnSync('npm', ['run', '--silent', 'token', '--', ...args], { cwd: ROOT, env: { ...process.env, DATABASE_URL }, encoding: 'utf8', timeout: 30_000 })
-  const created = run('create', '--name', 'ci admin', '--role', 'admin')
-  t.equal(created.status, 0, created.stderr)
-  const token = created.stdout.trim().split('\n').at(-1) as string
-  t.match(token, /^tc_[A-Za-z0-9_-]{40,}$/)
-  t.equal(run('create', '--name', 'ci admin', '--role', 'read').status, 1, 'names are unique')
-  t.equal(run('create', '--name', 'x', '--role', 'root').status, 2, 'unknown role')
-  t.match(run('list').stdout, /ci admin\tadmin\tcreated .*never used/)
-  const stored = spawnSync('npm', ['run', '--silent', 'token', '--', 'list'], { cwd: ROOT, env: { ...process.env, DATABASE_URL }, encoding: 'utf8' }).stdout
-  t.notMatch(stored, token, 'list never shows the token')
-
-  const server = await spawnServer(t, { DATABASE_URL })
-  t.notOk(server.logs.some((l) => l.includes('NO API TOKEN EXISTS')), 'no open-mode warning once a token exists')
-  const url = `${server.url}${API_PREFIX}/Product/list`
-  t.equal((await (await fetch(url)).json()).ErrorCode, 1004)
-  t.equal((await (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json()).ErrorCode, 1000)
-  t.equal(run('revoke', '--name', 'ci admin').status, 0)
-  t.equal(run('revoke', '--name', 'ci admin').status, 1, 'revoking twice: not found')
-})
-
-t.test('open mode is announced loudly at start', async (t) => {
-  const server = await spawnServer(t, { DATABASE_URL: `sqlite:${t.testdir()}/t.sqlite` })
-  t.ok(server.logs.some((l) => l.includes('NO API TOKEN EXISTS')))
-})
-
 t.test('rate limit: 1009 with Retry-After, per token', async (t) => {
-  const app = await build(t, { RATE_LIMIT_PER_MINUTE: '3' })
+  const app = await build(t, { env: { RATE_LIMIT_PER_MINUTE: '3' } })
   const a = await createToken(app.db, 'a', 'read')
   const b = await createToken(app.db, 'b', 'read')
   app.tokens.reset()
@@ -118,6 +88,6 @@ t.test('health: /healthz always, /readyz reports the database and Jenkins', asyn
   const app = await build(t)
   t.same((await app.inject({ url: '/healthz' })).json(), { ErrorCode: 1000, Description: 'OK' })
   t.same((await app.inject({ url: '/readyz' })).json(), { ErrorCode: 1000, Description: 'OK', Database: 'ok', Jenkins: {} })
-  const withJenkins = await build(t, { JENKINS_URL: 'http://127.0.0.1:9' })
+  const withJenkins = await build(t, { env: { JENKINS_URL: 'http://127.0.0.1:9' } })
   t.match((await withJenkins.inject({ url: '/readyz' })).json(), { ErrorCode: 1000, Jenkins: { default: 'ok' } })
 })

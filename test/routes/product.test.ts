@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, get, post } from './helper.js'
+import { build, get, post } from '../helper.js'
 
 t.test('Product/add, list, update, delete', async (t) => {
   const app = await build(t)

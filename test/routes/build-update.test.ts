@@ -1,6 +1,6 @@
 import t from 'tap'
-import { ACCEPTED_WORDS, parseStatus, STATUSES } from '../src/builds/status.js'
-import { appWithBuilds, get, post } from './helper.js'
+import { ACCEPTED_WORDS, parseStatus, STATUSES } from '../../src/builds/status.js'
+import { appWithBuilds, get, post } from '../helper.js'
 
 const stages = async (app: Parameters<typeof get>[0], planId: number, buildIndex = 1) =>
   (await get(app, '/Stage/info', { DevOpsPlanID: planId, BuildIndex: buildIndex })).json()

@@ -1,9 +1,8 @@
 import t from 'tap'
-import { API_PREFIX } from '../../src/app.js'
 import { spawnServer } from '../fixtures/server-process.js'
-import { DIALECT, fakeJenkins, freshDatabase } from '../helper.js'
+import { DIALECT, fakeJenkins, freshDatabase, post } from '../helper.js'
 
-// Suite 1: two server processes on one database, 1,000 concurrent Build/add on one plan.
+// Two server processes on one database, 1,000 concurrent Build/add on one plan.
 const N = 1000
 
 t.test(`${N} concurrent Build/add over two server processes: indexes exactly 1..${N}`, async (t) => {
@@ -13,8 +12,8 @@ t.test(`${N} concurrent Build/add over two server processes: indexes exactly 1..
   const common = { ...env, JENKINS_TIMEOUT_MS: '30000', DATABASE_URL, RATE_LIMIT_PER_MINUTE: '0', POLL_INTERVAL_MS: '3600000' }
   const servers = await Promise.all([spawnServer(t, common), spawnServer(t, common)])
   const call = async (base: string, path: string, body: object) => {
-    const res = await fetch(base + API_PREFIX + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-    return { status: res.status, body: await res.json() as Record<string, any> }
+    const res = await post(base, path, body)
+    return { status: res.statusCode, body: res.json() }
   }
   const { ProductID } = (await call(servers[0].url, '/Product/add', { ProductName: 'UShop' })).body
   const { DevOpsPlanID } = (await call(servers[1].url, '/Plan/add', { ProductID, PlanName: 'UShopApi', JobName: 'Test' })).body

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { tokenFrom } from '../src/lib/token.js'
+import { tokenFrom } from '../../src/lib/token.js'
 
 t.test('tokenFrom: Bearer, then X-TestCloud-Token, then ?token= only where allowed', async (t) => {
   t.equal(tokenFrom({ headers: { authorization: 'Bearer abc' } }), 'abc')

@@ -1,15 +1,15 @@
 import t from 'tap'
-import { build, fakeJenkins, get, post, seedPlan, tickLater } from './helper.js'
+import { build, fakeJenkins, get, post, seedPlan, tickLater } from '../helper.js'
 
 t.test('a plan runs on a named Jenkins instance; a dead instance does not hold up the others', async (t) => {
   const main = await fakeJenkins(t)
   const eu = await fakeJenkins(t)
   for (const j of [main.jenkins, eu.jenkins]) j.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-  const app = await build(t, {
+  const app = await build(t, { env: {
     ...main.env,
     POLL_INTERVAL_MS: '1000',
     JENKINS_INSTANCES: JSON.stringify({ eu: { url: eu.jenkins.baseUrl, user: eu.jenkins.user, token: eu.jenkins.apiToken } })
-  })
+  } })
   const { productId, planId: mainPlan } = await seedPlan(app)
   const euPlan = (await post(app, '/Plan/add', { ProductID: productId, PlanName: 'EU', JobName: 'Test', JenkinsName: 'eu' })).json().DevOpsPlanID
   t.match((await get(app, '/Plan/list', { ProductID: productId })).json().PlanList, [{ JenkinsName: null }, { JenkinsName: 'eu' }])
@@ -44,7 +44,7 @@ t.test('JenkinsName must be configured; a bad JENKINS_INSTANCES stops the start,
   t.equal((await post(app, '/Plan/update', { DevOpsPlanID: planId, JenkinsName: 'mars' })).json().ErrorCode, 1001)
   t.equal((await post(app, '/Plan/update', { DevOpsPlanID: planId, JenkinsName: null })).json().ErrorCode, 1000)
 
-  const { loadConfig } = await import('../src/config.js')
+  const { loadConfig } = await import('../../src/config.js')
   for (const bad of ['{', '[]', '{"eu":{"url":"ftp://x"}}', '{"bad name":{"url":"http://x"}}', '{"eu":{"url":"http://x","extra":1}}']) {
     t.throws(() => loadConfig({ JENKINS_INSTANCES: bad }), /JENKINS_INSTANCES/, bad)
   }

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { API_PREFIX } from '../src/app.js'
-import { build, get, post } from './helper.js'
+import { API_PREFIX } from '../../src/app.js'
+import { build, get, post } from '../helper.js'
 
 t.test('every failure answers the envelope', async (t) => {
   const app = await build(t)

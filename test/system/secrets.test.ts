@@ -1,7 +1,6 @@
 import t from 'tap'
-import { API_PREFIX } from '../../src/app.js'
 import { spawnServer } from '../fixtures/server-process.js'
-import { fakeJenkins, freshDatabase } from '../helper.js'
+import { fakeJenkins, freshDatabase, get, post } from '../helper.js'
 import { spawnSync } from 'node:child_process'
 import { ROOT } from '../../src/lib/root.js'
 
@@ -17,10 +16,9 @@ t.test('no secret in any log line or response', async (t) => {
   const server = await spawnServer(t, { ...env, DATABASE_URL, WEBHOOK_TOKEN, LOG_LEVEL: 'trace', POLL_INTERVAL_MS: '100' })
   const answers: string[] = []
   const call = async (path: string, body?: object, headers: Record<string, string> = { authorization: `Bearer ${apiToken}` }) => {
-    const res = await fetch(`${server.url}${API_PREFIX}${path}`, body == null ? { headers } : { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) })
-    const text = await res.text()
-    answers.push(text)
-    return JSON.parse(text) as Record<string, any>
+    const res = body == null ? await get(server.url, path, {}, headers) : await post(server.url, path, body, headers)
+    answers.push(res.body)
+    return res.json()
   }
   const { ProductID } = await call('/Product/add', { ProductName: 'UShop' })
   const { DevOpsPlanID } = await call('/Plan/add', { ProductID, PlanName: 'Api', JobName: 'Test' })

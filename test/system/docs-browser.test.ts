@@ -4,9 +4,9 @@ import { chromium } from 'playwright-core'
 import t from 'tap'
 import { parse } from 'yaml'
 import { readFileSync } from 'node:fs'
-import { SPEC_FILE } from '../plugins/docs.js'
-import { ROOT } from '../src/lib/root.js'
-import { build, post } from './helper.js'
+import { SPEC_FILE } from '../../plugins/docs.js'
+import { ROOT } from '../../src/lib/root.js'
+import { build, post } from '../helper.js'
 
 // The docs page in a real headless Chromium (Debian's), with no browser download.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'

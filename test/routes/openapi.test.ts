@@ -2,11 +2,11 @@ import SwaggerParser from '@apidevtools/swagger-parser'
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { parse } from 'yaml'
-import { SPEC_FILE } from '../plugins/docs.js'
-import { API_PREFIX } from '../src/app.js'
-import { generateSpec } from '../scripts/spec.js'
-import { build } from './helper.js'
-import { specViolation } from './fixtures/spec-validator.js'
+import { SPEC_FILE } from '../../plugins/docs.js'
+import { API_PREFIX } from '../../src/app.js'
+import { generateSpec } from '../../scripts/spec.js'
+import { build } from '../helper.js'
+import { specViolation } from '../fixtures/spec-validator.js'
 
 const committed = readFileSync(SPEC_FILE, 'utf8')
 

@@ -1,7 +1,7 @@
 import t from 'tap'
-import { API_PREFIX } from '../src/app.js'
-import { spawnServer } from './fixtures/server-process.js'
-import { fakeJenkins, freshDatabase } from './helper.js'
+import { API_PREFIX } from '../../src/app.js'
+import { spawnServer } from '../fixtures/server-process.js'
+import { fakeJenkins, freshDatabase } from '../helper.js'
 
 t.test('SIGTERM: the request in flight finishes, new ones are refused, the process exits 0 well within 10 s', async (t) => {
   const { jenkins, env } = await fakeJenkins(t)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { appWithBuilds, get, post } from './helper.js'
+import { appWithBuilds, get, post } from '../helper.js'
 
 t.test('Build/list: newest first, paged, TotalCount counts all matches, Status filter with synonyms', async (t) => {
   const { app, planId } = await appWithBuilds(t, 7)

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
-import { ROOT } from '../src/lib/root.js'
-import { DIALECT } from './helper.js'
+import { ROOT } from '../../src/lib/root.js'
+import { DIALECT } from '../helper.js'
 
 // The benchmark harness runs and writes valid results. No timing is asserted here: speed is for
 // `npm run bench` to report, never for a test to judge.

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import type { FakeJenkins } from './fixtures/fake-jenkins.js'
-import { build, fakeJenkins, freshDatabase, get, post, seedPlan, tickLater } from './helper.js'
+import type { FakeJenkins } from '../fixtures/fake-jenkins.js'
+import { build, buildInfo, fakeJenkins, freshDatabase, get, post, seedPlan, stageList, tickLater } from '../helper.js'
 
 // Poller tests drive ticks with app.poller.runOnce(); Jenkins moves only when the test moves it.
 
@@ -9,7 +9,7 @@ async function setup (t: Parameters<typeof build>[0], job: { name?: string, kind
   const { jenkins, env: jenkinsEnv } = await fakeJenkins(t, opts)
   const jobName = job.name ?? 'Test'
   jenkins.addJob({ name: jobName, parameters: { DevOpsPlanID: '', BuildIndex: '' }, kind: job.kind })
-  const app = await build(t, { ...jenkinsEnv, POLL_INTERVAL_MS: '50', ...env })
+  const app = await build(t, { env: { ...jenkinsEnv, POLL_INTERVAL_MS: '50', ...env } })
   const { planId } = await seedPlan(app, jobName)
   return { app, jenkins, planId, jobName }
 }
@@ -21,10 +21,6 @@ async function startBuild (app: FastifyInstance, jenkins: FakeJenkins, planId: n
 
 const later = tickLater
 
-const info = async (app: FastifyInstance, planId: number, index = 1) =>
-  (await get(app, '/Build/info', { DevOpsPlanID: planId, BuildIndex: index })).json().Build
-const stageList = async (app: FastifyInstance, planId: number, index = 1) =>
-  (await get(app, '/Stage/info', { DevOpsPlanID: planId, BuildIndex: index })).json().StageList as Array<Record<string, any>>
 
 t.test('linear pipeline: queue → number → stages → Pass, with no callback from the pipeline', async (t) => {
   const { app, jenkins, planId } = await setup(t)
@@ -32,12 +28,12 @@ t.test('linear pipeline: queue → number → stages → Pass, with no callback 
 
   let tick = await later(app)
   t.match(tick, { claimed: 1, requests: 1 }, 'a waiting item costs one request')
-  t.equal((await info(app, planId)).Status, 'Queued')
+  t.equal((await buildInfo(app, planId)).Status, 'Queued')
 
   const run = jenkins.startQueued(queueId)
   const checkout = jenkins.enterStage(run, 'Checkout')
   tick = await later(app)
-  let b = await info(app, planId)
+  let b = await buildInfo(app, planId)
   t.equal(b.Status, 'Running')
   t.equal(b.JenkinsBuildNumber, 1)
   t.equal(b.JenkinsURL, `${jenkins.baseUrl}/job/Test/1/`)
@@ -56,7 +52,7 @@ t.test('linear pipeline: queue → number → stages → Pass, with no callback 
   tick = await later(app)
   t.equal(tick.finished, 1)
 
-  b = await info(app, planId)
+  b = await buildInfo(app, planId)
   t.equal(b.Status, 'Pass')
   t.equal(b.EndTime, Math.floor((run.timestamp + run.duration) / 1000))
   const stages = await stageList(app, planId)
@@ -80,7 +76,7 @@ t.test('failing stage and build: FAILED → Fail with the error in Detail', asyn
   jenkins.endStage(jenkins.enterStage(run, 'Deploy'), 'NOT_EXECUTED')
   jenkins.finish(run, 'FAILURE')
   await later(app)
-  t.equal((await info(app, planId)).Status, 'Fail')
+  t.equal((await buildInfo(app, planId)).Status, 'Fail')
   t.match(await stageList(app, planId), [
     { StageName: 'Build', Status: 'Pass' },
     { StageName: 'Test', Status: 'Fail', Detail: { Error: 'script returned exit code 1' } },
@@ -97,8 +93,8 @@ t.test('aborted and unstable runs', async (t) => {
   jenkins.endStage(jenkins.enterStage(u, 'Build'), 'UNSTABLE')
   jenkins.finish(u, 'UNSTABLE')
   await later(app)
-  t.equal((await info(app, planId, 1)).Status, 'Aborted')
-  t.equal((await info(app, planId, 2)).Status, 'Unstable')
+  t.equal((await buildInfo(app, planId, 1)).Status, 'Aborted')
+  t.equal((await buildInfo(app, planId, 2)).Status, 'Unstable')
   t.equal((await stageList(app, planId, 2))[0].Status, 'Unstable')
 })
 
@@ -107,7 +103,7 @@ t.test('cancelled in the Jenkins queue → Aborted, never polled again', async (
   const { queueId } = await startBuild(app, jenkins, planId)
   jenkins.cancelQueued(queueId)
   await later(app)
-  const b = await info(app, planId)
+  const b = await buildInfo(app, planId)
   t.equal(b.Status, 'Aborted')
   t.match(b.Detail, { Reason: /cancelled in the Jenkins queue/ })
   t.match(await later(app), { claimed: 0 })
@@ -153,7 +149,7 @@ t.test('folder jobs', async (t) => {
   jenkins.endStage(jenkins.enterStage(run, 'Build'), 'SUCCESS')
   jenkins.finish(run, 'SUCCESS')
   await later(app)
-  const b = await info(app, planId)
+  const b = await buildInfo(app, planId)
   t.equal(b.Status, 'Pass')
   t.equal(b.JenkinsURL, `${jenkins.baseUrl}/job/team%20a/job/sub/job/Test/1/`)
   t.ok(jenkins.requests.some((r) => r.path === '/job/team%20a/job/sub/job/Test/1/wfapi/describe'))
@@ -164,10 +160,10 @@ t.test('freestyle job (no wfapi): build-level status from api/json', async (t) =
   const { app, jenkins, planId } = await setup(t, { kind: 'freestyle' })
   const run = jenkins.startQueued((await startBuild(app, jenkins, planId)).queueId)
   await later(app)
-  t.equal((await info(app, planId)).Status, 'Running')
+  t.equal((await buildInfo(app, planId)).Status, 'Running')
   jenkins.finish(run, 'FAILURE')
   await later(app)
-  t.equal((await info(app, planId)).Status, 'Fail')
+  t.equal((await buildInfo(app, planId)).Status, 'Fail')
   t.same(await stageList(app, planId), [])
 })
 
@@ -176,12 +172,12 @@ t.test('the LeftItem race: executable null is a normal, transient state', async 
   const { queueId } = await startBuild(app, jenkins, planId)
   jenkins.startQueued(queueId, { withRace: true })
   t.match(await later(app), { errors: 0 })
-  let b = await info(app, planId)
+  let b = await buildInfo(app, planId)
   t.equal(b.Status, 'Queued')
   t.equal(b.JenkinsBuildNumber, null)
   jenkins.settle(queueId)
   await later(app)
-  b = await info(app, planId)
+  b = await buildInfo(app, planId)
   t.equal(b.JenkinsBuildNumber, 1)
   t.equal(b.Status, 'Running')
 })
@@ -196,8 +192,8 @@ t.test('queue item gone (404 after 5 minutes, or a restart): the build is found 
   jenkins.finish(run, 'FAILURE')
   await later(app)
   t.ok(jenkins.requests.some((r) => r.path === '/job/Test/api/json' && (r.query.get('tree') ?? '').includes('queueId')), 'looked the build up by queueId, with tree=')
-  t.match(await info(app, planId, 1), { JenkinsBuildNumber: run.number, Status: 'Fail' })
-  t.match(await info(app, planId, 2), { JenkinsBuildNumber: other.number, Status: 'Pass' })
+  t.match(await buildInfo(app, planId, 1), { JenkinsBuildNumber: run.number, Status: 'Fail' })
+  t.match(await buildInfo(app, planId, 2), { JenkinsBuildNumber: other.number, Status: 'Pass' })
 })
 
 t.test('a queue item that vanished with no build is given up after a few tries', async (t) => {
@@ -207,7 +203,7 @@ t.test('a queue item that vanished with no build is given up after a few tries',
   for (let i = 0; i < 3; i++) {
     await later(app)
   }
-  const b = await info(app, planId)
+  const b = await buildInfo(app, planId)
   t.equal(b.Status, 'Fail')
   t.match(b.Detail, { Reason: /vanished/ })
 })
@@ -227,7 +223,7 @@ t.test('Jenkins down, then back: polls pause (no request storm), every build end
   jenkins.failWith = null
   for (const r of runs) jenkins.finish(r, 'SUCCESS')
   await later(app)
-  for (let i = 1; i <= 5; i++) t.equal((await info(app, planId, i)).Status, 'Pass', `build ${i} reached its final status`)
+  for (let i = 1; i <= 5; i++) t.equal((await buildInfo(app, planId, i)).Status, 'Pass', `build ${i} reached its final status`)
 })
 
 t.test('slow Jenkins: timeouts count as an outage, nothing is written, the next tick recovers', async (t) => {
@@ -237,19 +233,19 @@ t.test('slow Jenkins: timeouts count as an outage, nothing is written, the next 
   const slow = await later(app)
   t.equal(slow.errors, 1)
   t.ok(slow.ms < 600, `the tick did not wait for Jenkins (${slow.ms} ms)`)
-  t.equal((await info(app, planId)).JenkinsBuildNumber, null)
+  t.equal((await buildInfo(app, planId)).JenkinsBuildNumber, null)
   jenkins.latencyMs = 0
   jenkins.finish(run, 'SUCCESS')
   await later(app)
-  t.equal((await info(app, planId)).Status, 'Pass')
+  t.equal((await buildInfo(app, planId)).Status, 'Pass')
 })
 
 t.test('two app instances on one database: each build is polled once per tick', async (t) => {
   const DATABASE_URL = await freshDatabase(t)
   const { jenkins, env } = await fakeJenkins(t)
   jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-  const a = await build(t, { ...env, DATABASE_URL, POLL_INTERVAL_MS: '60000' })
-  const b = await build(t, { ...env, DATABASE_URL, POLL_INTERVAL_MS: '60000' })
+  const a = await build(t, { env: { ...env, DATABASE_URL, POLL_INTERVAL_MS: '60000' } })
+  const b = await build(t, { env: { ...env, DATABASE_URL, POLL_INTERVAL_MS: '60000' } })
   const { planId } = await seedPlan(a)
   for (let i = 0; i < 20; i++) await post(i % 2 === 0 ? a : b, '/Build/add', { DevOpsPlanID: planId })
   for (const item of jenkins.queue.values()) jenkins.startQueued(item.id)
@@ -267,21 +263,13 @@ t.test('two app instances on one database: each build is polled once per tick', 
 t.test('the poller runs on its own when the server starts', async (t) => {
   const { jenkins, env } = await fakeJenkins(t)
   jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-  const { default: Fastify } = await import('fastify')
-  const { default: fp } = await import('fastify-plugin')
-  const { default: app, fastifyOptions } = await import('../src/app.js')
-  const { loadConfig } = await import('../src/config.js')
-  const config = loadConfig({ ...env, DATABASE_URL: await freshDatabase(t), POLL_INTERVAL_MS: '50', LOG_LEVEL: 'silent' })
-  const server = Fastify(fastifyOptions())
-  await server.register(fp(app), { config })
-  await server.ready()
-  t.teardown(async () => { await server.close() })
+  const server = await build(t, { env: { ...env, POLL_INTERVAL_MS: '50' }, pollerAutoStart: true })
   const { planId } = await seedPlan(server)
   const { queueId } = await startBuild(server, jenkins, planId)
   jenkins.finish(jenkins.startQueued(queueId), 'SUCCESS')
   const deadline = Date.now() + 5000
-  while ((await info(server, planId)).Status !== 'Pass' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25))
-  t.equal((await info(server, planId)).Status, 'Pass')
+  while ((await buildInfo(server, planId)).Status !== 'Pass' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25))
+  t.equal((await buildInfo(server, planId)).Status, 'Pass')
 })
 
 t.test('a build whose trigger never completed (server killed mid-call) is failed, not left Queued', async (t) => {
@@ -291,12 +279,12 @@ t.test('a build whose trigger never completed (server killed mid-call) is failed
   await app.db.updateTable('plans').set({ last_build_index: 1 }).where('id', '=', planId).execute()
   await app.db.insertInto('builds').values({ plan_id: planId, build_index: 1, status: 'Queued', job_name: 'Test', parameter: '{"parameter":[]}', detail: '{}', create_time: old }).execute()
   await later(app)
-  const b = await info(app, planId)
+  const b = await buildInfo(app, planId)
   t.equal(b.Status, 'Fail')
   t.match(b.Detail, { Reason: /trigger never completed/ })
   // a fresh one is left alone: its trigger may still be under way
   await app.db.updateTable('plans').set({ last_build_index: 2 }).where('id', '=', planId).execute()
   await app.db.insertInto('builds').values({ plan_id: planId, build_index: 2, status: 'Queued', job_name: 'Test', parameter: '{"parameter":[]}', detail: '{}', create_time: Math.floor(Date.now() / 1000) }).execute()
   await app.poller.runOnce()
-  t.equal((await info(app, planId, 2)).Status, 'Queued')
+  t.equal((await buildInfo(app, planId, 2)).Status, 'Queued')
 })

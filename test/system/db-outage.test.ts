@@ -4,12 +4,12 @@ import t from 'tap'
 import { API_PREFIX } from '../../src/app.js'
 import { ROOT } from '../../src/lib/root.js'
 import { spawnServer } from '../fixtures/server-process.js'
-import { MYSQL_URL } from '../helper.js'
+import { freePort, MYSQL_URL } from '../helper.js'
 
-// Suite 5 (faults), the database half: a MariaDB of its own (port 3307) is stopped under traffic and
+// Faults, the database half: a MariaDB of its own (on a free port) is stopped under traffic and
 // started again; requests answer 1010/503 quickly, never 500, and the same process recovers.
 const BASE = '/var/tmp/testcloud-mariadb-outage'
-const PORT = '3307'
+let PORT = '' // picked when the test starts, and kept across the restart: the server's URL names it
 const up = (): string => {
   const out = execFileSync('bash', [`${ROOT}/.ci/mariadb-up.sh`], {
     env: { ...process.env, MARIADB_BASE: BASE, MARIADB_PORT: PORT, DB_NAME: 'outage' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']
@@ -27,6 +27,7 @@ const down = async (): Promise<void> => {
 
 t.test('MariaDB stopped under traffic, then back: 1010/503, no 500, no hang, recovery without restart',
   { skip: MYSQL_URL == null || !existsSync('/usr/sbin/mariadbd') ? 'the MariaDB leg only (needs mariadbd)' : false }, async (t) => {
+    PORT = String(await freePort())
     const url = up()
     const server = await spawnServer(t, { DATABASE_URL: url, RATE_LIMIT_PER_MINUTE: '0' })
     const api = (path: string, body?: object) => fetch(`${server.url}${API_PREFIX}${path}`, body == null

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { appWithBuilds, tickLater } from './helper.js'
+import { appWithBuilds, tickLater } from '../helper.js'
 
 // Measures (and bounds) the Jenkins traffic of the poller over the life of 100 builds: queued for a
 // tick, then 3 stages over 3 ticks, then finished. The figure goes into the closing note.
