@@ -44,7 +44,6 @@ export const invalid = (message: string) => apiError('InvalidParameter', message
 export const notFound = (what: string) => apiError('NotFound', `${what} not found`)
 export const conflict = (message: string) => apiError('Conflict', message)
 
-
 // Driver errors meaning "the database is not there right now", as opposed to a bug in a query.
 const DB_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH',
   'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN', 'PROTOCOL_SEQUENCE_TIMEOUT',

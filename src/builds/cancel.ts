@@ -11,7 +11,7 @@ import { isTerminal, type Status } from './status.js'
  * Build/cancel: takes the build out of the Jenkins queue, or stops it if it runs, then records it as
  * Aborted. A build caught between queue and executor is stopped by the poller once its number shows.
  */
-export async function cancelBuild (db: Kysely<Database>, registry: JenkinsRegistry, planId: number, buildIndex: number): Promise<string> {
+export async function cancelBuild (db: Kysely<Database>, registry: JenkinsRegistry, planId: number, buildIndex: number): Promise<void> {
   const build = await findBuild(db, planId, buildIndex)
   if (isTerminal(build.status as Status)) throw conflict(`build ${buildIndex} already ended (${build.status})`)
   const client = registry.client(build.jenkins_name)
@@ -41,5 +41,4 @@ export async function cancelBuild (db: Kysely<Database>, registry: JenkinsRegist
     throw err
   }
   await applyProgress(db, { planId, buildIndex, status: 'Aborted', detail: { Reason: note } })
-  return note
 }

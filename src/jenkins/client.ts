@@ -1,7 +1,7 @@
 import Jenkins from 'jenkins'
 
 // Our one door to Jenkins. The `jenkins` npm client (the user's choice) triggers builds; its traps,
-// from ../shared/jenkins-contract.md §7, are handled here so nothing else has to know them:
+// from docs/jenkins-contract.md §7, are handled here so nothing else has to know them:
 // - job.build(name, params) treats params as options: always call job.build({ name, parameters }).
 // - it has no default timeout: every call passes ours.
 // - it fetches a crumb before every POST and fails when CSRF is off: we send none (API tokens need

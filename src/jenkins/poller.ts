@@ -101,7 +101,9 @@ export class Poller {
     const before = Math.floor(this.clock() / 1000) - Math.max(300, 2 * Math.ceil(this.opts.triggerTimeoutMs / 1000))
     for (const o of await findOrphans(this.db, before)) {
       await applyProgress(this.db, {
-        planId: o.plan_id, buildIndex: o.build_index, status: 'Fail',
+        planId: o.plan_id,
+        buildIndex: o.build_index,
+        status: 'Fail',
         detail: { Reason: 'the trigger never completed (the server stopped while calling Jenkins); the build may not have started' }
       })
     }

@@ -14,7 +14,6 @@ export const TRACKED_COLUMNS = ['id', 'plan_id', 'build_index', 'status', 'job_n
   'jenkins_url', 'create_time', 'start_time', 'end_time', 'jenkins_name', 'poll_after', 'poll_token', 'poll_errors',
   'cancel_requested', 'revision'] as const satisfies ReadonlyArray<keyof TrackedBuild>
 
-
 /**
  * Records a new Queued build under the next BuildIndex of the plan. The counter row is bumped
  * first inside the transaction: on MySQL that row lock, on SQLite the write lock, serialises

@@ -7,7 +7,6 @@ import { isUniqueViolation } from './db-errors.js'
 
 type Db = Kysely<Database>
 
-
 export async function listProducts (db: Db): Promise<Product[]> {
   return await db.selectFrom('products').select(['id as ProductID', 'name as ProductName']).orderBy('id').execute()
 }

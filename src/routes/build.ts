@@ -4,7 +4,7 @@ import { applyProgress } from '../builds/progress.js'
 import { findBuildInfo, listBuilds } from '../repositories/builds.js'
 import { BuildInfoSchema, BuildListItemSchema, JenkinsParameterInSchema } from '../schemas/build.js'
 import {
-  BuildIndexSchema, PlanIdSchema, EnvelopeSchema, EpochSchema, IdSchema, NameSchema, ok, OkEnvelope, responses, StatusInSchema, StatusOutSchema, toInt
+  BuildIndexSchema, PlanIdSchema, EnvelopeSchema, EpochSchema, IdSchema, NameSchema, ok, OkEnvelope, responses, StatusInSchema, toInt
 } from '../schemas/common.js'
 import { parseStatus } from '../builds/status.js'
 import { startBuild } from '../builds/trigger.js'

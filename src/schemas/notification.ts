@@ -20,8 +20,15 @@ export const NotificationSchema = Type.Object({
     name: 'Test',
     url: 'job/Test/',
     build: {
-      full_url: 'http://jenkins:8080/job/Test/7/', number: 7, queue_id: 123, phase: 'COMPLETED', timestamp: 1714380066135,
-      duration: 60012, status: 'SUCCESS', url: 'job/Test/7/', parameters: { Branch: 'main', BuildIndex: '7', DevOpsPlanID: '1' }
+      full_url: 'http://jenkins:8080/job/Test/7/',
+      number: 7,
+      queue_id: 123,
+      phase: 'COMPLETED',
+      timestamp: 1714380066135,
+      duration: 60012,
+      status: 'SUCCESS',
+      url: 'job/Test/7/',
+      parameters: { Branch: 'main', BuildIndex: '7', DevOpsPlanID: '1' }
     }
   }]
 })

@@ -5,11 +5,13 @@ t.test('a plan runs on a named Jenkins instance; a dead instance does not hold u
   const main = await fakeJenkins(t)
   const eu = await fakeJenkins(t)
   for (const j of [main.jenkins, eu.jenkins]) j.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-  const app = await build(t, { env: {
-    ...main.env,
-    POLL_INTERVAL_MS: '1000',
-    JENKINS_INSTANCES: JSON.stringify({ eu: { url: eu.jenkins.baseUrl, user: eu.jenkins.user, token: eu.jenkins.apiToken } })
-  } })
+  const app = await build(t, {
+    env: {
+      ...main.env,
+      POLL_INTERVAL_MS: '1000',
+      JENKINS_INSTANCES: JSON.stringify({ eu: { url: eu.jenkins.baseUrl, user: eu.jenkins.user, token: eu.jenkins.apiToken } })
+    }
+  })
   const { productId, planId: mainPlan } = await seedPlan(app)
   const euPlan = (await post(app, '/Plan/add', { ProductID: productId, PlanName: 'EU', JobName: 'Test', JenkinsName: 'eu' })).json().DevOpsPlanID
   t.match((await get(app, '/Plan/list', { ProductID: productId })).json().PlanList, [{ JenkinsName: null }, { JenkinsName: 'eu' }])

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import type { FakeJenkins } from '../fixtures/fake-jenkins.js'
-import { build, buildInfo, fakeJenkins, freshDatabase, get, post, seedPlan, stageList, tickLater } from '../helper.js'
+import { build, buildInfo, fakeJenkins, freshDatabase, post, seedPlan, stageList, tickLater } from '../helper.js'
 
 // Poller tests drive ticks with app.poller.runOnce(); Jenkins moves only when the test moves it.
 
@@ -20,7 +20,6 @@ async function startBuild (app: FastifyInstance, jenkins: FakeJenkins, planId: n
 }
 
 const later = tickLater
-
 
 t.test('linear pipeline: queue → number → stages → Pass, with no callback from the pipeline', async (t) => {
   const { app, jenkins, planId } = await setup(t)

@@ -6,7 +6,7 @@ const basic = (user: string, secret: string) => 'Basic ' + Buffer.from(`${user}:
 t.test('Build/add triggers the job with the caller\'s parameters plus DevOpsPlanID and BuildIndex', async (t) => {
   const { jenkins, env } = await fakeJenkins(t)
   jenkins.addJob({ name: 'Test', parameters: { Branch: 'develop', DevOpsPlanID: '', BuildIndex: '' } })
-  const app = await build(t, { env: env })
+  const app = await build(t, { env })
   const { planId } = await seedPlan(app, null)
 
   const res = await post(app, '/Build/add', {
@@ -52,7 +52,7 @@ t.test('Build/add triggers the job with the caller\'s parameters plus DevOpsPlan
 t.test('JobName defaults to the plan\'s; folders; single-object and non-string parameters', async (t) => {
   const { jenkins, env } = await fakeJenkins(t)
   jenkins.addJob({ name: 'team a/sub/Deploy', parameters: { DryRun: 'false', N: '0', DevOpsPlanID: '', BuildIndex: '' } })
-  const app = await build(t, { env: env })
+  const app = await build(t, { env })
   const { planId } = await seedPlan(app, 'team a/sub/Deploy')
   const res = await post(app, '/Build/add', { DevOpsPlanID: planId, Parameter: { parameter: { name: 'DryRun', value: true } } })
   t.same(res.json(), { ErrorCode: 1000, Description: 'OK', BuildIndex: 1 })
@@ -65,7 +65,7 @@ t.test('JobName defaults to the plan\'s; folders; single-object and non-string p
 
 t.test('no JobName and no default: 1001, nothing recorded', async (t) => {
   const { env } = await fakeJenkins(t)
-  const app = await build(t, { env: env })
+  const app = await build(t, { env })
   const { planId } = await seedPlan(app, null)
   const res = await post(app, '/Build/add', { DevOpsPlanID: planId })
   t.equal(res.statusCode, 400)
@@ -86,7 +86,7 @@ t.test('no JENKINS_URL: 1006, nothing recorded', async (t) => {
 
 t.test('unknown plan: 1002', async (t) => {
   const { env } = await fakeJenkins(t)
-  const app = await build(t, { env: env })
+  const app = await build(t, { env })
   const res = await post(app, '/Build/add', { DevOpsPlanID: 77, JobName: 'Test' })
   t.equal(res.statusCode, 404)
   t.equal(res.json().ErrorCode, 1002)
@@ -144,7 +144,7 @@ t.test('Jenkins reuses an identical waiting item (303): the build follows that i
   const { jenkins, env } = await fakeJenkins(t)
   // a job that does not define DevOpsPlanID/BuildIndex: Jenkins drops them, so two triggers look alike
   jenkins.addJob({ name: 'Test', parameters: { Branch: 'main' } })
-  const app = await build(t, { env: env })
+  const app = await build(t, { env })
   const { planId } = await seedPlan(app)
   t.equal((await post(app, '/Build/add', { DevOpsPlanID: planId })).json().ErrorCode, 1000)
   t.equal((await post(app, '/Build/add', { DevOpsPlanID: planId })).json().ErrorCode, 1000)
@@ -158,7 +158,7 @@ t.test('Jenkins reuses an identical waiting item (303): the build follows that i
 t.test('Build/add bad input: 1001 naming the field, nothing recorded', async (t) => {
   const { jenkins, env } = await fakeJenkins(t)
   jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-  const app = await build(t, { env: env })
+  const app = await build(t, { env })
   const { planId } = await seedPlan(app)
   const bad: Array<[Record<string, unknown>, RegExp]> = [
     [{}, /DevOpsPlanID/],

@@ -1,6 +1,5 @@
 import t from 'tap'
-import { appWithBuilds, buildInfo, get, post } from '../helper.js'
-
+import { appWithBuilds, buildInfo, post } from '../helper.js'
 
 t.test('a queued build: out of the Jenkins queue, Aborted', async (t) => {
   const { app, jenkins, planId } = await appWithBuilds(t)

@@ -40,7 +40,7 @@ t.test('the seed\'s flow: stages created in order, each after the previous, buil
 
 t.test('every synonym maps to its canonical status, in any case', async (t) => {
   const { app, planId } = await appWithBuilds(t, 1)
-  // the table of API.md § Statuses, written out independently of src/status.ts
+  // the table of docs/API.md § Statuses, written out independently of src/builds/status.ts
   const contract: Record<string, string[]> = {
     Queued: ['pending', 'waiting', 'queued'],
     Running: ['running', 'in_progress', 'started', 'building'],

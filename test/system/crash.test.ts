@@ -18,6 +18,7 @@ t.test('kill -9 under write load loses no acknowledged write', async (t) => {
   let sent = 0
   let stop = false
   const worker = async (w: number): Promise<void> => {
+    // eslint-disable-next-line no-unmodified-loop-condition -- the test body sets stop while the workers run
     for (let i = 0; !stop; i++) {
       sent++
       try {
