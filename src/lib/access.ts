@@ -1,4 +1,6 @@
-import type { Role } from '../repositories/tokens.js'
+/** What a token may be: each role allows what ALLOWED says. */
+export const ROLES = ['read', 'trigger', 'callback', 'admin'] as const
+export type Role = typeof ROLES[number]
 
 /** What a route needs; Product/Plan management is admin-only. */
 export type Access = 'read' | 'trigger' | 'callback' | 'admin'

@@ -4,9 +4,7 @@ import type { Database } from '../../db/schema.js'
 import { conflict, notFound } from '../errors.js'
 import { now } from '../lib/time.js'
 import { isUniqueViolation } from './db-errors.js'
-
-export const ROLES = ['read', 'trigger', 'callback', 'admin'] as const
-export type Role = typeof ROLES[number]
+import type { Role } from '../lib/access.js'
 
 type Db = Kysely<Database>
 

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { API_PREFIX } from '../../src/app.js'
-import { createToken, revokeToken, type Role } from '../../src/repositories/tokens.js'
+import type { Role } from '../../src/lib/access.js'
+import { createToken, revokeToken } from '../../src/repositories/tokens.js'
 import { appWithBuilds, build, get, post } from '../helper.js'
 
 // every API endpoint, the role it needs (docs/API.md, Access), and a request that is otherwise valid enough
