@@ -37,9 +37,18 @@ export async function seed (db: Kysely<Database>, builds = 10_000, updateBuilds 
     const s = status(i)
     const start = now - (n - i) * 600
     return {
-      plan_id: planId, build_index: i, status: s, job_name: 'Test', parameter: parameter(planId, i), detail: '{}',
-      queue_id: 1000 + i, jenkins_build_number: i, jenkins_url: `http://jenkins:8080/job/Test/${i}/`,
-      create_time: start - 5, start_time: start, end_time: s === 'Running' ? null : start + 300,
+      plan_id: planId,
+      build_index: i,
+      status: s,
+      job_name: 'Test',
+      parameter: parameter(planId, i),
+      detail: '{}',
+      queue_id: 1000 + i,
+      jenkins_build_number: i,
+      jenkins_url: `http://jenkins:8080/job/Test/${i}/`,
+      create_time: start - 5,
+      start_time: start,
+      end_time: s === 'Running' ? null : start + 300,
       poll_after: s === 'Running' ? Number.MAX_SAFE_INTEGER - 1 : Number.MAX_SAFE_INTEGER // nothing here for a poller
     }
   })
@@ -76,8 +85,18 @@ export async function seedRunning (db: Kysely<Database>, n: number): Promise<num
   await db.insertInto('products').values({ name: 'Poll', created_at: now }).execute()
   await db.insertInto('plans').values({ product_id: 1, name: 'Poll', job_name: 'Bench', created_at: now, last_build_index: n }).execute()
   const rows = Array.from({ length: n }, (_, k) => ({
-    plan_id: 1, build_index: k + 1, status: 'Running', job_name: 'Bench', parameter: '{"parameter":[]}', detail: '{}',
-    queue_id: k + 1, jenkins_build_number: k + 1, jenkins_url: null, create_time: now, start_time: now, end_time: null
+    plan_id: 1,
+    build_index: k + 1,
+    status: 'Running',
+    job_name: 'Bench',
+    parameter: '{"parameter":[]}',
+    detail: '{}',
+    queue_id: k + 1,
+    jenkins_build_number: k + 1,
+    jenkins_url: null,
+    create_time: now,
+    start_time: now,
+    end_time: null
   }))
   for (let k = 0; k < rows.length; k += 500) await db.insertInto('builds').values(rows.slice(k, k + 500)).execute()
   return n

@@ -1,8 +1,9 @@
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { ApiError, ErrorCode } from '../src/errors.js'
-import { type Access, ALLOWED, TokenGuard } from '../src/lib/access.js'
-import { anyToken } from '../src/repo/tokens.js'
+import { apiError } from '../src/errors.js'
+import { type Access, ALLOWED } from '../src/lib/access.js'
+import { tokenFrom } from '../src/lib/token.js'
+import { anyToken, TokenGuard } from '../src/repositories/tokens.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -13,13 +14,6 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     access?: Access | 'webhook'
   }
-}
-
-/** `Authorization: Bearer <token>` or `X-TestCloud-Token: <token>`. */
-export function presentedToken (request: FastifyRequest): string | undefined {
-  const bearer = request.headers.authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1]
-  const header = request.headers['x-testcloud-token']
-  return bearer ?? (typeof header === 'string' && header !== '' ? header : undefined)
 }
 
 export default fp(async function auth (fastify) {
@@ -37,10 +31,10 @@ export default fp(async function auth (fastify) {
     const access = request.routeOptions.config.access ?? 'admin'
     if (access === 'webhook') return // the webhook checks its own secrets
     if (await guard.isOpen()) return
-    const token = presentedToken(request)
-    if (token == null) throw new ApiError(ErrorCode.Unauthorized, 401, 'credentials required: Authorization: Bearer <token> or X-TestCloud-Token')
+    const token = tokenFrom(request)
+    if (token == null) throw apiError('Unauthorized', 'credentials required: Authorization: Bearer <token> or X-TestCloud-Token')
     const role = await guard.role(token)
-    if (role == null) throw new ApiError(ErrorCode.Unauthorized, 401, 'unknown or revoked token')
-    if (!ALLOWED[access].includes(role)) throw new ApiError(ErrorCode.Forbidden, 403, `a ${role} token may not do this (needs ${ALLOWED[access].join(' or ')})`)
+    if (role == null) throw apiError('Unauthorized', 'unknown or revoked token')
+    if (!ALLOWED[access].includes(role)) throw apiError('Forbidden', `a ${role} token may not do this (needs ${ALLOWED[access].join(' or ')})`)
   })
 }, { name: 'auth', dependencies: ['database'] })

@@ -1,13 +1,12 @@
 import fp from 'fastify-plugin'
 import { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
-import { createDialect, dialectName, type DialectName } from '../db/dialect.js'
+import { createDialect } from '../db/dialect.js'
 import { migrateToLatest } from '../db/migrate.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Kysely<Database>
-    dialect: DialectName
   }
 }
 
@@ -17,5 +16,4 @@ export default fp(async function database (fastify) {
   fastify.addHook('onClose', async () => { await db.destroy() })
   await migrateToLatest(db, fastify.log)
   fastify.decorate('db', db)
-  fastify.decorate('dialect', dialectName(url))
 }, { name: 'database', dependencies: ['config'] })

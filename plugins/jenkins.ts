@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
-import { JenkinsRegistry } from '../src/lib/jenkins-registry.js'
+import { ErrorCode } from '../src/errors.js'
+import { JenkinsRegistry } from '../src/jenkins/registry.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,7 +11,7 @@ declare module 'fastify' {
 
 export default fp(async function jenkins (fastify) {
   const registry = new JenkinsRegistry(fastify.config)
-  if (registry.default == null) fastify.log.warn('JENKINS_URL is not set: Build/add on plans without a JenkinsName answers 1006')
+  if (registry.default == null) fastify.log.warn(`JENKINS_URL is not set: Build/add on plans without a JenkinsName answers ${ErrorCode.JenkinsNotConfigured}`)
   if (registry.names().length > 0) fastify.log.info({ instances: registry.names() }, 'named Jenkins instances configured')
   fastify.decorate('jenkins', registry)
 }, { name: 'jenkins', dependencies: ['config'] })

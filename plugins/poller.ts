@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { Poller } from '../src/poller.js'
+import { Poller } from '../src/jenkins/poller.js'
 
 declare module 'fastify' {
   interface FastifyInstance { poller: Poller }

@@ -1,21 +1,22 @@
 import type { FastifyInstance } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import rateLimit from '@fastify/rate-limit'
-import auth, { presentedToken } from '../plugins/auth.js'
+import auth from '../plugins/auth.js'
 import configPlugin from '../plugins/config.js'
 import database from '../plugins/database.js'
-import health from '../plugins/health.js'
 import docs from '../plugins/docs.js'
 import jenkins from '../plugins/jenkins.js'
 import poller from '../plugins/poller.js'
-import webhook from '../plugins/webhook.js'
 import type { Config } from './config.js'
-import { ApiError, ErrorCode, toEnvelope } from './errors.js'
-import { hashToken } from './repo/tokens.js'
-import builds from './routes/builds.js'
-import plans from './routes/plans.js'
-import products from './routes/products.js'
-import progress from './routes/progress.js'
+import { apiError, ErrorCode, toEnvelope } from './errors.js'
+import { tokenFrom } from './lib/token.js'
+import { hashToken } from './repositories/tokens.js'
+import build from './routes/build.js'
+import health from './routes/health.js'
+import plan from './routes/plan.js'
+import product from './routes/product.js'
+import stage from './routes/stage.js'
+import webhook from './routes/webhook.js'
 
 export const API_PREFIX = '/TestCloud/DevOps'
 export const BODY_LIMIT = 1024 * 1024
@@ -67,17 +68,18 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
         timeWindow: 60_000,
         // per token, so one Jenkins fleet sharing an address is one client; per address without a token
         keyGenerator: (request) => {
-          const token = presentedToken(request) ?? (request.query as { token?: string } | undefined)?.token
+          // the token the route itself reads: the query string only counts on the webhook
+          const token = tokenFrom(request, { allowQuery: request.routeOptions.config.access === 'webhook' })
           return token == null ? `ip:${request.ip}` : `token:${hashToken(token)}`
         },
-        errorResponseBuilder: (_request, ctx) => new ApiError(ErrorCode.RateLimited, 429, `too many requests: retry in ${Math.ceil(ctx.ttl / 1000)} s`)
+        errorResponseBuilder: (_request, ctx) => apiError('RateLimited', `too many requests: retry in ${Math.ceil(ctx.ttl / 1000)} s`)
       })
     }
     api.addHook('onRequest', fastify.authorize)
-    await api.register(products)
-    await api.register(plans)
-    await api.register(builds)
-    await api.register(progress)
+    await api.register(product)
+    await api.register(plan)
+    await api.register(build)
+    await api.register(stage)
     await api.register(webhook)
   }, { prefix: API_PREFIX })
 }

@@ -1,34 +1,48 @@
 import type { FastifyError } from 'fastify'
+import type { Envelope } from './schemas/common.js'
 
-export const ErrorCode = {
-  OK: 1000,
-  InvalidParameter: 1001,
-  NotFound: 1002,
-  Conflict: 1003,
-  Unauthorized: 1004,
-  Forbidden: 1005,
-  JenkinsNotConfigured: 1006,
-  JenkinsFailed: 1007,
-  BodyTooLarge: 1008,
-  RateLimited: 1009,
-  DatabaseUnavailable: 1010,
-  Internal: 1099
+/**
+ * Every answer's ErrorCode: its number, its HTTP status and what it means. The one table: ApiError,
+ * the OpenAPI info text (openapi-info.ts) and each route's error responses (schemas/common.ts) read it.
+ */
+export const ERRORS = {
+  OK: { code: 1000, http: 200, meaning: 'OK (Description is "OK", or says what was ignored)' },
+  InvalidParameter: { code: 1001, http: 400, meaning: 'invalid parameter: missing, wrong type, out of range, malformed JSON, unknown status; Description names the field' },
+  NotFound: { code: 1002, http: 404, meaning: 'not found: product, plan, build, or route' },
+  Conflict: { code: 1003, http: 409, meaning: 'conflict: a name that already exists under the same parent, a delete that would orphan children (the record has children), or a build that already ended' },
+  Unauthorized: { code: 1004, http: 401, meaning: 'missing or wrong credentials' },
+  Forbidden: { code: 1005, http: 403, meaning: 'credentials valid but not allowed for this action' },
+  JenkinsNotConfigured: { code: 1006, http: 503, meaning: 'Jenkins is not configured on this server' },
+  JenkinsFailed: { code: 1007, http: 502, meaning: 'Jenkins rejected or did not answer (unknown job, auth, timeout); Description says which; on Build/add, BuildIndex names the build kept as Fail' },
+  BodyTooLarge: { code: 1008, http: 413, meaning: 'body over 1 MiB' },
+  RateLimited: { code: 1009, http: 429, meaning: 'too many requests; Retry-After says when' },
+  DatabaseUnavailable: { code: 1010, http: 503, meaning: 'the database is unreachable; retry later' },
+  Internal: { code: 1099, http: 500, meaning: 'internal error (never for bad input)' }
 } as const
-export type ErrorCodeValue = typeof ErrorCode[keyof typeof ErrorCode]
+export type ErrorName = keyof typeof ERRORS
 
-/** An error a client is meant to see: the envelope's ErrorCode, its HTTP status and a Description. */
+/** ErrorCode.X is the number of ERRORS.X. */
+export const ErrorCode = Object.fromEntries(Object.entries(ERRORS).map(([name, e]) => [name, e.code])) as
+  { readonly [K in ErrorName]: typeof ERRORS[K]['code'] }
+export type ErrorCodeValue = typeof ErrorCode[ErrorName]
+
+/** An error a client is meant to see: the envelope's ErrorCode, its HTTP status (from the table) and a Description. */
 export class ApiError extends Error {
-  constructor (readonly errorCode: ErrorCodeValue, readonly statusCode: number, message: string,
-    readonly extra: Record<string, unknown> = {}) {
+  readonly errorCode: ErrorCodeValue
+  readonly statusCode: number
+
+  constructor (readonly errorName: ErrorName, message: string, readonly extra: Record<string, unknown> = {}) {
     super(message)
+    this.errorCode = ERRORS[errorName].code
+    this.statusCode = ERRORS[errorName].http
   }
 }
 
-export const invalid = (message: string) => new ApiError(ErrorCode.InvalidParameter, 400, message)
-export const notFound = (what: string) => new ApiError(ErrorCode.NotFound, 404, `${what} not found`)
-export const conflict = (message: string) => new ApiError(ErrorCode.Conflict, 409, message)
-
-export interface Envelope { ErrorCode: number, Description: string, [k: string]: unknown }
+/** Shorthand: `throw apiError('JenkinsFailed', reason)`. */
+export const apiError = (name: ErrorName, message: string, extra?: Record<string, unknown>): ApiError => new ApiError(name, message, extra)
+export const invalid = (message: string) => apiError('InvalidParameter', message)
+export const notFound = (what: string) => apiError('NotFound', `${what} not found`)
+export const conflict = (message: string) => apiError('Conflict', message)
 
 // Driver errors meaning "the database is not there right now", as opposed to a bug in a query.
 const DB_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH',
@@ -40,30 +54,33 @@ export function isDatabaseDown (err: unknown): boolean {
   return typeof code === 'string' && (DB_DOWN_CODES.has(code) || code.startsWith('SQLITE_IOERR'))
 }
 
+const answer = (name: ErrorName, Description: string): { status: number, body: Envelope } =>
+  ({ status: ERRORS[name].http, body: { ErrorCode: ERRORS[name].code, Description } })
+
 export function toEnvelope (err: FastifyError | ApiError | Error): { status: number, body: Envelope } {
   if (err instanceof ApiError) {
     return { status: err.statusCode, body: { ErrorCode: err.errorCode, Description: err.message, ...err.extra } }
   }
   const fe = err as FastifyError
   if (fe.validation) {
-    return { status: 400, body: { ErrorCode: ErrorCode.InvalidParameter, Description: describeValidation(fe) } }
+    return answer('InvalidParameter', describeValidation(fe))
   }
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return { status: 413, body: { ErrorCode: ErrorCode.BodyTooLarge, Description: 'request body is larger than 1 MiB' } }
+    return answer('BodyTooLarge', 'request body is larger than 1 MiB')
   }
   if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return { status: 400, body: { ErrorCode: ErrorCode.InvalidParameter, Description: 'Content-Type must be application/json' } }
+    return answer('InvalidParameter', 'Content-Type must be application/json')
   }
   if (fe.code?.startsWith('FST_ERR_CTP_') || (fe.statusCode === 400 && err instanceof SyntaxError)) {
-    return { status: 400, body: { ErrorCode: ErrorCode.InvalidParameter, Description: `body: ${fe.message}` } }
+    return answer('InvalidParameter', `body: ${fe.message}`)
   }
   if (isDatabaseDown(err)) {
-    return { status: 503, body: { ErrorCode: ErrorCode.DatabaseUnavailable, Description: 'database unavailable, retry later' } }
+    return answer('DatabaseUnavailable', 'database unavailable, retry later')
   }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return { status: fe.statusCode, body: { ErrorCode: ErrorCode.InvalidParameter, Description: fe.message } }
   }
-  return { status: 500, body: { ErrorCode: ErrorCode.Internal, Description: 'internal error' } }
+  return answer('Internal', 'internal error')
 }
 
 // "body/DevOpsPlanID must be integer" style: the field first, so an integrator sees what to fix.

@@ -1,11 +1,12 @@
-import Fastify, { type FastifyInstance, type LightMyRequestResponse } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { createConnection } from 'mysql2/promise'
 import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:net'
 import type { Test } from 'tap'
 import app, { API_PREFIX, fastifyOptions } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import type { TickReport } from '../src/poller.js'
+import type { TickReport } from '../src/jenkins/poller.js'
 import { FakeJenkins, type FakeJenkinsOptions } from './fixtures/fake-jenkins.js'
 import { specViolation } from './fixtures/spec-validator.js'
 
@@ -30,8 +31,15 @@ export async function freshDatabase (t: Test): Promise<string> {
   return url.toString()
 }
 
-/** The app as the server runs it, on a fresh database, closed when the test ends. */
-export async function build (t: Test, env: Record<string, string> = {}): Promise<FastifyInstance> {
+export interface BuildOptions {
+  /** settings as the server reads them from the environment; DATABASE_URL defaults to a fresh database */
+  env?: Record<string, string>
+  /** true: the poller ticks on its own as in the server; default false (tests call app.poller.runOnce()) */
+  pollerAutoStart?: boolean
+}
+
+/** The app as the server runs it, on a fresh database, every answer checked against openapi.yaml, closed when the test ends. */
+export async function build (t: Test, { env = {}, pollerAutoStart = false }: BuildOptions = {}): Promise<FastifyInstance> {
   const DATABASE_URL = env.DATABASE_URL ?? await freshDatabase(t)
   const config = loadConfig({ LOG_LEVEL: 'silent', ...env, DATABASE_URL })
   const fastify = Fastify(fastifyOptions())
@@ -44,7 +52,7 @@ export async function build (t: Test, env: Record<string, string> = {}): Promise
     }
     return payload
   })
-  await fastify.register(fp(app), { config, pollerAutoStart: false })
+  await fastify.register(fp(app), { config, pollerAutoStart })
   await fastify.ready()
   t.teardown(async () => { await fastify.close() })
   return fastify
@@ -58,20 +66,58 @@ export async function fakeJenkins (t: Test, opts: FakeJenkinsOptions = {}): Prom
   return { jenkins, env: { JENKINS_URL: url, JENKINS_USER: jenkins.user, JENKINS_TOKEN: jenkins.apiToken, JENKINS_TIMEOUT_MS: '2000' } }
 }
 
-type Payload = Record<string, unknown> | string
+type Payload = object | string
 
-/** POST to an API route; `payload` as an object is sent as JSON. */
-export async function post (app: FastifyInstance, route: string, payload: Payload, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
-  return await app.inject({ method: 'POST', url: API_PREFIX + route, payload, headers })
+/** An in-process app, or the base URL of a server process (test/fixtures/server-process.ts). */
+export type Target = FastifyInstance | string
+
+/** What post() and get() answer, from either kind of target. */
+export interface Reply {
+  statusCode: number
+  body: string
+  headers: Record<string, string | string[] | number | undefined>
+  json: <T = any>() => T
 }
 
-export async function get (app: FastifyInstance, route: string, query: Record<string, string | number> = {}): Promise<LightMyRequestResponse> {
+async function request (target: Target, method: 'GET' | 'POST', url: string, payload: Payload | undefined, headers: Record<string, string>): Promise<Reply> {
+  if (typeof target !== 'string') return await target.inject({ method, url, payload, headers })
+  const json = payload != null && typeof payload !== 'string'
+  const res = await fetch(target + url, {
+    method,
+    headers: { ...(json ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: payload == null ? undefined : json ? JSON.stringify(payload) : payload
+  })
+  const body = await res.text()
+  return { statusCode: res.status, body, headers: Object.fromEntries(res.headers), json: () => JSON.parse(body) }
+}
+
+/** POST to an API route; `payload` as an object is sent as JSON. */
+export async function post (target: Target, route: string, payload: Payload, headers: Record<string, string> = {}): Promise<Reply> {
+  return await request(target, 'POST', API_PREFIX + route, payload, headers)
+}
+
+/** GET an API route with a query string. */
+export async function get (target: Target, route: string, query: Record<string, string | number> = {}, headers: Record<string, string> = {}): Promise<Reply> {
   const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString()
-  return await app.inject({ method: 'GET', url: API_PREFIX + route + (qs === '' ? '' : `?${qs}`) })
+  return await request(target, 'GET', API_PREFIX + route + (qs === '' ? '' : `?${qs}`), undefined, headers)
+}
+
+/** Build/info's Build object (throws unless the answer is 1000). */
+export async function buildInfo (target: Target, planId: number, buildIndex = 1, headers: Record<string, string> = {}): Promise<Record<string, any>> {
+  const body = (await get(target, '/Build/info', { DevOpsPlanID: planId, BuildIndex: buildIndex }, headers)).json()
+  if (body.ErrorCode !== 1000) throw new Error(`Build/info: ${JSON.stringify(body)}`)
+  return body.Build
+}
+
+/** Stage/info's StageList (throws unless the answer is 1000). */
+export async function stageList (target: Target, planId: number, buildIndex = 1, headers: Record<string, string> = {}): Promise<Array<Record<string, any>>> {
+  const body = (await get(target, '/Stage/info', { DevOpsPlanID: planId, BuildIndex: buildIndex }, headers)).json()
+  if (body.ErrorCode !== 1000) throw new Error(`Stage/info: ${JSON.stringify(body)}`)
+  return body.StageList
 }
 
 /** Adds a product and a plan; returns their ids. */
-export async function seedPlan (app: FastifyInstance, jobName: string | null = 'Test', names = { product: 'UShop', plan: 'UShopApi' }):
+export async function seedPlan (app: Target, jobName: string | null = 'Test', names = { product: 'UShop', plan: 'UShopApi' }):
 Promise<{ productId: number, planId: number }> {
   const p = (await post(app, '/Product/add', { ProductName: names.product })).json()
   const body: Record<string, unknown> = { ProductID: p.ProductID, PlanName: names.plan }
@@ -86,7 +132,7 @@ export async function appWithBuilds (t: Test, builds = 1, env: Record<string, st
 Promise<{ app: FastifyInstance, jenkins: FakeJenkins, planId: number }> {
   const { jenkins, env: jenkinsEnv } = await fakeJenkins(t)
   jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-  const app = await build(t, { ...jenkinsEnv, ...env })
+  const app = await build(t, { env: { ...jenkinsEnv, ...env } })
   const { planId } = await seedPlan(app)
   for (let i = 0; i < builds; i++) {
     const res = await post(app, '/Build/add', { DevOpsPlanID: planId })
@@ -100,4 +146,13 @@ export async function tickLater (app: FastifyInstance): Promise<TickReport> {
   const clock = app.poller.clock
   app.poller.clock = () => clock() + 61_000
   return await app.poller.runOnce()
+}
+
+/** A TCP port nothing listens on right now (the OS picks it), for a server a test starts itself. */
+export async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
 }

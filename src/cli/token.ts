@@ -8,7 +8,8 @@ import { migrateToLatest } from '../../db/migrate.js'
 import type { Database } from '../../db/schema.js'
 import { loadConfig } from '../config.js'
 import { ApiError } from '../errors.js'
-import { createToken, listTokens, revokeToken, type Role, ROLES } from '../repo/tokens.js'
+import { type Role, ROLES } from '../lib/access.js'
+import { createToken, listTokens, revokeToken } from '../repositories/tokens.js'
 
 const USAGE = `usage:
   npm run token -- create --name NAME --role ${ROLES.join('|')}

@@ -1,5 +1,8 @@
-import { type TObject, type TProperties, type TSchema, Type } from '@sinclair/typebox'
-import { type Status, STATUSES } from '../status.js'
+import { type Static, type TObject, type TProperties, type TSchema, Type } from '@sinclair/typebox'
+import { type Status, STATUSES, SYNONYM_WORDS } from '../builds/status.js'
+import { ERRORS, ErrorCode, type ErrorName } from '../errors.js'
+
+const byCode = (code: number): ErrorName => (Object.keys(ERRORS) as ErrorName[]).find((n) => ERRORS[n].code === code) as ErrorName
 
 // Jenkinsfiles build bodies by string interpolation, so integers may arrive as strings: "7" is
 // accepted, "abc", "-1", "1.5" and "" are not. Ajv's own coercion is off (it would also turn
@@ -35,42 +38,25 @@ export const StatusOutSchema = Type.Unsafe<Status>({ type: 'string', enum: [...S
 export const StatusInSchema = Type.String({
   minLength: 1,
   maxLength: 32,
-  description: 'a status: Queued, Running, Pass, Fail, Aborted, Unstable, Skipped, Paused, any case, or a synonym ' +
-    '(pending, waiting, in_progress, started, building, passed, success, succeeded, ok, failed, failure, error, ' +
-    'cancelled, canceled, not_executed, not_built, paused_pending_input)'
+  description: `a status: ${STATUSES.join(', ')}, any case, or a synonym (${SYNONYM_WORDS.join(', ')})`
 })
 
 export const EpochOrNull = (description: string) => Type.Union([Type.Integer(), Type.Null()], { description: `${description}, Unix epoch seconds, or null while unknown` })
 
-export const Envelope = <P extends TProperties>(props: P, description = 'OK', example?: Record<string, unknown>) => Type.Object({
-  ErrorCode: Type.Integer({ enum: [1000] }),
+export const EnvelopeSchema = <P extends TProperties>(props: P, description = 'OK', example?: Record<string, unknown>) => Type.Object({
+  ErrorCode: Type.Integer({ enum: [ErrorCode.OK] }),
   Description: Type.String({ description: '"OK", or what was ignored' }),
   ...props
-}, { description, ...(example == null ? {} : { examples: [{ ErrorCode: 1000, Description: 'OK', ...example }] }) })
-
-// ErrorCode → HTTP status and meaning, as in API.md's table.
-export const ERROR_CODES: Record<number, { http: number, meaning: string }> = {
-  1001: { http: 400, meaning: 'invalid parameter: missing, wrong type, out of range, malformed JSON, unknown status' },
-  1002: { http: 404, meaning: 'not found: product, plan, build, or route' },
-  1003: { http: 409, meaning: 'conflict: the name exists under the same parent, or the record has children' },
-  1004: { http: 401, meaning: 'missing or wrong credentials' },
-  1005: { http: 403, meaning: 'credentials valid but not allowed for this action' },
-  1006: { http: 503, meaning: 'Jenkins is not configured on this server' },
-  1007: { http: 502, meaning: 'Jenkins rejected or did not answer; BuildIndex names the build kept as Fail' },
-  1008: { http: 413, meaning: 'body over 1 MiB' },
-  1009: { http: 429, meaning: 'too many requests; Retry-After says when' },
-  1010: { http: 503, meaning: 'the database is unreachable; retry later' },
-  1099: { http: 500, meaning: 'internal error' }
-}
+}, { description, ...(example == null ? {} : { examples: [{ ErrorCode: ErrorCode.OK, Description: 'OK', ...example }] }) })
 
 // Every API route can meet these: credentials, the rate limit, a database outage, a bug.
-const ALWAYS = [1004, 1005, 1009, 1010, 1099]
+const ALWAYS: ErrorName[] = ['Unauthorized', 'Forbidden', 'RateLimited', 'DatabaseUnavailable', 'Internal']
 
 /** The 200 answer plus one error envelope per HTTP status the route can answer, listing its ErrorCodes. */
-export function responses (ok: TObject, codes: number[] = []): Record<string, TSchema> {
+export function responses (ok: TObject, errors: ErrorName[] = []): Record<string, TSchema> {
   const byHttp = new Map<number, number[]>()
-  for (const code of [...new Set([...ALWAYS, ...codes])].sort()) {
-    const { http } = ERROR_CODES[code]
+  for (const code of [...new Set([...ALWAYS, ...errors].map((name) => ERRORS[name].code))].sort()) {
+    const { http } = ERRORS[byCode(code)]
     byHttp.set(http, [...(byHttp.get(http) ?? []), code])
   }
   const out: Record<string, TSchema> = { 200: ok }
@@ -78,13 +64,17 @@ export function responses (ok: TObject, codes: number[] = []): Record<string, TS
     out[http] = Type.Object({
       ErrorCode: Type.Integer({ enum: list }),
       Description: Type.String({ description: 'what went wrong, naming the field where there is one' }),
-      ...(list.includes(1007) ? { BuildIndex: Type.Optional(Type.Integer({ description: 'the build recorded as Fail' })) } : {})
-    }, { description: list.map((c) => `${c}: ${ERROR_CODES[c].meaning}`).join('; ') })
+      ...(list.includes(ErrorCode.JenkinsFailed) ? { BuildIndex: Type.Optional(Type.Integer({ description: 'the build recorded as Fail' })) } : {})
+    }, { description: list.map((c) => `${c}: ${ERRORS[byCode(c)].meaning}`).join('; ') })
   }
   return out
 }
 
-export const OkEnvelope = Envelope({}, 'OK')
+/** Any answer, success or error: ErrorCode, Description, and the fields the route adds. */
+export const AnyEnvelopeSchema = Type.Object({ ErrorCode: Type.Integer(), Description: Type.String() }, { additionalProperties: true })
+export type Envelope = Static<typeof AnyEnvelopeSchema> & Record<string, unknown>
 
-export const ok = <T extends object>(body: T): T & { ErrorCode: 1000, Description: string } =>
-  ({ ErrorCode: 1000, Description: 'OK', ...body })
+export const OkEnvelope = EnvelopeSchema({}, 'OK')
+
+export const ok = <T extends object>(body: T): T & { ErrorCode: typeof ErrorCode.OK, Description: string } =>
+  ({ ErrorCode: ErrorCode.OK, Description: 'OK', ...body })

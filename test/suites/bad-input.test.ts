@@ -4,7 +4,7 @@ import t from 'tap'
 import { API_PREFIX } from '../../src/app.js'
 import { appWithBuilds, DIALECT } from '../helper.js'
 
-// Suite 4: a table of malformed requests over every endpoint, then property-based fuzzing of every
+// A table of malformed requests over every endpoint, then property-based fuzzing of every
 // body and query: always a 4xx with the right ErrorCode, never a 500, and nothing written.
 
 const JUNK_INT: unknown[] = ['abc', '-1', '1.5', '', ' 1', '1e3', '0x10', 0, -1, 1.5, 1e20, '99999999999', true, false, null, [], [1], {}, { a: 1 }, 'NaN', '١']

@@ -1,8 +1,8 @@
 import t from 'tap'
-import { parseStatus } from '../../src/status.js'
+import { parseStatus } from '../../src/builds/status.js'
 import { appWithBuilds, DIALECT, get, post } from '../helper.js'
 
-// Suite 2: 10,000 Build/update calls over 20 builds, shuffled, with duplicates and late `running`
+// 10,000 Build/update calls over 20 builds, shuffled, with duplicates and late `running`
 // after the final word: every stage ends in its expected final state.
 const BUILDS = 20
 const STAGES = 10

@@ -1,0 +1,72 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/schema.js'
+import type { Poller } from './poller.js'
+import { applyProgress } from '../builds/progress.js'
+import { findForNotification, type TrackedBuild } from '../repositories/builds.js'
+import { parseStatus, type Status } from '../builds/status.js'
+import type { Notification } from '../schemas/notification.js'
+
+/**
+ * Applies one notification through the common write path; returns the Description: "OK", or what
+ * was ignored. Jenkins must get a 2xx either way, or it would retry forever.
+ */
+export async function receiveNotification (db: Kysely<Database>, poller: Poller, n: Notification): Promise<string> {
+  const build = await correlate(db, n)
+  if (build == null) return `ignored: no build matches this notification (${describeKey(n)})`
+  const b = n.build
+  const facts = { buildNumber: b.number, url: b.full_url }
+  const key = { planId: build.plan_id, buildIndex: build.build_index, jenkins: facts }
+  const phase = b.phase.toUpperCase()
+  const at = typeof b.timestamp === 'number' ? Math.floor(b.timestamp / 1000) : undefined
+
+  if (phase === 'QUEUED' || phase === 'STARTED') {
+    // QUEUED comes with STARTED at build start (never at enqueue time): both mean it runs now
+    const r = await applyProgress(db, { ...key, status: 'Running', startTime: phase === 'STARTED' ? at : undefined })
+    return r.ignored == null ? 'OK' : `OK (ignored: ${r.ignored})`
+  }
+  if (phase === 'COMPLETED' || phase === 'FINALIZED') {
+    // fetch the final stages now rather than at the next tick
+    await poller.pollNow(build.id).catch(() => false)
+    const status: Status | undefined = b.status == null ? undefined : parseStatus(b.status)
+    if (status == null) return `ignored: ${phase} without a known status (${b.status ?? 'none'})`
+    const r = await applyProgress(db, { ...key, status, endTime: phase === 'COMPLETED' ? at : undefined })
+    return r.ignored == null ? 'OK' : `OK (ignored: ${r.ignored})`
+  }
+  return `ignored: phase ${b.phase} carries no status`
+}
+
+/** The build a notification is about: by queue id, else by our parameters, else by job URL and number. */
+async function correlate (db: Kysely<Database>, n: Notification): Promise<TrackedBuild | undefined> {
+  const b = n.build
+  const params = b.parameters ?? {}
+  return await findForNotification(db, {
+    queueId: b.queue_id,
+    planId: positiveInt(params.DevOpsPlanID),
+    buildIndex: positiveInt(params.BuildIndex),
+    url: b.full_url,
+    job: jobNameFromUrl(n.url ?? b.url),
+    number: b.number
+  })
+}
+
+/** "job/a/job/b%20c/" or "job/a/job/b/7/" → "a/b c" */
+export function jobNameFromUrl (url: string | undefined): string | null {
+  if (url == null) return null
+  const parts = url.split('/').filter((p) => p !== '')
+  const names: string[] = []
+  for (let i = 0; i < parts.length - 1; i++) {
+    if (parts[i] === 'job') names.push(decodeURIComponent(parts[++i]))
+  }
+  return names.length === 0 ? null : names.join('/')
+}
+
+function positiveInt (v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^[1-9][0-9]{0,9}$/.test(v) ? Number(v) : NaN
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined
+}
+
+function describeKey (n: Notification): string {
+  const b = n.build
+  return [b.queue_id == null ? null : `queue_id ${b.queue_id}`, b.full_url ?? n.url, b.number == null ? null : `#${b.number}`]
+    .filter((x) => x != null).join(', ') || 'no queue_id, parameters or URL'
+}

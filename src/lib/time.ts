@@ -1,0 +1,2 @@
+/** Now, as the Unix epoch seconds every stored time uses. */
+export const now = (): number => Math.floor(Date.now() / 1000)

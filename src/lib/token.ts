@@ -1,0 +1,22 @@
+import type { IncomingHttpHeaders } from 'node:http'
+
+/** What a token is read from: a request's headers and, where allowed, its query string. */
+export interface TokenSource {
+  headers: IncomingHttpHeaders
+  query?: unknown
+}
+
+/**
+ * The token a request presents: `Authorization: Bearer <token>`, else `X-TestCloud-Token: <token>`,
+ * else (only with allowQuery: the webhook, since the Notification plugin cannot set headers) `?token=`.
+ * Empty or blank values count as absent, so every reader sees the same token for the same request.
+ */
+export function tokenFrom (request: TokenSource, opts: { allowQuery?: boolean } = {}): string | undefined {
+  const bearer = request.headers.authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1]
+  if (bearer != null) return bearer
+  const header = request.headers['x-testcloud-token']
+  if (typeof header === 'string' && header.trim() !== '') return header.trim()
+  if (opts.allowQuery !== true) return undefined
+  const query = (request.query as { token?: unknown } | undefined)?.token
+  return typeof query === 'string' && query.trim() !== '' ? query.trim() : undefined
+}

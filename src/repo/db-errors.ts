@@ -1,7 +1,0 @@
-/** A unique key said no: MySQL/MariaDB ER_DUP_ENTRY (1062) or SQLite's UNIQUE constraint. */
-export function isUniqueViolation (err: unknown): boolean {
-  const e = err as { errno?: number, code?: string } | null
-  return e?.errno === 1062 || e?.code === 'SQLITE_CONSTRAINT_UNIQUE'
-}
-
-export const now = (): number => Math.floor(Date.now() / 1000)

@@ -1,0 +1,201 @@
+import type { Kysely, Selectable } from 'kysely'
+import type { BuildTable, Database } from '../../db/schema.js'
+import { notFound } from '../errors.js'
+import type { Status } from '../builds/status.js'
+import type { BuildInfo, BuildListItem, JenkinsParameter } from '../schemas/build.js'
+import { now } from '../lib/time.js'
+
+type Db = Kysely<Database>
+/** A whole row of `builds`, parameters included. */
+export type BuildRecord = Selectable<BuildTable>
+/** A build without its parameters: they may be large, and only Build/info reads them. */
+export type TrackedBuild = Omit<BuildRecord, 'parameter'>
+export const TRACKED_COLUMNS = ['id', 'plan_id', 'build_index', 'status', 'job_name', 'detail', 'queue_id', 'jenkins_build_number',
+  'jenkins_url', 'create_time', 'start_time', 'end_time', 'jenkins_name', 'poll_after', 'poll_token', 'poll_errors',
+  'cancel_requested', 'revision'] as const satisfies ReadonlyArray<keyof TrackedBuild>
+
+/**
+ * Records a new Queued build under the next BuildIndex of the plan. The counter row is bumped
+ * first inside the transaction: on MySQL that row lock, on SQLite the write lock, serialises
+ * concurrent callers across processes, so indexes have no gap and no duplicate.
+ */
+export async function recordBuild (db: Db, planId: number, jobName: string, jenkinsName: string | null,
+  parameters: (index: number) => JenkinsParameter[]): Promise<{ id: number, buildIndex: number, parameter: JenkinsParameter[] }> {
+  return await db.transaction().execute(async (trx) => {
+    const bumped = await trx.updateTable('plans').set((eb) => ({ last_build_index: eb('last_build_index', '+', 1) }))
+      .where('id', '=', planId).executeTakeFirst()
+    if (Number(bumped.numUpdatedRows) === 0) throw notFound('plan')
+    const { last_build_index: buildIndex } = await trx.selectFrom('plans').select('last_build_index')
+      .where('id', '=', planId).executeTakeFirstOrThrow()
+    const parameter = parameters(buildIndex)
+    const r = await trx.insertInto('builds').values({
+      plan_id: planId,
+      build_index: buildIndex,
+      status: 'Queued',
+      job_name: jobName,
+      jenkins_name: jenkinsName,
+      parameter: JSON.stringify({ parameter }),
+      detail: '{}',
+      create_time: now()
+    }).executeTakeFirstOrThrow()
+    return { id: Number(r.insertId), buildIndex, parameter }
+  })
+}
+
+export async function findBuild (db: Db, planId: number, buildIndex: number): Promise<TrackedBuild> {
+  const build = await db.selectFrom('builds').select(TRACKED_COLUMNS)
+    .where('plan_id', '=', planId).where('build_index', '=', buildIndex).executeTakeFirst()
+  if (build == null) throw notFound(`build ${buildIndex} of plan ${planId}`)
+  return build
+}
+
+/** The whole build, parameters included, as Build/info answers it. */
+export async function findBuildInfo (db: Db, planId: number, buildIndex: number): Promise<BuildInfo> {
+  const b = await db.selectFrom('builds').selectAll()
+    .where('plan_id', '=', planId).where('build_index', '=', buildIndex).executeTakeFirst()
+  if (b == null) throw notFound(`build ${buildIndex} of plan ${planId}`)
+  return {
+    BuildIndex: b.build_index,
+    Status: b.status as Status,
+    StartTime: b.start_time,
+    EndTime: b.end_time,
+    CreateTime: b.create_time,
+    JobName: b.job_name,
+    Parameter: JSON.parse(b.parameter) as BuildInfo['Parameter'],
+    JenkinsQueueID: b.queue_id,
+    JenkinsBuildNumber: b.jenkins_build_number,
+    JenkinsURL: b.jenkins_url,
+    Detail: JSON.parse(b.detail) as Record<string, unknown>
+  }
+}
+
+export async function listBuilds (db: Db, planId: number, status: Status | undefined, page: number, size: number):
+Promise<{ total: number, list: BuildListItem[] }> {
+  let q = db.selectFrom('builds').where('plan_id', '=', planId)
+  if (status != null) q = q.where('status', '=', status)
+  const [plan, counted, list] = await Promise.all([
+    db.selectFrom('plans').select('last_build_index').where('id', '=', planId).executeTakeFirst(),
+    // without a filter the count is the plan's counter: indexes run 1..N with no gap and builds are never deleted
+    status == null ? undefined : q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+    q.select(['build_index as BuildIndex', 'status as Status', 'start_time as StartTime', 'create_time as CreateTime', 'end_time as EndTime'])
+      .orderBy('build_index', 'desc').limit(size).offset((page - 1) * size).$castTo<BuildListItem>().execute()
+  ])
+  if (plan == null) throw notFound('plan') // an unknown plan is NotFound, not an empty list
+  return { total: Number(counted?.total ?? plan.last_build_index), list }
+}
+
+/** Jenkins accepted the trigger: remember the queue item so the poller can follow it. */
+export async function markQueued (db: Db, id: number, queueId: number | null, note?: string): Promise<void> {
+  const set: { queue_id: number | null, detail?: string } = { queue_id: queueId }
+  if (note != null) set.detail = JSON.stringify({ Note: note })
+  await db.updateTable('builds').set(set).where('id', '=', id).execute()
+}
+
+/** Jenkins refused or did not answer: the build stays on record as Fail with the reason. */
+export async function markTriggerFailed (db: Db, id: number, reason: string): Promise<void> {
+  await db.updateTable('builds').set({ status: 'Fail', end_time: now(), detail: JSON.stringify({ Reason: reason }) })
+    .where('id', '=', id).execute()
+}
+
+export async function findBuildById (db: Db, id: number): Promise<TrackedBuild> {
+  return await db.selectFrom('builds').select(TRACKED_COLUMNS).where('id', '=', id).executeTakeFirstOrThrow()
+}
+
+/** The Jenkins run a build became: its number and URL. */
+export async function recordRun (db: Db, id: number, run: { number: number | null, url: string | null }): Promise<void> {
+  await db.updateTable('builds').set({ jenkins_build_number: run.number, jenkins_url: run.url }).where('id', '=', id).execute()
+}
+
+/** Build/cancel could not stop it yet (it was leaving the queue): the poller stops it once its number shows. */
+export async function requestCancel (db: Db, id: number): Promise<void> {
+  await db.updateTable('builds').set({ cancel_requested: 1 }).where('id', '=', id).execute()
+}
+
+/** What identifies the build a Jenkins notification is about. */
+export interface NotificationKey {
+  queueId?: number
+  planId?: number
+  buildIndex?: number
+  url?: string
+  job?: string | null
+  number?: number
+}
+
+/** The build a notification is about: by queue id, else by our parameters, else by URL, else by job and number. */
+export async function findForNotification (db: Db, k: NotificationKey): Promise<TrackedBuild | undefined> {
+  if (k.queueId != null) {
+    const byQueue = await db.selectFrom('builds').select(TRACKED_COLUMNS).where('queue_id', '=', k.queueId).execute()
+    // queue ids are per Jenkins instance: our parameters pick the right one when several match
+    const match = byQueue.length === 1 ? byQueue[0] : byQueue.find((r) => r.plan_id === k.planId && r.build_index === k.buildIndex)
+    if (match != null) return match
+  }
+  if (k.planId != null && k.buildIndex != null) {
+    const byParams = await db.selectFrom('builds').select(TRACKED_COLUMNS).where('plan_id', '=', k.planId).where('build_index', '=', k.buildIndex).executeTakeFirst()
+    if (byParams != null) return byParams
+  }
+  if (k.url != null) {
+    const byUrl = await db.selectFrom('builds').select(TRACKED_COLUMNS).where('jenkins_url', '=', k.url).executeTakeFirst()
+    if (byUrl != null) return byUrl
+  }
+  if (k.job != null && k.number != null) {
+    return await db.selectFrom('builds').select(TRACKED_COLUMNS).where('job_name', '=', k.job).where('jenkins_build_number', '=', k.number).executeTakeFirst()
+  }
+  return undefined
+}
+
+// Poller leases: poll_after/poll_token let several processes share one database without polling a build twice.
+
+/** Claims every due build Jenkins still has (skipping instances that are down) under `token`; returns them. */
+export async function claimDue (db: Db, token: string, now: number, leaseUntil: number,
+  down: { defaultDown: boolean, named: string[] }): Promise<TrackedBuild[]> {
+  await db.updateTable('builds').set({ poll_token: token, poll_after: leaseUntil })
+    .where('poll_after', '<=', now)
+    .where((eb) => eb.or([eb('queue_id', 'is not', null), eb('jenkins_build_number', 'is not', null)]))
+    // builds of an instance that is down wait for its pause to end
+    .$if(down.defaultDown, (q) => q.where('jenkins_name', 'is not', null))
+    .$if(down.named.length > 0, (q) => q.where((eb) => eb.or([eb('jenkins_name', 'is', null), eb('jenkins_name', 'not in', down.named)])))
+    .execute()
+  return await db.selectFrom('builds').select(TRACKED_COLUMNS).where('poll_token', '=', token).execute()
+}
+
+/** Claims one build now unless another lease holds it; undefined when it could not be taken. */
+export async function claimOne (db: Db, id: number, token: string, now: number, leaseUntil: number): Promise<TrackedBuild | undefined> {
+  const r = await db.updateTable('builds').set({ poll_token: token, poll_after: leaseUntil })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('poll_token', 'is', null), eb('poll_after', '<=', now)]))
+    .where((eb) => eb.or([eb('queue_id', 'is not', null), eb('jenkins_build_number', 'is not', null)]))
+    .executeTakeFirst()
+  if (Number(r.numUpdatedRows) === 0) return undefined
+  return await findBuildById(db, id)
+}
+
+/** Ends a lease: the build is due again at `pollAfter` (epoch ms). */
+export async function release (db: Db, id: number, pollAfter: number, errors: number): Promise<void> {
+  await db.updateTable('builds').set({ poll_token: null, poll_after: pollAfter, poll_errors: errors }).where('id', '=', id).execute()
+}
+
+/** Builds recorded as Queued before `before` (epoch s) whose trigger never finished: no queue item, no number, no note. */
+export async function findOrphans (db: Db, before: number): Promise<Array<{ plan_id: number, build_index: number }>> {
+  return await db.selectFrom('builds').select(['plan_id', 'build_index']).where('status', '=', 'Queued')
+    .where('queue_id', 'is', null).where('jenkins_build_number', 'is', null).where('detail', '=', '{}')
+    .where('create_time', '<', before).limit(100).execute()
+}
+
+// The write path's statements (builds/progress.ts runs them in one transaction).
+
+/**
+ * Locks the build for a progress write and bumps its revision (the Stage/info cache key): a row lock
+ * on MySQL, the write lock on SQLite, so concurrent updates of one build run one after the other.
+ */
+export async function lockForProgress (trx: Db, planId: number, buildIndex: number): Promise<TrackedBuild> {
+  const touched = await trx.updateTable('builds').set((eb) => ({ revision: eb('revision', '+', 1) }))
+    .where('plan_id', '=', planId).where('build_index', '=', buildIndex).executeTakeFirst()
+  if (Number(touched.numUpdatedRows) === 0) throw notFound(`build ${buildIndex} of plan ${planId}`)
+  return await trx.selectFrom('builds').select(TRACKED_COLUMNS)
+    .where('plan_id', '=', planId).where('build_index', '=', buildIndex).executeTakeFirstOrThrow()
+}
+
+export async function updateBuildProgress (db: Db, id: number,
+  set: { status?: string, detail?: string, start_time?: number | null, end_time?: number | null }): Promise<void> {
+  await db.updateTable('builds').set(set).where('id', '=', id).execute()
+}

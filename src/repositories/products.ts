@@ -1,0 +1,46 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/schema.js'
+import type { Product } from '../schemas/product.js'
+import { conflict, notFound } from '../errors.js'
+import { now } from '../lib/time.js'
+import { isUniqueViolation } from './db-errors.js'
+
+type Db = Kysely<Database>
+
+export async function listProducts (db: Db): Promise<Product[]> {
+  return await db.selectFrom('products').select(['id as ProductID', 'name as ProductName']).orderBy('id').execute()
+}
+
+export async function productExists (db: Db, id: number): Promise<boolean> {
+  return (await db.selectFrom('products').select('id').where('id', '=', id).executeTakeFirst()) != null
+}
+
+export async function addProduct (db: Db, name: string): Promise<number> {
+  try {
+    const r = await db.insertInto('products').values({ name, created_at: now() }).executeTakeFirstOrThrow()
+    return Number(r.insertId)
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict(`ProductName "${name}" already exists`)
+    throw err
+  }
+}
+
+export async function renameProduct (db: Db, id: number, name: string): Promise<void> {
+  try {
+    const r = await db.updateTable('products').set({ name }).where('id', '=', id).executeTakeFirst()
+    // no row updated: either no such product, or (on drivers that count changed rows) the same name
+    if (Number(r.numUpdatedRows) === 0 && !(await productExists(db, id))) throw notFound('product')
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict(`ProductName "${name}" already exists`)
+    throw err
+  }
+}
+
+export async function deleteProduct (db: Db, id: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    if (!(await productExists(trx, id))) throw notFound('product')
+    const plan = await trx.selectFrom('plans').select('id').where('product_id', '=', id).limit(1).executeTakeFirst()
+    if (plan != null) throw conflict('product still has plans: delete them first')
+    await trx.deleteFrom('products').where('id', '=', id).execute()
+  })
+}

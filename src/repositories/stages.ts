@@ -1,0 +1,38 @@
+import type { Insertable, Kysely, Selectable, Updateable } from 'kysely'
+import type { Database, StageTable } from '../../db/schema.js'
+import type { Status } from '../builds/status.js'
+import type { Stage } from '../schemas/stage.js'
+
+export async function listStages (db: Kysely<Database>, buildId: number): Promise<Stage[]> {
+  const rows = await db.selectFrom('stages').selectAll().where('build_id', '=', buildId).orderBy('stage_id').execute()
+  return rows.map((r) => ({
+    StageID: r.stage_id,
+    StageName: r.name,
+    PreStageID: JSON.parse(r.pre_stage_ids) as number[],
+    Status: r.status as Status,
+    Detail: JSON.parse(r.detail) as Record<string, unknown>,
+    StartTime: r.start_time,
+    EndTime: r.end_time
+  }))
+}
+
+type Db = Kysely<Database>
+export type StageRecord = Selectable<StageTable>
+
+/** Every stage row of a build, in StageID order (the write path reads them inside its transaction). */
+export async function stageRecords (db: Db, buildId: number): Promise<StageRecord[]> {
+  return await db.selectFrom('stages').selectAll().where('build_id', '=', buildId).orderBy('stage_id').execute()
+}
+
+/** Name, status and times of each stage: what the poller compares with Jenkins. */
+export async function stageStates (db: Db, buildId: number): Promise<Array<{ name: string, status: string, start_time: number | null, end_time: number | null }>> {
+  return await db.selectFrom('stages').select(['name', 'status', 'start_time', 'end_time']).where('build_id', '=', buildId).execute()
+}
+
+export async function insertStage (db: Db, row: Insertable<StageTable>): Promise<void> {
+  await db.insertInto('stages').values(row).execute()
+}
+
+export async function updateStage (db: Db, id: number, set: Updateable<StageTable>): Promise<void> {
+  await db.updateTable('stages').set(set).where('id', '=', id).execute()
+}

@@ -1,0 +1,138 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ErrorCode, invalid } from '../errors.js'
+import { applyProgress } from '../builds/progress.js'
+import { findBuildInfo, listBuilds } from '../repositories/builds.js'
+import { BuildInfoSchema, BuildListItemSchema, JenkinsParameterInSchema } from '../schemas/build.js'
+import {
+  BuildIndexSchema, PlanIdSchema, EnvelopeSchema, EpochSchema, IdSchema, NameSchema, ok, OkEnvelope, responses, StatusInSchema, toInt
+} from '../schemas/common.js'
+import { parseStatus } from '../builds/status.js'
+import { startBuild } from '../builds/trigger.js'
+import { cancelBuild } from '../builds/cancel.js'
+
+const DevOpsPlanID = PlanIdSchema
+const BuildIndex = BuildIndexSchema
+
+const UpdateBody = Type.Object({
+  DevOpsPlanID,
+  BuildIndex,
+  StageName: Type.Optional(Type.String({ maxLength: 128, description: 'the stage; absent or "" for the build itself' })),
+  Status: StatusInSchema,
+  Detail: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'shallow-merged into the stored Detail; at most 16 KiB of JSON in all' })),
+  PreStageID: Type.Optional(Type.Array(IdSchema('an earlier stage'), { maxItems: 256, description: 'predecessors by StageID (new stages; default: the latest stage)' })),
+  PreStageName: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 256, description: 'predecessors by name' })),
+  StartTime: Type.Optional(EpochSchema('when the stage (or build) started')),
+  EndTime: Type.Optional(EpochSchema('when it finished'))
+}, {
+  examples: [{ DevOpsPlanID: 1, BuildIndex: 1, StageName: 'Build', Status: 'running', Detail: { URL: 'http://jenkins/job/Test/7/console' } }]
+})
+
+const builds: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get('/Build/list', {
+    config: { access: 'read' },
+    schema: {
+      tags: ['Build'],
+      summary: 'List the builds of a plan, newest first (获取某个 DevOpsPlan 下对应的 Build list)',
+      querystring: Type.Object({
+        DevOpsPlanID,
+        Status: Type.Optional(StatusInSchema),
+        PageIndex: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[1-9][0-9]{0,8}$' })], { description: '1-based page, default 1' })),
+        PageSize: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 500 }), Type.String({ pattern: '^([1-9][0-9]?|[1-4][0-9]{2}|500)$' })], { description: 'builds per page, 1–500, default 50' }))
+      }),
+      response: responses(EnvelopeSchema({ TotalCount: Type.Integer({ description: 'all matching builds, not just this page' }), BuildList: Type.Array(BuildListItemSchema) }, 'one page of builds',
+        { TotalCount: 2, BuildList: [{ BuildIndex: 2, Status: 'Running', StartTime: 1491904860, CreateTime: 1491904855, EndTime: null }, { BuildIndex: 1, Status: 'Pass', StartTime: 1491904800, CreateTime: 1491904790, EndTime: 1491904850 }] }), ['InvalidParameter', 'NotFound'])
+    }
+  }, async (request) => {
+    const q = request.query
+    const planId = toInt(q.DevOpsPlanID)
+    const status = q.Status == null ? undefined : parseStatus(q.Status)
+    if (q.Status != null && status == null) throw invalid(`querystring/Status "${q.Status}" is not a known status`)
+    const found = await listBuilds(fastify.db, planId, status, toInt(q.PageIndex ?? 1), toInt(q.PageSize ?? 50))
+    return ok({ TotalCount: found.total, BuildList: found.list })
+  })
+
+  fastify.get('/Build/info', {
+    config: { access: 'read' },
+    schema: {
+      tags: ['Build'],
+      summary: 'One build: status, times, job, parameters and Jenkins facts',
+      querystring: Type.Object({ DevOpsPlanID, BuildIndex }),
+      response: responses(EnvelopeSchema({ Build: BuildInfoSchema }), ['InvalidParameter', 'NotFound'])
+    }
+  }, async (request) => {
+    return ok({ Build: await findBuildInfo(fastify.db, toInt(request.query.DevOpsPlanID), toInt(request.query.BuildIndex)) })
+  })
+
+  fastify.post('/Build/add', {
+    config: { access: 'trigger' },
+    schema: {
+      tags: ['Build'],
+      summary: 'Start a build: allocate the next BuildIndex and trigger the Jenkins job (添加一个 Build)',
+      description: 'Records the build as Queued, then triggers the job with the caller\'s parameters plus DevOpsPlanID and ' +
+        `BuildIndex. No Jenkins configured: ${ErrorCode.JenkinsNotConfigured} and nothing recorded. Jenkins refuses or does not answer: ${ErrorCode.JenkinsFailed} with the ` +
+        'BuildIndex of the build, kept as Fail with the reason in its Detail.',
+      body: Type.Object({
+        DevOpsPlanID,
+        JobName: Type.Optional(NameSchema('Jenkins job, folders as `folder/sub/job`; defaults to the plan\'s JobName', 512)),
+        Parameter: Type.Optional(Type.Object({
+          parameter: Type.Union([Type.Array(JenkinsParameterInSchema, { maxItems: 1000 }), JenkinsParameterInSchema])
+        }))
+      }, { examples: [{ DevOpsPlanID: 1, JobName: 'Test', Parameter: { parameter: [{ name: 'Branch', value: 'main' }] } }] }),
+      response: responses(EnvelopeSchema({ BuildIndex: Type.Integer() }), ['InvalidParameter', 'NotFound', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
+    }
+  }, async (request) => {
+    const { DevOpsPlanID, JobName, Parameter } = request.body
+    const given = Parameter == null ? [] : Array.isArray(Parameter.parameter) ? Parameter.parameter : [Parameter.parameter]
+    const buildIndex = await startBuild(fastify.db, fastify.jenkins, {
+      planId: toInt(DevOpsPlanID),
+      jobName: JobName?.trim(),
+      parameter: given.map((p) => ({ name: p.name, value: p.value == null ? '' : String(p.value) }))
+    })
+    return ok({ BuildIndex: buildIndex })
+  })
+
+  fastify.post('/Build/cancel', {
+    config: { access: 'trigger' },
+    schema: {
+      tags: ['Build'],
+      summary: 'Cancel a build: out of the Jenkins queue, or stopped if running; it ends Aborted',
+      description: `A build that already ended: ${ErrorCode.Conflict}. Jenkins refuses or does not answer: ${ErrorCode.JenkinsFailed} and the status is unchanged.`,
+      body: Type.Object({ DevOpsPlanID, BuildIndex }, { examples: [{ DevOpsPlanID: 1, BuildIndex: 2 }] }),
+      response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'Conflict', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
+    }
+  }, async (request) => {
+    await cancelBuild(fastify.db, fastify.jenkins, toInt(request.body.DevOpsPlanID), toInt(request.body.BuildIndex))
+    return ok({})
+  })
+
+  fastify.post('/Build/update', {
+    config: { access: 'callback' },
+    schema: {
+      tags: ['Build'],
+      summary: 'Report the status of a stage, or of the build itself (修改某个 Build 的状态)',
+      description: 'Creates the stage on first sight (next StageID, PreStageID = the latest stage unless PreStageID or ' +
+        `PreStageName is given) or updates it. Statuses only move forward; a backward move is answered ${ErrorCode.OK} and ignored. ` +
+        'Without StageName the status is the build\'s own. The same update twice changes nothing.',
+      body: UpdateBody,
+      response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'BodyTooLarge'])
+    }
+  }, async (request) => {
+    const b = request.body
+    const status = parseStatus(b.Status)
+    if (status == null) throw invalid(`body/Status "${b.Status}" is not a known status`)
+    const result = await applyProgress(fastify.db, {
+      planId: toInt(b.DevOpsPlanID),
+      buildIndex: toInt(b.BuildIndex),
+      status,
+      stageName: b.StageName,
+      detail: b.Detail,
+      preStageIds: b.PreStageID?.map(toInt),
+      preStageNames: b.PreStageName,
+      startTime: b.StartTime == null ? undefined : toInt(b.StartTime),
+      endTime: b.EndTime == null ? undefined : toInt(b.EndTime)
+    })
+    return { ErrorCode: ErrorCode.OK, Description: result.ignored == null ? 'OK' : `OK (ignored: ${result.ignored})` }
+  })
+}
+
+export default builds

@@ -1,0 +1,60 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { addProduct, deleteProduct, listProducts, renameProduct } from '../repositories/products.js'
+import { ProductSchema } from '../schemas/product.js'
+import { cleanName, EnvelopeSchema, IdSchema, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
+
+const ProductID = IdSchema('the product')
+const ProductName = NameSchema('product name')
+
+const products: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get('/Product/list', {
+    config: { access: 'read' },
+    schema: {
+      tags: ['Product'],
+      summary: 'List products (获取 Product 的列表)',
+      response: responses(EnvelopeSchema({ TotalCount: Type.Integer(), ProductList: Type.Array(ProductSchema) }, 'the products',
+        { TotalCount: 2, ProductList: [{ ProductID: 1, ProductName: 'UShop' }, { ProductID: 2, ProductName: 'RMM' }] }))
+    }
+  }, async () => {
+    const list = await listProducts(fastify.db)
+    return ok({ TotalCount: list.length, ProductList: list })
+  })
+
+  fastify.post('/Product/add', {
+    config: { access: 'admin' },
+    schema: {
+      tags: ['Product'],
+      summary: 'Add a product',
+      body: Type.Object({ ProductName }, { examples: [{ ProductName: 'UShop' }] }),
+      response: responses(EnvelopeSchema({ ProductID: Type.Integer() }), ['InvalidParameter', 'Conflict', 'BodyTooLarge'])
+    }
+  }, async (request) => ok({ ProductID: await addProduct(fastify.db, cleanName(request.body.ProductName)) }))
+
+  fastify.post('/Product/update', {
+    config: { access: 'admin' },
+    schema: {
+      tags: ['Product'],
+      summary: 'Rename a product',
+      body: Type.Object({ ProductID, ProductName }),
+      response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'Conflict', 'BodyTooLarge'])
+    }
+  }, async (request) => {
+    await renameProduct(fastify.db, toInt(request.body.ProductID), cleanName(request.body.ProductName))
+    return ok({})
+  })
+
+  fastify.post('/Product/delete', {
+    config: { access: 'admin' },
+    schema: {
+      tags: ['Product'],
+      summary: 'Delete a product that has no plans',
+      body: Type.Object({ ProductID }),
+      response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'Conflict', 'BodyTooLarge'])
+    }
+  }, async (request) => {
+    await deleteProduct(fastify.db, toInt(request.body.ProductID))
+    return ok({})
+  })
+}
+
+export default products

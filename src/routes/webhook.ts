@@ -1,0 +1,43 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import fp from 'fastify-plugin'
+import { apiError, ErrorCode } from '../errors.js'
+import { sameSecret } from '../lib/secrets.js'
+import { tokenFrom } from '../lib/token.js'
+import { ok, OkEnvelope, responses } from '../schemas/common.js'
+import { receiveNotification } from '../jenkins/webhook.js'
+import { NotificationSchema } from '../schemas/notification.js'
+
+const routes: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.post('/Webhook/jenkins', {
+    schema: {
+      tags: ['Webhook'],
+      summary: 'Receiver for the Jenkins Notification plugin (JSON format)',
+      description: 'Matched to a build by build.queue_id, else the DevOpsPlanID/BuildIndex parameters, else job URL + number. ' +
+        'STARTED marks the build Running; COMPLETED/FINALIZED set its result and fetch its final stages at once. ' +
+        `An unknown build is answered ${ErrorCode.OK} with a Description saying it was ignored. Needs WEBHOOK_TOKEN, as ?token= or a header.`,
+      querystring: Type.Object({ token: Type.Optional(Type.String({ description: 'the WEBHOOK_TOKEN secret' })) }),
+      body: NotificationSchema,
+      response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'BodyTooLarge'])
+    },
+    config: { access: 'webhook' },
+    // authenticate before the body is even parsed: a stranger learns nothing
+    onRequest: async (request) => {
+      const secret = fastify.config.WEBHOOK_TOKEN
+      if (secret == null && await fastify.tokens.isOpen()) {
+        throw apiError('NotFound', 'the Jenkins webhook is off: set WEBHOOK_TOKEN, or create a callback token, to turn it on')
+      }
+      // the shared secret or a callback token; ?token= too, as the Notification plugin cannot set headers
+      const token = tokenFrom(request, { allowQuery: true })
+      if (token == null) throw apiError('Unauthorized', 'missing webhook token')
+      if (secret != null && sameSecret(token, secret)) return
+      const role = await fastify.tokens.role(token)
+      if (role == null) throw apiError('Unauthorized', 'wrong webhook token')
+      if (role !== 'callback' && role !== 'admin') throw apiError('Forbidden', `a ${role} token may not post to the webhook (needs callback or admin)`)
+    }
+  }, async (request) => {
+    const description = await receiveNotification(fastify.db, fastify.poller, request.body)
+    return { ...ok({}), Description: description }
+  })
+}
+
+export default fp(routes, { name: 'webhook', dependencies: ['database', 'poller', 'auth'] })

@@ -1,0 +1,64 @@
+import SwaggerParser from '@apidevtools/swagger-parser'
+import { readFileSync } from 'node:fs'
+import t from 'tap'
+import { parse } from 'yaml'
+import { SPEC_FILE } from '../../plugins/docs.js'
+import { API_PREFIX } from '../../src/app.js'
+import { generateSpec } from '../../scripts/spec.js'
+import { build } from '../helper.js'
+import { specViolation } from '../fixtures/spec-validator.js'
+
+const committed = readFileSync(SPEC_FILE, 'utf8')
+
+t.test('openapi.yaml is exactly what the route schemas generate (run `npm run openapi` after changing a route)', async (t) => {
+  t.equal(await generateSpec(), committed)
+})
+
+t.test('openapi.yaml passes a standard OpenAPI validator', async (t) => {
+  const api = await SwaggerParser.validate(parse(committed))
+  t.equal((api as { openapi?: string }).openapi, '3.0.3')
+})
+
+t.test('every API route is in the spec and every spec path has a route', async (t) => {
+  const routes: string[] = []
+  const app = await build(t)
+  // the app is ready, so ask it instead of collecting onRoute events
+  const spec = parse(committed) as { paths: Record<string, Record<string, unknown>> }
+  const documented = Object.entries(spec.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+  for (const entry of documented) {
+    const [method, url] = entry.split(' ')
+    t.ok(app.hasRoute({ method: method as 'GET', url }), `${entry} has a route`)
+  }
+  app.printRoutes({ commonPrefix: false }).split('\n').forEach((l) => routes.push(l))
+  const expected = ['Product/list', 'Product/add', 'Product/update', 'Product/delete', 'Plan/list', 'Plan/add', 'Plan/update', 'Build/cancel', 'Webhook/jenkins',
+    'Plan/delete', 'Build/list', 'Build/info', 'Build/add', 'Build/update', 'Stage/info']
+  t.same(documented.map((d) => d.split(`${API_PREFIX}/`)[1]).sort(), [...expected].sort(), 'the spec lists exactly the API routes')
+  for (const name of expected) t.ok(routes.some((r) => r.includes(name)), `${name} is served`)
+})
+
+t.test('the response checker used by the whole suite does catch a wrong answer', async (t) => {
+  const route = `${API_PREFIX}/Product/list`
+  t.equal(specViolation('GET', route, 200, JSON.stringify({ ErrorCode: 1000, Description: 'OK', TotalCount: 0, ProductList: [] })), null)
+  t.match(specViolation('GET', route, 200, JSON.stringify({ ErrorCode: 1000, Description: 'OK', ProductList: [] })), /TotalCount/)
+  t.match(specViolation('GET', route, 200, JSON.stringify({ ErrorCode: 1000, Description: 'OK', TotalCount: 1, ProductList: [{ ProductID: '1', ProductName: 'x' }] })), /ProductID|integer/)
+  t.match(specViolation('GET', route, 404, '{}'), /does not list/)
+  t.match(specViolation('POST', `${API_PREFIX}/Product/add`, 409, JSON.stringify({ ErrorCode: 1002, Description: 'x' })), /allowed values/)
+  t.match(specViolation('GET', `${API_PREFIX}/Nope`, 200, '{}'), /not in openapi.yaml/)
+})
+
+t.test('the spec and the docs page are served, and / leads to the docs', async (t) => {
+  const app = await build(t)
+  const yaml = await app.inject({ url: '/openapi.yaml' })
+  t.equal(yaml.statusCode, 200)
+  t.match(yaml.headers['content-type'], /yaml/)
+  t.equal(yaml.body, committed)
+  const json = await app.inject({ url: '/openapi.json' })
+  t.same(json.json(), parse(committed))
+  const docs = await app.inject({ url: '/docs' })
+  t.equal(docs.statusCode, 200)
+  t.match(docs.body, /swagger-ui/i)
+  t.notMatch(docs.body, /https?:\/\/(cdn|unpkg|fonts)\./, 'no CDN: the page works offline')
+  const root = await app.inject({ url: '/' })
+  t.equal(root.statusCode, 302)
+  t.equal(root.headers.location, '/docs')
+})
