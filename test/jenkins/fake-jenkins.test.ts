@@ -246,7 +246,11 @@ t.test('queue: cancelItem answers as Queue.doCancelItem; blocked and stuck items
   const blocked = jenkins.startRun('f/Test', { cause: 'user', params: { BuildIndex: '3' } })
   jenkins.blockQueued(blocked.id)
   t.match((await call('GET', `/queue/item/${blocked.id}/api/json`)).json(), {
-    _class: 'hudson.model.Queue$BlockedItem', blocked: true, buildable: false, stuck: false, why: 'Build #1 is already in progress (ETA: N/A)',
+    _class: 'hudson.model.Queue$BlockedItem',
+    blocked: true,
+    buildable: false,
+    stuck: false,
+    why: 'Build #1 is already in progress (ETA: N/A)',
     task: { _class: 'org.jenkinsci.plugins.workflow.job.WorkflowJob', name: 'Test', url: `${jenkins.baseUrl}/job/f/job/Test/` }
   })
   jenkins.makeBuildable(blocked.id, { why: 'Waiting for next available executor on ‘gpu-linux’', stuck: true })
