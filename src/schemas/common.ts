@@ -53,13 +53,16 @@ export const EnvelopeSchema = <P extends TProperties>(props: P, description = 'O
 const ALWAYS: ErrorName[] = ['Unauthorized', 'Forbidden', 'RateLimited', 'DatabaseUnavailable', 'Internal']
 
 /** The 200 answer plus one error envelope per HTTP status the route can answer, listing its ErrorCodes. */
+/** Every answer has an ETag; a request whose If-None-Match equals it gets 304 with no body. */
+export const NotModifiedSchema = Type.Null({ description: 'Not Modified: the ETag sent in If-None-Match is still current (no body)' })
+
 export function responses (ok: TObject, errors: ErrorName[] = []): Record<string, TSchema> {
   const byHttp = new Map<number, number[]>()
   for (const code of [...new Set([...ALWAYS, ...errors].map((name) => ERRORS[name].code))].sort()) {
     const { http } = ERRORS[byCode(code)]
     byHttp.set(http, [...(byHttp.get(http) ?? []), code])
   }
-  const out: Record<string, TSchema> = { 200: ok }
+  const out: Record<string, TSchema> = { 200: ok, 304: NotModifiedSchema }
   for (const [http, list] of byHttp) {
     out[http] = Type.Object({
       ErrorCode: Type.Integer({ enum: list }),
