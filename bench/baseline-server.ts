@@ -1,7 +1,8 @@
 // Baselines on the same machine, in the same run: bare Fastify answering a JSON body of a given
-// size (a), and bare Fastify + the same database doing one primary-key SELECT (b).
+// size (a), bare Fastify + the same database doing one primary-key SELECT (b), and bare Fastify +
+// one single-row INSERT per POST (d): the fair ceiling for a write endpoint over HTTP.
 import Fastify from 'fastify'
-import { Kysely } from 'kysely'
+import { Kysely, sql } from 'kysely'
 import { createDialect } from '../db/dialect.js'
 import type { Database } from '../db/schema.js'
 
@@ -22,6 +23,13 @@ app.get<{ Params: { bytes: string } }>('/json/:bytes', async (request, reply) =>
 app.get<{ Params: { id: string } }>('/pk/:id', async (request) => {
   const row = await db.selectFrom('builds').select(['build_index', 'status', 'start_time', 'detail']).where('id', '=', Number(request.params.id)).executeTakeFirst()
   return { ErrorCode: 1000, Description: 'OK', Row: row == null ? null : { ...row, detail: JSON.parse(row.detail) } }
+})
+
+const mysql = (process.env.DATABASE_URL as string).startsWith('mysql')
+await sql`create table if not exists bench_http_insert (id integer primary key ${sql.raw(mysql ? 'auto_increment' : 'autoincrement')}, v text not null)`.execute(db)
+app.post('/insert', async (request) => {
+  await sql`insert into bench_http_insert (v) values (${JSON.stringify(request.body ?? {})})`.execute(db)
+  return { ErrorCode: 1000, Description: 'OK' }
 })
 
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 0) })
