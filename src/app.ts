@@ -8,10 +8,10 @@ import database from '../plugins/database.js'
 import docs from '../plugins/docs.js'
 import jenkins from '../plugins/jenkins.js'
 import poller from '../plugins/poller.js'
-import requestLog from '../plugins/request-log.js'
 import type { Config } from './config.js'
 import { apiError, ErrorCode, toEnvelope } from './errors.js'
 import { tokenFrom } from './lib/token.js'
+import { OneLineLogController } from './log-controller.js'
 import { hashToken } from './repositories/tokens.js'
 import build from './routes/build.js'
 import health from './routes/health.js'
@@ -31,8 +31,7 @@ export function fastifyOptions (logger: boolean | object = false) {
     genReqId: () => randomUUID(),
     // Integers-as-strings are handled by the schemas themselves (see schemas/common.ts)
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-    // one line per request from plugins/request-log.ts instead of Fastify's two
-    disableRequestLogging: true,
+    logController: new OneLineLogController(),
     return503OnClosing: true,
     forceCloseConnections: 'idle' as const
   }
@@ -57,7 +56,6 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   }))
 
   await fastify.register(configPlugin, { config: opts.config })
-  await fastify.register(requestLog)
   await fastify.register(database)
   await fastify.register(auth)
   await fastify.register(jenkins)
