@@ -225,6 +225,7 @@ export class Poller {
     }
 
     const key = build.jenkins_name ?? ''
+    let checked: BuildState | null = null // the run's api/json, once a 404 made us ask whether the run exists
     // at most three rounds: a source found missing sends the build to the next one in the same tick
     for (let round = 0; round < 3; round++) {
       const { source, tentative } = await this.sourceFor(key, job)
@@ -243,7 +244,8 @@ export class Poller {
         }
       }
       // the stage API answered 404: is the run gone, or is the API missing?
-      const run = await this.runOrNull(client, job, number)
+      const run: BuildState | null = checked ?? await this.runOrNull(client, job, number)
+      checked = run
       if (run == null) {
         if (tentative) this.settleProbe(key)
         return await this.lostRun(client, build, number)
@@ -255,6 +257,7 @@ export class Poller {
         return await this.finishFrom(build, run)
       }
       this.absent(key, source)
+      if (source === 'stage-view') return await this.finishFrom(build, run) // no stage API at all: the run's api/json is all there is
     }
     return false
   }
