@@ -279,8 +279,9 @@ export class Poller {
     const print = fingerprint(run)
     if (this.lastSeen.get(build.id) !== print) {
       let stages = fromWfapi(run)
+      const stored = await this.storedStages(build.id)
       const inst = this.instance(build.jenkins_name ?? '')
-      if (run.stages.length > 0 && inst.blueOcean !== false) {
+      if (inst.blueOcean !== false && needsBlueOcean(run, stored)) {
         const nodes = await client.blueNodes(build.job_name, number)
         if (nodes == null && inst.blueOcean == null) {
           this.log.info({ jenkins: build.jenkins_name ?? 'default' }, 'Blue Ocean not available: wfapi alone gives the stages, each after the previous one')
@@ -288,7 +289,7 @@ export class Poller {
         inst.blueOcean = nodes != null
         if (nodes != null) stages = fromBlueOcean(nodes, run)
       }
-      await this.syncStages(build, stages)
+      await this.syncStages(build, stages, stored)
       this.lastSeen.set(build.id, print)
     }
     const status = parseStatus(run.status) ?? 'Running'
@@ -389,12 +390,9 @@ export class Poller {
   }
 
   /** Writes the stages Jenkins shows that differ from what the database has, matched by Jenkins node id. */
-  private async syncStages (build: TrackedBuild, stages: PolledStage[]): Promise<void> {
+  private async syncStages (build: TrackedBuild, stages: PolledStage[], stored?: StoredStage[]): Promise<void> {
     if (stages.length === 0) return
-    const stored = (await stageStates(this.db, build.id)).map((s) => {
-      const detail = JSON.parse(s.detail) as { JenkinsNodeID?: unknown, QueueReason?: unknown }
-      return { ...s, nodeId: detail.JenkinsNodeID == null ? null : String(detail.JenkinsNodeID as string), queueReason: detail.QueueReason ?? null }
-    })
+    stored ??= await this.storedStages(build.id)
     const names = assignNames(stages, stored)
     const byName = new Map(stored.map((s) => [s.name, s]))
     const seen = new Set(byName.keys())
@@ -425,6 +423,13 @@ export class Poller {
       }
       seen.add(name)
     }
+  }
+
+  private async storedStages (buildId: number): Promise<StoredStage[]> {
+    return (await stageStates(this.db, buildId)).map((s) => {
+      const detail = JSON.parse(s.detail) as { JenkinsNodeID?: unknown, QueueReason?: unknown }
+      return { ...s, nodeId: detail.JenkinsNodeID == null ? null : String(detail.JenkinsNodeID as string), queueReason: detail.QueueReason ?? null }
+    })
   }
 
   // ---- what each instance offers, probed on the first run followed there ----
@@ -532,6 +537,22 @@ class LostQueueItem extends Error {
 /** Not an outage: the run answers 404 while its job answers; counted towards "lost". */
 class LostRun extends Error {
   constructor (readonly misses: number) { super(`run answers 404 (${misses}/${LOST_AFTER})`) }
+}
+
+interface StoredStage { name: string, status: string, start_time: number | null, end_time: number | null, nodeId: string | null, queueReason: unknown }
+
+/**
+ * Blue Ocean is needed for what wfapi gets wrong: new stages (edges; a parallel branch's wfapi id is
+ * never the one stored), and skipped-for-failure stages (any failure, or a run that did not pass).
+ * Otherwise wfapi's ids are the stored ones and its statuses are right.
+ */
+function needsBlueOcean (run: WfapiRun, stored: StoredStage[]): boolean {
+  if (run.stages.length === 0) return false
+  const known = new Set(stored.map((s) => s.nodeId))
+  if (run.stages.some((s) => !known.has(String(s.id)))) return true
+  const status = parseStatus(run.status) ?? 'Running'
+  if (isTerminal(status) && status !== 'Pass') return true
+  return run.stages.some((s) => { const st = parseStatus(s.status); return st === 'Fail' || st === 'Unstable' || st === 'Aborted' })
 }
 
 /** What a wfapi answer says that can change a stage: ids and statuses (durations of running stages grow every tick). */

@@ -112,7 +112,7 @@ t.test('skipped is not Pass: stages skipped after a failure, and when-skipped st
     t.test(flavor, async (t) => {
       const { app, jenkins, planId } = await setup(t, flavor)
       jenkins.playPipeline(await started(app, jenkins, planId), FAILED_THEN_SKIPPED)
-      const source = flavor === 'graph-view' ? { [TREE]: 1 } : { [WFAPI]: 1, [BLUE]: 1 }
+      const source: Record<string, number> = flavor === 'graph-view' ? { [TREE]: 1 } : { [WFAPI]: 1, [BLUE]: 1 }
       t.same(await tick(app, jenkins), sum({ [Q]: 1, [RUN]: 1 }, source, PROBE[flavor]), 'queue, source (with the probe), the run for its result')
       t.equal((await buildInfo(app, planId)).Status, 'Fail')
       t.same(await shape(app, planId), [['Checkout', [], 'Pass'], ['Build', [1], 'Fail'], ['Test', [2], 'Skipped'], ['Deploy', [3], 'Skipped']])
