@@ -125,8 +125,8 @@ export interface NotificationKey {
 
 /**
  * The build a notification is about. A run is ours only by (instance, queue id) or (instance, job,
- * number); our DevOpsPlanID/BuildIndex parameters match only a build that has no run number yet and
- * no other queue item, since a replay or rebuild copies them (docs/API.md, Round 2).
+ * number); our DevOpsPlanID/BuildIndex parameters match only a build that has no run number yet,
+ * since a replay or rebuild copies them (docs/API.md, Round 2).
  */
 export async function findForNotification (db: Db, k: NotificationKey): Promise<TrackedBuild | undefined> {
   const scoped = <Q extends { where: (...a: any[]) => Q }>(q: Q): Q => {
@@ -151,7 +151,7 @@ export async function findForNotification (db: Db, k: NotificationKey): Promise<
   }
   if (k.planId != null && k.buildIndex != null) {
     const byParams = await scoped(db.selectFrom('builds').select(TRACKED_COLUMNS).where('plan_id', '=', k.planId).where('build_index', '=', k.buildIndex)).executeTakeFirst()
-    if (byParams != null && byParams.jenkins_build_number == null && (byParams.queue_id == null || k.queueId == null || byParams.queue_id === k.queueId)) return byParams
+    if (byParams != null && byParams.jenkins_build_number == null) return byParams
   }
   return undefined
 }
