@@ -61,8 +61,10 @@ interface InstanceSources {
   /** jobs whose runs are not Pipelines (freestyle): no stage API to ask */
   withoutStages: Set<string>
   /** the build probing the instance right now; the others wait for it */
-  probing?: { promise: Promise<void>, resolve: () => void }
+  probing?: Probe
 }
+
+interface Probe { promise: Promise<void>, resolve: () => void }
 
 export class Poller {
   readonly id = randomUUID().slice(0, 8)
@@ -225,41 +227,47 @@ export class Poller {
     }
 
     const key = build.jenkins_name ?? ''
-    let checked: BuildState | null = null // the run's api/json, once a 404 made us ask whether the run exists
+    const known: { run?: BuildState | null } = {} // the run's api/json, once a 404 made us ask whether the run exists
     // at most three rounds: a source found missing sends the build to the next one in the same tick
     for (let round = 0; round < 3; round++) {
-      const { source, tentative } = await this.sourceFor(key, job)
+      const { source, probe } = await this.sourceFor(key, job)
       try {
-        const done = source === 'graph-view'
-          ? await this.followGraph(client, build, number)
-          : source === 'stage-view'
-            ? await this.followStageView(client, build, number)
-            : await this.followRun(client, build, number)
-        if (tentative) this.confirm(key, source)
-        return done
-      } catch (err) {
-        if (!(err instanceof JenkinsError) || err.statusCode !== 404 || source === 'none') {
-          if (tentative) this.settleProbe(key)
-          throw err
-        }
+        const done = await this.followWith(client, build, number, source, probe != null, known)
+        if (done != null) return done
+      } finally {
+        this.settleProbe(key, probe)
       }
-      // the stage API answered 404: is the run gone, or is the API missing?
-      const run: BuildState | null = checked ?? await this.runOrNull(client, job, number)
-      checked = run
-      if (run == null) {
-        if (tentative) this.settleProbe(key)
-        return await this.lostRun(client, build, number)
-      }
-      if (run._class != null && run._class !== WORKFLOW_RUN) {
-        // a freestyle run has no stages in any API: it says nothing about the instance
-        this.instance(key).withoutStages.add(job)
-        if (tentative) this.settleProbe(key)
-        return await this.finishFrom(build, run)
-      }
-      this.absent(key, source)
-      if (source === 'stage-view') return await this.finishFrom(build, run) // no stage API at all: the run's api/json is all there is
     }
     return false
+  }
+
+  /** One try with one stage source; null when the instance turned out not to have it (try the next). */
+  private async followWith (client: JenkinsClient, build: TrackedBuild, number: number, source: StageSource, probing: boolean,
+    known: { run?: BuildState | null }): Promise<boolean | null> {
+    const key = build.jenkins_name ?? ''
+    try {
+      const done = source === 'graph-view'
+        ? await this.followGraph(client, build, number)
+        : source === 'stage-view'
+          ? await this.followStageView(client, build, number)
+          : await this.followRun(client, build, number)
+      if (probing) this.confirm(key, source)
+      return done
+    } catch (err) {
+      if (!(err instanceof JenkinsError) || err.statusCode !== 404 || source === 'none') throw err
+    }
+    // the stage API answered 404: is the run gone, or is the API missing?
+    const run = known.run !== undefined ? known.run : await this.runOrNull(client, build.job_name, number)
+    known.run = run
+    if (run == null) return await this.lostRun(client, build, number)
+    if (run._class != null && run._class !== WORKFLOW_RUN) {
+      // a freestyle run has no stages in any API: it says nothing about the instance
+      this.instance(key).withoutStages.add(build.job_name)
+      return await this.finishFrom(build, run)
+    }
+    this.absent(key, source)
+    // no stage API at all: the run's api/json is all there is
+    return source === 'stage-view' ? await this.finishFrom(build, run) : null
   }
 
   /** Pipeline Graph View: one request per tick; `complete` sends us to the run for its result. */
@@ -443,12 +451,12 @@ export class Poller {
     return inst
   }
 
-  /** The stage source to use for a run of `job`; tentative while the instance is being probed (one build probes, the others wait). */
-  private async sourceFor (key: string, job: string): Promise<{ source: StageSource, tentative: boolean }> {
+  /** The stage source to use for a run of `job`; with `probe` while this build probes the instance (the others wait for it). */
+  private async sourceFor (key: string, job: string): Promise<{ source: StageSource, probe?: Probe }> {
     const inst = this.instance(key)
-    if (inst.withoutStages.has(job)) return { source: 'none', tentative: false }
+    if (inst.withoutStages.has(job)) return { source: 'none' }
     while (inst.probing != null) await inst.probing.promise
-    if (inst.stages != null && this.clock() - inst.probedAt < PROBE_TTL_MS) return { source: inst.stages, tentative: false }
+    if (inst.stages != null && this.clock() - inst.probedAt < PROBE_TTL_MS) return { source: inst.stages }
     if (inst.stages != null) { // stale: probe again from the top
       inst.stages = null
       inst.graphAbsent = false
@@ -456,8 +464,9 @@ export class Poller {
     }
     let release = (): void => {}
     const promise = new Promise<void>((resolve) => { release = resolve })
-    inst.probing = { promise, resolve: release }
-    return { source: inst.graphAbsent ? 'stage-view' : 'graph-view', tentative: true }
+    const probe = { promise, resolve: release }
+    inst.probing = probe
+    return { source: inst.graphAbsent ? 'stage-view' : 'graph-view', probe }
   }
 
   private confirm (key: string, source: StageSource): void {
@@ -465,14 +474,14 @@ export class Poller {
     if (inst.stages !== source) this.log.info({ jenkins: key || 'default', stages: source }, 'Jenkins stage source')
     inst.stages = source
     inst.probedAt = this.clock()
-    this.settleProbe(key)
   }
 
-  private settleProbe (key: string): void {
+  /** Ends this build's probe (whatever happened to it); the builds waiting go on. */
+  private settleProbe (key: string, probe: Probe | undefined): void {
+    if (probe == null) return
     const inst = this.instance(key)
-    const p = inst.probing
-    inst.probing = undefined
-    p?.resolve()
+    if (inst.probing === probe) inst.probing = undefined
+    probe.resolve()
   }
 
   /** `source` answered 404 for a Pipeline run that exists: the instance lacks it; the next source is tried, by this build. */
@@ -486,7 +495,6 @@ export class Poller {
       inst.probedAt = this.clock()
       inst.blueOcean = null
     }
-    this.settleProbe(key)
   }
 
   /** What each instance offers for stages, for /readyz. */
