@@ -1,44 +1,68 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import { apiError, conflict } from '../errors.js'
-import { JenkinsError } from '../jenkins/client.js'
+import { JenkinsError, type JenkinsClient } from '../jenkins/client.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
+import { jobNameFromUrl } from '../jenkins/webhook.js'
 import { applyProgress } from './progress.js'
-import { findBuild, recordRun, requestCancel } from '../repositories/builds.js'
+import { findBuild, recordRun, requestCancel, type TrackedBuild } from '../repositories/builds.js'
 import { isTerminal, type Status } from './status.js'
 
 /**
  * Build/cancel: takes the build out of the Jenkins queue, or stops it if it runs, then records it as
- * Aborted. A build caught between queue and executor is stopped by the poller once its number shows.
+ * Aborted; returns the Description. A build can always be cancelled: one caught between queue and
+ * executor is stopped by the poller once its number shows, and one Jenkins no longer has ends
+ * Aborted here (docs/API.md, Round 2 "Following Jenkins as it is installed today").
  */
-export async function cancelBuild (db: Kysely<Database>, registry: JenkinsRegistry, planId: number, buildIndex: number): Promise<void> {
+export async function cancelBuild (db: Kysely<Database>, registry: JenkinsRegistry, planId: number, buildIndex: number): Promise<string> {
   const build = await findBuild(db, planId, buildIndex)
   if (isTerminal(build.status as Status)) throw conflict(`build ${buildIndex} already ended (${build.status})`)
   const client = registry.client(build.jenkins_name)
   if (client == null) throw apiError('JenkinsNotConfigured', 'the Jenkins this build runs on is not configured on this server')
 
   let note = 'cancelled through Build/cancel'
+  let description = 'OK'
   try {
     let number = build.jenkins_build_number
-    if (number == null && build.queue_id != null && !(await client.cancelQueueItem(build.queue_id))) {
-      // no longer waiting: it started (or is starting); find the run to stop it
-      const item = await client.queueItem(build.queue_id).catch((err: unknown) => {
-        if (err instanceof JenkinsError && err.statusCode === 404) return null
-        throw err
-      })
-      const run = item?.executable ?? await client.buildByQueueId(build.job_name, build.queue_id)
-      if (run != null) {
-        number = run.number
-        await recordRun(db, build.id, run)
-      } else {
-        await requestCancel(db, build.id)
-        note += '; it was leaving the queue and is stopped as soon as its number is known'
+    if (number == null && build.queue_id != null) {
+      const outcome = await client.cancelQueueItem(build.queue_id)
+      if (outcome !== 'cancelled') {
+        // it left the queue (500 "Could not cancel": started, or starting) or Jenkins forgot the item (404): find its run
+        const run = await findRun(client, build, build.queue_id, outcome === 'left')
+        if (run != null) {
+          number = run.number
+          await recordRun(db, build.id, run)
+        } else if (outcome === 'left') {
+          await requestCancel(db, build.id)
+          note += '; it was leaving the queue and is stopped as soon as its number is known'
+        } else {
+          note += `; Jenkins no longer knows queue item ${build.queue_id} and no run of "${build.job_name}" came from it`
+          description = `OK: Jenkins no longer has this build (queue item ${build.queue_id} unknown); recorded as Aborted`
+        }
       }
     }
-    if (number != null) await client.stopBuild(build.job_name, number)
+    if (number != null && !(await client.stopBuild(build.job_name, number))) {
+      note += `; Jenkins no longer has run #${number} of "${build.job_name}"`
+      description = `OK: Jenkins no longer has run #${number} of "${build.job_name}"; recorded as Aborted`
+    }
   } catch (err) {
     if (err instanceof JenkinsError) throw apiError('JenkinsFailed', `cancel refused: ${err.message}`)
     throw err
   }
   await applyProgress(db, { planId, buildIndex, status: 'Aborted', detail: { Reason: note } })
+  return description
+}
+
+/** The run a queue item became: the item's executable (when the item is ours), else the job's build carrying its queue id. */
+async function findRun (client: JenkinsClient, build: TrackedBuild, queueId: number, askItem: boolean): Promise<{ number: number, url: string } | null> {
+  const orNull = async <T>(p: Promise<T>): Promise<T | null> => await p.catch((err: unknown) => {
+    if (err instanceof JenkinsError && err.statusCode === 404) return null
+    throw err
+  })
+  if (askItem) {
+    const item = await orNull(client.queueItem(queueId))
+    const ours = item != null && (item.taskUrl == null || jobNameFromUrl(new URL(item.taskUrl, client.baseUrl).pathname) === build.job_name)
+    if (ours && item.executable != null) return item.executable
+  }
+  return await orNull(client.buildByQueueId(build.job_name, queueId))
 }

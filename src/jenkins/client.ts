@@ -42,9 +42,17 @@ interface ClientError extends Error {
 export interface QueueItemState {
   cancelled: boolean
   executable: { number: number, url: string } | null
+  /** Queue.Item.getWhy(): why it waits (null once it left the queue) */
+  why: string | null
+  /** BuildableItem.isStuck() */
+  stuck: boolean
+  /** the task's absolute URL: a queue id may belong to another job after a crash rolled ids back */
+  taskUrl: string | null
 }
 
 export interface BuildState {
+  /** WorkflowRun for a Pipeline; only Pipelines have stage APIs */
+  _class?: string
   number: number
   url: string
   building: boolean
@@ -75,8 +83,32 @@ export interface BlueNode {
   id: string
   displayName: string
   state: string | null
+  result?: string | null
+  type?: string
+  startTime?: string | null
+  durationInMillis?: number | null
   edges?: Array<{ id: string }>
 }
+
+/** A stage of Pipeline Graph View's `stages/tree` (docs/jenkins-contract.md §5.2). */
+export interface GraphStage {
+  id: string
+  name: string
+  state: string
+  type?: string
+  startTimeMillis?: number
+  totalDurationMillis?: number
+  causeOfBlockage?: string
+  children?: GraphStage[]
+}
+
+export interface GraphTree {
+  stages: GraphStage[]
+  /** execution.isComplete(): the result itself is in the run's api/json */
+  complete: boolean
+}
+
+export const WORKFLOW_RUN = 'org.jenkinsci.plugins.workflow.job.WorkflowRun'
 
 export class JenkinsClient {
   readonly baseUrl: string
@@ -122,10 +154,16 @@ export class JenkinsClient {
     }
   }
 
-  /** The queue item: cancelled, or the build it became (null while still waiting or just leaving). */
+  /** The queue item: cancelled, the build it became (null while still waiting or just leaving), why it waits, its job. */
   async queueItem (id: number): Promise<QueueItemState> {
-    const item = await this.getJson(`/queue/item/${id}/api/json?tree=cancelled,executable[number,url]`, `queue item ${id}`) as Partial<QueueItemState>
-    return { cancelled: item.cancelled === true, executable: item.executable ?? null }
+    const item = await this.getJson(`/queue/item/${id}/api/json?tree=cancelled,executable[number,url],why,stuck,task[url]`, `queue item ${id}`) as
+      { cancelled?: boolean, executable?: { number: number, url: string } | null, why?: string | null, stuck?: boolean, task?: { url?: string } }
+    return { cancelled: item.cancelled === true, executable: item.executable ?? null, why: item.why ?? null, stuck: item.stuck === true, taskUrl: item.task?.url ?? null }
+  }
+
+  /** The absolute URL Jenkins gives the job (a queue item's task.url): base + /job/a/job/b/ */
+  jobUrl (jobName: string): string {
+    return `${this.baseUrl}${jobPath(jobName)}/`
   }
 
   /** Finds the build a queue item became, once the item itself is gone (5 minutes after it left). */
@@ -141,14 +179,22 @@ export class JenkinsClient {
       `build ${jobName} #${number}`) as BuildState
   }
 
-  /** Stages and run status in one call (Pipeline: Stage View); null for jobs without it (freestyle). */
-  async describe (jobName: string, number: number): Promise<WfapiRun | null> {
-    try {
-      return await this.getJson(`${jobPath(jobName)}/${number}/wfapi/describe`, `build ${jobName} #${number}`) as WfapiRun
-    } catch (err) {
-      if (err instanceof JenkinsError && err.statusCode === 404) return null
-      throw err
-    }
+  /** Whether the job still exists (a lost run's job may be gone or renamed). */
+  async jobExists (jobName: string): Promise<boolean> {
+    const res = await this.request('GET', `${jobPath(jobName)}/api/json?tree=name`, `job "${jobName}"`, [404])
+    await res.body?.cancel()
+    return res.status !== 404
+  }
+
+  /** Pipeline Graph View's stage tree; throws JenkinsError 404 when the plugin or the run is missing. */
+  async stagesTree (jobName: string, number: number): Promise<GraphTree> {
+    const body = await this.getJson(`${jobPath(jobName)}/${number}/stages/tree`, `stages of ${jobName} #${number}`) as { data?: Partial<GraphTree> }
+    return { stages: body.data?.stages ?? [], complete: body.data?.complete === true }
+  }
+
+  /** Stages and run status in one call (Pipeline: Stage View); throws JenkinsError 404 when the plugin or the run is missing. */
+  async describe (jobName: string, number: number): Promise<WfapiRun> {
+    return await this.getJson(`${jobPath(jobName)}/${number}/wfapi/describe`, `build ${jobName} #${number}`) as WfapiRun
   }
 
   /** Blue Ocean's stage graph (edges = successors); null when Blue Ocean is not installed. */
@@ -162,15 +208,33 @@ export class JenkinsClient {
     }
   }
 
-  /** Takes a waiting item out of the queue; false when it is no longer there (it started, or is gone). */
-  async cancelQueueItem (id: number): Promise<boolean> {
-    const res = await this.request('POST', `/queue/cancelItem?id=${id}`, `queue item ${id}`, [404])
-    return res.status !== 404
+  /** The cheapest authenticated call (`/api/json?tree=mode`): does the instance answer, with our credentials? */
+  async ping (timeoutMs: number): Promise<void> {
+    const res = await this.request('GET', '/api/json?tree=mode', 'Jenkins', [], timeoutMs)
+    await res.body?.cancel()
   }
 
-  /** Aborts a running build. */
-  async stopBuild (jobName: string, number: number): Promise<void> {
-    await this.request('POST', `${jobPath(jobName)}/${number}/stop`, `build ${jobName} #${number}`)
+  /**
+   * Takes a waiting item out of the queue. 'left': it already left (Queue.doCancelItem answers 500
+   * "Could not cancel run for id N" for a LeftItem or a pending item: it started, or is starting);
+   * 'unknown': Jenkins does not know the id (404: never, or more than 5 minutes ago).
+   */
+  async cancelQueueItem (id: number): Promise<'cancelled' | 'left' | 'unknown'> {
+    const res = await this.request('POST', `/queue/cancelItem?id=${id}`, `queue item ${id}`, [404, 500])
+    const text = res.status === 500 ? await res.text() : (await res.body?.cancel(), '')
+    if (res.status === 404) return 'unknown'
+    if (res.status === 500) {
+      if (/Could not cancel/i.test(text)) return 'left'
+      throw new JenkinsError(`Jenkins answered 500 for queue item ${id}: ${text.slice(0, 200)}`, 500)
+    }
+    return 'cancelled'
+  }
+
+  /** Aborts a running build; false when Jenkins does not have the run (404). */
+  async stopBuild (jobName: string, number: number): Promise<boolean> {
+    const res = await this.request('POST', `${jobPath(jobName)}/${number}/stop`, `build ${jobName} #${number}`, [404])
+    await res.body?.cancel()
+    return res.status !== 404
   }
 
   private async getJson (path: string, what: string): Promise<unknown> {
@@ -183,18 +247,18 @@ export class JenkinsClient {
   }
 
   /** One HTTP call with auth and timeout; POSTs retry once with a crumb on 403 (password auth). */
-  private async request (method: 'GET' | 'POST', path: string, what: string, okStatuses: number[] = []): Promise<Response> {
+  private async request (method: 'GET' | 'POST', path: string, what: string, okStatuses: number[] = [], timeoutMs = this.opts.timeoutMs): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' }
     if (this.auth != null) headers.authorization = this.auth
     const send = async (extra: Record<string, string> = {}): Promise<Response> => {
       this.requests++
       try {
         return await fetch(this.baseUrl + path, {
-          method, headers: { ...headers, ...extra }, redirect: 'manual', signal: AbortSignal.timeout(this.opts.timeoutMs)
+          method, headers: { ...headers, ...extra }, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs)
         })
       } catch (err) {
         const e = err as Error & { cause?: { code?: string } }
-        if (e.name === 'TimeoutError') throw new JenkinsError(`Jenkins did not answer within ${this.opts.timeoutMs} ms`)
+        if (e.name === 'TimeoutError') throw new JenkinsError(`Jenkins did not answer within ${timeoutMs} ms`)
         throw new JenkinsError(`Jenkins unreachable: ${e.cause?.code ?? e.message}`)
       }
     }

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
-import { type BlueNode, JenkinsError, type JenkinsClient, type WfapiRun } from './client.js'
+import { type BuildState, JenkinsError, type JenkinsClient, type WfapiRun, WORKFLOW_RUN } from './client.js'
 import type { JenkinsRegistry } from './registry.js'
 import { applyProgress, type ProgressUpdate } from '../builds/progress.js'
 import { claimDue, claimOne, findOrphans, recordRun, release, type TrackedBuild } from '../repositories/builds.js'
 import { stageStates } from '../repositories/stages.js'
 import { canMove, isTerminal, parseStatus, type Status } from '../builds/status.js'
+import { assignNames, fromBlueOcean, fromGraphTree, fromWfapi, type PolledStage } from './stages.js'
+import { jobNameFromUrl } from './webhook.js'
 
 // Follows every build Jenkins still has in hand: queue item → build number → stages → result.
 // Each tick claims the due builds with one UPDATE (a lease in poll_after/poll_token), so several
@@ -16,8 +18,13 @@ import { canMove, isTerminal, parseStatus, type Status } from '../builds/status.
 
 /** poll_after of a build Jenkins has finished with: never polled again */
 export const POLL_DONE = Number.MAX_SAFE_INTEGER
-/** a queue item gone with no build carrying its id, this many times in a row: the build is lost */
+/** a queue item gone with no build carrying its id, or a run answering 404, this many ticks in a row: the build is lost */
 const LOST_AFTER = 3
+/** what an instance offers is probed again after this long (and after it failed) */
+const PROBE_TTL_MS = 15 * 60_000
+/** /readyz asks each Jenkins at most this often, and waits this long */
+const PING_TTL_MS = 30_000
+const PING_TIMEOUT_MS = 3000
 const MAX_BACKOFF_MS = 5 * 60_000
 const MAX_PAUSE_MS = 60_000
 
@@ -40,17 +47,38 @@ export interface TickReport {
 
 interface Health { failures: number, downUntil: number }
 
+/** Pipeline Graph View `stages/tree`, pipeline-stage-view `wfapi/describe` (+ Blue Ocean), or the run's api/json only */
+export type StageSource = 'graph-view' | 'stage-view' | 'none'
+
+interface InstanceSources {
+  /** null: not probed yet (or to probe again) */
+  stages: StageSource | null
+  /** stages/tree answered 404 for a Pipeline run that exists */
+  graphAbsent: boolean
+  /** with stage view: Blue Ocean answers (null: not asked yet) */
+  blueOcean: boolean | null
+  probedAt: number
+  /** jobs whose runs are not Pipelines (freestyle): no stage API to ask */
+  withoutStages: Set<string>
+  /** the build probing the instance right now; the others wait for it */
+  probing?: Probe
+}
+
+interface Probe { promise: Promise<void>, resolve: () => void }
+
 export class Poller {
   readonly id = randomUUID().slice(0, 8)
   private tick = 0
   private readonly instanceHealth = new Map<string, Health>()
-  /** instances that answered 404 for Blue Ocean: the stage DAG falls back to "previous stage" */
-  private readonly withoutBlueOcean = new Set<string>()
+  /** per instance (key '' = default): which stage API it offers */
+  private readonly sources = new Map<string, InstanceSources>()
+  /** per build: the last wfapi answer's ids and statuses; Blue Ocean is asked only when it changes */
+  private readonly lastSeen = new Map<number, string>()
   private readonly leaseMs: number
   /** the poller's time in ms; tests replace it to jump past schedules and pauses without sleeping */
   clock: () => number = Date.now
 
-  constructor (private readonly db: Kysely<Database>, private readonly jenkins: JenkinsRegistry,
+  constructor (private readonly db: Kysely<Database>, readonly jenkins: JenkinsRegistry,
     private readonly log: FastifyBaseLogger, private readonly opts: PollerOptions) {
     this.leaseMs = Math.max(60_000, opts.intervalMs * 4)
   }
@@ -72,14 +100,39 @@ export class Poller {
     return { claimed: claimed.length, finished, errors, requests: this.jenkins.requests - requestsBefore, ms: Math.round(performance.now() - started) }
   }
 
-  /** Each configured Jenkins as the poller last saw it: up, or down until when. No request is made. */
-  health (): Record<string, string> {
+  /**
+   * Each configured Jenkins for /readyz: `state` is "ok", the poller's pause after failures, or what
+   * a cheap authenticated request (`/api/json?tree=mode`, cached PING_TTL_MS, made here only when
+   * stale) ran into; `stages` is the stage API the poller found there. Never called on API requests.
+   */
+  async readiness (): Promise<Record<string, { state: string, stages: string }>> {
     const names = [...(this.jenkins.default == null ? [] : ['']), ...this.jenkins.names()]
-    return Object.fromEntries(names.map((key) => {
+    const sources = this.stageSources()
+    const entries = await Promise.all(names.map(async (key) => {
+      const name = key === '' ? 'default' : key
       const h = this.instanceHealth.get(key)
-      const state = h == null || h.failures === 0 ? 'ok' : `failing (${h.failures} errors; paused until ${new Date(h.downUntil).toISOString()})`
-      return [key === '' ? 'default' : key, state]
+      let state = h == null || h.failures === 0 ? 'ok' : `failing (${h.failures} errors; paused until ${new Date(h.downUntil).toISOString()})`
+      if (state === 'ok') state = await this.ping(key) ?? 'ok'
+      return [name, { state, stages: sources[name] ?? 'not probed yet' }] as const
     }))
+    return Object.fromEntries(entries)
+  }
+
+  private readonly pings = new Map<string, { at: number, error: string | null, pending?: Promise<string | null> }>()
+
+  /** null when the instance answered with our credentials; else why not. One request per PING_TTL_MS at most. */
+  private async ping (key: string): Promise<string | null> {
+    const client = this.jenkins.client(key === '' ? null : key)
+    if (client == null) return 'not configured'
+    const last = this.pings.get(key)
+    if (last?.pending != null) return await last.pending
+    if (last != null && Date.now() - last.at < PING_TTL_MS) return last.error
+    const pending = client.ping(Math.min(client.opts.timeoutMs, PING_TIMEOUT_MS)).then(() => null, (err: unknown) =>
+      err instanceof JenkinsError ? err.message : String(err))
+    this.pings.set(key, { at: last?.at ?? 0, error: last?.error ?? null, pending })
+    const error = await pending
+    this.pings.set(key, { at: Date.now(), error })
+    return error
   }
 
   /** Polls one build now (the webhook's COMPLETED), unless a tick holds it; false when it could not be taken. */
@@ -132,7 +185,10 @@ export class Poller {
       return finished ? 'finished' : 'running'
     } catch (err) {
       const errors = build.poll_errors + 1
-      if (err instanceof JenkinsError && isOutage(err)) {
+      if (err instanceof LostQueueItem || err instanceof LostRun) {
+        // counted towards "lost" at the normal pace, not backed off
+        await this.release(build.id, this.clock() + Math.floor(this.opts.intervalMs / 2), errors)
+      } else if (err instanceof JenkinsError && isOutage(err)) {
         const until = this.markDown(key, client, err)
         await this.release(build.id, until, build.poll_errors)
       } else {
@@ -151,7 +207,7 @@ export class Poller {
       const found = await this.findRun(client, build)
       if (found === 'waiting') return false
       if (found === 'cancelled') {
-        await this.apply(build, { status: 'Aborted', detail: { Reason: 'cancelled in the Jenkins queue' } })
+        await this.apply(build, { status: 'Aborted', detail: { Reason: 'cancelled in the Jenkins queue', ...this.queueDetail(build, null) } })
         return true
       }
       if (found === 'lost') {
@@ -161,22 +217,110 @@ export class Poller {
       number = found.number
       await recordRun(this.db, build.id, found)
       build = { ...build, jenkins_build_number: found.number, jenkins_url: found.url }
+      // the queue reason goes once the run exists (null: the write path merges Detail, it cannot remove a key)
+      const cleared = this.queueDetail(build, null)
+      if (Object.keys(cleared).length > 0) {
+        await this.apply(build, { status: 'Running', detail: cleared })
+        build = { ...build, status: 'Running' }
+      }
       if (build.cancel_requested === 1) await client.stopBuild(job, number) // cancelled while it was leaving the queue
     }
 
-    const run = await client.describe(job, number)
-    if (run != null) await this.syncStages(client, build, number, run)
-    if (run != null && !isTerminal(parseStatus(run.status) ?? 'Running')) {
-      const status = parseStatus(run.status) ?? 'Running'
+    const key = build.jenkins_name ?? ''
+    const known: { run?: BuildState | null } = {} // the run's api/json, once a 404 made us ask whether the run exists
+    // at most three rounds: a source found missing sends the build to the next one in the same tick
+    for (let round = 0; round < 3; round++) {
+      const { source, probe } = await this.sourceFor(key, job)
+      try {
+        const done = await this.followWith(client, build, number, source, probe != null, known)
+        if (done != null) return done
+      } finally {
+        this.settleProbe(key, probe)
+      }
+    }
+    return false
+  }
+
+  /** One try with one stage source; null when the instance turned out not to have it (try the next). */
+  private async followWith (client: JenkinsClient, build: TrackedBuild, number: number, source: StageSource, probing: boolean,
+    known: { run?: BuildState | null }): Promise<boolean | null> {
+    const key = build.jenkins_name ?? ''
+    try {
+      const done = source === 'graph-view'
+        ? await this.followGraph(client, build, number)
+        : source === 'stage-view'
+          ? await this.followStageView(client, build, number)
+          : await this.followRun(client, build, number)
+      if (probing) this.confirm(key, source)
+      return done
+    } catch (err) {
+      if (!(err instanceof JenkinsError) || err.statusCode !== 404 || source === 'none') throw err
+    }
+    // the stage API answered 404: is the run gone, or is the API missing?
+    const run = known.run !== undefined ? known.run : await this.runOrNull(client, build.job_name, number)
+    known.run = run
+    if (run == null) return await this.lostRun(client, build, number)
+    if (run._class != null && run._class !== WORKFLOW_RUN) {
+      // a freestyle run has no stages in any API: it says nothing about the instance
+      this.instance(key).withoutStages.add(build.job_name)
+      return await this.finishFrom(build, run)
+    }
+    this.absent(key, source)
+    // no stage API at all: the run's api/json is all there is
+    return source === 'stage-view' ? await this.finishFrom(build, run) : null
+  }
+
+  /** Pipeline Graph View: one request per tick; `complete` sends us to the run for its result. */
+  private async followGraph (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
+    const tree = await client.stagesTree(build.job_name, number)
+    const stages = fromGraphTree(tree.stages)
+    await this.syncStages(build, stages)
+    if (tree.complete) return await this.followRun(client, build, number)
+    const status: Status = stages.some((s) => s.status === 'Paused') ? 'Paused' : 'Running'
+    if (status !== build.status) await this.apply(build, { status, ...(build.start_time == null && stages[0]?.startMs != null ? { startTime: seconds(stages[0].startMs) } : {}) })
+    return false
+  }
+
+  /** Stage view: wfapi every tick; Blue Ocean (when installed) only on a tick where wfapi shows a change. */
+  private async followStageView (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
+    const run = await client.describe(build.job_name, number)
+    const print = fingerprint(run)
+    if (this.lastSeen.get(build.id) !== print) {
+      let stages = fromWfapi(run)
+      const stored = await this.storedStages(build.id)
+      const inst = this.instance(build.jenkins_name ?? '')
+      if (inst.blueOcean !== false && needsBlueOcean(run, stored)) {
+        const nodes = await client.blueNodes(build.job_name, number)
+        if (nodes == null && inst.blueOcean == null) {
+          this.log.info({ jenkins: build.jenkins_name ?? 'default' }, 'Blue Ocean not available: wfapi alone gives the stages, each after the previous one')
+        }
+        inst.blueOcean = nodes != null
+        if (nodes != null) stages = fromBlueOcean(nodes, run)
+      }
+      await this.syncStages(build, stages, stored)
+      this.lastSeen.set(build.id, print)
+    }
+    const status = parseStatus(run.status) ?? 'Running'
+    if (!isTerminal(status)) {
       if (status !== build.status) await this.apply(build, { status, startTime: seconds(run.startTimeMillis) })
       return false
     }
-    // the run looks over (or the job has no stages API): only building:false with a result is final
-    const state = await client.build(job, number)
+    return await this.followRun(client, build, number)
+  }
+
+  /** The run's own api/json: Running until `building` is false with a result (the only final word). */
+  private async followRun (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
+    const run = await this.runOrNull(client, build.job_name, number)
+    if (run == null) return await this.lostRun(client, build, number)
+    return await this.finishFrom(build, run)
+  }
+
+  private async finishFrom (build: TrackedBuild, state: BuildState): Promise<boolean> {
     if (state.building || state.result == null) {
       if (build.status === 'Queued') await this.apply(build, { status: 'Running', startTime: seconds(state.timestamp) })
       return false
     }
+    this.lastSeen.delete(build.id)
     await this.apply(build, {
       status: parseStatus(state.result) ?? 'Fail',
       startTime: build.start_time ?? seconds(state.timestamp),
@@ -186,14 +330,51 @@ export class Poller {
     return true
   }
 
-  /** Where a queued build is: still waiting, cancelled, lost, or the run it became. */
+  private async runOrNull (client: JenkinsClient, job: string, number: number): Promise<BuildState | null> {
+    try {
+      return await client.build(job, number)
+    } catch (err) {
+      if (err instanceof JenkinsError && err.statusCode === 404) return null
+      throw err
+    }
+  }
+
+  /**
+   * The run answers 404: deleted (log rotation, a person) or its job deleted or renamed. With the job
+   * gone it ends now; else after LOST_AFTER ticks in a row. Aborted, and never polled again.
+   */
+  private async lostRun (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
+    const job = build.job_name
+    const jobThere = await client.jobExists(job)
+    const misses = build.poll_errors + 1
+    if (jobThere && misses < LOST_AFTER) throw new LostRun(misses)
+    this.lastSeen.delete(build.id)
+    // a build that already ended (the pipeline reported it) keeps its result
+    if (!isTerminal(build.status as Status)) {
+      const reason = jobThere
+        ? `Jenkins no longer has run #${number} of "${job}" (deleted by log rotation or by hand); it answered 404 ${misses} times`
+        : `the Jenkins job "${job}" no longer exists (deleted or renamed); run #${number} went with it`
+      await this.apply(build, { status: 'Aborted', detail: { Reason: reason } })
+    }
+    return true
+  }
+
+  /** Where a queued build is: still waiting (its reason recorded), cancelled, lost, or the run it became. */
   private async findRun (client: JenkinsClient, build: TrackedBuild): Promise<'waiting' | 'cancelled' | 'lost' | { number: number, url: string }> {
     const queueId = build.queue_id as number
     try {
       const item = await client.queueItem(queueId)
-      if (item.cancelled) return 'cancelled'
-      // a LeftItem with executable null is the moment between leaving the queue and the build existing
-      return item.executable ?? 'waiting'
+      // queue ids are per instance and roll back after a crash: an item of another job is not ours
+      if (item.taskUrl == null || jobNameFromUrl(new URL(item.taskUrl, client.baseUrl).pathname) === build.job_name) {
+        if (item.cancelled) return 'cancelled'
+        if (item.executable != null) return item.executable
+        // waiting, blocked, buildable, or the moment between leaving the queue and the build existing
+        if (item.why != null) {
+          const detail = this.queueDetail(build, { why: item.why, stuck: item.stuck })
+          if (Object.keys(detail).length > 0) await this.apply(build, { status: 'Queued', detail })
+        }
+        return 'waiting'
+      }
     } catch (err) {
       if (!(err instanceof JenkinsError) || err.statusCode !== 404) throw err
     }
@@ -205,34 +386,46 @@ export class Poller {
     throw new LostQueueItem(misses)
   }
 
-  /** Writes the stages Jenkins shows that differ from what the database has. */
-  private async syncStages (client: JenkinsClient, build: TrackedBuild, number: number, run: WfapiRun): Promise<void> {
-    if (run.stages.length === 0) return
-    const known = new Map((await stageStates(this.db, build.id)).map((s) => [s.name, s]))
-    const fresh = run.stages.filter((s) => !known.has(s.name.trim()))
-    const predecessors = fresh.length > 0 ? await this.stageGraph(client, build, number) : null
+  /** The Detail keys that move the build's QueueReason/Stuck to `now` (null = gone); {} when nothing changes. */
+  private queueDetail (build: TrackedBuild, now: { why: string, stuck: boolean } | null): Record<string, unknown> {
+    const d = JSON.parse(build.detail) as { QueueReason?: string | null, Stuck?: boolean | null }
+    const out: Record<string, unknown> = {}
+    const why = now?.why ?? null
+    const stuck = now?.stuck === true ? true : null
+    if ((d.QueueReason ?? null) !== why) out.QueueReason = why
+    if ((d.Stuck ?? null) !== stuck) out.Stuck = stuck
+    return out
+  }
 
-    const seen = new Set(known.keys())
-    for (const s of run.stages) {
-      const name = s.name.trim()
-      const status = parseStatus(s.status) ?? 'Running'
-      const startTime = s.startTimeMillis > 0 ? seconds(s.startTimeMillis) : undefined
-      const endTime = isTerminal(status) && startTime != null ? seconds(s.startTimeMillis + s.durationMillis) : undefined
-      const have = known.get(name)
-      const same = have != null && (have.status === status || !canMove(have.status as Status, status)) &&
-        (startTime == null || have.start_time === startTime) && (endTime == null || have.end_time === endTime)
+  /** Writes the stages Jenkins shows that differ from what the database has, matched by Jenkins node id. */
+  private async syncStages (build: TrackedBuild, stages: PolledStage[], stored?: StoredStage[]): Promise<void> {
+    if (stages.length === 0) return
+    stored ??= await this.storedStages(build.id)
+    const names = assignNames(stages, stored)
+    const byName = new Map(stored.map((s) => [s.name, s]))
+    const seen = new Set(byName.keys())
+    for (const s of stages) {
+      const name = names.get(s.nodeId) as string
+      const startTime = s.startMs == null ? undefined : seconds(s.startMs)
+      const endTime = s.endMs == null ? undefined : seconds(s.endMs)
+      const have = byName.get(name)
+      const reason = s.queueReason ?? null
+      const same = have != null && (have.status === s.status || !canMove(have.status as Status, s.status)) &&
+        (startTime == null || have.start_time === startTime) && (endTime == null || have.end_time === endTime) &&
+        have.nodeId === s.nodeId && have.queueReason === reason
       if (!same) {
-        const pre = have == null ? predecessors?.get(name)?.filter((p) => seen.has(p)) : undefined
+        const pre = have == null ? s.pre.map((id) => names.get(id)).filter((n): n is string => n != null && seen.has(n)) : undefined
         await this.apply(build, {
           stageName: name,
-          status,
+          status: s.status,
           startTime,
           endTime,
           preStageNames: pre,
           detail: {
-            JenkinsNodeID: s.id,
+            JenkinsNodeID: s.nodeId,
             ...(build.jenkins_url == null ? {} : { URL: `${build.jenkins_url}console` }),
-            ...(s.error?.message == null ? {} : { Error: s.error.message })
+            ...(s.error == null ? {} : { Error: s.error }),
+            ...((have?.queueReason ?? null) !== reason ? { QueueReason: reason } : {})
           }
         })
       }
@@ -240,17 +433,78 @@ export class Poller {
     }
   }
 
-  /** Stage name → names of its predecessors, from Blue Ocean's edges; null without Blue Ocean. */
-  private async stageGraph (client: JenkinsClient, build: TrackedBuild, number: number): Promise<Map<string, string[]> | null> {
-    const key = build.jenkins_name ?? ''
-    if (this.withoutBlueOcean.has(key)) return null
-    const nodes = await client.blueNodes(build.job_name, number)
-    if (nodes == null) {
-      this.withoutBlueOcean.add(key)
-      this.log.info({ jenkins: key || 'default' }, 'Blue Ocean not available: stages follow each other in order')
-      return null
+  private async storedStages (buildId: number): Promise<StoredStage[]> {
+    return (await stageStates(this.db, buildId)).map((s) => {
+      const detail = JSON.parse(s.detail) as { JenkinsNodeID?: unknown, QueueReason?: unknown }
+      return { ...s, nodeId: detail.JenkinsNodeID == null ? null : String(detail.JenkinsNodeID as string), queueReason: detail.QueueReason ?? null }
+    })
+  }
+
+  // ---- what each instance offers, probed on the first run followed there ----
+
+  private instance (key: string): InstanceSources {
+    let inst = this.sources.get(key)
+    if (inst == null) {
+      inst = { stages: null, graphAbsent: false, blueOcean: null, probedAt: 0, withoutStages: new Set() }
+      this.sources.set(key, inst)
     }
-    return predecessorsByName(nodes)
+    return inst
+  }
+
+  /** The stage source to use for a run of `job`; with `probe` while this build probes the instance (the others wait for it). */
+  private async sourceFor (key: string, job: string): Promise<{ source: StageSource, probe?: Probe }> {
+    const inst = this.instance(key)
+    if (inst.withoutStages.has(job)) return { source: 'none' }
+    while (inst.probing != null) await inst.probing.promise
+    if (inst.stages != null && this.clock() - inst.probedAt < PROBE_TTL_MS) return { source: inst.stages }
+    if (inst.stages != null) { // stale: probe again from the top
+      inst.stages = null
+      inst.graphAbsent = false
+      inst.blueOcean = null
+    }
+    let release = (): void => {}
+    const promise = new Promise<void>((resolve) => { release = resolve })
+    const probe = { promise, resolve: release }
+    inst.probing = probe
+    return { source: inst.graphAbsent ? 'stage-view' : 'graph-view', probe }
+  }
+
+  private confirm (key: string, source: StageSource): void {
+    const inst = this.instance(key)
+    if (inst.stages !== source) this.log.info({ jenkins: key || 'default', stages: source }, 'Jenkins stage source')
+    inst.stages = source
+    inst.probedAt = this.clock()
+  }
+
+  /** Ends this build's probe (whatever happened to it); the builds waiting go on. */
+  private settleProbe (key: string, probe: Probe | undefined): void {
+    if (probe == null) return
+    const inst = this.instance(key)
+    if (inst.probing === probe) inst.probing = undefined
+    probe.resolve()
+  }
+
+  /** `source` answered 404 for a Pipeline run that exists: the instance lacks it; the next source is tried, by this build. */
+  private absent (key: string, source: StageSource): void {
+    const inst = this.instance(key)
+    if (source === 'graph-view') {
+      inst.graphAbsent = true
+      inst.stages = null
+    } else {
+      inst.stages = 'none' // neither graph view nor stage view: the run's api/json only
+      inst.probedAt = this.clock()
+      inst.blueOcean = null
+    }
+  }
+
+  /** What each instance offers for stages, for /readyz. */
+  stageSources (): Record<string, string> {
+    const out: Record<string, string> = {}
+    for (const [key, inst] of this.sources) {
+      const name = key === '' ? 'default' : key
+      out[name] = inst.stages === 'stage-view' ? (inst.blueOcean === true ? 'stage-view+blue-ocean' : inst.blueOcean === false ? 'stage-view' : 'stage-view (Blue Ocean not probed yet)') : inst.stages ?? 'not probed yet'
+    }
+    return out
   }
 
   private async apply (build: TrackedBuild, u: Omit<ProgressUpdate, 'planId' | 'buildIndex'>): Promise<void> {
@@ -267,6 +521,8 @@ export class Poller {
     const h = this.instanceHealth.get(key) ?? { failures: 0, downUntil: 0 }
     const wasUp = h.failures === 0
     h.failures++
+    const inst = this.sources.get(key)
+    if (inst != null && inst.probing == null) { inst.stages = null; inst.graphAbsent = false; inst.blueOcean = null } // it may come back with other plugins
     h.downUntil = this.clock() + Math.min(MAX_PAUSE_MS, this.opts.intervalMs * 2 ** (h.failures - 1))
     this.instanceHealth.set(key, h)
     if (wasUp) this.log.warn({ jenkins: client.opts.name ?? 'default', reason: err.message }, 'Jenkins is failing: pausing its polls')
@@ -286,22 +542,35 @@ class LostQueueItem extends Error {
   constructor (readonly misses: number) { super(`queue item gone, no build found yet (${misses}/${LOST_AFTER})`) }
 }
 
+/** Not an outage: the run answers 404 while its job answers; counted towards "lost". */
+class LostRun extends Error {
+  constructor (readonly misses: number) { super(`run answers 404 (${misses}/${LOST_AFTER})`) }
+}
+
+interface StoredStage { name: string, status: string, start_time: number | null, end_time: number | null, nodeId: string | null, queueReason: unknown }
+
+/**
+ * Blue Ocean is needed for what wfapi gets wrong: new stages (edges; a parallel branch's wfapi id is
+ * never the one stored), and skipped-for-failure stages (any failure, or a run that did not pass).
+ * Otherwise wfapi's ids are the stored ones and its statuses are right.
+ */
+function needsBlueOcean (run: WfapiRun, stored: StoredStage[]): boolean {
+  if (run.stages.length === 0) return false
+  const known = new Set(stored.map((s) => s.nodeId))
+  if (run.stages.some((s) => !known.has(String(s.id)))) return true
+  const status = parseStatus(run.status) ?? 'Running'
+  if (isTerminal(status) && status !== 'Pass') return true
+  return run.stages.some((s) => { const st = parseStatus(s.status); return st === 'Fail' || st === 'Unstable' || st === 'Aborted' })
+}
+
+/** What a wfapi answer says that can change a stage: ids and statuses (durations of running stages grow every tick). */
+function fingerprint (run: WfapiRun): string {
+  return run.status + '|' + run.stages.map((s) => `${s.id}:${s.status}`).join(',')
+}
+
 /** Errors that say the instance, not the build, is in trouble: unreachable, timeout, 5xx, credentials. */
 function isOutage (err: JenkinsError): boolean {
   return err.statusCode == null || err.statusCode >= 500 || err.statusCode === 401 || err.statusCode === 403
-}
-
-export function predecessorsByName (nodes: BlueNode[]): Map<string, string[]> {
-  const real = nodes.filter((n) => n.state != null) // future nodes copied from the last run do not count
-  const byId = new Map(real.map((n) => [n.id, n.displayName.trim()]))
-  const pre = new Map<string, string[]>(real.map((n) => [n.displayName.trim(), []]))
-  for (const n of real) {
-    for (const e of n.edges ?? []) {
-      const next = byId.get(e.id)
-      if (next != null) pre.get(next)?.push(n.displayName.trim())
-    }
-  }
-  return pre
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000)

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import type { Poller } from './poller.js'
+import type { JenkinsRegistry } from './registry.js'
 import { applyProgress } from '../builds/progress.js'
 import { findForNotification, type TrackedBuild } from '../repositories/builds.js'
 import { parseStatus, type Status } from '../builds/status.js'
@@ -11,7 +12,7 @@ import type { Notification } from '../schemas/notification.js'
  * was ignored. Jenkins must get a 2xx either way, or it would retry forever.
  */
 export async function receiveNotification (db: Kysely<Database>, poller: Poller, n: Notification): Promise<string> {
-  const build = await correlate(db, n)
+  const build = await correlate(db, poller.jenkins, n)
   if (build == null) return `ignored: no build matches this notification (${describeKey(n)})`
   const b = n.build
   const facts = { buildNumber: b.number, url: b.full_url }
@@ -35,11 +36,12 @@ export async function receiveNotification (db: Kysely<Database>, poller: Poller,
   return `ignored: phase ${b.phase} carries no status`
 }
 
-/** The build a notification is about: by queue id, else by our parameters, else by job URL and number. */
-async function correlate (db: Kysely<Database>, n: Notification): Promise<TrackedBuild | undefined> {
+/** The build a notification is about: by (instance, queue id), by run URL, by (instance, job, number), else by our parameters while it has no run yet. */
+async function correlate (db: Kysely<Database>, registry: JenkinsRegistry, n: Notification): Promise<TrackedBuild | undefined> {
   const b = n.build
   const params = b.parameters ?? {}
   return await findForNotification(db, {
+    instance: instanceOf(registry, b.full_url),
     queueId: b.queue_id,
     planId: positiveInt(params.DevOpsPlanID),
     buildIndex: positiveInt(params.BuildIndex),
@@ -47,6 +49,17 @@ async function correlate (db: Kysely<Database>, n: Notification): Promise<Tracke
     job: jobNameFromUrl(n.url ?? b.url),
     number: b.number
   })
+}
+
+/** The configured instance whose base URL starts the run's URL (null = the default); undefined when none does. */
+function instanceOf (registry: JenkinsRegistry, url: string | undefined): string | null | undefined {
+  if (url == null) return undefined
+  const candidates: Array<[string | null, string]> = [
+    ...(registry.default == null ? [] : [[null, registry.default.baseUrl] as [null, string]]),
+    ...registry.names().map((n) => [n, registry.client(n)?.baseUrl ?? ''] as [string, string])
+  ]
+  const hit = candidates.filter(([, base]) => base !== '' && url.startsWith(base + '/')).sort((a, b) => b[1].length - a[1].length)[0]
+  return hit == null ? undefined : hit[0]
 }
 
 /** "job/a/job/b%20c/" or "job/a/job/b/7/" → "a/b c" */

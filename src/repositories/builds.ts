@@ -113,6 +113,8 @@ export async function requestCancel (db: Db, id: number): Promise<void> {
 
 /** What identifies the build a Jenkins notification is about. */
 export interface NotificationKey {
+  /** the Jenkins instance it came from (null = the default one); undefined when its URL names none we know */
+  instance?: string | null
   queueId?: number
   planId?: number
   buildIndex?: number
@@ -121,24 +123,35 @@ export interface NotificationKey {
   number?: number
 }
 
-/** The build a notification is about: by queue id, else by our parameters, else by URL, else by job and number. */
+/**
+ * The build a notification is about. A run is ours only by (instance, queue id) or (instance, job,
+ * number); our DevOpsPlanID/BuildIndex parameters match only a build that has no run number yet,
+ * since a replay or rebuild copies them (docs/API.md, Round 2).
+ */
 export async function findForNotification (db: Db, k: NotificationKey): Promise<TrackedBuild | undefined> {
+  const scoped = <Q extends { where: (...a: any[]) => Q }>(q: Q): Q => {
+    let out = q
+    if (k.instance !== undefined) out = k.instance === null ? out.where('jenkins_name', 'is', null) : out.where('jenkins_name', '=', k.instance)
+    if (k.job != null) out = out.where('job_name', '=', k.job)
+    return out
+  }
   if (k.queueId != null) {
-    const byQueue = await db.selectFrom('builds').select(TRACKED_COLUMNS).where('queue_id', '=', k.queueId).execute()
-    // queue ids are per Jenkins instance: our parameters pick the right one when several match
+    const byQueue = await scoped(db.selectFrom('builds').select(TRACKED_COLUMNS).where('queue_id', '=', k.queueId)).execute()
+    // with the instance unknown, several instances may share the id: our parameters pick the right one
     const match = byQueue.length === 1 ? byQueue[0] : byQueue.find((r) => r.plan_id === k.planId && r.build_index === k.buildIndex)
     if (match != null) return match
-  }
-  if (k.planId != null && k.buildIndex != null) {
-    const byParams = await db.selectFrom('builds').select(TRACKED_COLUMNS).where('plan_id', '=', k.planId).where('build_index', '=', k.buildIndex).executeTakeFirst()
-    if (byParams != null) return byParams
   }
   if (k.url != null) {
     const byUrl = await db.selectFrom('builds').select(TRACKED_COLUMNS).where('jenkins_url', '=', k.url).executeTakeFirst()
     if (byUrl != null) return byUrl
   }
   if (k.job != null && k.number != null) {
-    return await db.selectFrom('builds').select(TRACKED_COLUMNS).where('job_name', '=', k.job).where('jenkins_build_number', '=', k.number).executeTakeFirst()
+    const byNumber = await scoped(db.selectFrom('builds').select(TRACKED_COLUMNS).where('jenkins_build_number', '=', k.number)).executeTakeFirst()
+    if (byNumber != null) return byNumber
+  }
+  if (k.planId != null && k.buildIndex != null) {
+    const byParams = await scoped(db.selectFrom('builds').select(TRACKED_COLUMNS).where('plan_id', '=', k.planId).where('build_index', '=', k.buildIndex)).executeTakeFirst()
+    if (byParams != null && byParams.jenkins_build_number == null) return byParams
   }
   return undefined
 }

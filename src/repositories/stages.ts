@@ -24,9 +24,9 @@ export async function stageRecords (db: Db, buildId: number): Promise<StageRecor
   return await db.selectFrom('stages').selectAll().where('build_id', '=', buildId).orderBy('stage_id').execute()
 }
 
-/** Name, status and times of each stage: what the poller compares with Jenkins. */
-export async function stageStates (db: Db, buildId: number): Promise<Array<{ name: string, status: string, start_time: number | null, end_time: number | null }>> {
-  return await db.selectFrom('stages').select(['name', 'status', 'start_time', 'end_time']).where('build_id', '=', buildId).execute()
+/** Name, status, times and Detail of each stage: what the poller compares with Jenkins (Detail holds the node id). */
+export async function stageStates (db: Db, buildId: number): Promise<Array<{ name: string, status: string, start_time: number | null, end_time: number | null, detail: string }>> {
+  return await db.selectFrom('stages').select(['name', 'status', 'start_time', 'end_time', 'detail']).where('build_id', '=', buildId).execute()
 }
 
 export async function insertStage (db: Db, row: Insertable<StageTable>): Promise<void> {

@@ -96,13 +96,14 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Build'],
       summary: 'Cancel a build: out of the Jenkins queue, or stopped if running; it ends Aborted',
-      description: `A build that already ended: ${ErrorCode.Conflict}. Jenkins refuses or does not answer: ${ErrorCode.JenkinsFailed} and the status is unchanged.`,
+      description: `A build that already ended: ${ErrorCode.Conflict}. Jenkins refuses or does not answer: ${ErrorCode.JenkinsFailed} and the status is unchanged. ` +
+        `A build Jenkins no longer has ends Aborted here (${ErrorCode.OK}, the Description says so).`,
       body: Type.Object({ DevOpsPlanID, BuildIndex }, { examples: [{ DevOpsPlanID: 1, BuildIndex: 2 }] }),
       response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'Conflict', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
     }
   }, async (request) => {
-    await cancelBuild(fastify.db, fastify.jenkins, toInt(request.body.DevOpsPlanID), toInt(request.body.BuildIndex))
-    return ok({})
+    const description = await cancelBuild(fastify.db, fastify.jenkins, toInt(request.body.DevOpsPlanID), toInt(request.body.BuildIndex))
+    return { ...ok({}), Description: description }
   })
 
   fastify.post('/Build/update', {

@@ -3,13 +3,13 @@ import { sql } from 'kysely'
 import { ERRORS, ErrorCode } from '../errors.js'
 import { migrator } from '../../db/migrate.js'
 
-// /healthz: the process answers. /readyz: the database answers and is migrated; Jenkins' state (as
-// the poller last saw it, no request made here) is reported but never fails readiness.
+// /healthz: the process answers. /readyz: the database answers and is migrated; each Jenkins' state
+// (the poller's view, plus a cheap request cached 30 s) and its stage API are reported but never fail readiness.
 export default fp(async function health (fastify) {
   fastify.get('/healthz', { schema: { hide: true } }, async () => ({ ErrorCode: ErrorCode.OK, Description: 'OK' }))
 
   fastify.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    const jenkins = fastify.poller.health()
+    const jenkins = await fastify.poller.readiness()
     try {
       await sql`select 1`.execute(fastify.db)
       const pending = (await migrator(fastify.db).getMigrations()).filter((m) => m.executedAt == null).map((m) => m.name)

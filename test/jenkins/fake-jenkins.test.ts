@@ -48,6 +48,17 @@ t.test('flavors: graph view answers stages/tree only; stage view answers wfapi a
   t.equal((await start(t, { blueOcean: false }).then(async (s) => { runOf(s.jenkins); return await s.call('GET', `${BO}/1/nodes/`) })).status, 404)
 })
 
+t.test('flavor none answers no stage API; the root api/json is the cheapest authenticated call', async (t) => {
+  const none = await start(t, { flavor: 'none' })
+  runOf(none.jenkins)
+  for (const path of ['/job/Test/1/stages/tree', '/job/Test/1/wfapi/describe', `${BO}/1/nodes/`]) t.equal((await none.call('GET', path)).status, 404, path)
+  t.equal((await none.call('GET', '/job/Test/1/api/json')).status, 200)
+  t.same((await none.call('GET', '/api/json?tree=mode')).json(), { _class: 'hudson.model.Hudson', mode: 'NORMAL' })
+  const res = await fetch(`${none.jenkins.baseUrl}/api/json?tree=mode`, { headers: { authorization: 'Basic ' + Buffer.from('ci:wrong').toString('base64') } })
+  t.equal(res.status, 401, 'wrong credentials: 401')
+  t.equal((await fetch(`${none.jenkins.baseUrl}/api/json`)).status, 403, 'anonymous: 403')
+})
+
 t.test('a failed stage then stages skipped for failure, per flavor', async (t) => {
   const spec = ['Checkout', { name: 'Build', result: 'FAILURE' as const }, 'Test', 'Deploy']
   const s = await start(t)

@@ -1,0 +1,196 @@
+import type { BlueNode, GraphStage, WfapiRun } from './client.js'
+import { isTerminal, parseStatus, type Status } from '../builds/status.js'
+
+// Turns what each stage API answers into one list of stages (docs/API.md "Following Jenkins as it
+// is installed today"; shapes in docs/jenkins-contract.md §4–5): every stage keyed by its Jenkins
+// node id, with its predecessors as node ids, in an order where predecessors come first.
+
+export interface PolledStage {
+  nodeId: string
+  name: string
+  status: Status
+  /** epoch ms; absent when the stage never started */
+  startMs?: number
+  /** epoch ms, for a finished stage */
+  endMs?: number
+  error?: string
+  /** the stage it sits in (a parallel stage for a branch) */
+  parent?: string
+  /** node ids of its predecessors */
+  pre: string[]
+  /** why it waits for an agent (graph view causeOfBlockage) */
+  queueReason?: string
+}
+
+/** declarative "skipped for failure" shows in wfapi as SUCCESS lasting a few ms (JENKINS-38097) */
+const SKIPPED_MAX_MS = 50
+
+/** Pipeline Graph View `stages/tree`: states are the plugin's (skipped, not_built…); parallel branches are children. */
+export function fromGraphTree (stages: GraphStage[]): PolledStage[] {
+  const out: PolledStage[] = []
+  // returns the node ids whatever follows this list leads from
+  const walk = (list: GraphStage[], first: string[], parent: string | undefined, parallel: boolean): string[] => {
+    let before = first
+    const exits: string[] = []
+    for (const g of list) {
+      const status = parseStatus(g.state) ?? 'Running'
+      const start = g.startTimeMillis != null && g.startTimeMillis > 0 ? g.startTimeMillis : undefined
+      const s: PolledStage = { nodeId: String(g.id), name: g.name.trim(), status, pre: before, ...(parent == null ? {} : { parent }) }
+      if (start != null) s.startMs = start
+      if (start != null && isTerminal(status) && g.totalDurationMillis != null) s.endMs = start + g.totalDurationMillis
+      if (g.causeOfBlockage != null && !isTerminal(status)) s.queueReason = g.causeOfBlockage
+      out.push(s)
+      const kids = g.children ?? []
+      const isParallel = kids.some((k) => k.type === 'PARALLEL')
+      const after = kids.length === 0 ? [s.nodeId] : walk(kids, [s.nodeId], s.nodeId, isParallel)
+      if (parallel) exits.push(...after)
+      else before = after
+    }
+    return parallel ? exits : before
+  }
+  walk(stages, [], undefined, false)
+  return followBranches(out)
+}
+
+/** wfapi alone: a flat list in start order, each stage after the previous one; skipped-for-failure recognised by its timing. */
+export function fromWfapi (run: WfapiRun): PolledStage[] {
+  const failedRun = parseStatus(run.status) === 'Fail'
+  const firstFailed = run.stages.find((s) => parseStatus(s.status) === 'Fail')
+  let before: string[] = []
+  return run.stages.map((w) => {
+    let status = parseStatus(w.status) ?? 'Running'
+    if (failedRun && firstFailed != null && status === 'Pass' && w.startTimeMillis > firstFailed.startTimeMillis && w.durationMillis < SKIPPED_MAX_MS) {
+      status = 'Skipped'
+    }
+    const s = wfapiTimes({ nodeId: String(w.id), name: w.name.trim(), status, pre: before }, w.startTimeMillis, w.durationMillis)
+    if (w.error?.message != null && status !== 'Skipped') s.error = w.error.message
+    before = [s.nodeId]
+    return s
+  })
+}
+
+/**
+ * Blue Ocean nodes (with wfapi for error messages): states say skipped, edges give the DAG (a branch
+ * after its parallel stage, the next stage after every branch). Future nodes (state null) are left out.
+ */
+export function fromBlueOcean (nodes: BlueNode[], run: WfapiRun): PolledStage[] {
+  const real = nodes.filter((n) => n.state != null)
+  const ids = new Set(real.map((n) => n.id))
+  const pre = new Map<string, string[]>(real.map((n) => [n.id, []]))
+  const parent = new Map<string, string>()
+  for (const n of real) {
+    for (const e of n.edges ?? []) {
+      if (!ids.has(e.id)) continue
+      pre.get(e.id)?.push(n.id)
+      // an edge to a PARALLEL node is the fan-out of a parallel stage to its branch
+      if (real.find((x) => x.id === e.id)?.type === 'PARALLEL' && n.type !== 'PARALLEL') parent.set(e.id, n.id)
+    }
+  }
+  // wfapi ids differ from Blue Ocean's for branches: errors are matched by name, in order
+  const errors = new Map<string, string[]>()
+  for (const w of run.stages) {
+    if (w.error?.message != null) errors.set(w.name.trim(), [...(errors.get(w.name.trim()) ?? []), w.error.message])
+  }
+  const out: PolledStage[] = topological(real, pre).map((n) => {
+    const status = blueStatus(n)
+    const start = n.startTime == null ? undefined : parseBlueTime(n.startTime)
+    const s: PolledStage = { nodeId: n.id, name: n.displayName.trim(), status, pre: pre.get(n.id) ?? [] }
+    if (parent.has(n.id)) s.parent = parent.get(n.id)
+    if (start != null) s.startMs = start
+    if (start != null && isTerminal(status) && n.durationInMillis != null) s.endMs = start + n.durationInMillis
+    if (status === 'Fail') {
+      const e = errors.get(s.name)?.shift()
+      if (e != null) s.error = e
+    }
+    return s
+  })
+  return followBranches(out)
+}
+
+/** Blue Ocean BlueRunState/BlueRunResult → our status: SKIPPED and NOT_BUILT did not run. */
+function blueStatus (n: BlueNode): Status {
+  switch (n.state) {
+    case 'SKIPPED': case 'NOT_BUILT': return 'Skipped'
+    case 'QUEUED': return 'Queued'
+    case 'PAUSED': return 'Paused'
+    case 'FINISHED': return n.result === 'NOT_BUILT' ? 'Skipped' : parseStatus(n.result ?? '') ?? 'Running'
+    default: return 'Running'
+  }
+}
+
+/** "2020-05-10T12:21:02.862+0800" (AbstractRunImpl.DATE_FORMAT) → epoch ms */
+export function parseBlueTime (text: string): number | undefined {
+  const ms = Date.parse(text.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'))
+  return Number.isFinite(ms) ? ms : undefined
+}
+
+function wfapiTimes (s: PolledStage, start: number, duration: number): PolledStage {
+  if (start > 0) s.startMs = start
+  if (start > 0 && isTerminal(s.status)) s.endMs = start + duration
+  return s
+}
+
+/** Kahn's order, lowest node id first among the ready ones: predecessors always come before. */
+function topological (nodes: BlueNode[], pre: Map<string, string[]>): BlueNode[] {
+  const left = [...nodes].sort((a, b) => Number(a.id) - Number(b.id) || a.id.localeCompare(b.id))
+  const done = new Set<string>()
+  const out: BlueNode[] = []
+  while (left.length > 0) {
+    const i = left.findIndex((n) => (pre.get(n.id) ?? []).every((p) => done.has(p)))
+    const [n] = left.splice(i < 0 ? 0 : i, 1) // a cycle (never from Jenkins) is cut at the lowest id
+    done.add(n.id)
+    out.push(n)
+  }
+  return out
+}
+
+const SEVERITY: Partial<Record<Status, number>> = { Pass: 0, Skipped: 0, Unstable: 1, Fail: 2, Aborted: 3 }
+
+/** A stage holding parallel branches or nested stages runs until they all end and is no better than the worst of them. */
+export function followBranches (stages: PolledStage[]): PolledStage[] {
+  const byParent = new Map<string, PolledStage[]>()
+  for (const s of stages) if (s.parent != null) byParent.set(s.parent, [...(byParent.get(s.parent) ?? []), s])
+  const resolve = (s: PolledStage): Status => {
+    const kids = byParent.get(s.nodeId)
+    if (kids == null || s.status === 'Skipped') return s.status
+    const statuses = kids.map(resolve)
+    if (statuses.some((k) => !isTerminal(k))) {
+      delete s.endMs
+      s.status = statuses.includes('Paused') && !statuses.includes('Running') ? 'Paused' : 'Running'
+      return s.status
+    }
+    const worst = statuses.reduce<Status>((w, k) => (SEVERITY[k] ?? 0) > (SEVERITY[w] ?? 0) ? k : w, 'Pass')
+    if (isTerminal(s.status) && (SEVERITY[worst] ?? 0) > (SEVERITY[s.status] ?? 0)) s.status = worst
+    return s.status
+  }
+  for (const s of stages) resolve(s)
+  return stages
+}
+
+/**
+ * Our stage name for each Jenkins node: the one stored for its node id, else its own name, else
+ * `Name (2)`, `Name (3)`… when another node holds that name (matrix cells, retry). A stored stage
+ * without a node id (reported by the pipeline itself) is the same stage as the first node of its name.
+ */
+export function assignNames (stages: PolledStage[], stored: Array<{ name: string, nodeId: string | null }>): Map<string, string> {
+  const byNode = new Map<string, string>()
+  const taken = new Set(stored.map((s) => s.name))
+  const adoptable = new Set(stored.filter((s) => s.nodeId == null).map((s) => s.name))
+  for (const s of stored) if (s.nodeId != null) byNode.set(s.nodeId, s.name)
+  const names = new Map<string, string>()
+  for (const s of stages) {
+    const known = byNode.get(s.nodeId)
+    if (known != null) { names.set(s.nodeId, known); continue }
+    let name = s.name
+    if (adoptable.has(name)) {
+      adoptable.delete(name)
+    } else if (taken.has(name)) {
+      let n = 2
+      while (taken.has(`${s.name} (${n})`)) n++
+      name = `${s.name} (${n})`
+    }
+    taken.add(name)
+    names.set(s.nodeId, name)
+  }
+  return names
+}
