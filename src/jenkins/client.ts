@@ -87,6 +87,16 @@ export interface ParameterDefinition {
   default: string | null
 }
 
+/** A run as discovery reads it (actions: CauseAction, ParametersAction, and others as {}). */
+export interface RecentRun {
+  number: number
+  queueId?: number
+  url: string
+  timestamp: number
+  building: boolean
+  actions?: Array<{ causes?: Array<{ shortDescription?: string }>, parameters?: Array<{ name: string, value?: unknown }> } | null>
+}
+
 interface RawParameterDefinition {
   name: string
   type?: string
@@ -165,6 +175,13 @@ export class JenkinsClient {
         default: type === 'password' || value == null ? null : String(value)
       }
     })
+  }
+
+  /** Discovery's one request per job and tick: the next number and the 20 newest runs with causes and parameters. */
+  async recentRuns (jobName: string): Promise<{ nextBuildNumber: number, builds: RecentRun[] }> {
+    const job = await this.getJson(`${jobPath(jobName)}/api/json?tree=nextBuildNumber,builds[number,queueId,url,timestamp,building,actions[causes[shortDescription],parameters[name,value]]]{0,20}`,
+      `job "${jobName}"`) as { nextBuildNumber?: number, builds?: RecentRun[] }
+    return { nextBuildNumber: job.nextBuildNumber ?? 1, builds: job.builds ?? [] }
   }
 
   /** The queue item: cancelled, or the build it became (null while still waiting or just leaving). */

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { build, buildInfo, fakeJenkins, get, post, seedPlan } from '../helper.js'
 import type { FakeJenkins, FakeParamDef } from '../fixtures/fake-jenkins.js'
 
@@ -15,7 +15,7 @@ const DEFS: FakeParamDef[] = [
 const posts = (jenkins: FakeJenkins): number => jenkins.countRequests((r) => r.method === 'POST')
 const defsRead = (jenkins: FakeJenkins, job = 'Typed'): number => jenkins.countRequests((r) => r.path === `/job/${job}/api/json` && (r.query.get('tree') ?? '').includes('parameterDefinitions'))
 
-async function setup (t: Parameters<Parameters<typeof t.test>[1]>[0], job = 'Typed') {
+async function setup (t: Test, job = 'Typed') {
   const { jenkins, env } = await fakeJenkins(t)
   jenkins.addJob({ name: 'Typed', parameters: null, parameterDefinitions: DEFS })
   jenkins.addJob({ name: 'Bare', parameters: null })
