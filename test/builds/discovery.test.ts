@@ -113,3 +113,35 @@ t.test('200 watched jobs: at most 200 requests per tick, exactly one per job whe
   t.equal(await total(app, plans[4]), 1)
   t.equal(await total(app, plans[5]), 0)
 })
+
+t.test('a webhook notification of a replay carrying our parameters never rewrites the original', async (t) => {
+  const { jenkins, env } = await fakeJenkins(t)
+  jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
+  const app = await build(t, { env: { ...env, WEBHOOK_TOKEN: 'hook-secret-123' } })
+  const { planId } = await seedPlan(app)
+  await app.discovery.runOnce()
+  await post(app, '/Build/add', { DevOpsPlanID: planId })
+  const ours = jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
+  jenkins.finish(ours, 'SUCCESS')
+  await app.poller.runOnce()
+  const original = await buildInfo(app, planId, 1)
+  const replay = jenkins.startRun('Test', { cause: 'replay', replayOf: ours.number })
+  const run2 = jenkins.startQueued(replay.id)
+  const hook = await post(app, '/Webhook/jenkins?token=hook-secret-123', {
+    name: 'Test',
+    url: 'job/Test/',
+    build: {
+      full_url: `${jenkins.baseUrl}/job/Test/${run2.number}/`,
+      number: run2.number,
+      queue_id: replay.id,
+      phase: 'COMPLETED',
+      status: 'FAILURE',
+      url: `job/Test/${run2.number}/`,
+      parameters: { DevOpsPlanID: String(planId), BuildIndex: '1' }
+    }
+  })
+  t.equal(hook.json().ErrorCode, 1000)
+  t.same(await buildInfo(app, planId, 1), original, 'the original is untouched')
+  t.match(await app.discovery.runOnce(), { imported: 1 })
+  t.match(await buildInfo(app, planId, 2), { Source: 'jenkins', JenkinsBuildNumber: run2.number })
+})
