@@ -159,8 +159,7 @@ export async function findForNotification (db: Db, k: NotificationKey): Promise<
   if (k.planId != null && k.buildIndex != null) {
     const byParams = await db.selectFrom('builds').select(TRACKED_COLUMNS).where('plan_id', '=', k.planId).where('build_index', '=', k.buildIndex).executeTakeFirst()
     // a replay or rebuild carries the original's parameters but is another run: it never rewrites the original
-    const otherRun = byParams != null && ((k.queueId != null && byParams.queue_id != null && byParams.queue_id !== k.queueId) ||
-      (k.number != null && byParams.jenkins_build_number != null && byParams.jenkins_build_number !== k.number))
+    const otherRun = byParams != null && k.number != null && byParams.jenkins_build_number != null && byParams.jenkins_build_number !== k.number
     if (byParams != null && !otherRun) return byParams
   }
   if (k.url != null) {
