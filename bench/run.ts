@@ -242,6 +242,27 @@ async function benchDatabase (kind: 'sqlite' | 'mysql', jenkins: FakeJenkins, ro
     met: tick.ms <= 5000 && jenkinsRequests <= n,
     extra: { builds: tick.claimed, tick_ms: tick.ms, jenkins_requests: jenkinsRequests, requests_per_build: round(jenkinsRequests / n), cpu_ms: tick.cpu_ms, rss_mb: tick.rss_mb, first_tick_ms: tick.first_ms, first_tick_requests: tick.first_requests }
   })
+
+  log(`${database}: discovery tick over watched jobs`)
+  const discDb = await newDatabase(kind, 'disc')
+  const jobs = SMOKE ? 20 : 200
+  const disc = JSON.parse((await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/discovery-scale.ts')], {
+    cwd: ROOT, encoding: 'utf8', env: { ...process.env, DATABASE_URL: discDb.url, BENCH_JOBS: String(jobs) }
+  })).stdout.trim().split('\n').at(-1) as string) as Record<string, number>
+  await discDb.drop()
+  rows.push({
+    name: `discovery: one tick over ${jobs} watched jobs (Jenkins +20 ms)`,
+    database,
+    rps: null,
+    p50_ms: null,
+    p99_ms: null,
+    baseline: null,
+    baseline_rps: null,
+    ratio: null,
+    target: `≤ ${jobs} requests per tick, 1 per job when nothing is new`,
+    met: disc.steady_requests === jobs && disc.new_requests <= jobs && disc.imported === disc.new_runs,
+    extra: disc
+  })
   await drop()
 }
 

@@ -46,6 +46,14 @@ export interface BuildTable {
   cancel_requested: Generated<number>
   /** bumped by every progress write (applyProgress): the key of the Stage/info cache */
   revision: Generated<number>
+  /** Build/add's RequestID: unique per plan, so a retried call answers the same build */
+  request_id: string | null
+  /** 'api' or 'jenkins' (a run Jenkins started itself, found by discovery) */
+  source: Generated<string>
+  /** Jenkins' CauseAction text for discovered builds; null for API builds */
+  cause: string | null
+  /** discovered builds only: the instance ('' = default), part of the key that imports a run once */
+  jenkins_key: string | null
 }
 
 export interface StageTable {
@@ -72,7 +80,15 @@ export interface ApiTokenTable {
   last_used_at: number | null
 }
 
+/** Discovery's watermark per (instance, job): runs up to last_number were already considered. */
+export interface DiscoveryMarkTable {
+  jenkins_key: string
+  job_name: string
+  last_number: number
+}
+
 export interface Database {
+  discovery_marks: DiscoveryMarkTable
   api_tokens: ApiTokenTable
   products: ProductTable
   plans: PlanTable

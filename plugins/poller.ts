@@ -1,8 +1,9 @@
 import fp from 'fastify-plugin'
 import { Poller } from '../src/jenkins/poller.js'
+import { Discovery } from '../src/jenkins/discovery.js'
 
 declare module 'fastify' {
-  interface FastifyInstance { poller: Poller }
+  interface FastifyInstance { poller: Poller, discovery: Discovery }
 }
 
 export interface PollerPluginOptions {
@@ -16,6 +17,8 @@ export default fp<PollerPluginOptions>(async function poller (fastify, opts) {
   const interval = fastify.config.POLL_INTERVAL_MS
   const instance = new Poller(fastify.db, fastify.jenkins, fastify.log.child({ plugin: 'poller' }), { intervalMs: interval, triggerTimeoutMs: fastify.config.JENKINS_TIMEOUT_MS })
   fastify.decorate('poller', instance)
+  // discovery of runs Jenkins starts itself (src/jenkins/discovery.ts): its own class, run after each poller tick
+  fastify.decorate('discovery', new Discovery(fastify.db, fastify.jenkins, fastify.log.child({ plugin: 'discovery' }), { enabled: fastify.config.DISCOVER_BUILDS }))
 
   let timer: NodeJS.Timeout | undefined
   let inFlight: Promise<unknown> = Promise.resolve()
@@ -23,6 +26,7 @@ export default fp<PollerPluginOptions>(async function poller (fastify, opts) {
   let failing = false // one log line when ticks start failing (database down) and one when they recover
   const loop = (): void => {
     inFlight = instance.runOnce()
+      .then(async () => await fastify.discovery.runOnce()) // discovery (helper P): one request per watched job
       .then(() => {
         if (failing) fastify.log.info('poller: ticks succeed again')
         failing = false

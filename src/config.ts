@@ -17,6 +17,8 @@ export const ConfigSchema = Type.Object({
   WEBHOOK_TOKEN: Type.Optional(Type.String({ minLength: 8 })),
   /** requests per minute per token (per IP while the server is open); 0 turns the limit off */
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 12_000 }),
+  /** false: runs Jenkins starts itself (timer, SCM, a person, replay) are not recorded as builds */
+  DISCOVER_BUILDS: Type.Boolean({ default: true }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' })
 })
 export type Config = Static<typeof ConfigSchema>

@@ -1,27 +1,34 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import { apiError, invalid } from '../errors.js'
-import { JenkinsError } from '../jenkins/client.js'
+import { JenkinsError, type ParameterDefinition } from '../jenkins/client.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
-import { markQueued, markTriggerFailed, recordBuild } from '../repositories/builds.js'
+import { findByRequestId, markQueued, markTriggerFailed, recordBuild } from '../repositories/builds.js'
 import type { JenkinsParameter } from '../schemas/build.js'
 import { getPlan } from '../repositories/plans.js'
-
-/** Parameters the service always sets itself, so the pipeline can call back. */
-export const INJECTED = ['DevOpsPlanID', 'BuildIndex'] as const
+import { definitionsOf, forgetDefinitions, INJECTED, resolveParameters, type Resolved } from './parameters.js'
 
 export interface StartBuild {
   planId: number
   jobName?: string
   parameter: JenkinsParameter[]
+  /** Build/add's RequestID: a repeat answers the first build's BuildIndex and triggers nothing */
+  requestId?: string
 }
 
+const UNMATCHABLE = 'the job does not declare DevOpsPlanID and BuildIndex: callbacks cannot be matched by parameters (the poller follows the build by its queue item)'
+
 /**
- * Build/add: record the build as Queued under the next BuildIndex, then trigger Jenkins with the
- * caller's parameters plus the real DevOpsPlanID and BuildIndex. A refusal keeps the build as Fail.
+ * Build/add: check the caller's parameters against the job's definitions (nothing recorded when
+ * they are wrong), record the build as Queued under the next BuildIndex, then trigger Jenkins with
+ * the caller's parameters plus the real DevOpsPlanID and BuildIndex. A refusal keeps the build as Fail.
  */
 export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistry, req: StartBuild): Promise<number> {
   const plan = await getPlan(db, req.planId)
+  if (req.requestId != null) {
+    const seen = await findByRequestId(db, plan.id, req.requestId)
+    if (seen != null) return seen
+  }
   const jobName = req.jobName ?? plan.job_name
   if (jobName == null) throw invalid('body/JobName is required: the plan has no default job')
   const jenkins = registry.client(plan.jenkins_name)
@@ -31,19 +38,42 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
       : `Jenkins instance "${plan.jenkins_name}" is not configured on this server (JENKINS_INSTANCES)`)
   }
 
-  const caller = req.parameter.filter((p) => !(INJECTED as readonly string[]).includes(p.name))
+  let defs: ParameterDefinition[] | null | undefined
+  let unreadable: string | undefined
+  try {
+    defs = await definitionsOf(jenkins, jobName)
+  } catch (err) {
+    // round-1 rule: the build is recorded as Fail with the reason, so nothing the caller sent is lost
+    unreadable = err instanceof JenkinsError ? err.message : `Jenkins parameter definitions unreadable: ${(err as Error).message}`
+  }
+  const resolved: Resolved = defs === undefined
+    ? { send: req.parameter, effective: req.parameter.filter((p) => !(INJECTED as readonly string[]).includes(p.name)), matchable: true }
+    : resolveParameters(jobName, defs, req.parameter)
+
   const build = await recordBuild(db, plan.id, jobName, plan.jenkins_name, (index) => [
-    ...caller,
+    ...resolved.effective,
     { name: 'DevOpsPlanID', value: String(plan.id) },
     { name: 'BuildIndex', value: String(index) }
-  ])
+  ], req.requestId)
+  if (build.existing) return build.buildIndex
+  if (unreadable != null) {
+    await markTriggerFailed(db, build.id, unreadable)
+    throw apiError('JenkinsFailed', unreadable, { BuildIndex: build.buildIndex })
+  }
 
   try {
-    const queued = await jenkins.trigger(jobName, Object.fromEntries(build.parameter.map((p) => [p.name, p.value])))
-    await markQueued(db, build.id, queued.queueId, queued.reusedQueueItem
-      ? 'Jenkins reused an identical waiting queue item'
-      : queued.queueId == null ? 'Jenkins accepted the build without naming its queue item: it cannot be followed' : undefined)
+    const send = resolved.send == null
+      ? null
+      : { ...Object.fromEntries(resolved.send.map((p) => [p.name, p.value])), DevOpsPlanID: String(plan.id), BuildIndex: String(build.buildIndex) }
+    const queued = await jenkins.trigger(jobName, send)
+    const notes = [
+      queued.reusedQueueItem ? 'Jenkins reused an identical waiting queue item' : undefined,
+      queued.queueId == null ? 'Jenkins accepted the build without naming its queue item: it cannot be followed' : undefined,
+      resolved.matchable ? undefined : UNMATCHABLE
+    ].filter((n) => n != null)
+    await markQueued(db, build.id, queued.queueId, notes.length === 0 ? undefined : notes.join('; '))
   } catch (err) {
+    forgetDefinitions(jenkins, jobName)
     const reason = err instanceof JenkinsError ? err.message : `Jenkins trigger failed: ${(err as Error).message}`
     await markTriggerFailed(db, build.id, reason)
     throw apiError('JenkinsFailed', reason, { BuildIndex: build.buildIndex })

@@ -110,6 +110,41 @@ export interface GraphTree {
 
 export const WORKFLOW_RUN = 'org.jenkinsci.plugins.workflow.job.WorkflowRun'
 
+/** One `hudson.model.*ParameterDefinition`; `default` null when it has none (or is a password). */
+export interface ParameterDefinition {
+  name: string
+  type: 'string' | 'text' | 'boolean' | 'choice' | 'password' | 'other'
+  description: string
+  choices: string[]
+  default: string | null
+}
+
+/** A run as discovery reads it (actions: CauseAction, ParametersAction, and others as {}). */
+export interface RecentRun {
+  number: number
+  queueId?: number
+  url: string
+  timestamp: number
+  building: boolean
+  actions?: Array<{ causes?: Array<{ shortDescription?: string }>, parameters?: Array<{ name: string, value?: unknown }> } | null>
+}
+
+interface RawParameterDefinition {
+  name: string
+  type?: string
+  description?: string | null
+  choices?: unknown[]
+  defaultParameterValue?: { value?: unknown } | null
+}
+
+const PARAMETER_TYPES: Record<string, ParameterDefinition['type']> = {
+  StringParameterDefinition: 'string',
+  TextParameterDefinition: 'text',
+  BooleanParameterDefinition: 'boolean',
+  ChoiceParameterDefinition: 'choice',
+  PasswordParameterDefinition: 'password'
+}
+
 export class JenkinsClient {
   readonly baseUrl: string
   /** Jenkins requests made so far (for the poller's report and the benchmarks) */
@@ -130,11 +165,11 @@ export class JenkinsClient {
     this.withCrumb = new Jenkins({ ...common, crumbIssuer: true } as ConstructorParameters<typeof Jenkins>[0])
   }
 
-  /** Queues `jobName` (folders as `a/b/job`) with string parameters; resolves to the queue item. */
-  async trigger (jobName: string, parameters: Record<string, string>): Promise<TriggerResult> {
+  /** Queues `jobName` (folders as `a/b/job`) with string parameters (null: a job without parameters, `POST job/…/build`); resolves to the queue item. */
+  async trigger (jobName: string, parameters: Record<string, string> | null): Promise<TriggerResult> {
     const call = async (client: Jenkins): Promise<TriggerResult> => {
       this.requests++
-      const id = await client.job.build({ name: jobName, parameters }) as number | undefined
+      const id = await client.job.build(parameters == null ? { name: jobName } : { name: jobName, parameters }) as number | undefined
       return { queueId: Number.isSafeInteger(id) ? id as number : null, reusedQueueItem: false }
     }
     try {
@@ -152,6 +187,33 @@ export class JenkinsClient {
       }
       throw this.explain(e, `job "${jobName}"`)
     }
+  }
+
+  /** The job's parameter definitions (ParametersDefinitionProperty); null when the job is not parameterized. */
+  async parameterDefinitions (jobName: string): Promise<ParameterDefinition[] | null> {
+    const job = await this.getJson(`${jobPath(jobName)}/api/json?tree=property[parameterDefinitions[name,type,description,choices,defaultParameterValue[value]]]`,
+      `job "${jobName}"`) as { property?: Array<{ parameterDefinitions?: RawParameterDefinition[] } | null> }
+    const defs = job.property?.find((p) => Array.isArray(p?.parameterDefinitions))?.parameterDefinitions
+    if (defs == null) return null
+    return defs.map((d) => {
+      const type = PARAMETER_TYPES[d.type ?? ''] ?? 'other'
+      const value = d.defaultParameterValue?.value
+      return {
+        name: d.name,
+        type,
+        description: d.description ?? '',
+        choices: type === 'choice' && Array.isArray(d.choices) ? d.choices.map(String) : [],
+        // a password's default never leaves Jenkins through us
+        default: type === 'password' || value == null ? null : String(value)
+      }
+    })
+  }
+
+  /** Discovery's one request per job and tick: the next number and the 20 newest runs with causes and parameters. */
+  async recentRuns (jobName: string): Promise<{ nextBuildNumber: number, builds: RecentRun[] }> {
+    const job = await this.getJson(`${jobPath(jobName)}/api/json?tree=nextBuildNumber,builds[number,queueId,url,timestamp,building,actions[causes[shortDescription],parameters[name,value]]]{0,20}`,
+      `job "${jobName}"`) as { nextBuildNumber?: number, builds?: RecentRun[] }
+    return { nextBuildNumber: job.nextBuildNumber ?? 1, builds: job.builds ?? [] }
   }
 
   /** The queue item: cancelled, the build it became (null while still waiting or just leaving), why it waits, its job. */

@@ -4,12 +4,13 @@ import { notFound } from '../errors.js'
 import type { Status } from '../builds/status.js'
 import type { BuildInfo, BuildListItem, JenkinsParameter } from '../schemas/build.js'
 import { now } from '../lib/time.js'
+import { isUniqueViolation } from './db-errors.js'
 
 type Db = Kysely<Database>
 /** A whole row of `builds`, parameters included. */
 export type BuildRecord = Selectable<BuildTable>
-/** A build without its parameters: they may be large, and only Build/info reads them. */
-export type TrackedBuild = Omit<BuildRecord, 'parameter'>
+/** A build without its parameters: they may be large, and only Build/info reads them (nor its origin: request id, source, cause). */
+export type TrackedBuild = Omit<BuildRecord, 'parameter' | 'request_id' | 'source' | 'cause' | 'jenkins_key'>
 export const TRACKED_COLUMNS = ['id', 'plan_id', 'build_index', 'status', 'job_name', 'detail', 'queue_id', 'jenkins_build_number',
   'jenkins_url', 'create_time', 'start_time', 'end_time', 'jenkins_name', 'poll_after', 'poll_token', 'poll_errors',
   'cancel_requested', 'revision'] as const satisfies ReadonlyArray<keyof TrackedBuild>
@@ -17,29 +18,53 @@ export const TRACKED_COLUMNS = ['id', 'plan_id', 'build_index', 'status', 'job_n
 /**
  * Records a new Queued build under the next BuildIndex of the plan. The counter row is bumped
  * first inside the transaction: on MySQL that row lock, on SQLite the write lock, serialises
- * concurrent callers across processes, so indexes have no gap and no duplicate.
+ * concurrent callers across processes, so indexes have no gap and no duplicate. With a RequestID
+ * the insert meets the unique key (plan_id, request_id): a duplicate rolls the bump back and
+ * answers the build that holds it (`existing`), so concurrent repeats make one build.
  */
 export async function recordBuild (db: Db, planId: number, jobName: string, jenkinsName: string | null,
-  parameters: (index: number) => JenkinsParameter[]): Promise<{ id: number, buildIndex: number, parameter: JenkinsParameter[] }> {
-  return await db.transaction().execute(async (trx) => {
-    const bumped = await trx.updateTable('plans').set((eb) => ({ last_build_index: eb('last_build_index', '+', 1) }))
-      .where('id', '=', planId).executeTakeFirst()
-    if (Number(bumped.numUpdatedRows) === 0) throw notFound('plan')
-    const { last_build_index: buildIndex } = await trx.selectFrom('plans').select('last_build_index')
-      .where('id', '=', planId).executeTakeFirstOrThrow()
-    const parameter = parameters(buildIndex)
-    const r = await trx.insertInto('builds').values({
-      plan_id: planId,
-      build_index: buildIndex,
-      status: 'Queued',
-      job_name: jobName,
-      jenkins_name: jenkinsName,
-      parameter: JSON.stringify({ parameter }),
-      detail: '{}',
-      create_time: now()
-    }).executeTakeFirstOrThrow()
-    return { id: Number(r.insertId), buildIndex, parameter }
-  })
+  parameters: (index: number) => JenkinsParameter[], requestId?: string):
+  Promise<{ id: number, buildIndex: number, parameter: JenkinsParameter[], existing: boolean }> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const buildIndex = await nextBuildIndex(trx, planId)
+      const parameter = parameters(buildIndex)
+      const r = await trx.insertInto('builds').values({
+        plan_id: planId,
+        build_index: buildIndex,
+        status: 'Queued',
+        job_name: jobName,
+        jenkins_name: jenkinsName,
+        parameter: JSON.stringify({ parameter }),
+        detail: '{}',
+        create_time: now(),
+        request_id: requestId ?? null
+      }).executeTakeFirstOrThrow()
+      return { id: Number(r.insertId), buildIndex, parameter, existing: false }
+    })
+  } catch (err) {
+    if (requestId == null || !isUniqueViolation(err)) throw err
+    const seen = await db.selectFrom('builds').select(['id', 'build_index', 'parameter'])
+      .where('plan_id', '=', planId).where('request_id', '=', requestId).executeTakeFirst()
+    if (seen == null) throw err
+    return { id: seen.id, buildIndex: seen.build_index, parameter: (JSON.parse(seen.parameter) as { parameter: JenkinsParameter[] }).parameter, existing: true }
+  }
+}
+
+/** Bumps the plan's counter (the lock that serialises allocation) and answers the new BuildIndex. */
+async function nextBuildIndex (trx: Db, planId: number): Promise<number> {
+  const bumped = await trx.updateTable('plans').set((eb) => ({ last_build_index: eb('last_build_index', '+', 1) }))
+    .where('id', '=', planId).executeTakeFirst()
+  if (Number(bumped.numUpdatedRows) === 0) throw notFound('plan')
+  const { last_build_index: buildIndex } = await trx.selectFrom('plans').select('last_build_index')
+    .where('id', '=', planId).executeTakeFirstOrThrow()
+  return buildIndex
+}
+
+/** The BuildIndex a RequestID already got in this plan, if any. */
+export async function findByRequestId (db: Db, planId: number, requestId: string): Promise<number | undefined> {
+  const b = await db.selectFrom('builds').select('build_index').where('plan_id', '=', planId).where('request_id', '=', requestId).executeTakeFirst()
+  return b?.build_index
 }
 
 export async function findBuild (db: Db, planId: number, buildIndex: number): Promise<TrackedBuild> {
@@ -65,7 +90,9 @@ export async function findBuildInfo (db: Db, planId: number, buildIndex: number)
     JenkinsQueueID: b.queue_id,
     JenkinsBuildNumber: b.jenkins_build_number,
     JenkinsURL: b.jenkins_url,
-    Detail: JSON.parse(b.detail) as Record<string, unknown>
+    Detail: JSON.parse(b.detail) as Record<string, unknown>,
+    Source: b.source === 'jenkins' ? 'jenkins' : 'api',
+    Cause: b.cause
   }
 }
 

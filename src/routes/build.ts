@@ -68,7 +68,9 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Build'],
       summary: 'Start a build: allocate the next BuildIndex and trigger the Jenkins job (添加一个 Build)',
-      description: 'Records the build as Queued, then triggers the job with the caller\'s parameters plus DevOpsPlanID and ' +
+      description: 'Checks the parameters against the job\'s definitions (an undeclared name or a choice outside its list: ' +
+        `${ErrorCode.InvalidParameter}, nothing recorded or triggered; missing ones take the job's defaults). ` +
+        'Records the build as Queued, then triggers the job with the caller\'s parameters plus DevOpsPlanID and ' +
         `BuildIndex. No Jenkins configured: ${ErrorCode.JenkinsNotConfigured} and nothing recorded. Jenkins refuses or does not answer: ${ErrorCode.JenkinsFailed} with the ` +
         'BuildIndex of the build, kept as Fail with the reason in its Detail.',
       body: Type.Object({
@@ -76,17 +78,19 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
         JobName: Type.Optional(NameSchema('Jenkins job, folders as `folder/sub/job`; defaults to the plan\'s JobName', 512)),
         Parameter: Type.Optional(Type.Object({
           parameter: Type.Union([Type.Array(JenkinsParameterInSchema, { maxItems: 1000 }), JenkinsParameterInSchema])
-        }))
-      }, { examples: [{ DevOpsPlanID: 1, JobName: 'Test', Parameter: { parameter: [{ name: 'Branch', value: 'main' }] } }] }),
+        })),
+        RequestID: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'makes the call idempotent per plan: a RequestID seen before answers the same BuildIndex with 1000 and triggers nothing' }))
+      }, { examples: [{ DevOpsPlanID: 1, JobName: 'Test', Parameter: { parameter: [{ name: 'Branch', value: 'main' }] }, RequestID: 'deploy-2026-11-28-1' }] }),
       response: responses(EnvelopeSchema({ BuildIndex: Type.Integer() }), ['InvalidParameter', 'NotFound', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
     }
   }, async (request) => {
-    const { DevOpsPlanID, JobName, Parameter } = request.body
+    const { DevOpsPlanID, JobName, Parameter, RequestID } = request.body
     const given = Parameter == null ? [] : Array.isArray(Parameter.parameter) ? Parameter.parameter : [Parameter.parameter]
     const buildIndex = await startBuild(fastify.db, fastify.jenkins, {
       planId: toInt(DevOpsPlanID),
       jobName: JobName?.trim(),
-      parameter: given.map((p) => ({ name: p.name, value: p.value == null ? '' : String(p.value) }))
+      parameter: given.map((p) => ({ name: p.name, value: p.value == null ? '' : String(p.value) })),
+      requestId: RequestID
     })
     return ok({ BuildIndex: buildIndex })
   })

@@ -1,6 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { invalid } from '../errors.js'
-import { addPlan, deletePlan, listPlans, updatePlan } from '../repositories/plans.js'
+import { apiError, invalid } from '../errors.js'
+import { definitionsOf, INJECTED } from '../builds/parameters.js'
+import { JenkinsError } from '../jenkins/client.js'
+import { addPlan, deletePlan, getPlan, listPlans, updatePlan } from '../repositories/plans.js'
 import { PlanSchema } from '../schemas/plan.js'
 import { cleanName, EnvelopeSchema, IdSchema, PlanIdSchema, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
 
@@ -8,6 +10,19 @@ const DevOpsPlanID = PlanIdSchema
 const PlanName = NameSchema('plan name')
 const JobName = NameSchema('Jenkins job, folders as `folder/sub/job`', 512)
 const JenkinsName = Type.String({ minLength: 1, maxLength: 64, description: 'a Jenkins instance named in JENKINS_INSTANCES' })
+/** What a plan add/update answers: the job and instance it now watches. */
+const Watched = {
+  DevOpsPlanID: Type.Integer(),
+  JobName: PlanSchema.properties.JobName,
+  JenkinsName: PlanSchema.properties.JenkinsName
+}
+const ParameterSchema = Type.Object({
+  Name: Type.String(),
+  Type: Type.Union(['string', 'text', 'boolean', 'choice', 'password', 'other'].map((t) => Type.Literal(t))),
+  Default: Type.String({ description: '"" when none; never a password\'s' }),
+  Choices: Type.Array(Type.String(), { description: 'the choices of a choice parameter, else []' }),
+  Description: Type.String()
+})
 
 const plans: FastifyPluginAsyncTypebox = async (fastify) => {
   /** A JenkinsName must name a configured instance, so a plan never points at nothing. */
@@ -39,13 +54,41 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Add a DevOps plan to a product',
       body: Type.Object({ ProductID: IdSchema('the product'), PlanName, JobName: Type.Optional(JobName), JenkinsName: Type.Optional(JenkinsName) },
         { examples: [{ ProductID: 1, PlanName: 'UShopApi', JobName: 'Test' }] }),
-      response: responses(EnvelopeSchema({ DevOpsPlanID: Type.Integer() }), ['InvalidParameter', 'NotFound', 'Conflict', 'BodyTooLarge'])
+      response: responses(EnvelopeSchema(Watched, 'the new plan, with the job and instance it watches'), ['InvalidParameter', 'NotFound', 'Conflict', 'BodyTooLarge'])
     }
   }, async (request) => {
     const { ProductID, PlanName, JobName, JenkinsName } = request.body
-    const id = await addPlan(fastify.db, toInt(ProductID), cleanName(PlanName), JobName == null ? null : cleanName(JobName),
-      knownInstance(JenkinsName) ?? null)
-    return ok({ DevOpsPlanID: id })
+    const job = JobName == null ? null : cleanName(JobName)
+    const instance = knownInstance(JenkinsName) ?? null
+    const id = await addPlan(fastify.db, toInt(ProductID), cleanName(PlanName), job, instance)
+    return ok({ DevOpsPlanID: id, JobName: job, JenkinsName: instance })
+  })
+
+  fastify.get('/Plan/parameters', {
+    config: { access: 'read' },
+    schema: {
+      tags: ['Plan'],
+      summary: 'The parameters of the plan\'s Jenkins job, for forms (DevOpsPlanID and BuildIndex are set by the service)',
+      querystring: Type.Object({ DevOpsPlanID }),
+      response: responses(EnvelopeSchema({ JobName: Type.String(), ParameterList: Type.Array(ParameterSchema) }, 'the job\'s parameter definitions',
+        { JobName: 'Test', ParameterList: [{ Name: 'Branch', Type: 'string', Default: 'main', Choices: [], Description: 'git branch' }, { Name: 'Env', Type: 'choice', Default: 'dev', Choices: ['dev', 'prod'], Description: '' }] }),
+      ['InvalidParameter', 'NotFound', 'JenkinsNotConfigured', 'JenkinsFailed'])
+    }
+  }, async (request) => {
+    const plan = await getPlan(fastify.db, toInt(request.query.DevOpsPlanID))
+    if (plan.job_name == null) throw invalid('querystring/DevOpsPlanID: the plan has no JobName')
+    const jenkins = fastify.jenkins.client(plan.jenkins_name)
+    if (jenkins == null) throw apiError('JenkinsNotConfigured', `Jenkins${plan.jenkins_name == null ? '' : ` instance "${plan.jenkins_name}"`} is not configured on this server`)
+    let defs
+    try {
+      defs = await definitionsOf(jenkins, plan.job_name)
+    } catch (err) {
+      throw apiError('JenkinsFailed', err instanceof JenkinsError ? err.message : `Jenkins: ${(err as Error).message}`)
+    }
+    const ParameterList = (defs ?? []).filter((d) => !(INJECTED as readonly string[]).includes(d.name)).map((d) => ({
+      Name: d.name, Type: d.type, Default: d.type === 'password' ? '' : d.default ?? '', Choices: d.choices, Description: d.description
+    }))
+    return ok({ JobName: plan.job_name, ParameterList })
   })
 
   fastify.post('/Plan/update', {
@@ -59,16 +102,18 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
         JobName: Type.Optional(Type.Union([JobName, Type.Null()])),
         JenkinsName: Type.Optional(Type.Union([JenkinsName, Type.Null()]))
       }),
-      response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'Conflict', 'BodyTooLarge'])
+      response: responses(EnvelopeSchema(Watched, 'the plan, with the job and instance it now watches'), ['InvalidParameter', 'NotFound', 'Conflict', 'BodyTooLarge'])
     }
   }, async (request) => {
     const { DevOpsPlanID, PlanName, JobName, JenkinsName } = request.body
-    await updatePlan(fastify.db, toInt(DevOpsPlanID), {
+    const id = toInt(DevOpsPlanID)
+    await updatePlan(fastify.db, id, {
       name: PlanName == null ? undefined : cleanName(PlanName),
       jobName: JobName === undefined ? undefined : JobName === null ? null : cleanName(JobName),
       jenkinsName: JenkinsName === null ? null : knownInstance(JenkinsName)
     })
-    return ok({})
+    const plan = await getPlan(fastify.db, id)
+    return ok({ DevOpsPlanID: plan.id, JobName: plan.job_name, JenkinsName: plan.jenkins_name })
   })
 
   fastify.post('/Plan/delete', {

@@ -24,10 +24,12 @@ export type BuildListItem = Static<typeof BuildListItemSchema>
 export const BuildInfoSchema = Type.Object({
   ...BuildListItemSchema.properties,
   JobName: Type.String(),
-  Parameter: Type.Object({ parameter: Type.Array(JenkinsParameterSchema) }, { description: 'as sent to Jenkins, injected DevOpsPlanID and BuildIndex included' }),
+  Parameter: Type.Object({ parameter: Type.Array(JenkinsParameterSchema) }, { description: 'the effective values: the caller\'s, the job\'s defaults (never a password\'s), and the injected DevOpsPlanID and BuildIndex' }),
   JenkinsQueueID: Type.Union([Type.Integer(), Type.Null()]),
   JenkinsBuildNumber: Type.Union([Type.Integer(), Type.Null()]),
   JenkinsURL: Type.Union([Type.String(), Type.Null()]),
-  Detail: Type.Record(Type.String(), Type.Unknown())
+  Detail: Type.Record(Type.String(), Type.Unknown()),
+  Source: Type.Union([Type.Literal('api'), Type.Literal('jenkins')], { description: 'api: started by Build/add; jenkins: a run Jenkins started itself (timer, SCM, a person, replay, upstream)' }),
+  Cause: Type.Union([Type.String(), Type.Null()], { description: 'Jenkins\' cause text, e.g. "Started by timer"; null for builds started through the API' })
 })
 export type BuildInfo = Static<typeof BuildInfoSchema>

@@ -100,16 +100,14 @@ t.test('Jenkins refuses or does not answer: 1007 with the BuildIndex, build kept
     { name: 'no credentials', job: 'Test', setup: ({ env }) => ({ JENKINS_URL: env.JENKINS_URL }), reason: /403/ },
     { name: 'server error', job: 'Test', setup: ({ jenkins, env }) => { jenkins.failWith = 500; return env }, reason: /500/ },
     { name: 'disabled job', job: 'Off', setup: ({ env }) => env, reason: /409/ },
-    { name: 'not parameterized', job: 'Plain', setup: ({ env }) => env, reason: /400/ },
     { name: 'timeout', job: 'Test', setup: ({ jenkins, env }) => { jenkins.hang = true; return { ...env, JENKINS_TIMEOUT_MS: '300' } }, reason: /did not answer within 300 ms/ },
     { name: 'unreachable', job: 'Test', setup: () => ({ JENKINS_URL: 'http://127.0.0.1:9', JENKINS_TIMEOUT_MS: '1000' }), reason: /unreachable/ }
   ]
   for (const c of cases) {
     await t.test(c.name, async (t) => {
       const fake = await fakeJenkins(t)
-      fake.jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-      fake.jenkins.addJob({ name: 'Off', parameters: { DevOpsPlanID: '', BuildIndex: '' }, disabled: true })
-      fake.jenkins.addJob({ name: 'Plain', parameters: null })
+      fake.jenkins.addJob({ name: 'Test', parameters: { Branch: '', DevOpsPlanID: '', BuildIndex: '' } })
+      fake.jenkins.addJob({ name: 'Off', parameters: { Branch: '', DevOpsPlanID: '', BuildIndex: '' }, disabled: true })
       const app = await build(t, { env: c.setup(fake) })
       const { planId } = await seedPlan(app, c.job)
       const res = await post(app, '/Build/add', { DevOpsPlanID: planId, Parameter: { parameter: [{ name: 'Branch', value: 'main' }] } })

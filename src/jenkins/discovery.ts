@@ -1,0 +1,114 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/schema.js'
+import { advanceMark, getMark, importRun, ownRuns, setFirstMark, watchers, type Watcher } from '../repositories/discovery.js'
+import type { JenkinsParameter } from '../schemas/build.js'
+import { JenkinsError, type JenkinsClient, type RecentRun } from './client.js'
+import type { JenkinsRegistry } from './registry.js'
+
+export interface DiscoveryOptions {
+  /** DISCOVER_BUILDS */
+  enabled: boolean
+  /** jobs read at once */
+  concurrency?: number
+}
+
+export interface DiscoveryReport { jobs: number, requests: number, imported: number, errors: number }
+
+/**
+ * Finds runs of watched jobs that the service did not start (timer, SCM, a person, replay, rebuild,
+ * upstream) and records each as a new build of every plan watching that job on that instance.
+ * One Jenkins request per (instance, job) per tick; a per-job watermark means no backfill.
+ */
+export class Discovery {
+  constructor (private readonly db: Kysely<Database>, private readonly registry: JenkinsRegistry,
+    private readonly log: FastifyBaseLogger, private readonly opts: DiscoveryOptions) {}
+
+  async runOnce (): Promise<DiscoveryReport> {
+    const report: DiscoveryReport = { jobs: 0, requests: 0, imported: 0, errors: 0 }
+    if (!this.opts.enabled || !this.registry.configured) return report
+    const groups = new Map<string, { jenkinsName: string | null, jobName: string, plans: Watcher[] }>()
+    for (const w of await watchers(this.db)) {
+      const key = `${w.jenkins_name ?? ''}\n${w.job_name}`
+      const g = groups.get(key) ?? { jenkinsName: w.jenkins_name, jobName: w.job_name, plans: [] }
+      g.plans.push(w)
+      groups.set(key, g)
+    }
+    // an instance that does not answer is skipped for the rest of the tick: no request storm
+    const unreachable = new Set<string>()
+    const queue = [...groups.values()]
+    const worker = async (): Promise<void> => {
+      for (let g = queue.shift(); g != null; g = queue.shift()) {
+        const client = this.registry.client(g.jenkinsName)
+        const instance = g.jenkinsName ?? ''
+        if (client == null || unreachable.has(instance)) continue
+        report.jobs++
+        report.requests++
+        try {
+          // awaited first: `x += await` would read x before the other workers add to it
+          const imported = await this.discoverJob(client, g.jenkinsName, g.jobName, g.plans)
+          report.imported += imported
+        } catch (err) {
+          report.errors++
+          if (err instanceof JenkinsError && err.statusCode == null) unreachable.add(instance)
+          if (!(err instanceof JenkinsError)) throw err
+          this.log.debug({ job: g.jobName, instance, err: err.message }, 'discovery: job not read')
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: this.opts.concurrency ?? 8 }, worker))
+    if (report.imported > 0) this.log.info({ imported: report.imported }, 'discovery: runs Jenkins started itself recorded')
+    return report
+  }
+
+  private async discoverJob (client: JenkinsClient, jenkinsName: string | null, jobName: string, plans: Watcher[]): Promise<number> {
+    const key = jenkinsName ?? ''
+    const { nextBuildNumber, builds } = await client.recentRuns(jobName)
+    const mark = await getMark(this.db, key, jobName)
+    if (mark == null) {
+      // first sighting: what ran before is history
+      await setFirstMark(this.db, key, jobName, nextBuildNumber - 1)
+      return 0
+    }
+    const fresh = builds.filter((b) => b.number > mark).sort((a, b) => a.number - b.number)
+    if (fresh.length === 0) return 0
+    const described = fresh.map((run) => ({ run, ...describe(run) }))
+    const own = await ownRuns(this.db, jenkinsName, jobName, described.map(({ run, parameter }) => ({
+      number: run.number,
+      queueId: run.queueId ?? null,
+      ...ourKey(parameter)
+    })))
+    let imported = 0
+    for (const { run, cause, parameter } of described) {
+      if (own.has(run.number)) continue
+      for (const plan of plans) {
+        // never a run older than the plan
+        if (run.timestamp < plan.created_at * 1000) continue
+        const done = await importRun(this.db, {
+          planId: plan.id, jenkinsName, jobName, number: run.number, queueId: run.queueId ?? null, url: run.url, timestamp: run.timestamp, cause, parameter
+        })
+        if (done) imported++
+      }
+    }
+    await advanceMark(this.db, key, jobName, fresh[fresh.length - 1].number)
+    return imported
+  }
+}
+
+/** The run's cause text (several joined with "; ") and its parameter values as strings (passwords have none). */
+function describe (run: RecentRun): { cause: string | null, parameter: JenkinsParameter[] } {
+  const causes: string[] = []
+  const parameter: JenkinsParameter[] = []
+  for (const a of run.actions ?? []) {
+    for (const c of a?.causes ?? []) if (c.shortDescription != null) causes.push(c.shortDescription)
+    for (const p of a?.parameters ?? []) if (p.value != null) parameter.push({ name: p.name, value: String(p.value) })
+  }
+  return { cause: causes.length === 0 ? null : causes.join('; ').slice(0, 1024), parameter }
+}
+
+/** Our DevOpsPlanID/BuildIndex when the run carries them. */
+function ourKey (parameter: JenkinsParameter[]): { planId?: number, buildIndex?: number } {
+  const planId = Number(parameter.find((p) => p.name === 'DevOpsPlanID')?.value)
+  const buildIndex = Number(parameter.find((p) => p.name === 'BuildIndex')?.value)
+  return Number.isSafeInteger(planId) && planId > 0 && Number.isSafeInteger(buildIndex) && buildIndex > 0 ? { planId, buildIndex } : {}
+}

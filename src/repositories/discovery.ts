@@ -1,0 +1,109 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/schema.js'
+import { now } from '../lib/time.js'
+import type { JenkinsParameter } from '../schemas/build.js'
+import { isUniqueViolation } from './db-errors.js'
+
+type Db = Kysely<Database>
+
+/** A plan watching a job: discovery imports that job's foreign runs into it. */
+export interface Watcher { id: number, job_name: string, jenkins_name: string | null, created_at: number }
+
+export async function watchers (db: Db): Promise<Watcher[]> {
+  return await db.selectFrom('plans').select(['id', 'job_name', 'jenkins_name', 'created_at'])
+    .where('job_name', 'is not', null).orderBy('id').$castTo<Watcher>().execute()
+}
+
+export async function getMark (db: Db, jenkinsKey: string, jobName: string): Promise<number | undefined> {
+  const m = await db.selectFrom('discovery_marks').select('last_number')
+    .where('jenkins_key', '=', jenkinsKey).where('job_name', '=', jobName).executeTakeFirst()
+  return m?.last_number
+}
+
+/** First sighting of a job: runs up to `lastNumber` are history, never imported. Another process may have set it first. */
+export async function setFirstMark (db: Db, jenkinsKey: string, jobName: string, lastNumber: number): Promise<void> {
+  try {
+    await db.insertInto('discovery_marks').values({ jenkins_key: jenkinsKey, job_name: jobName, last_number: lastNumber }).execute()
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err
+  }
+}
+
+/** Moves the mark forward only (two processes may race; the higher number wins). */
+export async function advanceMark (db: Db, jenkinsKey: string, jobName: string, lastNumber: number): Promise<void> {
+  await db.updateTable('discovery_marks').set({ last_number: lastNumber })
+    .where('jenkins_key', '=', jenkinsKey).where('job_name', '=', jobName).where('last_number', '<', lastNumber).execute()
+}
+
+/**
+ * Run numbers (of `numbers`) that belong to builds the service started itself on this instance and
+ * job: by queue id, by number, or by our DevOpsPlanID/BuildIndex on a build whose queue item is not
+ * known yet (the trigger's answer not written). A replay carries our parameters but a new queue id.
+ */
+export async function ownRuns (db: Db, jenkinsName: string | null, jobName: string,
+  runs: Array<{ number: number, queueId: number | null, planId?: number, buildIndex?: number }>): Promise<Set<number>> {
+  const sameInstance = (q: any) => jenkinsName == null ? q.where('jenkins_name', 'is', null) : q.where('jenkins_name', '=', jenkinsName)
+  const queueIds = runs.map((r) => r.queueId).filter((q): q is number => q != null)
+  const rows = await sameInstance(db.selectFrom('builds').select(['queue_id', 'jenkins_build_number', 'plan_id', 'build_index'])
+    .where('source', '=', 'api').where('job_name', '=', jobName))
+    .where((eb: any) => eb.or([
+      eb('jenkins_build_number', 'in', runs.map((r) => r.number)),
+      ...(queueIds.length > 0 ? [eb('queue_id', 'in', queueIds)] : []),
+      ...runs.filter((r) => r.planId != null).map((r) => eb.and([eb('plan_id', '=', r.planId), eb('build_index', '=', r.buildIndex)]))
+    ])).execute() as Array<{ queue_id: number | null, jenkins_build_number: number | null, plan_id: number, build_index: number }>
+  const own = new Set<number>()
+  for (const r of runs) {
+    const mine = rows.some((b) => b.jenkins_build_number === r.number || (r.queueId != null && b.queue_id === r.queueId) ||
+      (b.plan_id === r.planId && b.build_index === r.buildIndex && b.queue_id == null && b.jenkins_build_number == null))
+    if (mine) own.add(r.number)
+  }
+  return own
+}
+
+export interface ImportedRun {
+  planId: number
+  jenkinsName: string | null
+  jobName: string
+  number: number
+  queueId: number | null
+  url: string
+  /** ms */
+  timestamp: number
+  cause: string | null
+  parameter: JenkinsParameter[]
+}
+
+/**
+ * Records a run Jenkins started itself as a Running build of the plan under its next BuildIndex.
+ * The unique key (plan_id, jenkins_key, job_name, jenkins_build_number) makes a second process's
+ * import fail: that transaction rolls back (the counter bump too) and false is answered.
+ */
+export async function importRun (db: Db, run: ImportedRun): Promise<boolean> {
+  try {
+    await db.transaction().execute(async (trx) => {
+      await trx.updateTable('plans').set((eb) => ({ last_build_index: eb('last_build_index', '+', 1) })).where('id', '=', run.planId).execute()
+      const plan = await trx.selectFrom('plans').select('last_build_index').where('id', '=', run.planId).executeTakeFirstOrThrow()
+      await trx.insertInto('builds').values({
+        plan_id: run.planId,
+        build_index: plan.last_build_index,
+        status: 'Running',
+        job_name: run.jobName,
+        jenkins_name: run.jenkinsName,
+        jenkins_key: run.jenkinsName ?? '',
+        parameter: JSON.stringify({ parameter: run.parameter }),
+        detail: '{}',
+        queue_id: run.queueId,
+        jenkins_build_number: run.number,
+        jenkins_url: run.url,
+        create_time: now(),
+        start_time: Math.floor(run.timestamp / 1000),
+        source: 'jenkins',
+        cause: run.cause
+      }).execute()
+    })
+    return true
+  } catch (err) {
+    if (isUniqueViolation(err)) return false
+    throw err
+  }
+}
