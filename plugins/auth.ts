@@ -3,13 +3,17 @@ import fp from 'fastify-plugin'
 import { apiError } from '../src/errors.js'
 import { type Access, ALLOWED } from '../src/lib/access.js'
 import { tokenFrom } from '../src/lib/token.js'
-import { anyToken, TokenGuard } from '../src/repositories/tokens.js'
+import { anyToken, hashToken, TokenGuard } from '../src/repositories/tokens.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     tokens: TokenGuard
     /** onRequest hook for the API scope: checks the route's `config.access` against the caller's token */
     authorize: (request: FastifyRequest) => Promise<void>
+  }
+  interface FastifyRequest {
+    /** the rate limit's key once auth has verified the caller's token or secret: `token:<sha256>` */
+    rateKey?: string
   }
   interface FastifyContextConfig {
     access?: Access | 'webhook'
@@ -35,6 +39,7 @@ export default fp(async function auth (fastify) {
     if (token == null) throw apiError('Unauthorized', 'credentials required: Authorization: Bearer <token> or X-TestCloud-Token')
     const role = await guard.role(token)
     if (role == null) throw apiError('Unauthorized', 'unknown or revoked token')
+    request.rateKey = `token:${hashToken(token)}`
     if (!ALLOWED[access].includes(role)) throw apiError('Forbidden', `a ${role} token may not do this (needs ${ALLOWED[access].join(' or ')})`)
   })
 }, { name: 'auth', dependencies: ['database'] })

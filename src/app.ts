@@ -9,8 +9,7 @@ import jenkins from '../plugins/jenkins.js'
 import poller from '../plugins/poller.js'
 import type { Config } from './config.js'
 import { apiError, ErrorCode, toEnvelope } from './errors.js'
-import { tokenFrom } from './lib/token.js'
-import { hashToken } from './repositories/tokens.js'
+import { AuthFailures } from './lib/auth-failures.js'
 import build from './routes/build.js'
 import health from './routes/health.js'
 import plan from './routes/plan.js'
@@ -61,17 +60,34 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(health)
 
   await fastify.register(async (api) => {
+    // failed authentications are limited per address before anything else runs (see lib/auth-failures.ts)
+    const failures = new AuthFailures(opts.config.AUTH_FAILURES_PER_MINUTE)
+    api.addHook('onRequest', async (request, reply) => {
+      const wait = failures.blockedFor(request.ip)
+      if (wait > 0) {
+        reply.header('retry-after', Math.ceil(wait / 1000))
+        throw apiError('RateLimited', `too many failed authentications from this address: retry in ${Math.ceil(wait / 1000)} s`)
+      }
+    })
+    api.addHook('onResponse', async (request, reply) => {
+      if (reply.statusCode === 401) failures.fail(request.ip)
+    })
+    // a repeated query key is ambiguous (which one counts?), so it is refused, never guessed
+    api.addHook('onRequest', async (request) => {
+      for (const [key, value] of Object.entries(request.query as Record<string, unknown>)) {
+        if (!Array.isArray(value)) continue
+        if (key === 'token') throw apiError('Unauthorized', 'token given more than once')
+        throw apiError('InvalidParameter', `querystring/${key} given more than once`)
+      }
+    })
     const perMinute = opts.config.RATE_LIMIT_PER_MINUTE
     if (perMinute > 0) {
       await api.register(rateLimit, {
         max: perMinute,
         timeWindow: 60_000,
-        // per token, so one Jenkins fleet sharing an address is one client; per address without a token
-        keyGenerator: (request) => {
-          // the token the route itself reads: the query string only counts on the webhook
-          const token = tokenFrom(request, { allowQuery: request.routeOptions.config.access === 'webhook' })
-          return token == null ? `ip:${request.ip}` : `token:${hashToken(token)}`
-        },
+        // per VERIFIED token (set by auth, which runs first), so one Jenkins fleet sharing an address is
+        // one client; per address otherwise: a made-up token in open mode is no way around the limit
+        keyGenerator: (request) => request.rateKey ?? `ip:${request.ip}`,
         errorResponseBuilder: (_request, ctx) => apiError('RateLimited', `too many requests: retry in ${Math.ceil(ctx.ttl / 1000)} s`)
       })
     }

@@ -14,9 +14,12 @@ export const ConfigSchema = Type.Object({
   POLL_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 3_600_000, default: 5000 }),
   /** more Jenkins servers, by name: {"eu":{"url":"https://…","user":"…","token":"…"}}; plans pick one with JenkinsName */
   JENKINS_INSTANCES: Type.Optional(Type.String()),
-  WEBHOOK_TOKEN: Type.Optional(Type.String({ minLength: 8 })),
+  /** at least 32 characters (checked in loadConfig with a message that says how to make one) */
+  WEBHOOK_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   /** requests per minute per token (per IP while the server is open); 0 turns the limit off */
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 12_000 }),
+  /** failed authentications (1004) per address per minute before every API request from it is 1009; 0 turns it off */
+  AUTH_FAILURES_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 60 }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' })
 })
 export type Config = Static<typeof ConfigSchema>
@@ -34,6 +37,9 @@ export function loadConfig (data: Record<string, unknown> = process.env): Config
   // Empty variables count as unset, so `JENKINS_URL= npm start` means "no Jenkins".
   const present = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined && v !== ''))
   const config = envSchema<Config>({ schema: ConfigSchema, data: present, dotenv: false })
+  if (config.WEBHOOK_TOKEN != null && config.WEBHOOK_TOKEN.length < 32) {
+    throw new Error(`WEBHOOK_TOKEN must be at least 32 characters (it has ${config.WEBHOOK_TOKEN.length}); make one with \`openssl rand -hex 32\``)
+  }
   jenkinsInstances(config)
   return config
 }

@@ -5,6 +5,7 @@ import { sameSecret } from '../lib/secrets.js'
 import { tokenFrom } from '../lib/token.js'
 import { ok, OkEnvelope, responses } from '../schemas/common.js'
 import { receiveNotification } from '../jenkins/webhook.js'
+import { hashToken } from '../repositories/tokens.js'
 import { NotificationSchema } from '../schemas/notification.js'
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -29,9 +30,10 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       // the shared secret or a callback token; ?token= too, as the Notification plugin cannot set headers
       const token = tokenFrom(request, { allowQuery: true })
       if (token == null) throw apiError('Unauthorized', 'missing webhook token')
-      if (secret != null && sameSecret(token, secret)) return
+      if (secret != null && sameSecret(token, secret)) { request.rateKey = `token:${hashToken(token)}`; return }
       const role = await fastify.tokens.role(token)
       if (role == null) throw apiError('Unauthorized', 'wrong webhook token')
+      request.rateKey = `token:${hashToken(token)}`
       if (role !== 'callback' && role !== 'admin') throw apiError('Forbidden', `a ${role} token may not post to the webhook (needs callback or admin)`)
     }
   }, async (request) => {

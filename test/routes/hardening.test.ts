@@ -1,0 +1,65 @@
+import t from 'tap'
+import { API_PREFIX } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
+import { createToken } from '../../src/repositories/tokens.js'
+import { build, get, post } from '../helper.js'
+
+const SECRET = 'webhook-secret-0123456789abcdefghijkl'
+
+// issue 12 point 1: failed authentication is limited per address, before auth, the webhook's secret too
+t.test('failed authentications per address: 1009 once over the limit, also for a right token from that address', async (t) => {
+  const app = await build(t, { env: { AUTH_FAILURES_PER_MINUTE: '5', RATE_LIMIT_PER_MINUTE: '0' } })
+  const good = await createToken(app.db, 'a', 'admin')
+  app.tokens.reset()
+  for (let i = 0; i < 5; i++) t.equal((await get(app, '/Product/list', {}, { authorization: 'Bearer tc_wrong' })).json().ErrorCode, 1004)
+  const blocked = await get(app, '/Product/list', {}, { authorization: `Bearer ${good}` })
+  t.equal(blocked.statusCode, 429)
+  t.match(blocked.json(), { ErrorCode: 1009, Description: /failed authentications/ })
+  t.match(blocked.headers['retry-after'], /^\d+$/)
+  const other = await app.inject({ url: `${API_PREFIX}/Product/list`, remoteAddress: '10.0.0.2', headers: { authorization: `Bearer ${good}` } })
+  t.equal(other.json().ErrorCode, 1000, 'another address is not affected')
+})
+
+t.test('a wrong webhook secret counts as a failed authentication', async (t) => {
+  const app = await build(t, { env: { WEBHOOK_TOKEN: SECRET, AUTH_FAILURES_PER_MINUTE: '3', RATE_LIMIT_PER_MINUTE: '0' } })
+  const hook = async (token: string) => await app.inject({ method: 'POST', url: `${API_PREFIX}/Webhook/jenkins?token=${token}`, payload: { build: { phase: 'STARTED', queue_id: 1 } } })
+  for (let i = 0; i < 3; i++) t.equal((await hook('wrong')).json().ErrorCode, 1004)
+  t.equal((await hook('wrong')).json().ErrorCode, 1009, 'the flood is stopped')
+  t.equal((await hook(SECRET)).json().ErrorCode, 1009, 'until the window passes, even the right secret')
+})
+
+// point 2: the rate limit's key is the verified token, else the address
+t.test('open mode: a made-up token per request does not escape the rate limit', async (t) => {
+  const app = await build(t, { env: { RATE_LIMIT_PER_MINUTE: '3' } })
+  const codes: number[] = []
+  for (let i = 0; i < 5; i++) codes.push((await get(app, '/Product/list', {}, { authorization: `Bearer random-${i}` })).json().ErrorCode)
+  t.same(codes, [1000, 1000, 1000, 1009, 1009])
+})
+
+t.test('the webhook secret, once verified, is its own rate-limit budget', async (t) => {
+  const app = await build(t, { env: { WEBHOOK_TOKEN: SECRET, RATE_LIMIT_PER_MINUTE: '2' } })
+  const hook = async () => await app.inject({ method: 'POST', url: `${API_PREFIX}/Webhook/jenkins?token=${SECRET}`, payload: { build: { phase: 'STARTED', queue_id: 1 } } })
+  t.equal((await hook()).json().ErrorCode, 1000)
+  t.equal((await hook()).json().ErrorCode, 1000)
+  t.equal((await hook()).json().ErrorCode, 1009)
+  t.equal((await get(app, '/Product/list')).json().ErrorCode, 1000, 'the address without a token has its own budget')
+})
+
+// point 3: a query key sent twice is 1001 (1004 for a token), never 500
+t.test('repeated query keys', async (t) => {
+  const app = await build(t, { env: { WEBHOOK_TOKEN: SECRET } })
+  const webhook = await app.inject({ method: 'POST', url: `${API_PREFIX}/Webhook/jenkins?token=a&token=b`, payload: { build: { phase: 'STARTED', queue_id: 1 } } })
+  t.same([webhook.statusCode, webhook.json().ErrorCode], [401, 1004])
+  const list = await app.inject({ url: `${API_PREFIX}/Build/list?DevOpsPlanID=1&DevOpsPlanID=2` })
+  t.same([list.statusCode, list.json().ErrorCode], [400, 1001])
+  t.match(list.json().Description, /DevOpsPlanID given more than once/)
+  const products = await app.inject({ url: `${API_PREFIX}/Product/list?token=a&token=b` })
+  t.equal(products.json().ErrorCode, 1004)
+  const body = await post(app, '/Product/add', { ProductName: 'P' })
+  t.equal(body.json().ErrorCode, 1000, 'no repeated key, no refusal')
+})
+
+t.test('WEBHOOK_TOKEN needs 32 characters', async (t) => {
+  t.throws(() => loadConfig({ WEBHOOK_TOKEN: 'short-secret' }), /WEBHOOK_TOKEN must be at least 32 characters \(it has 12\).*openssl rand/)
+  t.equal(loadConfig({ WEBHOOK_TOKEN: SECRET }).WEBHOOK_TOKEN, SECRET)
+})
