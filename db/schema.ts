@@ -72,7 +72,15 @@ export interface ApiTokenTable {
   last_used_at: number | null
 }
 
+/** Installation facts by name; `open_mode_ended` (written with the first token, never removed) */
+export interface AppStateTable {
+  name: string
+  value: string
+  updated_at: number
+}
+
 export interface Database {
+  app_state: AppStateTable
   api_tokens: ApiTokenTable
   products: ProductTable
   plans: PlanTable

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import { apiError } from '../src/errors.js'
 import { type Access, ALLOWED } from '../src/lib/access.js'
 import { tokenFrom } from '../src/lib/token.js'
-import { anyToken, hashToken, TokenGuard } from '../src/repositories/tokens.js'
+import { hashToken, TokenGuard } from '../src/repositories/tokens.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -21,11 +21,12 @@ declare module 'fastify' {
 }
 
 export default fp(async function auth (fastify) {
-  const guard = new TokenGuard(fastify.db)
+  // the one transition: open → closed (for good), logged by every process when it notices
+  const guard = new TokenGuard(fastify.db, () => { fastify.log.warn('open mode ended: an API token exists, every API request now needs one') })
   fastify.decorate('tokens', guard)
 
   fastify.addHook('onReady', async () => {
-    if (!(await anyToken(fastify.db))) {
+    if (await guard.isOpen()) { // also primes the guard, so the end of open mode is logged when it comes
       fastify.log.warn('NO API TOKEN EXISTS: the API is open to anyone who can reach it. ' +
         'Create one with `npm run token -- create --name NAME --role admin`')
     }

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { API_PREFIX } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
-import { createToken } from '../../src/repositories/tokens.js'
+import { createToken, revokeToken } from '../../src/repositories/tokens.js'
 import { build, get, post } from '../helper.js'
 
 const SECRET = 'webhook-secret-0123456789abcdefghijkl'
@@ -62,4 +62,23 @@ t.test('repeated query keys', async (t) => {
 t.test('WEBHOOK_TOKEN needs 32 characters', async (t) => {
   t.throws(() => loadConfig({ WEBHOOK_TOKEN: 'short-secret' }), /WEBHOOK_TOKEN must be at least 32 characters \(it has 12\).*openssl rand/)
   t.equal(loadConfig({ WEBHOOK_TOKEN: SECRET }).WEBHOOK_TOKEN, SECRET)
+})
+
+// point 9: open mode ends for good with the first token; the last admin token needs force
+t.test('open mode ends for good; revoking the last admin needs force', async (t) => {
+  const app = await build(t)
+  t.equal((await get(app, '/Product/list')).json().ErrorCode, 1000, 'open before the first token')
+  await createToken(app.db, 'first', 'admin')
+  await createToken(app.db, 'reader', 'read')
+  app.tokens.reset()
+  t.equal((await get(app, '/Product/list')).json().ErrorCode, 1004)
+  await t.rejects(revokeToken(app.db, 'first'), { errorCode: 1003, message: /last admin token.*--force/ })
+  t.same(await revokeToken(app.db, 'reader'), { lastAdmin: false })
+  t.same(await revokeToken(app.db, 'first', { force: true }), { lastAdmin: true })
+  app.tokens.reset()
+  t.same((await app.db.selectFrom('api_tokens').select('id').execute()), [], 'no token left')
+  t.equal((await get(app, '/Product/list')).json().ErrorCode, 1004, 'and still closed')
+  await createToken(app.db, 'second', 'admin')
+  await createToken(app.db, 'third', 'admin')
+  t.same(await revokeToken(app.db, 'second'), { lastAdmin: false }, 'not the last admin: no force needed')
 })
