@@ -22,6 +22,7 @@ export default fp<PollerPluginOptions>(async function poller (fastify, opts) {
   let stopped = false
   let failing = false // one log line when ticks start failing (database down) and one when they recover
   const loop = (): void => {
+    const observe = fastify.metrics.pollerTick.startTimer()
     inFlight = instance.runOnce()
       .then(() => {
         if (failing) fastify.log.info('poller: ticks succeed again')
@@ -30,7 +31,10 @@ export default fp<PollerPluginOptions>(async function poller (fastify, opts) {
         if (!failing) fastify.log.error({ err }, 'poller: tick failed; retrying every interval')
         failing = true
       })
-      .finally(() => { if (!stopped) timer = setTimeout(loop, interval) })
+      .finally(() => {
+        observe()
+        if (!stopped) timer = setTimeout(loop, interval)
+      })
   }
   if (opts.autoStart !== false && fastify.jenkins.configured) {
     fastify.addHook('onReady', async () => { timer = setTimeout(loop, 0) })
@@ -40,4 +44,4 @@ export default fp<PollerPluginOptions>(async function poller (fastify, opts) {
     clearTimeout(timer)
     await inFlight
   })
-}, { name: 'poller', dependencies: ['database', 'jenkins'] })
+}, { name: 'poller', dependencies: ['database', 'jenkins', 'metrics'] })

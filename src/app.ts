@@ -6,6 +6,7 @@ import configPlugin from '../plugins/config.js'
 import database from '../plugins/database.js'
 import docs from '../plugins/docs.js'
 import jenkins from '../plugins/jenkins.js'
+import metrics from '../plugins/metrics.js'
 import poller from '../plugins/poller.js'
 import type { Config } from './config.js'
 import { apiError, ErrorCode, toEnvelope } from './errors.js'
@@ -55,6 +56,7 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(database)
   await fastify.register(auth)
   await fastify.register(jenkins)
+  await fastify.register(metrics)
   await fastify.register(poller, { autoStart: opts.pollerAutoStart })
   await fastify.register(docs)
   await fastify.register(health)
