@@ -28,7 +28,8 @@ export function fastifyOptions (logger: boolean | object = false) {
     bodyLimit: BODY_LIMIT,
     genReqId: () => randomUUID(),
     // Integers-as-strings are handled by the schemas themselves (see schemas/common.ts)
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // verbose: errors carry their schema, so a message can state an integer's range (errors.ts)
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, verbose: true } },
     return503OnClosing: true,
     forceCloseConnections: 'idle' as const
   }
@@ -48,9 +49,17 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
     else request.log.info({ code: body.ErrorCode, reason: body.Description }, 'request refused')
     return reply.code(status).send(body)
   })
-  fastify.setNotFoundHandler((request, reply) => reply.code(404).send({
-    ErrorCode: ErrorCode.NotFound, Description: `no route ${request.method} ${request.url.split('?')[0]}`
-  }))
+  fastify.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]
+    // the route exists with another method: 405 with Allow, so the caller sees the method is wrong, not the path
+    const allow = ['GET', 'POST'].filter((method) => method !== request.method && fastify.hasRoute({ method, url: path }))
+    if (allow.length > 0) {
+      return reply.code(405).header('allow', allow.join(', ')).send({
+        ErrorCode: ErrorCode.InvalidParameter, Description: `${request.method} is not allowed on ${path}: use ${allow.join(' or ')}`
+      })
+    }
+    return reply.code(404).send({ ErrorCode: ErrorCode.NotFound, Description: `no route ${request.method} ${path}` })
+  })
 
   await fastify.register(configPlugin, { config: opts.config })
   await fastify.register(database)

@@ -82,3 +82,19 @@ t.test('open mode ends for good; revoking the last admin needs force', async (t)
   await createToken(app.db, 'third', 'admin')
   t.same(await revokeToken(app.db, 'second'), { lastAdmin: false }, 'not the last admin: no force needed')
 })
+
+// point 16: messages say the range; the wrong method is 405 with Allow
+t.test('validation messages state the range; a wrong method is 405 with Allow', async (t) => {
+  const app = await build(t)
+  const desc = async (query: Record<string, string>) => (await get(app, '/Build/list', query)).json().Description
+  t.equal(await desc({ DevOpsPlanID: '1', PageSize: '0' }), 'querystring/PageSize must be an integer between 1 and 500')
+  t.equal(await desc({ DevOpsPlanID: '-1' }), 'querystring/DevOpsPlanID must be an integer ≥ 1')
+  t.equal((await post(app, '/Build/add', { DevOpsPlanID: 0 })).json().Description, 'body/DevOpsPlanID must be an integer ≥ 1')
+  const wrongGet = await get(app, '/Build/add')
+  t.equal(wrongGet.statusCode, 405)
+  t.equal(wrongGet.headers.allow, 'POST')
+  t.match(wrongGet.json(), { ErrorCode: 1001, Description: /GET is not allowed.*use POST/ })
+  const wrongPost = await post(app, '/Product/list', {})
+  t.same([wrongPost.statusCode, wrongPost.headers.allow, wrongPost.json().ErrorCode], [405, 'GET', 1001])
+  t.equal((await get(app, '/No/such')).statusCode, 404, 'an unknown path is still 404')
+})
