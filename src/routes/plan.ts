@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { invalid } from '../errors.js'
+import { checkJobName } from '../lib/job-name.js'
 import { addPlan, deletePlan, listPlans, updatePlan } from '../repositories/plans.js'
 import { PlanSchema } from '../schemas/plan.js'
 import { cleanName, EnvelopeSchema, IdSchema, PlanIdSchema, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
@@ -43,6 +44,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const { ProductID, PlanName, JobName, JenkinsName } = request.body
+    checkJobName(JobName)
     const id = await addPlan(fastify.db, toInt(ProductID), cleanName(PlanName), JobName == null ? null : cleanName(JobName),
       knownInstance(JenkinsName) ?? null)
     return ok({ DevOpsPlanID: id })
@@ -63,6 +65,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const { DevOpsPlanID, PlanName, JobName, JenkinsName } = request.body
+    checkJobName(JobName)
     await updatePlan(fastify.db, toInt(DevOpsPlanID), {
       name: PlanName == null ? undefined : cleanName(PlanName),
       jobName: JobName === undefined ? undefined : JobName === null ? null : cleanName(JobName),

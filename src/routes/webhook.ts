@@ -1,6 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import fp from 'fastify-plugin'
 import { apiError, ErrorCode } from '../errors.js'
+import { checkPercentEncoding } from '../lib/job-name.js'
 import { sameSecret } from '../lib/secrets.js'
 import { tokenFrom } from '../lib/token.js'
 import { ok, OkEnvelope, responses } from '../schemas/common.js'
@@ -37,6 +38,8 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       if (role !== 'callback' && role !== 'admin') throw apiError('Forbidden', `a ${role} token may not post to the webhook (needs callback or admin)`)
     }
   }, async (request) => {
+    const n = request.body
+    for (const [field, value] of [['body/url', n.url], ['body/build/url', n.build.url], ['body/build/full_url', n.build.full_url]] as const) checkPercentEncoding(value, field)
     const description = await receiveNotification(fastify.db, fastify.poller, request.body)
     return { ...ok({}), Description: description }
   })

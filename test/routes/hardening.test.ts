@@ -98,3 +98,18 @@ t.test('validation messages state the range; a wrong method is 405 with Allow', 
   t.same([wrongPost.statusCode, wrongPost.headers.allow, wrongPost.json().ErrorCode], [405, 'GET', 1001])
   t.equal((await get(app, '/No/such')).statusCode, 404, 'an unknown path is still 404')
 })
+
+// point 10: JobName segments and URLs; a malformed % in the webhook's url
+t.test('JobName with empty, . or .. segments or :// is 1001 on Plan/add, Plan/update and Build/add', async (t) => {
+  const app = await build(t, { env: { WEBHOOK_TOKEN: SECRET } })
+  const { ProductID } = (await post(app, '/Product/add', { ProductName: 'P' })).json()
+  const { DevOpsPlanID } = (await post(app, '/Plan/add', { ProductID, PlanName: 'ok', JobName: 'folder/Test' })).json()
+  for (const JobName of ['a/../b', 'a//b', '.', 'https://evil/job/x']) {
+    t.match((await post(app, '/Plan/add', { ProductID, PlanName: `p${JobName}`, JobName })).json(), { ErrorCode: 1001, Description: /JobName/ }, `Plan/add ${JobName}`)
+    t.equal((await post(app, '/Plan/update', { DevOpsPlanID, JobName })).json().ErrorCode, 1001, `Plan/update ${JobName}`)
+    t.equal((await post(app, '/Build/add', { DevOpsPlanID, JobName })).json().ErrorCode, 1001, `Build/add ${JobName}`)
+  }
+  const hook = await app.inject({ method: 'POST', url: `${API_PREFIX}/Webhook/jenkins?token=${SECRET}`, payload: { url: 'job/%E0%A4%A/', build: { phase: 'STARTED', number: 3 } } })
+  t.same([hook.statusCode, hook.json().ErrorCode], [400, 1001])
+  t.match(hook.json().Description, /body\/url has a malformed %-escape/)
+})
