@@ -40,6 +40,7 @@ export function loadConfig (data: Record<string, unknown> = process.env): Config
   if (config.WEBHOOK_TOKEN != null && config.WEBHOOK_TOKEN.length < 32) {
     throw new Error(`WEBHOOK_TOKEN must be at least 32 characters (it has ${config.WEBHOOK_TOKEN.length}); make one with \`openssl rand -hex 32\``)
   }
+  noCredentialsInUrl(config.JENKINS_URL, 'JENKINS_URL', 'JENKINS_USER and JENKINS_TOKEN')
   jenkinsInstances(config)
   return config
 }
@@ -57,6 +58,19 @@ export function jenkinsInstances (config: Config): Record<string, JenkinsInstanc
   for (const [name, value] of Object.entries(parsed)) {
     if (!INSTANCE_NAME.test(name)) throw new Error(`JENKINS_INSTANCES: "${name}" is not a valid name (letters, digits, _ . -)`)
     if (!Value.Check(InstanceSchema, value)) throw new Error(`JENKINS_INSTANCES.${name} needs {"url":"http(s)://…","user"?,"token"?}`)
+    noCredentialsInUrl(value.url, `JENKINS_INSTANCES.${name}.url`, '"user" and "token"')
   }
   return parsed as Record<string, JenkinsInstanceConfig>
+}
+
+// A password in the URL ends up in error texts and logs (undici quotes the URL); credentials have their own settings.
+function noCredentialsInUrl (url: string | undefined, variable: string, instead: string): void {
+  if (url == null) return
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new Error(`${variable} is not a valid URL`)
+  }
+  if (parsed.username !== '' || parsed.password !== '') throw new Error(`${variable} may not carry a user or password (user:pass@): set ${instead} instead`)
 }

@@ -19,3 +19,11 @@ t.test('an invalid value names the variable', async (t) => {
     t.throws(() => loadConfig({ [name]: value }), new RegExp(name), `${name}=${value}`)
   }
 })
+
+// issue 12 point 5: credentials in a Jenkins URL are refused at start, naming the variable and the fix
+t.test('JENKINS_URL and JENKINS_INSTANCES urls may not carry user:pass@', async (t) => {
+  t.throws(() => loadConfig({ JENKINS_URL: 'http://ci:hunter2@jenkins:8080' }), /JENKINS_URL may not carry a user or password.*JENKINS_USER and JENKINS_TOKEN/)
+  t.throws(() => loadConfig({ JENKINS_URL: 'https://ci@jenkins' }), /JENKINS_URL may not carry/)
+  t.throws(() => loadConfig({ JENKINS_INSTANCES: '{"eu":{"url":"https://a:b@jenkins-eu"}}' }), /JENKINS_INSTANCES\.eu\.url may not carry a user or password/)
+  t.equal(loadConfig({ JENKINS_URL: 'http://jenkins:8080' }).JENKINS_URL, 'http://jenkins:8080')
+})

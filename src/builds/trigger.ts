@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import { apiError, invalid } from '../errors.js'
 import { JenkinsError } from '../jenkins/client.js'
+import { errorCode } from '../lib/error-code.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { markQueued, markTriggerFailed, recordBuild } from '../repositories/builds.js'
 import type { JenkinsParameter } from '../schemas/build.js'
@@ -44,7 +45,7 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
       ? 'Jenkins reused an identical waiting queue item'
       : queued.queueId == null ? 'Jenkins accepted the build without naming its queue item: it cannot be followed' : undefined)
   } catch (err) {
-    const reason = err instanceof JenkinsError ? err.message : `Jenkins trigger failed: ${(err as Error).message}`
+    const reason = err instanceof JenkinsError ? err.message : `Jenkins trigger failed (${errorCode(err)})`
     await markTriggerFailed(db, build.id, reason)
     throw apiError('JenkinsFailed', reason, { BuildIndex: build.buildIndex })
   }

@@ -1,4 +1,5 @@
 import Jenkins from 'jenkins'
+import { errorCode } from '../lib/error-code.js'
 
 // Our one door to Jenkins. The `jenkins` npm client (the user's choice) triggers builds; its traps,
 // from docs/jenkins-contract.md §7, are handled here so nothing else has to know them:
@@ -201,7 +202,7 @@ export class JenkinsClient {
         const e = err as Error & { cause?: { code?: string } }
         count(e.name === 'TimeoutError' ? 'timeout' : 'unreachable')
         if (e.name === 'TimeoutError') throw new JenkinsError(`Jenkins did not answer within ${this.opts.timeoutMs} ms`)
-        throw new JenkinsError(`Jenkins unreachable: ${e.cause?.code ?? e.message}`)
+        throw new JenkinsError(`Jenkins unreachable (${errorCode(e)})`) // never the message: it can quote the URL
       }
     }
     let res = await send()
@@ -231,7 +232,7 @@ export class JenkinsClient {
       return new JenkinsError(`Jenkins did not answer within ${this.opts.timeoutMs} ms`)
     }
     if (e.statusCode != null) return new JenkinsError(`Jenkins answered ${e.statusCode} for ${what}: ${e.message}`, e.statusCode)
-    return new JenkinsError(`Jenkins unreachable: ${e.code ?? e.message}`)
+    return new JenkinsError(`Jenkins unreachable (${errorCode(e)})`)
   }
 }
 

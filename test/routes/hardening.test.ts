@@ -113,3 +113,14 @@ t.test('JobName with empty, . or .. segments or :// is 1001 on Plan/add, Plan/up
   t.same([hook.statusCode, hook.json().ErrorCode], [400, 1001])
   t.match(hook.json().Description, /body\/url has a malformed %-escape/)
 })
+
+// point 5: a 1007 answer carries a fixed sentence and an error code, never the fetch error's text
+t.test('Jenkins unreachable: 1007 with the error code only', async (t) => {
+  const app = await build(t, { env: { JENKINS_URL: 'http://127.0.0.1:9', JENKINS_TIMEOUT_MS: '2000' } })
+  const { ProductID } = (await post(app, '/Product/add', { ProductName: 'P' })).json()
+  const { DevOpsPlanID } = (await post(app, '/Plan/add', { ProductID, PlanName: 'p', JobName: 'Test' })).json()
+  const res = (await post(app, '/Build/add', { DevOpsPlanID })).json()
+  t.equal(res.ErrorCode, 1007)
+  t.match(res.Description, /^(Jenkins trigger failed|Jenkins unreachable) \([A-Z_]+\)$/)
+  t.notMatch(res.Description, /fetch failed|127\.0\.0\.1|http/)
+})
