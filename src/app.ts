@@ -30,6 +30,14 @@ export function fastifyOptions (logger: boolean | object = false) {
     // Integers-as-strings are handled by the schemas themselves (see schemas/common.ts)
     // verbose: errors carry their schema, so a message can state an integer's range (errors.ts)
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, verbose: true } },
+    // Slow or idle clients cannot hold connections for ever (issue 12, point 8). requestTimeout bounds
+    // only RECEIVING a request (headers and body), so a long answer such as a future SSE stream is not
+    // cut by it; connectionTimeout is the socket's inactivity limit, so such a stream must write (a
+    // heartbeat) more often than that.
+    requestTimeout: 30_000,
+    connectionTimeout: 120_000,
+    keepAliveTimeout: 5_000,
+    maxRequestsPerSocket: 10_000,
     return503OnClosing: true,
     forceCloseConnections: 'idle' as const
   }
@@ -43,6 +51,8 @@ export interface AppOptions {
 
 /** The whole service as one plugin; server.ts and the tests register it through fastify-plugin. */
 export default async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
+  // Fastify has no option for it: headers (Node's default 60 s) must arrive within the request timeout
+  fastify.server.headersTimeout = 15_000
   fastify.setErrorHandler((err, request, reply) => {
     const { status, body } = toEnvelope(err as Error)
     if (status >= 500) request.log.error({ err }, 'request failed')

@@ -124,3 +124,17 @@ t.test('Jenkins unreachable: 1007 with the error code only', async (t) => {
   t.match(res.Description, /^(Jenkins trigger failed|Jenkins unreachable) \([A-Z_]+\)$/)
   t.notMatch(res.Description, /fetch failed|127\.0\.0\.1|http/)
 })
+
+// point 8: the listening server bounds slow and idle connections
+t.test('the HTTP server has request, connection and keep-alive timeouts', async (t) => {
+  const app = await build(t)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const server = app.server
+  t.equal(server.requestTimeout, 30_000, 'a slow request is cut after 30 s')
+  t.equal(server.timeout, 120_000, 'an idle socket after 120 s')
+  t.equal(server.keepAliveTimeout, 5_000)
+  t.equal(server.maxRequestsPerSocket, 10_000)
+  t.equal(server.headersTimeout, 15_000, 'headers within 15 s')
+  const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/healthz`)
+  t.equal(res.status, 200)
+})
