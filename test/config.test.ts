@@ -27,3 +27,10 @@ t.test('JENKINS_URL and JENKINS_INSTANCES urls may not carry user:pass@', async 
   t.throws(() => loadConfig({ JENKINS_INSTANCES: '{"eu":{"url":"https://a:b@jenkins-eu"}}' }), /JENKINS_INSTANCES\.eu\.url may not carry a user or password/)
   t.equal(loadConfig({ JENKINS_URL: 'http://jenkins:8080' }).JENKINS_URL, 'http://jenkins:8080')
 })
+
+// issue 12 point 15: one clear line for an unknown LOG_LEVEL; a SQLite path under a missing directory is refused
+t.test('LOG_LEVEL and a SQLite path: one clear message', async (t) => {
+  t.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")' })
+  t.throws(() => loadConfig({ DATABASE_URL: 'sqlite:/nonexistent/dir/x.sqlite' }), /DATABASE_URL: the directory \/nonexistent does not exist/)
+  t.equal(loadConfig({ DATABASE_URL: `sqlite:${t.testdir()}/data/x.sqlite` }).DATABASE_URL.endsWith('/data/x.sqlite'), true, 'one missing level (./data) is still created')
+})

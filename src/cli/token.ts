@@ -17,7 +17,15 @@ const USAGE = `usage:
   npm run token -- revoke --name NAME [--force]   (--force: also the last admin token)`
 
 async function main (argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' }, role: { type: 'string' }, force: { type: 'boolean' } } })
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' }, role: { type: 'string' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } })
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`) // a usage error, not a crash: no stack trace
+    return 2
+  }
+  const { positionals, values } = parsed
+  if (values.help === true || positionals[0] === 'help') { console.log(USAGE); return 0 }
   const command = positionals[0]
   const name = values.name?.trim()
   if (command === 'create' && (name == null || name === '' || name.length > 128 || !ROLES.includes(values.role as Role))) {

@@ -30,10 +30,12 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       }
       // the shared secret or a callback token; ?token= too, as the Notification plugin cannot set headers
       const token = tokenFrom(request, { allowQuery: true })
-      if (token == null) throw apiError('Unauthorized', 'missing webhook token')
+      // with WEBHOOK_TOKEN unset the shared secret is off: say so, and how to turn it on
+      const off = secret == null ? ' (the shared secret is off: WEBHOOK_TOKEN is not set; send a callback token, or set WEBHOOK_TOKEN to turn the secret on)' : ''
+      if (token == null) throw apiError('Unauthorized', `missing webhook token${off}`)
       if (secret != null && sameSecret(token, secret)) { request.rateKey = `token:${hashToken(token)}`; return }
       const role = await fastify.tokens.role(token)
-      if (role == null) throw apiError('Unauthorized', 'wrong webhook token')
+      if (role == null) throw apiError('Unauthorized', `wrong webhook token${off}`)
       request.rateKey = `token:${hashToken(token)}`
       if (role !== 'callback' && role !== 'admin') throw apiError('Forbidden', `a ${role} token may not post to the webhook (needs callback or admin)`)
     }

@@ -138,3 +138,12 @@ t.test('the HTTP server has request, connection and keep-alive timeouts', async 
   const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/healthz`)
   t.equal(res.status, 200)
 })
+
+// point 14: with WEBHOOK_TOKEN unset the webhook says the secret is off and how to turn it on
+t.test('WEBHOOK_TOKEN unset: the refusal says the shared secret is off', async (t) => {
+  const app = await build(t)
+  await createToken(app.db, 'a', 'admin')
+  app.tokens.reset()
+  const hook = await app.inject({ method: 'POST', url: `${API_PREFIX}/Webhook/jenkins?token=guess`, payload: { build: { phase: 'STARTED', queue_id: 1 } } })
+  t.match(hook.json(), { ErrorCode: 1004, Description: /wrong webhook token \(the shared secret is off: WEBHOOK_TOKEN is not set.*set WEBHOOK_TOKEN/ })
+})
