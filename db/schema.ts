@@ -87,8 +87,16 @@ export interface DiscoveryMarkTable {
   last_number: number
 }
 
+/** Installation facts by name; `open_mode_ended` (written with the first token, never removed) */
+export interface AppStateTable {
+  name: string
+  value: string
+  updated_at: number
+}
+
 export interface Database {
   discovery_marks: DiscoveryMarkTable
+  app_state: AppStateTable
   api_tokens: ApiTokenTable
   products: ProductTable
   plans: PlanTable

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import { apiError } from '../src/errors.js'
 import { type Access, ALLOWED } from '../src/lib/access.js'
 import { tokenFrom } from '../src/lib/token.js'
-import { anyToken, TokenGuard } from '../src/repositories/tokens.js'
+import { hashToken, TokenGuard } from '../src/repositories/tokens.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,17 +11,22 @@ declare module 'fastify' {
     /** onRequest hook for the API scope: checks the route's `config.access` against the caller's token */
     authorize: (request: FastifyRequest) => Promise<void>
   }
+  interface FastifyRequest {
+    /** the rate limit's key once auth has verified the caller's token or secret: `token:<sha256>` */
+    rateKey?: string
+  }
   interface FastifyContextConfig {
     access?: Access | 'webhook'
   }
 }
 
 export default fp(async function auth (fastify) {
-  const guard = new TokenGuard(fastify.db)
+  // the one transition: open → closed (for good), logged by every process when it notices
+  const guard = new TokenGuard(fastify.db, () => { fastify.log.warn('open mode ended: an API token exists, every API request now needs one') })
   fastify.decorate('tokens', guard)
 
   fastify.addHook('onReady', async () => {
-    if (!(await anyToken(fastify.db))) {
+    if (await guard.isOpen()) { // also primes the guard, so the end of open mode is logged when it comes
       fastify.log.warn('NO API TOKEN EXISTS: the API is open to anyone who can reach it. ' +
         'Create one with `npm run token -- create --name NAME --role admin`')
     }
@@ -35,6 +40,7 @@ export default fp(async function auth (fastify) {
     if (token == null) throw apiError('Unauthorized', 'credentials required: Authorization: Bearer <token> or X-TestCloud-Token')
     const role = await guard.role(token)
     if (role == null) throw apiError('Unauthorized', 'unknown or revoked token')
+    request.rateKey = `token:${hashToken(token)}`
     if (!ALLOWED[access].includes(role)) throw apiError('Forbidden', `a ${role} token may not do this (needs ${ALLOWED[access].join(' or ')})`)
   })
 }, { name: 'auth', dependencies: ['database'] })

@@ -25,6 +25,7 @@ export default fp<PollerPluginOptions>(async function poller (fastify, opts) {
   let stopped = false
   let failing = false // one log line when ticks start failing (database down) and one when they recover
   const loop = (): void => {
+    const observe = fastify.metrics.pollerTick.startTimer()
     inFlight = instance.runOnce()
       .then(async () => await fastify.discovery.runOnce()) // discovery (helper P): one request per watched job
       .then(() => {
@@ -34,7 +35,10 @@ export default fp<PollerPluginOptions>(async function poller (fastify, opts) {
         if (!failing) fastify.log.error({ err }, 'poller: tick failed; retrying every interval')
         failing = true
       })
-      .finally(() => { if (!stopped) timer = setTimeout(loop, interval) })
+      .finally(() => {
+        observe()
+        if (!stopped) timer = setTimeout(loop, interval)
+      })
   }
   if (opts.autoStart !== false && fastify.jenkins.configured) {
     fastify.addHook('onReady', async () => { timer = setTimeout(loop, 0) })
@@ -44,4 +48,4 @@ export default fp<PollerPluginOptions>(async function poller (fastify, opts) {
     clearTimeout(timer)
     await inFlight
   })
-}, { name: 'poller', dependencies: ['database', 'jenkins'] })
+}, { name: 'poller', dependencies: ['database', 'jenkins', 'metrics'] })

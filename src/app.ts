@@ -7,12 +7,12 @@ import configPlugin from '../plugins/config.js'
 import database from '../plugins/database.js'
 import docs from '../plugins/docs.js'
 import jenkins from '../plugins/jenkins.js'
+import metrics from '../plugins/metrics.js'
 import poller from '../plugins/poller.js'
 import type { Config } from './config.js'
 import { apiError, ErrorCode, toEnvelope } from './errors.js'
-import { tokenFrom } from './lib/token.js'
 import { OneLineLogController } from './log-controller.js'
-import { hashToken } from './repositories/tokens.js'
+import { AuthFailures } from './lib/auth-failures.js'
 import build from './routes/build.js'
 import health from './routes/health.js'
 import plan from './routes/plan.js'
@@ -30,7 +30,16 @@ export function fastifyOptions (logger: boolean | object = false) {
     bodyLimit: BODY_LIMIT,
     genReqId: () => randomUUID(),
     // Integers-as-strings are handled by the schemas themselves (see schemas/common.ts)
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // verbose: errors carry their schema, so a message can state an integer's range (errors.ts)
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, verbose: true } },
+    // Slow or idle clients cannot hold connections for ever (issue 12, point 8). requestTimeout bounds
+    // only RECEIVING a request (headers and body), so a long answer such as a future SSE stream is not
+    // cut by it; connectionTimeout is the socket's inactivity limit, so such a stream must write (a
+    // heartbeat) more often than that.
+    requestTimeout: 30_000,
+    connectionTimeout: 120_000,
+    keepAliveTimeout: 5_000,
+    maxRequestsPerSocket: 10_000,
     logController: new OneLineLogController(),
     return503OnClosing: true,
     forceCloseConnections: 'idle' as const
@@ -45,36 +54,64 @@ export interface AppOptions {
 
 /** The whole service as one plugin; server.ts and the tests register it through fastify-plugin. */
 export default async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
+  // Fastify has no option for it: headers (Node's default 60 s) must arrive within the request timeout
+  fastify.server.headersTimeout = 15_000
   fastify.setErrorHandler((err, request, reply) => {
     const { status, body } = toEnvelope(err as Error)
     if (status >= 500) request.log.error({ err }, 'request failed')
     else request.log.info({ code: body.ErrorCode, reason: body.Description }, 'request refused')
     return reply.code(status).send(body)
   })
-  fastify.setNotFoundHandler((request, reply) => reply.code(404).send({
-    ErrorCode: ErrorCode.NotFound, Description: `no route ${request.method} ${request.url.split('?')[0]}`
-  }))
+  fastify.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]
+    // the route exists with another method: 405 with Allow, so the caller sees the method is wrong, not the path
+    const allow = ['GET', 'POST'].filter((method) => method !== request.method && fastify.hasRoute({ method, url: path }))
+    if (allow.length > 0) {
+      return reply.code(405).header('allow', allow.join(', ')).send({
+        ErrorCode: ErrorCode.InvalidParameter, Description: `${request.method} is not allowed on ${path}: use ${allow.join(' or ')}`
+      })
+    }
+    return reply.code(404).send({ ErrorCode: ErrorCode.NotFound, Description: `no route ${request.method} ${path}` })
+  })
 
   await fastify.register(configPlugin, { config: opts.config })
   await fastify.register(database)
   await fastify.register(auth)
   await fastify.register(jenkins)
+  await fastify.register(metrics)
   await fastify.register(poller, { autoStart: opts.pollerAutoStart })
   await fastify.register(docs)
   await fastify.register(health)
 
   await fastify.register(async (api) => {
+    // failed authentications are limited per address before anything else runs (see lib/auth-failures.ts)
+    const failures = new AuthFailures(opts.config.AUTH_FAILURES_PER_MINUTE)
+    api.addHook('onRequest', async (request, reply) => {
+      const wait = failures.blockedFor(request.ip)
+      if (wait > 0) {
+        reply.header('retry-after', Math.ceil(wait / 1000))
+        throw apiError('RateLimited', `too many failed authentications from this address: retry in ${Math.ceil(wait / 1000)} s`)
+      }
+    })
+    api.addHook('onResponse', async (request, reply) => {
+      if (reply.statusCode === 401) failures.fail(request.ip)
+    })
+    // a repeated query key is ambiguous (which one counts?), so it is refused, never guessed
+    api.addHook('onRequest', async (request) => {
+      for (const [key, value] of Object.entries(request.query as Record<string, unknown>)) {
+        if (!Array.isArray(value)) continue
+        if (key === 'token') throw apiError('Unauthorized', 'token given more than once')
+        throw apiError('InvalidParameter', `querystring/${key} given more than once`)
+      }
+    })
     const perMinute = opts.config.RATE_LIMIT_PER_MINUTE
     if (perMinute > 0) {
       await api.register(rateLimit, {
         max: perMinute,
         timeWindow: 60_000,
-        // per token, so one Jenkins fleet sharing an address is one client; per address without a token
-        keyGenerator: (request) => {
-          // the token the route itself reads: the query string only counts on the webhook
-          const token = tokenFrom(request, { allowQuery: request.routeOptions.config.access === 'webhook' })
-          return token == null ? `ip:${request.ip}` : `token:${hashToken(token)}`
-        },
+        // per VERIFIED token (set by auth, which runs first), so one Jenkins fleet sharing an address is
+        // one client; per address otherwise: a made-up token in open mode is no way around the limit
+        keyGenerator: (request) => request.rateKey ?? `ip:${request.ip}`,
         errorResponseBuilder: (_request, ctx) => apiError('RateLimited', `too many requests: retry in ${Math.ceil(ctx.ttl / 1000)} s`)
       })
     }

@@ -1,6 +1,10 @@
 import { envSchema } from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { existsSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 // One schema for the server, the tests and the CLIs. env-schema's Ajv error names the variable.
 export const ConfigSchema = Type.Object({
@@ -14,12 +18,15 @@ export const ConfigSchema = Type.Object({
   POLL_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 3_600_000, default: 5000 }),
   /** more Jenkins servers, by name: {"eu":{"url":"https://…","user":"…","token":"…"}}; plans pick one with JenkinsName */
   JENKINS_INSTANCES: Type.Optional(Type.String()),
-  WEBHOOK_TOKEN: Type.Optional(Type.String({ minLength: 8 })),
+  /** at least 32 characters (checked in loadConfig with a message that says how to make one) */
+  WEBHOOK_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   /** requests per minute per token (per IP while the server is open); 0 turns the limit off */
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 12_000 }),
   /** false: runs Jenkins starts itself (timer, SCM, a person, replay) are not recorded as builds */
   DISCOVER_BUILDS: Type.Boolean({ default: true }),
-  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' })
+  /** failed authentications (1004) per address per minute before every API request from it is 1009; 0 turns it off */
+  AUTH_FAILURES_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 60 }),
+  LOG_LEVEL: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' })
 })
 export type Config = Static<typeof ConfigSchema>
 
@@ -35,7 +42,16 @@ export const INSTANCE_NAME = /^[A-Za-z0-9_.-]{1,64}$/
 export function loadConfig (data: Record<string, unknown> = process.env): Config {
   // Empty variables count as unset, so `JENKINS_URL= npm start` means "no Jenkins".
   const present = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined && v !== ''))
+  // checked first: env-schema would answer one "must be equal to constant" per allowed level
+  if (present.LOG_LEVEL != null && !LOG_LEVELS.includes(String(present.LOG_LEVEL))) {
+    throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${String(present.LOG_LEVEL)}")`)
+  }
   const config = envSchema<Config>({ schema: ConfigSchema, data: present, dotenv: false })
+  if (config.WEBHOOK_TOKEN != null && config.WEBHOOK_TOKEN.length < 32) {
+    throw new Error(`WEBHOOK_TOKEN must be at least 32 characters (it has ${config.WEBHOOK_TOKEN.length}); make one with \`openssl rand -hex 32\``)
+  }
+  sqliteDirectoryExists(config.DATABASE_URL)
+  noCredentialsInUrl(config.JENKINS_URL, 'JENKINS_URL', 'JENKINS_USER and JENKINS_TOKEN')
   jenkinsInstances(config)
   return config
 }
@@ -53,6 +69,27 @@ export function jenkinsInstances (config: Config): Record<string, JenkinsInstanc
   for (const [name, value] of Object.entries(parsed)) {
     if (!INSTANCE_NAME.test(name)) throw new Error(`JENKINS_INSTANCES: "${name}" is not a valid name (letters, digits, _ . -)`)
     if (!Value.Check(InstanceSchema, value)) throw new Error(`JENKINS_INSTANCES.${name} needs {"url":"http(s)://…","user"?,"token"?}`)
+    noCredentialsInUrl(value.url, `JENKINS_INSTANCES.${name}.url`, '"user" and "token"')
   }
   return parsed as Record<string, JenkinsInstanceConfig>
+}
+
+// A password in the URL ends up in error texts and logs (undici quotes the URL); credentials have their own settings.
+function noCredentialsInUrl (url: string | undefined, variable: string, instead: string): void {
+  if (url == null) return
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new Error(`${variable} is not a valid URL`)
+  }
+  if (parsed.username !== '' || parsed.password !== '') throw new Error(`${variable} may not carry a user or password (user:pass@): set ${instead} instead`)
+}
+
+// The server creates the database file and at most its own directory (./data): a path under a
+// directory that does not exist is a typo, refused rather than created.
+function sqliteDirectoryExists (url: string): void {
+  if (!url.startsWith('sqlite:') || url === 'sqlite::memory:') return
+  const dir = dirname(resolve(url.slice('sqlite:'.length)))
+  if (!existsSync(dirname(dir))) throw new Error(`DATABASE_URL: the directory ${dirname(dir)} does not exist; create it or fix the path`)
 }

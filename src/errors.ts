@@ -7,7 +7,7 @@ import type { Envelope } from './schemas/common.js'
  */
 export const ERRORS = {
   OK: { code: 1000, http: 200, meaning: 'OK (Description is "OK", or says what was ignored)' },
-  InvalidParameter: { code: 1001, http: 400, meaning: 'invalid parameter: missing, wrong type, out of range, malformed JSON, unknown status; Description names the field' },
+  InvalidParameter: { code: 1001, http: 400, meaning: 'invalid parameter: missing, wrong type, out of range, malformed JSON, unknown status; Description names the field. Also a route called with the wrong method (HTTP 405, Allow names the right one)' },
   NotFound: { code: 1002, http: 404, meaning: 'not found: product, plan, build, or route' },
   Conflict: { code: 1003, http: 409, meaning: 'conflict: a name that already exists under the same parent, a delete that would orphan children (the record has children), or a build that already ended' },
   Unauthorized: { code: 1004, http: 401, meaning: 'missing or wrong credentials' },
@@ -83,12 +83,27 @@ export function toEnvelope (err: FastifyError | ApiError | Error): { status: num
   return answer('Internal', 'internal error')
 }
 
-// "body/DevOpsPlanID must be integer" style: the field first, so an integrator sees what to fix.
+interface IntSchema { type?: string, minimum?: number, maximum?: number, anyOf?: IntSchema[] }
+
+// An integer field's rule in words, from its schema (Ajv's verbose errors carry it): "must be an integer ≥ 1".
+function integerRule (schema: IntSchema | undefined): string | undefined {
+  const int = schema?.type === 'integer' ? schema : schema?.anyOf?.find((s) => s.type === 'integer')
+  if (int == null) return undefined
+  if (int.minimum != null && int.maximum != null && int.maximum < 2147483647) return `must be an integer between ${int.minimum} and ${int.maximum}`
+  if (int.minimum != null) return `must be an integer ≥ ${int.minimum}`
+  return 'must be an integer'
+}
+
+// "body/DevOpsPlanID must be an integer ≥ 1" style: the field first, so an integrator sees what to fix.
 function describeValidation (err: FastifyError): string {
   const v = err.validation?.[0]
   if (v == null) return err.message
   const where = err.validationContext ?? 'request'
   const missing = (v.params as { missingProperty?: string }).missingProperty
   if (missing != null) return `${where}${v.instancePath}/${missing} is required`
-  return `${where}${v.instancePath} ${v.message ?? 'is invalid'}`
+  // an integer-or-digits union reports its first branch ("must be integer"); say the range instead
+  const union = err.validation?.find((e) => e.keyword === 'anyOf' && e.instancePath === v.instancePath)
+  const schema = (union ?? (['type', 'minimum', 'maximum'].includes(v.keyword) ? v : undefined)) as { parentSchema?: IntSchema } | undefined
+  const rule = integerRule(schema?.parentSchema)
+  return `${where}${v.instancePath} ${rule ?? v.message ?? 'is invalid'}`
 }

@@ -26,7 +26,14 @@ async function main (): Promise<void> {
     if (closing) reply.header('connection', 'close')
     return payload
   })
-  await server.register(fp(app), { config })
+  try {
+    await server.register(fp(app), { config })
+    await server.listen({ host: config.HOST, port: config.PORT })
+  } catch (err) {
+    // one line naming the cause and the fix, instead of a stack trace
+    console.error(startupFailure(err, config))
+    process.exit(1)
+  }
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
@@ -37,7 +44,18 @@ async function main (): Promise<void> {
       server.close().then(() => { clearTimeout(force); process.exit(0) }, () => process.exit(1))
     })
   }
-  await server.listen({ host: config.HOST, port: config.PORT })
+}
+
+function startupFailure (err: unknown, config: Config): string {
+  const e = err as Error & { code?: string }
+  if (e.code === 'EADDRINUSE') return `cannot start: ${config.HOST}:${config.PORT} is already in use (EADDRINUSE); stop the other process or set PORT`
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES') return `cannot start: cannot listen on ${config.HOST}:${config.PORT} (${e.code}); check HOST and PORT`
+  if (config.DATABASE_URL.startsWith('mysql://') && (e.code != null || /database|mysql|connect/i.test(e.message))) {
+    const url = new URL(config.DATABASE_URL)
+    url.password = url.password === '' ? '' : '***'
+    return `cannot start: the database ${url.toString()} failed: ${e.code ?? ''} ${e.message}; check DATABASE_URL (host, port, user, password, database) and that MySQL/MariaDB is running`.replace(/\s+/g, ' ')
+  }
+  return `cannot start: ${e.message ?? String(err)}`
 }
 
 await main()

@@ -4,6 +4,7 @@ import * as addPollingAndInstances from './202611272140_add_polling_and_instance
 import * as createApiTokens from './202611272150_create_api_tokens.js'
 import * as addBuildRevision from './202611272250_add_build_revision.js'
 import * as addRequestIdAndDiscovery from './202611281110_add_request_id_and_discovery.js'
+import * as createAppState from './202611281130_create_app_state.js'
 
 // A static registry: the same from tsx, from dist/ and under tap, with no directory globbing.
 export const migrations: Record<string, Migration> = {
@@ -11,5 +12,6 @@ export const migrations: Record<string, Migration> = {
   '202611272140_add_polling_and_instances': addPollingAndInstances,
   '202611272150_create_api_tokens': createApiTokens,
   '202611272250_add_build_revision': addBuildRevision,
-  '202611281110_add_request_id_and_discovery': addRequestIdAndDiscovery
+  '202611281110_add_request_id_and_discovery': addRequestIdAndDiscovery,
+  '202611281130_create_app_state': createAppState
 }

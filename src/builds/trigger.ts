@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import { apiError, invalid } from '../errors.js'
 import { JenkinsError, type ParameterDefinition } from '../jenkins/client.js'
+import { errorCode } from '../lib/error-code.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { findByRequestId, markQueued, markTriggerFailed, recordBuild } from '../repositories/builds.js'
 import type { JenkinsParameter } from '../schemas/build.js'
@@ -74,7 +75,7 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
     await markQueued(db, build.id, queued.queueId, notes.length === 0 ? undefined : notes.join('; '))
   } catch (err) {
     forgetDefinitions(jenkins, jobName)
-    const reason = err instanceof JenkinsError ? err.message : `Jenkins trigger failed: ${(err as Error).message}`
+    const reason = err instanceof JenkinsError ? err.message : `Jenkins trigger failed (${errorCode(err)})`
     await markTriggerFailed(db, build.id, reason)
     throw apiError('JenkinsFailed', reason, { BuildIndex: build.buildIndex })
   }

@@ -1,4 +1,5 @@
 import Jenkins from 'jenkins'
+import { errorCode } from '../lib/error-code.js'
 
 // Our one door to Jenkins. The `jenkins` npm client (the user's choice) triggers builds; its traps,
 // from docs/jenkins-contract.md §7, are handled here so nothing else has to know them:
@@ -149,6 +150,8 @@ export class JenkinsClient {
   readonly baseUrl: string
   /** Jenkins requests made so far (for the poller's report and the benchmarks) */
   requests = 0
+  /** requests by outcome (ok, client_error, server_error, timeout, unreachable), read by /metrics */
+  readonly outcomes: Record<string, number> = {}
   private readonly auth: string | undefined
   private readonly plain: Jenkins
   private readonly withCrumb: Jenkins
@@ -314,14 +317,18 @@ export class JenkinsClient {
     if (this.auth != null) headers.authorization = this.auth
     const send = async (extra: Record<string, string> = {}): Promise<Response> => {
       this.requests++
+      const count = (outcome: string): void => { this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1 }
       try {
-        return await fetch(this.baseUrl + path, {
+        const res = await fetch(this.baseUrl + path, {
           method, headers: { ...headers, ...extra }, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs)
         })
+        count(res.status >= 500 ? 'server_error' : res.status >= 400 ? 'client_error' : 'ok')
+        return res
       } catch (err) {
         const e = err as Error & { cause?: { code?: string } }
+        count(e.name === 'TimeoutError' ? 'timeout' : 'unreachable')
         if (e.name === 'TimeoutError') throw new JenkinsError(`Jenkins did not answer within ${timeoutMs} ms`)
-        throw new JenkinsError(`Jenkins unreachable: ${e.cause?.code ?? e.message}`)
+        throw new JenkinsError(`Jenkins unreachable (${errorCode(e)})`) // never the message: it can quote the URL
       }
     }
     let res = await send()
@@ -351,7 +358,7 @@ export class JenkinsClient {
       return new JenkinsError(`Jenkins did not answer within ${this.opts.timeoutMs} ms`)
     }
     if (e.statusCode != null) return new JenkinsError(`Jenkins answered ${e.statusCode} for ${what}: ${e.message}`, e.statusCode)
-    return new JenkinsError(`Jenkins unreachable: ${e.code ?? e.message}`)
+    return new JenkinsError(`Jenkins unreachable (${errorCode(e)})`)
   }
 }
 

@@ -11,24 +11,59 @@ type Db = Kysely<Database>
 /** Tokens are 256 random bits; the database keeps only their SHA-256, so a leak of it opens nothing. */
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex')
 
-export async function createToken (db: Db, name: string, role: Role): Promise<string> {
+/** A new token; `first` is true when it ended open mode (it is then ended for good: see app_state). */
+export async function createTokenReporting (db: Db, name: string, role: Role): Promise<{ token: string, first: boolean }> {
   const token = `tc_${randomBytes(32).toString('base64url')}`
   try {
-    await db.insertInto('api_tokens').values({ name, role, token_hash: hashToken(token), created_at: now() }).execute()
+    return await db.transaction().execute(async (trx) => {
+      await trx.insertInto('api_tokens').values({ name, role, token_hash: hashToken(token), created_at: now() }).execute()
+      if (await openModeEnded(trx)) return { token, first: false }
+      try {
+        await trx.insertInto('app_state').values({ name: OPEN_MODE_ENDED, value: `token "${name}"`, updated_at: now() }).execute()
+      } catch (err) {
+        if (isUniqueViolation(err)) return { token, first: false } // another process's first token won
+        throw err
+      }
+      return { token, first: true }
+    })
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`a token named "${name}" already exists`)
     throw err
   }
-  return token
+}
+
+export async function createToken (db: Db, name: string, role: Role): Promise<string> {
+  return (await createTokenReporting(db, name, role)).token
+}
+
+const OPEN_MODE_ENDED = 'open_mode_ended'
+
+/** True once any token was ever created: the API then needs a token, even after every token is revoked. */
+export async function openModeEnded (db: Db): Promise<boolean> {
+  return (await db.selectFrom('app_state').select('name').where('name', '=', OPEN_MODE_ENDED).executeTakeFirst()) != null
 }
 
 export async function listTokens (db: Db): Promise<Array<{ name: string, role: string, created_at: number, last_used_at: number | null }>> {
   return await db.selectFrom('api_tokens').select(['name', 'role', 'created_at', 'last_used_at']).orderBy('id').execute()
 }
 
-export async function revokeToken (db: Db, name: string): Promise<void> {
-  const r = await db.deleteFrom('api_tokens').where('name', '=', name).executeTakeFirst()
-  if (Number(r.numDeletedRows) === 0) throw notFound(`token "${name}"`)
+/**
+ * Removes a token. The last `admin` token goes only with force (nobody could manage products and
+ * plans afterwards until a new admin token is made with the CLI); `lastAdmin` says it went.
+ */
+export async function revokeToken (db: Db, name: string, opts: { force?: boolean } = {}): Promise<{ lastAdmin: boolean }> {
+  return await db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('api_tokens').select(['id', 'role']).where('name', '=', name).executeTakeFirst()
+    if (row == null) throw notFound(`token "${name}"`)
+    let lastAdmin = false
+    if (row.role === 'admin') {
+      const admins = await trx.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('n')).where('role', '=', 'admin').executeTakeFirstOrThrow()
+      lastAdmin = Number(admins.n) <= 1
+      if (lastAdmin && opts.force !== true) throw conflict(`"${name}" is the last admin token: revoking it leaves nobody able to manage products and plans (the API stays closed); pass --force to do it anyway`)
+    }
+    await trx.deleteFrom('api_tokens').where('id', '=', row.id).execute()
+    return { lastAdmin }
+  })
 }
 
 export async function anyToken (db: Db): Promise<boolean> {
@@ -45,8 +80,10 @@ export async function touchToken (db: Db, id: number): Promise<void> {
   await db.updateTable('api_tokens').set({ last_used_at: now() }).where('id', '=', id).execute()
 }
 
-const ROLE_TTL_MS = 5_000 // a revoked token stops working within this long
-const OPEN_TTL_MS = 1_000 // the first token created (by the CLI, in another process) closes the server within this long
+// A revoked token stops working in every process within this long (docs/API.md, Tightened rules: 1 s):
+// each process asks the database again for a token it last checked this long ago.
+export const ROLE_TTL_MS = 900
+const OPEN_TTL_MS = 900 // the first token created (by the CLI, in another process) closes the server within this long
 const TOUCH_EVERY_MS = 60_000 // last_used_at is written at most this often per token
 
 /** Looks tokens up (by hash) with a short cache, so a request costs no database round trip. */
@@ -55,12 +92,15 @@ export class TokenGuard {
   private open: { value: boolean, until: number } = { value: true, until: 0 }
   private readonly touched = new Map<number, number>()
 
-  constructor (private readonly db: Kysely<Database>) {}
+  constructor (private readonly db: Kysely<Database>, private readonly onClosed: () => void = () => {}) {}
 
-  /** True while no token exists: then the API is open to everyone. */
+  /** True until the first token was ever created: then the API is open to everyone. Once closed, closed for good. */
   async isOpen (): Promise<boolean> {
-    if (Date.now() >= this.open.until) this.open = { value: !(await anyToken(this.db)), until: Date.now() + OPEN_TTL_MS }
-    return this.open.value
+    if (!this.open.value || Date.now() < this.open.until) return this.open.value
+    const open = !(await openModeEnded(this.db))
+    if (!open && this.open.until !== 0) this.onClosed() // logged only when this process saw it open before
+    this.open = { value: open, until: Date.now() + OPEN_TTL_MS }
+    return open
   }
 
   async role (token: string): Promise<Role | null> {
@@ -81,6 +121,6 @@ export class TokenGuard {
   /** Forget cached answers (after creating or revoking a token in this process). */
   reset (): void {
     this.roles.clear()
-    this.open.until = 0
+    if (this.open.value) this.open.until = Math.min(this.open.until, 1)
   }
 }

@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ErrorCode, invalid } from '../errors.js'
+import { checkJobName } from '../lib/job-name.js'
 import { applyProgress } from '../builds/progress.js'
 import { findBuildInfo, listBuilds } from '../repositories/builds.js'
 import { BuildInfoSchema, BuildListItemSchema, JenkinsParameterInSchema } from '../schemas/build.js'
@@ -85,6 +86,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const { DevOpsPlanID, JobName, Parameter, RequestID } = request.body
+    checkJobName(JobName)
     const given = Parameter == null ? [] : Array.isArray(Parameter.parameter) ? Parameter.parameter : [Parameter.parameter]
     const buildIndex = await startBuild(fastify.db, fastify.jenkins, {
       planId: toInt(DevOpsPlanID),

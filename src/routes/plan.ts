@@ -3,6 +3,7 @@ import { apiError, invalid } from '../errors.js'
 import { definitionsOf, INJECTED } from '../builds/parameters.js'
 import { JenkinsError } from '../jenkins/client.js'
 import { addPlan, deletePlan, getPlan, listPlans, updatePlan } from '../repositories/plans.js'
+import { checkJobName } from '../lib/job-name.js'
 import { PlanSchema } from '../schemas/plan.js'
 import { cleanName, EnvelopeSchema, IdSchema, PlanIdSchema, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
 
@@ -58,6 +59,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const { ProductID, PlanName, JobName, JenkinsName } = request.body
+    checkJobName(JobName)
     const job = JobName == null ? null : cleanName(JobName)
     const instance = knownInstance(JenkinsName) ?? null
     const id = await addPlan(fastify.db, toInt(ProductID), cleanName(PlanName), job, instance)
@@ -106,6 +108,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const { DevOpsPlanID, PlanName, JobName, JenkinsName } = request.body
+    checkJobName(JobName)
     const id = toInt(DevOpsPlanID)
     await updatePlan(fastify.db, id, {
       name: PlanName == null ? undefined : cleanName(PlanName),

@@ -1,10 +1,12 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import fp from 'fastify-plugin'
 import { apiError, ErrorCode } from '../errors.js'
+import { checkPercentEncoding } from '../lib/job-name.js'
 import { sameSecret } from '../lib/secrets.js'
 import { tokenFrom } from '../lib/token.js'
 import { ok, OkEnvelope, responses } from '../schemas/common.js'
 import { receiveNotification } from '../jenkins/webhook.js'
+import { hashToken } from '../repositories/tokens.js'
 import { NotificationSchema } from '../schemas/notification.js'
 
 const routes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -28,13 +30,18 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
       }
       // the shared secret or a callback token; ?token= too, as the Notification plugin cannot set headers
       const token = tokenFrom(request, { allowQuery: true })
-      if (token == null) throw apiError('Unauthorized', 'missing webhook token')
-      if (secret != null && sameSecret(token, secret)) return
+      // with WEBHOOK_TOKEN unset the shared secret is off: say so, and how to turn it on
+      const off = secret == null ? ' (the shared secret is off: WEBHOOK_TOKEN is not set; send a callback token, or set WEBHOOK_TOKEN to turn the secret on)' : ''
+      if (token == null) throw apiError('Unauthorized', `missing webhook token${off}`)
+      if (secret != null && sameSecret(token, secret)) { request.rateKey = `token:${hashToken(token)}`; return }
       const role = await fastify.tokens.role(token)
-      if (role == null) throw apiError('Unauthorized', 'wrong webhook token')
+      if (role == null) throw apiError('Unauthorized', `wrong webhook token${off}`)
+      request.rateKey = `token:${hashToken(token)}`
       if (role !== 'callback' && role !== 'admin') throw apiError('Forbidden', `a ${role} token may not post to the webhook (needs callback or admin)`)
     }
   }, async (request) => {
+    const n = request.body
+    for (const [field, value] of [['body/url', n.url], ['body/build/url', n.build.url], ['body/build/full_url', n.build.full_url]] as const) checkPercentEncoding(value, field)
     const description = await receiveNotification(fastify.db, fastify.poller, request.body)
     return { ...ok({}), Description: description }
   })

@@ -49,8 +49,8 @@ export const EnvelopeSchema = <P extends TProperties>(props: P, description = 'O
   ...props
 }, { description, ...(example == null ? {} : { examples: [{ ErrorCode: ErrorCode.OK, Description: 'OK', ...example }] }) })
 
-// Every API route can meet these: credentials, the rate limit, a database outage, a bug.
-const ALWAYS: ErrorName[] = ['Unauthorized', 'Forbidden', 'RateLimited', 'DatabaseUnavailable', 'Internal']
+// Every API route can meet these: a repeated query key, credentials, the rate limit, a database outage, a bug.
+const ALWAYS: ErrorName[] = ['InvalidParameter', 'Unauthorized', 'Forbidden', 'RateLimited', 'DatabaseUnavailable', 'Internal']
 
 /** The 200 answer plus one error envelope per HTTP status the route can answer, listing its ErrorCodes. */
 /** Every answer has an ETag; a request whose If-None-Match equals it gets 304 with no body. */

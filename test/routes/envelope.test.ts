@@ -9,8 +9,9 @@ t.test('every failure answers the envelope', async (t) => {
   t.equal(route.statusCode, 404)
   t.same(route.json(), { ErrorCode: 1002, Description: 'no route GET /nope' })
   const wrongMethod = await app.inject({ method: 'DELETE', url: `${API_PREFIX}/Product/list` })
-  t.equal(wrongMethod.statusCode, 404)
-  t.equal(wrongMethod.json().ErrorCode, 1002)
+  t.equal(wrongMethod.statusCode, 405, 'a known path with the wrong method is 405 (issue 12, point 16)')
+  t.equal(wrongMethod.headers.allow, 'GET')
+  t.equal(wrongMethod.json().ErrorCode, 1001)
 
   const malformed = await post(app, '/Product/add', '{"ProductName": "x",', { 'content-type': 'application/json' })
   t.equal(malformed.statusCode, 400)

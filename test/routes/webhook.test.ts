@@ -4,7 +4,7 @@ import { API_PREFIX } from '../../src/app.js'
 import { jobNameFromUrl } from '../../src/jenkins/webhook.js'
 import { build, fakeJenkins, get, post, seedPlan } from '../helper.js'
 
-const SECRET = 'hook-secret-123'
+const SECRET = 'hook-secret-123-0123456789abcdefghij'
 
 async function setup (t: Parameters<typeof build>[0], env: Record<string, string> = { WEBHOOK_TOKEN: SECRET }) {
   const { jenkins, env: jenkinsEnv } = await fakeJenkins(t)

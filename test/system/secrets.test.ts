@@ -10,7 +10,7 @@ t.test('no secret in any log line or response', async (t) => {
   const DATABASE_URL = await freshDatabase(t)
   const { jenkins, env } = await fakeJenkins(t)
   jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-  const WEBHOOK_TOKEN = 'webhook-secret-7f3a9c'
+  const WEBHOOK_TOKEN = 'webhook-secret-7f3a9c-0123456789abcdef'
   const made = spawnSync('npm', ['run', '--silent', 'token', '--', 'create', '--name', 'root', '--role', 'admin'], { cwd: ROOT, env: { ...process.env, DATABASE_URL }, encoding: 'utf8' })
   const apiToken = made.stdout.trim().split('\n').at(-1) as string
   const server = await spawnServer(t, { ...env, DATABASE_URL, WEBHOOK_TOKEN, LOG_LEVEL: 'trace', POLL_INTERVAL_MS: '100' })

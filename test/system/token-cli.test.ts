@@ -23,8 +23,19 @@ t.test('npm run token: create prints the token alone on its last line, and the s
   const url = `${server.url}${API_PREFIX}/Product/list`
   t.equal((await (await fetch(url)).json()).ErrorCode, 1004)
   t.equal((await (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json()).ErrorCode, 1000)
-  t.equal(run('revoke', '--name', 'ci admin').status, 0)
-  t.equal(run('revoke', '--name', 'ci admin').status, 1, 'revoking twice: not found')
+  const refused = run('revoke', '--name', 'ci admin')
+  t.equal(refused.status, 1, 'the last admin token needs --force')
+  t.match(refused.stderr, /last admin token.*--force/)
+  const forced = run('revoke', '--name', 'ci admin', '--force')
+  t.equal(forced.status, 0)
+  t.match(forced.stderr, /last admin token/)
+  t.equal(run('revoke', '--name', 'ci admin', '--force').status, 1, 'revoking twice: not found')
+  t.match(run('list').stdout, /closed to everyone/)
+  // open mode does not come back: the server, and a new one, still want a token
+  t.equal((await (await fetch(url)).json()).ErrorCode, 1004)
+  const again = await spawnServer(t, { DATABASE_URL })
+  t.equal((await (await fetch(`${again.url}${API_PREFIX}/Product/list`)).json()).ErrorCode, 1004)
+  t.notOk(again.logs.some((l) => l.includes('NO API TOKEN EXISTS')))
 })
 
 t.test('open mode is announced loudly at start', async (t) => {

@@ -3,7 +3,7 @@ import { API_PREFIX } from '../../src/app.js'
 import { fakeJenkins } from '../helper.js'
 import { spawnServer } from '../fixtures/server-process.js'
 
-const SECRET = 'hook-secret-123'
+const SECRET = 'hook-secret-123-0123456789abcdefghij'
 
 t.test('the webhook token in the URL never reaches the log', async (t) => {
   const { jenkins, env } = await fakeJenkins(t)

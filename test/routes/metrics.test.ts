@@ -1,0 +1,46 @@
+import t from 'tap'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { createToken } from '../../src/repositories/tokens.js'
+import { API_PREFIX } from '../../src/app.js'
+import { appWithBuilds, build, fakeJenkins, get } from '../helper.js'
+
+// docs/API.md, Dashboard and metrics; issue 12 point 18: tested by scraping
+const value = (text: string, series: string): number | undefined => {
+  const line = text.split('\n').find((l) => l.startsWith(series + ' '))
+  return line == null ? undefined : Number(line.slice(series.length + 1))
+}
+
+t.test('GET /metrics: open, Prometheus text, the named series', async (t) => {
+  const { app, planId } = await appWithBuilds(t, 3)
+  await createToken(app.db, 'a', 'admin') // closed: /metrics stays open, like /healthz
+  app.tokens.reset()
+  await app.db.updateTable('builds').set({ status: 'Pass' }).where('plan_id', '=', planId).where('build_index', '<=', 2).execute()
+  await app.db.updateTable('builds').set({ status: 'Fail' }).where('plan_id', '=', planId).where('build_index', '=', 3).execute()
+  await get(app, '/Build/info', { DevOpsPlanID: planId, BuildIndex: 1, secretish: 'tc_do_not_leak' })
+  await app.poller.runOnce()
+
+  const res = await app.inject({ url: '/metrics' })
+  t.equal(res.statusCode, 200)
+  t.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/)
+  const text = res.body
+  t.equal(value(text, 'testcloud_builds_total{source="api",status="Pass"}'), 2)
+  t.equal(value(text, 'testcloud_builds_total{source="api",status="Fail"}'), 1)
+  t.ok((value(text, `testcloud_http_request_duration_seconds_count{route="${API_PREFIX}/Build/info"}`) ?? 0) >= 1, 'route pattern label')
+  t.notMatch(text, /tc_do_not_leak|DevOpsPlanID=|UShop|127\.0\.0\.1/, 'no raw URL, name or address in a label')
+  t.ok((value(text, 'testcloud_jenkins_requests_total{instance="default",outcome="ok"}') ?? 0) >= 1, 'poller requests counted as ok')
+  t.ok((value(text, 'testcloud_jenkins_requests_total{instance="default",outcome="other"}') ?? 0) >= 3, 'the three triggers counted')
+  t.match(text, /^process_cpu_seconds_total \d/m, 'default process metrics')
+  t.match(text, /^# TYPE testcloud_poller_tick_seconds histogram/m)
+  t.notOk(app.swagger().paths?.['/metrics'], 'hidden from the API spec')
+})
+
+t.test('testcloud_poller_tick_seconds observes the ticks of the running poller', async (t) => {
+  const { env } = await fakeJenkins(t)
+  const app = await build(t, { env: { ...env, POLL_INTERVAL_MS: '50' }, pollerAutoStart: true })
+  let count = 0
+  for (let i = 0; i < 100 && count < 2; i++) {
+    count = value((await app.inject({ url: '/metrics' })).body, 'testcloud_poller_tick_seconds_count') ?? 0
+    if (count < 2) await sleep(50)
+  }
+  t.ok(count >= 2, `ticks observed: ${count}`)
+})
