@@ -72,10 +72,28 @@ export interface ApiTokenTable {
   last_used_at: number | null
 }
 
+/** One accepted change of a build or stage, appended in the write's own transaction; never updated. */
+export interface EventTable {
+  id: Generated<number>
+  build_id: number
+  plan_id: number
+  product_id: number
+  build_index: number
+  /** '' for the build itself */
+  stage_name: string
+  status: string
+  /** api, callback, poller, webhook or cancel */
+  source: string
+  /** JSON object: the Detail keys this change set */
+  detail: string
+  time: number
+}
+
 export interface Database {
   api_tokens: ApiTokenTable
   products: ProductTable
   plans: PlanTable
   builds: BuildTable
   stages: StageTable
+  events: EventTable
 }

@@ -3,11 +3,13 @@ import * as createCoreTables from './202611271200_create_core_tables.js'
 import * as addPollingAndInstances from './202611272140_add_polling_and_instances.js'
 import * as createApiTokens from './202611272150_create_api_tokens.js'
 import * as addBuildRevision from './202611272250_add_build_revision.js'
+import * as createEvents from './202611281100_create_events.js'
 
 // A static registry: the same from tsx, from dist/ and under tap, with no directory globbing.
 export const migrations: Record<string, Migration> = {
   '202611271200_create_core_tables': createCoreTables,
   '202611272140_add_polling_and_instances': addPollingAndInstances,
   '202611272150_create_api_tokens': createApiTokens,
-  '202611272250_add_build_revision': addBuildRevision
+  '202611272250_add_build_revision': addBuildRevision,
+  '202611281100_create_events': createEvents
 }

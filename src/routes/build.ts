@@ -129,7 +129,8 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       preStageIds: b.PreStageID?.map(toInt),
       preStageNames: b.PreStageName,
       startTime: b.StartTime == null ? undefined : toInt(b.StartTime),
-      endTime: b.EndTime == null ? undefined : toInt(b.EndTime)
+      endTime: b.EndTime == null ? undefined : toInt(b.EndTime),
+      source: 'callback'
     })
     return { ErrorCode: ErrorCode.OK, Description: result.ignored == null ? 'OK' : `OK (ignored: ${result.ignored})` }
   })
