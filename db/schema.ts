@@ -94,6 +94,23 @@ export interface AppStateTable {
   updated_at: number
 }
 
+/** One accepted change of a build or stage, appended in the write's own transaction; never updated. */
+export interface EventTable {
+  id: Generated<number>
+  build_id: number
+  plan_id: number
+  product_id: number
+  build_index: number
+  /** '' for the build itself */
+  stage_name: string
+  status: string
+  /** api, callback, poller, webhook or cancel */
+  source: string
+  /** JSON object: the Detail keys this change set */
+  detail: string
+  time: number
+}
+
 export interface Database {
   discovery_marks: DiscoveryMarkTable
   app_state: AppStateTable
@@ -102,4 +119,5 @@ export interface Database {
   plans: PlanTable
   builds: BuildTable
   stages: StageTable
+  events: EventTable
 }

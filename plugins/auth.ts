@@ -17,6 +17,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     access?: Access | 'webhook'
+    /** true: `?access_token=` is accepted (the event stream, for browsers' EventSource) */
+    accessToken?: boolean
   }
 }
 
@@ -36,7 +38,7 @@ export default fp(async function auth (fastify) {
     const access = request.routeOptions.config.access ?? 'admin'
     if (access === 'webhook') return // the webhook checks its own secrets
     if (await guard.isOpen()) return
-    const token = tokenFrom(request)
+    const token = tokenFrom(request, { allowAccessToken: request.routeOptions.config.accessToken === true })
     if (token == null) throw apiError('Unauthorized', 'credentials required: Authorization: Bearer <token> or X-TestCloud-Token')
     const role = await guard.role(token)
     if (role == null) throw apiError('Unauthorized', 'unknown or revoked token')

@@ -6,6 +6,7 @@ import auth from '../plugins/auth.js'
 import configPlugin from '../plugins/config.js'
 import database from '../plugins/database.js'
 import docs from '../plugins/docs.js'
+import events from '../plugins/events.js'
 import jenkins from '../plugins/jenkins.js'
 import metrics from '../plugins/metrics.js'
 import poller from '../plugins/poller.js'
@@ -14,6 +15,7 @@ import { apiError, ErrorCode, toEnvelope } from './errors.js'
 import { OneLineLogController } from './log-controller.js'
 import { AuthFailures } from './lib/auth-failures.js'
 import build from './routes/build.js'
+import eventStream from './routes/events.js'
 import health from './routes/health.js'
 import plan from './routes/plan.js'
 import product from './routes/product.js'
@@ -80,6 +82,7 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(jenkins)
   await fastify.register(metrics)
   await fastify.register(poller, { autoStart: opts.pollerAutoStart })
+  await fastify.register(events)
   await fastify.register(docs)
   await fastify.register(health)
 
@@ -128,6 +131,7 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
     await api.register(plan)
     await api.register(build)
     await api.register(stage)
+    await api.register(eventStream)
     await api.register(webhook)
   }, { prefix: API_PREFIX })
 }

@@ -16,7 +16,7 @@ export const ERRORS = {
   JenkinsFailed: { code: 1007, http: 502, meaning: 'Jenkins rejected or did not answer (unknown job, auth, timeout); Description says which; on Build/add, BuildIndex names the build kept as Fail' },
   BodyTooLarge: { code: 1008, http: 413, meaning: 'body over 1 MiB' },
   RateLimited: { code: 1009, http: 429, meaning: 'too many requests; Retry-After says when' },
-  DatabaseUnavailable: { code: 1010, http: 503, meaning: 'the database is unreachable; retry later' },
+  DatabaseUnavailable: { code: 1010, http: 503, meaning: 'the service cannot take this request now: the database is unreachable, or (event stream) this server holds as many open streams as it allows; retry later' },
   Internal: { code: 1099, http: 500, meaning: 'internal error (never for bad input)' }
 } as const
 export type ErrorName = keyof typeof ERRORS

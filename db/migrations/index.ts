@@ -3,6 +3,7 @@ import * as createCoreTables from './202611271200_create_core_tables.js'
 import * as addPollingAndInstances from './202611272140_add_polling_and_instances.js'
 import * as createApiTokens from './202611272150_create_api_tokens.js'
 import * as addBuildRevision from './202611272250_add_build_revision.js'
+import * as createEvents from './202611281100_create_events.js'
 import * as addRequestIdAndDiscovery from './202611281110_add_request_id_and_discovery.js'
 import * as createAppState from './202611281130_create_app_state.js'
 
@@ -12,6 +13,7 @@ export const migrations: Record<string, Migration> = {
   '202611272140_add_polling_and_instances': addPollingAndInstances,
   '202611272150_create_api_tokens': createApiTokens,
   '202611272250_add_build_revision': addBuildRevision,
+  '202611281100_create_events': createEvents,
   '202611281110_add_request_id_and_discovery': addRequestIdAndDiscovery,
   '202611281130_create_app_state': createAppState
 }

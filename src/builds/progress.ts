@@ -1,7 +1,8 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import { invalid } from '../errors.js'
-import { lockForProgress, recordRun, updateBuildProgress } from '../repositories/builds.js'
+import { bumpRevision, lockForProgress, recordRun, updateBuildProgress } from '../repositories/builds.js'
+import { appendEvents, type EventSource, type NewEvent } from '../repositories/events.js'
 import { insertStage, type StageRecord, stageRecords, updateStage } from '../repositories/stages.js'
 import { now } from '../lib/time.js'
 import { canMove, isTerminal, type Status } from './status.js'
@@ -25,6 +26,8 @@ export interface ProgressUpdate {
   endTime?: number
   /** facts about the Jenkins run, stored on the build */
   jenkins?: { buildNumber?: number, url?: string }
+  /** who reported it, recorded in the build's history; default 'callback' (Build/update) */
+  source?: EventSource
 }
 
 export interface ProgressResult {
@@ -42,26 +45,38 @@ export async function applyProgress (db: Kysely<Database>, u: ProgressUpdate): P
   }
   return await db.transaction().execute(async (trx) => {
     // Lock the build row first: concurrent updates of one build (parallel branches) then allocate
-    // StageIDs one after the other, and the revision bump tells every process's Stage/info cache.
+    // StageIDs one after the other; only a real change bumps the revision (the Stage/info cache key).
     const build = await lockForProgress(trx, u.planId, u.buildIndex)
+    const events: NewEvent[] = []
 
     const stageName = u.stageName?.trim() ?? ''
-    if (stageName === '') return await applyToBuild(trx, build.id, build, u)
-
-    const result = await applyToStage(trx, build.id, stageName, u)
-    // any stage activity means the build left the queue
-    if (build.status === 'Queued' && u.status !== 'Queued') {
-      await updateBuildProgress(trx, build.id, { status: 'Running', start_time: build.start_time ?? u.startTime ?? now() })
-      result.changed = true
+    let result: ProgressResult
+    if (stageName === '') {
+      result = await applyToBuild(trx, build.id, build, u, events)
+    } else {
+      result = await applyToStage(trx, build.id, stageName, u, events)
+      // any stage activity means the build left the queue
+      if (build.status === 'Queued' && u.status !== 'Queued') {
+        await updateBuildProgress(trx, build.id, { status: 'Running', start_time: build.start_time ?? u.startTime ?? now() })
+        events.push({ stageName: '', status: 'Running' })
+        result.changed = true
+      }
+      if (await recordJenkinsFacts(trx, build, u)) {
+        if (!events.some((e) => e.stageName === '')) events.push({ stageName: '', status: build.status })
+        result.changed = true
+      }
     }
-    await recordJenkinsFacts(trx, build, u)
+    if (result.changed) {
+      await bumpRevision(trx, build.id)
+      await appendEvents(trx, build, u.source ?? 'callback', events)
+    }
     return result
   })
 }
 
 async function applyToBuild (trx: Trx, id: number,
   build: { status: string, detail: string, start_time: number | null, end_time: number | null, jenkins_build_number: number | null, jenkins_url: string | null },
-  u: ProgressUpdate): Promise<ProgressResult> {
+  u: ProgressUpdate, events: NewEvent[]): Promise<ProgressResult> {
   const from = build.status as Status
   if (!canMove(from, u.status)) return { changed: false, ignored: `build is already ${from}` }
   const next = {
@@ -73,25 +88,28 @@ async function applyToBuild (trx: Trx, id: number,
     next.start_time !== build.start_time || next.end_time !== build.end_time
   if (changed) await updateBuildProgress(trx, id, next)
   const facts = await recordJenkinsFacts(trx, { id, ...build }, u)
+  if (changed || facts) events.push({ stageName: '', status: next.status, detail: setKeys(build.detail, next.detail) })
   return { changed: changed || facts }
 }
 
-async function applyToStage (trx: Trx, buildId: number, name: string, u: ProgressUpdate): Promise<ProgressResult> {
+async function applyToStage (trx: Trx, buildId: number, name: string, u: ProgressUpdate, events: NewEvent[]): Promise<ProgressResult> {
   const stages = await stageRecords(trx, buildId)
   const stage = stages.find((s) => s.name === name)
 
   if (stage == null) {
     const stageId = stages.length === 0 ? 1 : stages[stages.length - 1].stage_id + 1
     const pre = resolvePredecessors(stages, u) ?? (stages.length === 0 ? [] : [stages[stages.length - 1].stage_id])
+    const detail = mergeDetail('{}', u.detail)
     await insertStage(trx, {
       build_id: buildId,
       stage_id: stageId,
       name,
       pre_stage_ids: JSON.stringify(pre),
       status: u.status,
-      detail: mergeDetail('{}', u.detail),
+      detail,
       ...times('Queued', u.status, null, null, u)
     })
+    events.push({ stageName: name, status: u.status, detail: setKeys('{}', detail) })
     return { changed: true }
   }
 
@@ -105,7 +123,10 @@ async function applyToStage (trx: Trx, buildId: number, name: string, u: Progres
     ...times(from, u.status, stage.start_time, stage.end_time, u)
   }
   const changed = (Object.keys(next) as Array<keyof typeof next>).some((k) => next[k] !== stage[k])
-  if (changed) await updateStage(trx, stage.id, next)
+  if (changed) {
+    await updateStage(trx, stage.id, next)
+    events.push({ stageName: name, status: next.status, detail: setKeys(stage.detail, next.detail) })
+  }
   return { changed }
 }
 
@@ -148,6 +169,14 @@ export function mergeDetail (stored: string, detail: Record<string, unknown> | u
   const merged = JSON.stringify({ ...JSON.parse(stored) as object, ...detail })
   if (Buffer.byteLength(merged) > DETAIL_MAX_BYTES) throw invalid(`Detail would exceed ${DETAIL_MAX_BYTES} bytes of JSON`)
   return merged
+}
+
+/** The Detail keys whose value a write set or changed: what its event records. */
+function setKeys (before: string, after: string): Record<string, unknown> {
+  if (before === after) return {}
+  const old = JSON.parse(before) as Record<string, unknown>
+  const next = JSON.parse(after) as Record<string, unknown>
+  return Object.fromEntries(Object.entries(next).filter(([k, v]) => JSON.stringify(old[k]) !== JSON.stringify(v)))
 }
 
 async function recordJenkinsFacts (trx: Trx, build: { id: number, jenkins_build_number: number | null, jenkins_url: string | null },

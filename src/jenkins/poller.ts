@@ -157,6 +157,7 @@ export class Poller {
         planId: o.plan_id,
         buildIndex: o.build_index,
         status: 'Fail',
+        source: 'poller',
         detail: { Reason: 'the trigger never completed (the server stopped while calling Jenkins); the build may not have started' }
       })
     }
@@ -510,7 +511,7 @@ export class Poller {
   private async apply (build: TrackedBuild, u: Omit<ProgressUpdate, 'planId' | 'buildIndex'>): Promise<void> {
     const plan = { planId: build.plan_id, buildIndex: build.build_index }
     const jenkins = build.jenkins_build_number == null ? undefined : { buildNumber: build.jenkins_build_number, url: build.jenkins_url ?? undefined }
-    await applyProgress(this.db, { ...plan, ...u, jenkins })
+    await applyProgress(this.db, { ...plan, ...u, jenkins, source: 'poller' })
   }
 
   private async release (id: number, pollAfter: number, errors: number): Promise<void> {

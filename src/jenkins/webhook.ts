@@ -16,7 +16,7 @@ export async function receiveNotification (db: Kysely<Database>, poller: Poller,
   if (build == null) return `ignored: no build matches this notification (${describeKey(n)})`
   const b = n.build
   const facts = { buildNumber: b.number, url: b.full_url }
-  const key = { planId: build.plan_id, buildIndex: build.build_index, jenkins: facts }
+  const key = { planId: build.plan_id, buildIndex: build.build_index, jenkins: facts, source: 'webhook' as const }
   const phase = b.phase.toUpperCase()
   const at = typeof b.timestamp === 'number' ? Math.floor(b.timestamp / 1000) : undefined
 

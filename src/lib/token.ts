@@ -11,11 +11,16 @@ export interface TokenSource {
  * else (only with allowQuery: the webhook, since the Notification plugin cannot set headers) `?token=`.
  * Empty or blank values count as absent, so every reader sees the same token for the same request.
  */
-export function tokenFrom (request: TokenSource, opts: { allowQuery?: boolean } = {}): string | undefined {
+export function tokenFrom (request: TokenSource, opts: { allowQuery?: boolean, allowAccessToken?: boolean } = {}): string | undefined {
   const bearer = request.headers.authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1]
   if (bearer != null) return bearer
   const header = request.headers['x-testcloud-token']
   if (typeof header === 'string' && header.trim() !== '') return header.trim()
+  // the event stream only: a browser's EventSource cannot set headers, so it sends ?access_token=
+  if (opts.allowAccessToken === true) {
+    const access = (request.query as { access_token?: unknown } | undefined)?.access_token
+    if (typeof access === 'string' && access.trim() !== '') return access.trim()
+  }
   if (opts.allowQuery !== true) return undefined
   const query = (request.query as { token?: unknown } | undefined)?.token
   return typeof query === 'string' && query.trim() !== '' ? query.trim() : undefined

@@ -5,6 +5,7 @@ import type { Status } from '../builds/status.js'
 import type { BuildInfo, BuildListItem, JenkinsParameter } from '../schemas/build.js'
 import { now } from '../lib/time.js'
 import { isUniqueViolation } from './db-errors.js'
+import { appendEvents } from './events.js'
 
 type Db = Kysely<Database>
 /** A whole row of `builds`, parameters included. */
@@ -40,7 +41,9 @@ export async function recordBuild (db: Db, planId: number, jobName: string, jenk
         create_time: now(),
         request_id: requestId ?? null
       }).executeTakeFirstOrThrow()
-      return { id: Number(r.insertId), buildIndex, parameter, existing: false }
+      const id = Number(r.insertId)
+      await appendEvents(trx, { id, plan_id: planId, build_index: buildIndex }, 'api', [{ stageName: '', status: 'Queued' }])
+      return { id, buildIndex, parameter, existing: false }
     })
   } catch (err) {
     if (requestId == null || !isUniqueViolation(err)) throw err
@@ -120,8 +123,12 @@ export async function markQueued (db: Db, id: number, queueId: number | null, no
 
 /** Jenkins refused or did not answer: the build stays on record as Fail with the reason. */
 export async function markTriggerFailed (db: Db, id: number, reason: string): Promise<void> {
-  await db.updateTable('builds').set({ status: 'Fail', end_time: now(), detail: JSON.stringify({ Reason: reason }) })
-    .where('id', '=', id).execute()
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('builds').set((eb) => ({ status: 'Fail', end_time: now(), detail: JSON.stringify({ Reason: reason }), revision: eb('revision', '+', 1) }))
+      .where('id', '=', id).execute()
+    const b = await trx.selectFrom('builds').select(['id', 'plan_id', 'build_index']).where('id', '=', id).executeTakeFirstOrThrow()
+    await appendEvents(trx, b, 'api', [{ stageName: '', status: 'Fail', detail: { Reason: reason } }])
+  })
 }
 
 export async function findBuildById (db: Db, id: number): Promise<TrackedBuild> {
@@ -135,7 +142,11 @@ export async function recordRun (db: Db, id: number, run: { number: number | nul
 
 /** Build/cancel could not stop it yet (it was leaving the queue): the poller stops it once its number shows. */
 export async function requestCancel (db: Db, id: number): Promise<void> {
-  await db.updateTable('builds').set({ cancel_requested: 1 }).where('id', '=', id).execute()
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('builds').set({ cancel_requested: 1 }).where('id', '=', id).execute()
+    const b = await trx.selectFrom('builds').select(['id', 'plan_id', 'build_index', 'status']).where('id', '=', id).executeTakeFirstOrThrow()
+    await appendEvents(trx, b, 'cancel', [{ stageName: '', status: b.status }])
+  })
 }
 
 /** What identifies the build a Jenkins notification is about. */
@@ -224,15 +235,21 @@ export async function findOrphans (db: Db, before: number): Promise<Array<{ plan
 // The write path's statements (builds/progress.ts runs them in one transaction).
 
 /**
- * Locks the build for a progress write and bumps its revision (the Stage/info cache key): a row lock
- * on MySQL, the write lock on SQLite, so concurrent updates of one build run one after the other.
+ * Locks the build for a progress write with an update that changes nothing: a row lock on MySQL,
+ * the write lock on SQLite, so concurrent updates of one build run one after the other.
  */
 export async function lockForProgress (trx: Db, planId: number, buildIndex: number): Promise<TrackedBuild> {
-  const touched = await trx.updateTable('builds').set((eb) => ({ revision: eb('revision', '+', 1) }))
+  await trx.updateTable('builds').set((eb) => ({ revision: eb.ref('revision') }))
+    .where('plan_id', '=', planId).where('build_index', '=', buildIndex).execute()
+  const build = await trx.selectFrom('builds').select(TRACKED_COLUMNS)
     .where('plan_id', '=', planId).where('build_index', '=', buildIndex).executeTakeFirst()
-  if (Number(touched.numUpdatedRows) === 0) throw notFound(`build ${buildIndex} of plan ${planId}`)
-  return await trx.selectFrom('builds').select(TRACKED_COLUMNS)
-    .where('plan_id', '=', planId).where('build_index', '=', buildIndex).executeTakeFirstOrThrow()
+  if (build == null) throw notFound(`build ${buildIndex} of plan ${planId}`)
+  return build
+}
+
+/** A write changed the build or a stage: the Stage/info cache key moves (a repeat leaves it). */
+export async function bumpRevision (trx: Db, id: number): Promise<void> {
+  await trx.updateTable('builds').set((eb) => ({ revision: eb('revision', '+', 1) })).where('id', '=', id).execute()
 }
 
 export async function updateBuildProgress (db: Db, id: number,

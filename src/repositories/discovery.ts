@@ -3,6 +3,7 @@ import type { Database } from '../../db/schema.js'
 import { now } from '../lib/time.js'
 import type { JenkinsParameter } from '../schemas/build.js'
 import { isUniqueViolation } from './db-errors.js'
+import { appendEvents } from './events.js'
 
 type Db = Kysely<Database>
 
@@ -83,7 +84,7 @@ export async function importRun (db: Db, run: ImportedRun): Promise<boolean> {
     await db.transaction().execute(async (trx) => {
       await trx.updateTable('plans').set((eb) => ({ last_build_index: eb('last_build_index', '+', 1) })).where('id', '=', run.planId).execute()
       const plan = await trx.selectFrom('plans').select('last_build_index').where('id', '=', run.planId).executeTakeFirstOrThrow()
-      await trx.insertInto('builds').values({
+      const r = await trx.insertInto('builds').values({
         plan_id: run.planId,
         build_index: plan.last_build_index,
         status: 'Running',
@@ -99,7 +100,10 @@ export async function importRun (db: Db, run: ImportedRun): Promise<boolean> {
         start_time: Math.floor(run.timestamp / 1000),
         source: 'jenkins',
         cause: run.cause
-      }).execute()
+      }).executeTakeFirstOrThrow()
+      // the build's history starts with its discovery (the poller found it)
+      await appendEvents(trx, { id: Number(r.insertId), plan_id: run.planId, build_index: plan.last_build_index }, 'poller',
+        [{ stageName: '', status: 'Running', detail: { Cause: run.cause } }])
     })
     return true
   } catch (err) {

@@ -10,6 +10,8 @@ import {
 import { parseStatus } from '../builds/status.js'
 import { startBuild } from '../builds/trigger.js'
 import { cancelBuild } from '../builds/cancel.js'
+import { listBuildEvents } from '../repositories/events.js'
+import { BuildEventSchema } from '../schemas/event.js'
 
 const DevOpsPlanID = PlanIdSchema
 const BuildIndex = BuildIndexSchema
@@ -50,6 +52,27 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     if (q.Status != null && status == null) throw invalid(`querystring/Status "${q.Status}" is not a known status`)
     const found = await listBuilds(fastify.db, planId, status, toInt(q.PageIndex ?? 1), toInt(q.PageSize ?? 50))
     return ok({ TotalCount: found.total, BuildList: found.list })
+  })
+
+  fastify.get('/Build/events', {
+    config: { access: 'read' },
+    schema: {
+      tags: ['Build'],
+      summary: 'The history of a build: every accepted change of it or its stages, oldest first',
+      querystring: Type.Object({
+        DevOpsPlanID,
+        BuildIndex,
+        AfterEventID: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^(0|[1-9][0-9]{0,15})$' })], { description: 'only events after this EventID (the last one of the previous page)' })),
+        PageSize: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 500 }), Type.String({ pattern: '^([1-9][0-9]?|[1-4][0-9]{2}|500)$' })], { description: 'events per page, 1–500, default 100' }))
+      }),
+      response: responses(EnvelopeSchema({ EventList: Type.Array(BuildEventSchema) }, 'one page of the build\'s history',
+        { EventList: [{ EventID: 41, Time: 1491904790, Source: 'api', StageName: '', Status: 'Queued', Detail: {} }, { EventID: 57, Time: 1491904800, Source: 'callback', StageName: 'Build', Status: 'Running', Detail: { URL: 'http://jenkins/job/Test/7/console' } }] }),
+      ['InvalidParameter', 'NotFound'])
+    }
+  }, async (request) => {
+    const q = request.query
+    const EventList = await listBuildEvents(fastify.db, toInt(q.DevOpsPlanID), toInt(q.BuildIndex), toInt(q.AfterEventID ?? 0), toInt(q.PageSize ?? 100))
+    return ok({ EventList })
   })
 
   fastify.get('/Build/info', {
@@ -136,7 +159,8 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       preStageIds: b.PreStageID?.map(toInt),
       preStageNames: b.PreStageName,
       startTime: b.StartTime == null ? undefined : toInt(b.StartTime),
-      endTime: b.EndTime == null ? undefined : toInt(b.EndTime)
+      endTime: b.EndTime == null ? undefined : toInt(b.EndTime),
+      source: 'callback'
     })
     return { ErrorCode: ErrorCode.OK, Description: result.ignored == null ? 'OK' : `OK (ignored: ${result.ignored})` }
   })

@@ -117,7 +117,7 @@ t.test('200 watched jobs: at most 200 requests per tick, exactly one per job whe
 t.test('a webhook notification of a replay carrying our parameters never rewrites the original', async (t) => {
   const { jenkins, env } = await fakeJenkins(t)
   jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-  const app = await build(t, { env: { ...env, WEBHOOK_TOKEN: 'hook-secret-123' } })
+  const app = await build(t, { env: { ...env, WEBHOOK_TOKEN: 'hook-secret-0123456789abcdef0123456789abcdef' } })
   const { planId } = await seedPlan(app)
   await app.discovery.runOnce()
   await post(app, '/Build/add', { DevOpsPlanID: planId })
@@ -127,7 +127,7 @@ t.test('a webhook notification of a replay carrying our parameters never rewrite
   const original = await buildInfo(app, planId, 1)
   const replay = jenkins.startRun('Test', { cause: 'replay', replayOf: ours.number })
   const run2 = jenkins.startQueued(replay.id)
-  const hook = await post(app, '/Webhook/jenkins?token=hook-secret-123', {
+  const hook = await post(app, '/Webhook/jenkins?token=hook-secret-0123456789abcdef0123456789abcdef', {
     name: 'Test',
     url: 'job/Test/',
     build: {

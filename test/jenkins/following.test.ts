@@ -268,7 +268,7 @@ t.test('queue reasons: Detail.QueueReason (and Stuck) while it waits, null once 
 })
 
 t.test('identity: a queue item of another job is not ours; a replay with our parameters rewrites nothing (webhook and poller)', async (t) => {
-  const { app, jenkins, planId } = await setup(t, 'stage-view+blue-ocean', { WEBHOOK_TOKEN: 'hook-secret-1' })
+  const { app, jenkins, planId } = await setup(t, 'stage-view+blue-ocean', { WEBHOOK_TOKEN: 'hook-secret-1-0123456789abcdef0123456789ab' })
   jenkins.addJob({ name: 'Other', parameters: null })
   await post(app, '/Build/add', { DevOpsPlanID: planId })
   const ours = jenkins.lastQueueItem()?.id as number
@@ -298,7 +298,7 @@ t.test('identity: a queue item of another job is not ours; a replay with our par
   for (const phase of ['STARTED', 'COMPLETED']) {
     const res = await app.inject({
       method: 'POST',
-      url: '/TestCloud/DevOps/Webhook/jenkins?token=hook-secret-1',
+      url: '/TestCloud/DevOps/Webhook/jenkins?token=hook-secret-1-0123456789abcdef0123456789ab',
       payload: { name: 'Test', url: 'job/Test/', build: { phase, number: replay.number, queue_id: item.id, full_url: `${jenkins.baseUrl}/job/Test/${replay.number}/`, status: 'FAILURE', parameters: replay.params } }
     })
     t.match(res.json(), { ErrorCode: 1000, Description: /ignored: no build matches/ }, phase)

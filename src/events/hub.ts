@@ -1,0 +1,119 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/schema.js'
+import { eventsAfter, lastEventId, type StreamFilter } from '../repositories/events.js'
+import type { StreamEvent } from '../schemas/event.js'
+
+// The live side of the events table. Each server process tails the table with ONE query per
+// interval, shared by all its subscribers, so an event any process writes (every write appends one
+// in its own transaction) reaches every process's subscribers within an interval or two. Nothing is
+// kept in memory beyond the last id seen: the table is the only source, which also makes resuming
+// with Last-Event-ID exact.
+
+export interface Subscriber {
+  filter: StreamFilter
+  send: (e: StreamEvent) => void
+}
+
+interface Entry extends Subscriber {
+  /** live events that arrived while the backlog was being sent */
+  pending: StreamEvent[] | null
+}
+
+const PAGE = 500
+
+export class EventHub {
+  private readonly subscribers = new Set<Entry>()
+  private lastId = -1
+  private timer: NodeJS.Timeout | null = null
+  private starting: Promise<void> | null = null
+  private closed = false
+  private ticking = false
+  /** tail queries made so far (a test checks there is one per interval, not one per subscriber) */
+  queries = 0
+
+  constructor (private readonly db: Kysely<Database>, private readonly intervalMs: number,
+    private readonly onError: (err: unknown) => void) {}
+
+  get size (): number { return this.subscribers.size }
+
+  /**
+   * Adds a subscriber: first every matching event after `afterId` (when given) up to now, read
+   * page by page, then live ones, in EventID order, none twice. Answers the unsubscribe function.
+   */
+  async subscribe (s: Subscriber, afterId?: number): Promise<() => void> {
+    await this.start()
+    const entry: Entry = { ...s, pending: afterId == null ? null : [] }
+    const cut = this.lastId
+    this.subscribers.add(entry)
+    if (this.timer == null && !this.ticking) this.schedule()
+    if (afterId != null) {
+      let from = afterId
+      for (;;) {
+        const page = (await eventsAfter(this.db, from, PAGE, s.filter)).filter((e) => e.EventID <= cut)
+        for (const e of page) s.send(e)
+        if (page.length < PAGE) break
+        from = page[page.length - 1].EventID
+      }
+      for (const e of entry.pending ?? []) if (e.EventID > cut) s.send(e)
+      entry.pending = null
+    }
+    return () => { this.subscribers.delete(entry) }
+  }
+
+  close (): void {
+    this.closed = true
+    if (this.timer != null) clearTimeout(this.timer)
+    this.timer = null
+    this.subscribers.clear()
+  }
+
+  private async start (): Promise<void> {
+    this.starting ??= (async () => {
+      this.lastId = await lastEventId(this.db)
+    })()
+    await this.starting
+  }
+
+  private schedule (): void {
+    if (this.closed) return
+    this.timer = setTimeout(() => { this.tick().catch(this.onError) }, this.intervalMs)
+    this.timer.unref()
+  }
+
+  private async tick (): Promise<void> {
+    this.timer = null
+    if (this.subscribers.size === 0) {
+      // nobody listens: stop tailing; the next subscriber starts again from the newest id
+      this.starting = null
+      return
+    }
+    this.ticking = true
+    try {
+      this.queries++
+      for (;;) {
+        const page = await eventsAfter(this.db, this.lastId, PAGE)
+        for (const e of page) this.dispatch(e)
+        if (page.length > 0) this.lastId = page[page.length - 1].EventID
+        if (page.length < PAGE) break
+      }
+    } catch (err) {
+      this.onError(err)
+    }
+    this.ticking = false
+    this.schedule()
+  }
+
+  private dispatch (e: StreamEvent): void {
+    for (const s of this.subscribers) {
+      if (!matches(s.filter, e)) continue
+      if (s.pending != null) s.pending.push(e)
+      else s.send(e)
+    }
+  }
+}
+
+export function matches (f: StreamFilter, e: StreamEvent): boolean {
+  return (f.productId == null || f.productId === e.ProductID) &&
+    (f.planId == null || f.planId === e.DevOpsPlanID) &&
+    (f.buildIndex == null || f.buildIndex === e.BuildIndex)
+}
