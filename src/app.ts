@@ -13,6 +13,7 @@ import poller from '../plugins/poller.js'
 import type { Config } from './config.js'
 import { apiError, ErrorCode, toEnvelope } from './errors.js'
 import { OneLineLogController } from './log-controller.js'
+import { operationIdFor } from './openapi-info.js'
 import { AuthFailures } from './lib/auth-failures.js'
 import build from './routes/build.js'
 import eventStream from './routes/events.js'
@@ -124,6 +125,8 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
     await api.register(etag)
     // only reads are revalidated: 304 is documented on GET operations alone
     api.addHook('onRoute', (route) => {
+      const operationId = operationIdFor(route.url)
+      if (route.schema != null && operationId != null && route.method !== 'HEAD') (route.schema as Record<string, unknown>).operationId = operationId
       const response = route.schema?.response as Record<string, unknown> | undefined
       if (route.method !== 'GET' && route.method !== 'HEAD' && response != null) delete response[304]
     })

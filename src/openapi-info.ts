@@ -8,6 +8,7 @@ export const OPENAPI_INFO = {
   info: {
     title: 'TestCloud DevOps API',
     version: '0.1.0',
+    license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
     description: [
       'Runs and watches Jenkins pipelines: **Products → DevOps plans → Builds → Stages**.',
       '',
@@ -41,4 +42,23 @@ export const OPENAPI_INFO = {
     { name: 'Stage', description: 'Stages of a build, as a DAG through PreStageID' },
     { name: 'Webhook', description: 'What Jenkins pushes' }
   ]
+}
+
+/**
+ * The stable operationId of each operation, for client generators (openapi-generator,
+ * openapi-typescript): verb + resource, e.g. Build/add → addBuild, Stage/info → getStageInfo.
+ */
+export function operationIdFor (url: string): string | undefined {
+  const m = url.match(/\/TestCloud\/DevOps\/(?:([A-Za-z]+)\/)?([A-Za-z]+)$/)
+  if (m == null) return undefined
+  const [, resource, action] = m
+  if (resource == null) return action === 'events' ? 'streamEvents' : undefined
+  if (resource === 'Webhook') return `receive${action[0].toUpperCase()}${action.slice(1)}Webhook`
+  switch (action) {
+    case 'list': return `list${resource}s`
+    case 'info': return `get${resource}Info`
+    case 'events': return `list${resource}Events`
+    case 'parameters': return `get${resource}Parameters`
+    default: return `${action}${resource}`
+  }
 }

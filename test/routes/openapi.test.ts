@@ -62,3 +62,18 @@ t.test('the spec and the docs page are served, and / leads to the docs', async (
   t.equal(root.statusCode, 302)
   t.equal(root.headers.location, '/docs')
 })
+
+// Client generators name methods after operationIds; without them they invent names.
+t.test('every operation has a unique, stable operationId, and the spec names its license', async (t) => {
+  const spec = parse(committed) as { info: { license?: { name?: string } }, paths: Record<string, Record<string, { operationId?: string }>> }
+  t.equal(spec.info.license?.name, 'MIT')
+  const ids: string[] = []
+  for (const [path, ops] of Object.entries(spec.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      t.match(op.operationId, /^[a-z][A-Za-z]+$/, `${method.toUpperCase()} ${path} has an operationId`)
+      ids.push(op.operationId as string)
+    }
+  }
+  t.equal(new Set(ids).size, ids.length, 'no two operations share one')
+  for (const id of ['listProducts', 'addBuild', 'updateBuild', 'getStageInfo', 'listBuildEvents', 'streamEvents', 'getPlanParameters']) t.ok(ids.includes(id), id)
+})
