@@ -2,7 +2,7 @@ import t from 'tap'
 import { API_PREFIX } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { createToken, revokeToken } from '../../src/repositories/tokens.js'
-import { build, get, post } from '../helper.js'
+import { build, freePort, get, post } from '../helper.js'
 
 const SECRET = 'webhook-secret-0123456789abcdefghijkl'
 
@@ -116,7 +116,8 @@ t.test('JobName with empty, . or .. segments or :// is 1001 on Plan/add, Plan/up
 
 // point 5: a 1007 answer carries a fixed sentence and an error code, never the fetch error's text
 t.test('Jenkins unreachable: 1007 with the error code only', async (t) => {
-  const app = await build(t, { env: { JENKINS_URL: 'http://127.0.0.1:9', JENKINS_TIMEOUT_MS: '2000' } })
+  // a free port nobody listens on (port 9 is on fetch's blocked list: that would be a different error)
+  const app = await build(t, { env: { JENKINS_URL: `http://127.0.0.1:${await freePort()}`, JENKINS_TIMEOUT_MS: '2000' } })
   const { ProductID } = (await post(app, '/Product/add', { ProductName: 'P' })).json()
   const { DevOpsPlanID } = (await post(app, '/Plan/add', { ProductID, PlanName: 'p', JobName: 'Test' })).json()
   const res = (await post(app, '/Build/add', { DevOpsPlanID })).json()
