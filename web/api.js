@@ -1,3 +1,4 @@
+/* global location */
 // Calls to the service's API; the token (if any) is kept in sessionStorage and sent as Bearer.
 export const BASE = '/TestCloud/DevOps'
 const TOKEN_KEY = 'testcloud.token'

@@ -1,3 +1,4 @@
+/* global location, addEventListener, removeEventListener */
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { html } from './util.js'

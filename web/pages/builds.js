@@ -1,3 +1,4 @@
+/* global location */
 import { get } from '../api.js'
 import { ErrorBox, STATUSES, StatusBadge, fmtDuration, fmtTime, html } from '../util.js'
 import { productName } from './plans.js'
@@ -59,10 +60,16 @@ export function BuildsPage ({ productId, planId, query }) {
           </tr>`)}
       </tbody>
     </table>
-    ${pages > 1 ? html`
+    ${pages > 1
+? html`
       <nav class="pager" aria-label="pages">
-        ${page > 1 ? html`<a href=${hrefWith(base, { status, page: page - 1 })}>‹ newer</a>` : html`<span />`}
+        ${page > 1
+          ? html`<a href=${hrefWith(base, { status, page: page - 1 })}>‹ newer</a>`
+          : html`<span />`}
         <span>page ${page} of ${pages}</span>
-        ${page < pages ? html`<a href=${hrefWith(base, { status, page: page + 1 })}>older ›</a>` : html`<span />`}
-      </nav>` : null}`
+        ${page < pages
+          ? html`<a href=${hrefWith(base, { status, page: page + 1 })}>older ›</a>`
+          : html`<span />`}
+      </nav>`
+: null}`
 }
