@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { html } from './util.js'
 import { ProductsPage } from './pages/products.js'
 import { PlansPage } from './pages/plans.js'
+import { BuildPage } from './pages/build.js'
 import { BuildsPage } from './pages/builds.js'
 
 // Hash routes: #/ · #/product/1 · #/product/1/plan/2?status=Fail&page=2 · #/product/1/plan/2/build/3
@@ -27,7 +28,7 @@ function useHash () {
 
 function Page ({ route }) {
   const { params, query } = route
-  if (params.build != null) return html`<p>Build page comes next.</p>`
+  if (params.build != null) return html`<${BuildPage} productId=${params.product} planId=${params.plan} buildIndex=${params.build} />`
   if (params.plan != null) return html`<${BuildsPage} productId=${params.product} planId=${params.plan} query=${query} />`
   if (params.product != null) return html`<${PlansPage} productId=${params.product} />`
   return html`<${ProductsPage} />`

@@ -53,3 +53,58 @@ t.test('products → plans → builds, by clicking, nothing loaded from outside'
   t.same(offsite, [], 'the page loads nothing from outside this server')
   t.same(errors, [], 'no script errors')
 })
+
+/** Fan-out after 构建 to three branches, fan-in at 部署: one branch fails, 部署 is skipped, 文档 still runs. */
+async function reportStages (app: Parameters<typeof post>[0], planId: number) {
+  const steps: Array<Record<string, unknown>> = [
+    { StageName: '检出', Status: 'success', Detail: { URL: 'http://jenkins.example/job/UShop/job/api/1/console' } },
+    { StageName: '构建', Status: 'success' },
+    { StageName: 'Unit Test', Status: 'success', PreStageName: ['构建'] },
+    { StageName: 'Lint', Status: 'failed', PreStageName: ['构建'], Detail: { URL: 'http://jenkins.example/job/UShop/job/api/1/execution/node/9/log', Error: 'eslint: 3 problems' } },
+    { StageName: '文档', Status: 'running', PreStageName: ['构建'] },
+    { StageName: '部署', Status: 'skipped', PreStageName: ['Unit Test', 'Lint', '文档'] }
+  ]
+  for (const s of steps) {
+    const res = await post(app, '/Build/update', { DevOpsPlanID: planId, BuildIndex: 1, ...s })
+    if (res.json().ErrorCode !== 1000) throw new Error(`Build/update: ${res.body}`)
+  }
+}
+
+t.test('build page: stage DAG with status classes, failed stage selected, live change without reload', { skip: SKIP }, async (t) => {
+  const { app, base, browser, productId, planId } = await setup(t)
+  t.equal((await post(app, '/Build/add', { DevOpsPlanID: planId })).json().ErrorCode, 1000)
+  await reportStages(app, planId)
+
+  for (const width of [1280, 400]) {
+    const { page, offsite, errors } = await open(browser, base, width)
+    await page.goto(`${base}/?poll=500#/product/${productId}/plan/${planId}/build/1`)
+    const node = (name: string) => page.locator(`svg.graph g.node[data-stage="${name}"]`)
+    await node('部署').waitFor()
+    t.equal(await page.locator('svg.graph g.node').count(), 6, 'one node per stage')
+    t.equal(await page.locator('svg.graph path.edge').count(), 7, 'one edge per predecessor (a chain of 1, fan-out 3, fan-in 3)')
+    t.match(await node('Lint').getAttribute('class'), /\bstage-Fail\b/)
+    t.match(await node('部署').getAttribute('class'), /\bstage-Skipped\b/)
+    t.match(await node('文档').getAttribute('class'), /\bstage-Running\b/)
+    t.match(await node('Lint').getAttribute('class'), /\bselected\b/, 'the failed stage is selected on open')
+    t.match(await page.locator('.stage-detail').textContent(), /eslint: 3 problems/, 'its Detail is shown')
+    t.equal(await page.locator('.stage-detail a.console').getAttribute('href'), 'http://jenkins.example/job/UShop/job/api/1/execution/node/9/log')
+    await shot(page, `dashboard-build-${width}.png`)
+
+    if (width === 1280) {
+      // keyboard: focus a node and press Enter to select it
+      await node('构建').focus()
+      await page.keyboard.press('Enter')
+      t.match(await node('构建').getAttribute('class'), /\bselected\b/, 'Enter selects the focused stage')
+      t.match(await page.locator('.stage-detail h2').textContent(), /构建/)
+
+      await page.evaluate(() => { (window as unknown as { marker: number }).marker = 1 })
+      t.equal((await post(app, '/Build/update', { DevOpsPlanID: planId, BuildIndex: 1, StageName: '文档', Status: 'success' })).json().ErrorCode, 1000)
+      await page.locator('svg.graph g.node.stage-Pass[data-stage="文档"]').waitFor({ timeout: 10_000 })
+      t.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 1, 'the class changed without a reload')
+      t.match(await node('构建').getAttribute('class'), /\bselected\b/, 'the choice survives the refresh')
+    }
+    t.same(offsite, [], 'the page loads nothing from outside this server')
+    t.same(errors, [], 'no script errors')
+    await page.close()
+  }
+})
