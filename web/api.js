@@ -24,7 +24,8 @@ async function call (method, path, query, body) {
   const token = getToken()
   if (token) headers.authorization = `Bearer ${token}`
   if (body !== undefined) headers['content-type'] = 'application/json'
-  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  // no-cache: always revalidated with the ETag, so an unchanged answer is a bodiless 304
+  const res = await fetch(url, { method, headers, cache: 'no-cache', body: body === undefined ? undefined : JSON.stringify(body) })
   let json = null
   try { json = await res.json() } catch { /* not JSON: reported by status below */ }
   if (!res.ok || json?.ErrorCode !== 1000) throw new ApiError(res.status, json)

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks'
 import { get } from '../api.js'
 import { StageGraph } from '../graph.js'
+import { Stamp, useLive } from '../live.js'
 import { StageDetail } from '../stage-detail.js'
 import { ErrorBox, StatusBadge, fmtDuration, fmtTime, html } from '../util.js'
 import { planOf } from './builds.js'
@@ -36,7 +37,7 @@ function BuildHeader ({ build }) {
 
 export function BuildPage ({ productId, planId, buildIndex }) {
   const [picked, setPicked] = useState(null)
-  const { data, error, loading } = useLoad(async () => {
+  const { data, error, loading, at, reload } = useLoad(async () => {
     const [prod, plan, info, stages] = await Promise.all([
       productName(productId), planOf(productId, planId),
       get('/Build/info', { DevOpsPlanID: planId, BuildIndex: buildIndex }),
@@ -44,6 +45,7 @@ export function BuildPage ({ productId, planId, buildIndex }) {
     ])
     return { prod, plan, build: info.Build, stages: stages.StageList }
   }, [productId, planId, buildIndex])
+  useLive({ DevOpsPlanID: planId, BuildIndex: buildIndex }, reload)
   const stages = data?.stages ?? []
   // until someone picks a stage, the first failed one is shown (also when it fails later, live)
   const selected = picked ?? firstSelected(stages)
@@ -53,7 +55,7 @@ export function BuildPage ({ productId, planId, buildIndex }) {
       <a href="#/">Products</a>${' › '}<a href=${`#/product/${productId}`}>${data?.prod ?? '…'}</a>${' › '}<a
         href=${`#/product/${productId}/plan/${planId}`}>${data?.plan.PlanName ?? '…'}</a>${' › '}<span>#${buildIndex}</span>
     </nav>
-    <h1>Build #${buildIndex}</h1>
+    <h1>Build #${buildIndex} <${Stamp} at=${at} /></h1>
     <${ErrorBox} error=${error} />
     ${loading ? html`<p class="loading">Loading…</p>` : null}
     ${data ? html`<${BuildHeader} build=${data.build} />` : null}

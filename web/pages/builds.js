@@ -1,6 +1,7 @@
 /* global location */
 import { get } from '../api.js'
 import { ErrorBox, STATUSES, StatusBadge, fmtDuration, fmtTime, html } from '../util.js'
+import { Stamp, useLive } from '../live.js'
 import { productName } from './plans.js'
 import { useLoad } from './use-load.js'
 
@@ -21,13 +22,14 @@ export function BuildsPage ({ productId, planId, query }) {
   const status = query.status ?? ''
   const page = Math.max(1, Number(query.page) || 1)
   const base = `#/product/${productId}/plan/${planId}`
-  const { data, error, loading } = useLoad(async () => {
+  const { data, error, loading, at, reload } = useLoad(async () => {
     const [prod, plan, builds] = await Promise.all([
       productName(productId), planOf(productId, planId),
       get('/Build/list', { DevOpsPlanID: planId, Status: status, PageIndex: page, PageSize: PAGE_SIZE })
     ])
     return { prod, plan, builds }
   }, [productId, planId, status, page])
+  useLive({ DevOpsPlanID: planId }, reload)
   const list = data?.builds.BuildList ?? []
   const total = data?.builds.TotalCount ?? 0
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE))
@@ -43,6 +45,7 @@ export function BuildsPage ({ productId, planId, query }) {
         ${STATUSES.map((s) => html`<option value=${s}>${s}</option>`)}
       </select></label>
       <span class="count">${total} build${total === 1 ? '' : 's'}</span>
+      <${Stamp} at=${at} />
     </div>
     <${ErrorBox} error=${error} />
     ${loading ? html`<p class="loading">Loading…</p>` : null}
