@@ -117,3 +117,47 @@ t.test('build page: stage DAG with status classes, failed stage selected, live c
     await page.close()
   }
 })
+
+t.test('start a build from the form, rebuild it, cancel it after confirming', { skip: SKIP }, async (t) => {
+  const { app, base, browser, productId, planId } = await setup(t)
+  const { page, offsite, errors } = await open(browser, base, 1280)
+  await page.goto(`${base}/?poll=500#/product/${productId}/plan/${planId}`)
+  await page.getByText('Start build', { exact: true }).first().click()
+  const form = page.getByRole('form', { name: 'start build' })
+  // with Plan/parameters: a field per parameter, defaults filled; without it (404): free name/value rows
+  const declared = form.getByLabel('Branch')
+  const free = form.getByLabel('parameter name')
+  await declared.or(form.getByRole('button', { name: '+ parameter' })).first().waitFor()
+  if (await declared.count() > 0) {
+    t.equal(await declared.inputValue(), 'main', 'the default is filled in')
+    await declared.fill('release/1.0')
+  } else {
+    await form.getByRole('button', { name: '+ parameter' }).click()
+    await free.fill('Branch')
+    await form.getByLabel('parameter value').fill('release/1.0')
+  }
+  await shot(page, 'dashboard-start-1280.png')
+  await form.getByRole('button', { name: 'Start' }).click()
+  await page.waitForURL(/#\/product\/\d+\/plan\/\d+\/build\/1$/)
+  const info = (await app.inject({ url: `/TestCloud/DevOps/Build/info?DevOpsPlanID=${planId}&BuildIndex=1` })).json()
+  t.ok(info.Build.Parameter.parameter.some((p: { name: string, value: string }) => p.name === 'Branch' && p.value === 'release/1.0'), 'the form\'s value reached Build/add')
+
+  await page.getByRole('button', { name: 'Rebuild' }).click()
+  await page.waitForURL(/\/build\/2$/)
+  const again = (await app.inject({ url: `/TestCloud/DevOps/Build/info?DevOpsPlanID=${planId}&BuildIndex=2` })).json()
+  t.same(again.Build.Parameter.parameter.find((p: { name: string }) => p.name === 'Branch'), { name: 'Branch', value: 'release/1.0' }, 'Rebuild keeps the parameters')
+
+  const asked: string[] = []
+  page.on('dialog', (d) => { asked.push(d.message()); d.dismiss().catch(() => {}) })
+  await page.getByRole('button', { name: 'Cancel' }).click()
+  await page.locator('.build-head .badge').filter({ hasText: /Queued|Running/ }).waitFor()
+  t.equal(asked.length, 1, 'Cancel asks first; dismissed, nothing happens')
+  page.removeAllListeners('dialog')
+  page.on('dialog', (d) => { d.accept().catch(() => {}) })
+  await page.getByRole('button', { name: 'Cancel' }).click()
+  await page.locator('.build-head .badge.status-Aborted').waitFor({ timeout: 10_000 })
+  t.notOk(await page.getByRole('button', { name: 'Cancel' }).count(), 'no Cancel on an ended build')
+  await shot(page, 'dashboard-cancelled-1280.png')
+  t.same(offsite, [], 'the page loads nothing from outside this server')
+  t.same(errors, [], 'no script errors')
+})

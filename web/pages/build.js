@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks'
 import { get } from '../api.js'
+import { BuildActions } from '../actions.js'
 import { StageGraph } from '../graph.js'
 import { Stamp, useLive } from '../live.js'
 import { StageDetail } from '../stage-detail.js'
@@ -14,7 +15,7 @@ export function firstSelected (stages) {
   return (byId.find((s) => s.Status === 'Fail') ?? byId.find((s) => s.Status === 'Running'))?.StageID ?? null
 }
 
-function BuildHeader ({ build }) {
+function BuildHeader ({ build, children }) {
   const params = build.Parameter?.parameter ?? []
   const reason = build.Detail?.Reason ?? build.Detail?.QueueReason ?? build.Detail?.Note
   return html`
@@ -23,6 +24,7 @@ function BuildHeader ({ build }) {
         <${StatusBadge} status=${build.Status} />
         <span>Job <b>${build.JobName}</b>${build.JenkinsBuildNumber != null ? ` #${build.JenkinsBuildNumber}` : ''}</span>
         ${build.JenkinsURL ? html`<a href=${build.JenkinsURL} target="_blank" rel="noopener">Jenkins ↗</a>` : null}
+        ${children}
       </div>
       <dl class="facts">
         <dt>Source</dt><dd>${build.Source ?? 'api'}${build.Cause ? ` — ${build.Cause}` : ''}</dd>
@@ -58,7 +60,11 @@ export function BuildPage ({ productId, planId, buildIndex }) {
     <h1>Build #${buildIndex} <${Stamp} at=${at} /></h1>
     <${ErrorBox} error=${error} />
     ${loading ? html`<p class="loading">Loading…</p>` : null}
-    ${data ? html`<${BuildHeader} build=${data.build} />` : null}
+    ${data
+      ? html`<${BuildHeader} build=${data.build}>
+        <${BuildActions} productId=${productId} planId=${planId} build=${data.build} onChange=${reload} />
+      <//>`
+      : null}
     ${data
       ? html`
       <div class="build-body">

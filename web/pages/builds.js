@@ -2,6 +2,7 @@
 import { get } from '../api.js'
 import { ErrorBox, STATUSES, StatusBadge, fmtDuration, fmtTime, html } from '../util.js'
 import { Stamp, useLive } from '../live.js'
+import { StartBuild } from '../start-build.js'
 import { productName } from './plans.js'
 import { useLoad } from './use-load.js'
 
@@ -47,6 +48,10 @@ export function BuildsPage ({ productId, planId, query }) {
       <span class="count">${total} build${total === 1 ? '' : 's'}</span>
       <${Stamp} at=${at} />
     </div>
+    <details class="start">
+      <summary>Start build</summary>
+      <${StartBuild} productId=${productId} planId=${planId} />
+    </details>
     <${ErrorBox} error=${error} />
     ${loading ? html`<p class="loading">Loading…</p>` : null}
     ${data && list.length === 0 ? html`<p class="empty">No builds${status ? ` with status ${status}` : ''}.</p>` : null}
