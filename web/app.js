@@ -1,6 +1,7 @@
 /* global location, addEventListener, removeEventListener */
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
+import { TokenState } from './token.js'
 import { html } from './util.js'
 import { ProductsPage } from './pages/products.js'
 import { PlansPage } from './pages/plans.js'
@@ -39,7 +40,7 @@ function App () {
   return html`
     <header class="top">
       <a class="brand" href="#/">TestCloud DevOps</a>
-      <nav><a href="/docs">API docs</a></nav>
+      <nav><${TokenState} /> <a href="/docs">API docs</a></nav>
     </header>
     <main id="main"><${Page} route=${route} /></main>`
 }

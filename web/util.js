@@ -1,5 +1,6 @@
 import { h } from 'preact'
 import htm from 'htm'
+import { TokenForm } from './token.js'
 
 export const html = htm.bind(h)
 
@@ -27,7 +28,8 @@ export const STATUSES = ['Queued', 'Running', 'Pass', 'Fail', 'Aborted', 'Unstab
 
 export const StatusBadge = ({ status }) => html`<span class=${`badge status-${status}`}>${status}</span>`
 
-/** Shows an API error; the token form handles 1004/1005 elsewhere. */
+/** Shows an API error; with 1004/1005 also the field to give a token. */
 export const ErrorBox = ({ error }) => error == null
   ? null
-  : html`<p class="error" role="alert">${error.message}${error.code ? ` (ErrorCode ${error.code})` : ''}</p>`
+  : html`<p class="error" role="alert">${error.message}${error.code ? ` (ErrorCode ${error.code})` : ''}</p>
+    ${error.code === 1004 || error.code === 1005 ? html`<${TokenForm} code=${error.code} />` : null}`
