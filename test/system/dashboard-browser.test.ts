@@ -89,7 +89,13 @@ t.test('build page: stage DAG with status classes, failed stage selected, live c
     t.match(await node('Lint').getAttribute('class'), /\bselected\b/, 'the failed stage is selected on open')
     t.match(await page.locator('.stage-detail').textContent(), /eslint: 3 problems/, 'its Detail is shown')
     t.equal(await page.locator('.stage-detail a.console').getAttribute('href'), 'http://jenkins.example/job/UShop/job/api/1/execution/node/9/log')
+    t.equal(await page.locator('.timeline .tl-row').count(), 6, 'a timeline bar per started stage')
+    t.equal(await page.locator('.timeline .tl-bar.status-Fail').count(), 1)
+    // the history where the server keeps it, else a plain note (never an error box)
+    await page.locator('table.history tbody tr').or(page.getByText('Event history not available')).first().waitFor()
+    t.notOk(await page.locator('.error').count(), 'no error shown on the page')
     await shot(page, `dashboard-build-${width}.png`)
+    await page.screenshot({ path: join(ARTIFACTS, `dashboard-build-${width}-full.png`), fullPage: true })
 
     if (width === 1280) {
       // keyboard: focus a node and press Enter to select it

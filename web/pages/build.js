@@ -3,7 +3,9 @@ import { get } from '../api.js'
 import { BuildActions } from '../actions.js'
 import { StageGraph } from '../graph.js'
 import { Stamp, useLive } from '../live.js'
+import { History } from '../history.js'
 import { StageDetail } from '../stage-detail.js'
+import { Timeline } from '../timeline.js'
 import { ErrorBox, StatusBadge, fmtDuration, fmtTime, html } from '../util.js'
 import { planOf } from './builds.js'
 import { productName } from './plans.js'
@@ -73,6 +75,14 @@ export function BuildPage ({ productId, planId, buildIndex }) {
           <${StageGraph} stages=${stages} selected=${selected} onSelect=${setPicked} />
         </section>
         <${StageDetail} stage=${stage} stages=${stages} />
-      </div>`
+      </div>
+      <section class="panel">
+        <h2>Timeline</h2>
+        <${Timeline} stages=${stages} selected=${selected} onSelect=${setPicked} />
+      </section>
+      <section class="panel">
+        <h2>Event history</h2>
+        <${History} planId=${planId} buildIndex=${buildIndex} at=${at} />
+      </section>`
       : null}`
 }
