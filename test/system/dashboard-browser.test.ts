@@ -110,6 +110,18 @@ t.test('build page: stage DAG with status classes, failed stage selected, live c
       t.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 1, 'the class changed without a reload')
       t.match(await node('构建').getAttribute('class'), /\bselected\b/, 'the choice survives the refresh')
 
+      // the fan-out after 构建 collapses into one node with its worst status, and expands again
+      await page.getByRole('button', { name: /collapse 3 parallel after 构建/ }).click()
+      const group = page.locator('svg.graph g.node.group')
+      t.equal(await group.count(), 1, 'one node for the collapsed group')
+      t.match(await group.getAttribute('class'), /\bstage-Fail\b/, 'a group with a failed branch shows Fail')
+      t.equal(await page.locator('svg.graph g.node').count(), 4)
+      t.equal(await page.locator('svg.graph path.edge').count(), 3, '检出→构建→group→部署')
+      await shot(page, 'dashboard-build-collapsed-1280.png')
+      await group.focus()
+      await page.keyboard.press('Enter')
+      t.equal(await page.locator('svg.graph g.node').count(), 6, 'Enter on the group expands it')
+
       t.notOk(await page.locator('.stamp.stale').count(), 'a page that refreshes is not marked stale')
       // the API unreachable from the page: after three missed intervals the stamp says so
       await page.route('**/TestCloud/DevOps/**', (r) => r.abort())
