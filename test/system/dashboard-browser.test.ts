@@ -39,6 +39,25 @@ async function shot (page: Page, name: string) {
   await page.screenshot({ path: join(ARTIFACTS, name), fullPage: false })
 }
 
+// Without a browser: the files are served, from this server only, and the import map resolves.
+t.test('GET / is the dashboard; its modules and libraries are served, nothing from a CDN', async (t) => {
+  const app = await build(t)
+  const root = await app.inject({ url: '/' })
+  t.equal(root.statusCode, 200)
+  t.match(root.headers['content-type'], /^text\/html/)
+  t.notMatch(root.body, /https?:\/\//, 'no absolute URL: nothing leaves this server')
+  const map = JSON.parse(/<script type="importmap">([\s\S]*?)<\/script>/.exec(root.body)?.[1] ?? '{}') as { imports: Record<string, string> }
+  t.same(Object.keys(map.imports).sort(), ['dagre', 'htm', 'preact', 'preact/hooks'])
+  for (const url of [...Object.values(map.imports), '/ui/app.js', '/ui/style.css', '/ui/pages/build.js']) {
+    const res = await app.inject({ url })
+    t.equal(res.statusCode, 200, url)
+    t.match(res.headers['content-type'], url.endsWith('.css') ? /text\/css/ : /javascript/, `${url} type`)
+  }
+  t.match((await app.inject({ url: '/ui/vendor/dagre.mjs' })).body, /export\s*\{/, 'dagre as an ES module')
+  t.equal((await app.inject({ url: '/ui/../package.json' })).statusCode, 404, 'nothing outside web/')
+  t.equal((await app.inject({ url: '/ui/vendor/other.mjs' })).statusCode, 404)
+})
+
 t.test('products → plans → builds, by clicking, nothing loaded from outside', { skip: SKIP }, async (t) => {
   const { app, base, browser, planId } = await setup(t)
   for (let i = 0; i < 3; i++) t.equal((await post(app, '/Build/add', { DevOpsPlanID: planId })).json().ErrorCode, 1000)
