@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import t, { type Test } from 'tap'
 import { ROOT } from '../../src/lib/root.js'
@@ -69,6 +70,11 @@ t.test('products → plans → builds, by clicking, nothing loaded from outside'
   t.equal(await page.locator('table.builds tbody tr').count(), 3, 'three builds listed')
   t.match(await page.locator('h1').textContent(), /UShop\/api/, 'the plan header shows its Jenkins job')
   await shot(page, 'dashboard-builds-1280.png')
+  await page.setViewportSize({ width: 400, height: 800 })
+  await shot(page, 'dashboard-builds-400.png')
+  await page.goto(`${base}/`)
+  await page.getByRole('link', { name: /优选商城/ }).waitFor()
+  await shot(page, 'dashboard-products-400.png')
   t.same(offsite, [], 'the page loads nothing from outside this server')
   t.same(errors, [], 'no script errors')
 })
@@ -203,10 +209,18 @@ t.test('a closed server asks for a token, keeps it for the tab and sends it', { 
   const { app, base, browser } = await setup(t)
   const { createToken } = await import('../../src/repositories/tokens.js')
   const token = await createToken(app.db, 'dashboard', 'read')
+  // the server caches "no token exists" briefly (tokens.ts OPEN_TTL_MS): wait until it is closed
+  while ((await app.inject({ url: '/TestCloud/DevOps/Product/list' })).statusCode !== 401) await sleep(50)
   const { page, errors } = await open(browser, base, 400)
   await page.goto(`${base}/`)
   const field = page.getByRole('textbox', { name: 'Token' })
-  await field.waitFor()
+  try {
+    await field.waitFor({ timeout: 15_000 })
+  } catch (err) {
+    // say what the page showed instead
+    await shot(page, 'dashboard-token-failure.png')
+    throw new Error(`no token field; page text: ${await page.locator('body').innerText()}; errors: ${errors.join(' | ')}`, { cause: err })
+  }
   t.match(await page.locator('.error').textContent(), /1004/)
   await shot(page, 'dashboard-token-400.png')
   await field.fill(token)
