@@ -30,5 +30,4 @@ export default fp(async function docs (fastify) {
   fastify.get('/openapi.yaml', { schema: { hide: true } }, async (_req, reply) =>
     reply.type('application/yaml; charset=utf-8').send(yamlText))
   fastify.get('/openapi.json', { schema: { hide: true } }, async () => jsonSpec)
-  fastify.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'))
 }, { name: 'docs' })

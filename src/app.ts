@@ -4,6 +4,7 @@ import etag from '@fastify/etag'
 import rateLimit from '@fastify/rate-limit'
 import auth from '../plugins/auth.js'
 import configPlugin from '../plugins/config.js'
+import dashboard from '../plugins/dashboard.js'
 import database from '../plugins/database.js'
 import docs from '../plugins/docs.js'
 import events from '../plugins/events.js'
@@ -85,6 +86,7 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(poller, { autoStart: opts.pollerAutoStart })
   await fastify.register(events)
   await fastify.register(docs)
+  await fastify.register(dashboard)
   await fastify.register(health)
 
   await fastify.register(async (api) => {

@@ -1,0 +1,231 @@
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import t, { type Test } from 'tap'
+import { ROOT } from '../../src/lib/root.js'
+import { build, fakeJenkins, post } from '../helper.js'
+
+// The dashboard in Debian's Chromium (no browser download), against the app and the Jenkins double.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
+const SKIP = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (install Debian's chromium)`
+const ARTIFACTS = join(ROOT, 'artifacts')
+
+async function setup (t: Test) {
+  const { jenkins, env } = await fakeJenkins(t)
+  jenkins.addJob({ name: 'UShop/api', parameters: { DevOpsPlanID: '', BuildIndex: '', Branch: 'main' } })
+  const app = await build(t, { env })
+  const product = (await post(app, '/Product/add', { ProductName: '优选商城' })).json()
+  const plan = (await post(app, '/Plan/add', { ProductID: product.ProductID, PlanName: '接口流水线', JobName: 'UShop/api' })).json()
+  const base = await app.listen({ host: '127.0.0.1', port: 0 })
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS })
+  t.teardown(async () => { await browser.close() })
+  return { app, jenkins, base, browser, productId: product.ProductID as number, planId: plan.DevOpsPlanID as number }
+}
+
+/** A page that records every request leaving this server and every script error. */
+async function open (browser: Browser, base: string, width: number): Promise<{ page: Page, offsite: string[], errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width, height: 800 } })
+  const offsite: string[] = []
+  const errors: string[] = []
+  page.on('request', (r) => { if (!r.url().startsWith(base)) offsite.push(r.url()) })
+  page.on('pageerror', (e) => errors.push(e.message))
+  return { page, offsite, errors }
+}
+
+async function shot (page: Page, name: string) {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  await page.screenshot({ path: join(ARTIFACTS, name), fullPage: false })
+}
+
+// Without a browser: the files are served, from this server only, and the import map resolves.
+t.test('GET / is the dashboard; its modules and libraries are served, nothing from a CDN', async (t) => {
+  const app = await build(t)
+  const root = await app.inject({ url: '/' })
+  t.equal(root.statusCode, 200)
+  t.match(root.headers['content-type'], /^text\/html/)
+  t.notMatch(root.body, /https?:\/\//, 'no absolute URL: nothing leaves this server')
+  const map = JSON.parse(/<script type="importmap">([\s\S]*?)<\/script>/.exec(root.body)?.[1] ?? '{}') as { imports: Record<string, string> }
+  t.same(Object.keys(map.imports).sort(), ['dagre', 'htm', 'preact', 'preact/hooks'])
+  for (const url of [...Object.values(map.imports), '/ui/app.js', '/ui/style.css', '/ui/pages/build.js']) {
+    const res = await app.inject({ url })
+    t.equal(res.statusCode, 200, url)
+    t.match(res.headers['content-type'], url.endsWith('.css') ? /text\/css/ : /javascript/, `${url} type`)
+  }
+  t.match((await app.inject({ url: '/ui/vendor/dagre.mjs' })).body, /export\s*\{/, 'dagre as an ES module')
+  t.equal((await app.inject({ url: '/ui/../package.json' })).statusCode, 404, 'nothing outside web/')
+  t.equal((await app.inject({ url: '/ui/vendor/other.mjs' })).statusCode, 404)
+})
+
+t.test('products → plans → builds, by clicking, nothing loaded from outside', { skip: SKIP }, async (t) => {
+  const { app, base, browser, planId } = await setup(t)
+  for (let i = 0; i < 3; i++) t.equal((await post(app, '/Build/add', { DevOpsPlanID: planId })).json().ErrorCode, 1000)
+  const { page, offsite, errors } = await open(browser, base, 1280)
+  await page.goto(`${base}/`)
+  await page.getByRole('link', { name: /优选商城/ }).click()
+  await page.getByRole('link', { name: '接口流水线' }).click()
+  await page.locator('table.builds tbody tr').first().waitFor()
+  t.equal(await page.locator('table.builds tbody tr').count(), 3, 'three builds listed')
+  t.match(await page.locator('h1').textContent(), /UShop\/api/, 'the plan header shows its Jenkins job')
+  await shot(page, 'dashboard-builds-1280.png')
+  await page.setViewportSize({ width: 400, height: 800 })
+  await shot(page, 'dashboard-builds-400.png')
+  await page.goto(`${base}/`)
+  await page.getByRole('link', { name: /优选商城/ }).waitFor()
+  await shot(page, 'dashboard-products-400.png')
+  t.same(offsite, [], 'the page loads nothing from outside this server')
+  t.same(errors, [], 'no script errors')
+})
+
+/** Fan-out after 构建 to three branches, fan-in at 部署: one branch fails, 部署 is skipped, 文档 still runs. */
+async function reportStages (app: Parameters<typeof post>[0], planId: number) {
+  const steps: Array<Record<string, unknown>> = [
+    { StageName: '检出', Status: 'success', Detail: { URL: 'http://jenkins.example/job/UShop/job/api/1/console' } },
+    { StageName: '构建', Status: 'success' },
+    { StageName: 'Unit Test', Status: 'success', PreStageName: ['构建'] },
+    { StageName: 'Lint', Status: 'failed', PreStageName: ['构建'], Detail: { URL: 'http://jenkins.example/job/UShop/job/api/1/execution/node/9/log', Error: 'eslint: 3 problems' } },
+    { StageName: '文档', Status: 'running', PreStageName: ['构建'] },
+    { StageName: '部署', Status: 'skipped', PreStageName: ['Unit Test', 'Lint', '文档'] }
+  ]
+  for (const s of steps) {
+    const res = await post(app, '/Build/update', { DevOpsPlanID: planId, BuildIndex: 1, ...s })
+    if (res.json().ErrorCode !== 1000) throw new Error(`Build/update: ${res.body}`)
+  }
+}
+
+t.test('build page: stage DAG with status classes, failed stage selected, live change without reload', { skip: SKIP }, async (t) => {
+  const { app, base, browser, productId, planId } = await setup(t)
+  t.equal((await post(app, '/Build/add', { DevOpsPlanID: planId })).json().ErrorCode, 1000)
+  await reportStages(app, planId)
+
+  for (const width of [1280, 400]) {
+    const { page, offsite, errors } = await open(browser, base, width)
+    await page.goto(`${base}/?poll=500#/product/${productId}/plan/${planId}/build/1`)
+    const node = (name: string) => page.locator(`svg.graph g.node[data-stage="${name}"]`)
+    await node('部署').waitFor()
+    t.equal(await page.locator('svg.graph g.node').count(), 6, 'one node per stage')
+    t.equal(await page.locator('svg.graph path.edge').count(), 7, 'one edge per predecessor (a chain of 1, fan-out 3, fan-in 3)')
+    t.match(await node('Lint').getAttribute('class'), /\bstage-Fail\b/)
+    t.match(await node('部署').getAttribute('class'), /\bstage-Skipped\b/)
+    // at 400 px the page opens after the update below: 文档 passed by then
+    t.match(await node('文档').getAttribute('class'), width === 1280 ? /\bstage-Running\b/ : /\bstage-Pass\b/)
+    t.match(await node('Lint').getAttribute('class'), /\bselected\b/, 'the failed stage is selected on open')
+    t.match(await page.locator('.stage-detail').textContent(), /eslint: 3 problems/, 'its Detail is shown')
+    t.equal(await page.locator('.stage-detail a.console').getAttribute('href'), 'http://jenkins.example/job/UShop/job/api/1/execution/node/9/log')
+    t.equal(await page.locator('.timeline .tl-row').count(), 6, 'a timeline bar per started stage')
+    t.equal(await page.locator('.timeline .tl-bar.status-Fail').count(), 1)
+    // the history where the server keeps it, else a plain note (never an error box)
+    await page.locator('table.history tbody tr').or(page.getByText('Event history not available')).first().waitFor()
+    t.notOk(await page.locator('.error').count(), 'no error shown on the page')
+    await shot(page, `dashboard-build-${width}.png`)
+    await page.screenshot({ path: join(ARTIFACTS, `dashboard-build-${width}-full.png`), fullPage: true })
+
+    if (width === 1280) {
+      // keyboard: focus a node and press Enter to select it
+      await node('构建').focus()
+      await page.keyboard.press('Enter')
+      t.match(await node('构建').getAttribute('class'), /\bselected\b/, 'Enter selects the focused stage')
+      t.match(await page.locator('.stage-detail h2').textContent(), /构建/)
+
+      await page.evaluate(() => { (window as unknown as { marker: number }).marker = 1 })
+      t.equal((await post(app, '/Build/update', { DevOpsPlanID: planId, BuildIndex: 1, StageName: '文档', Status: 'success' })).json().ErrorCode, 1000)
+      await page.locator('svg.graph g.node.stage-Pass[data-stage="文档"]').waitFor({ timeout: 10_000 })
+      t.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 1, 'the class changed without a reload')
+      t.match(await node('构建').getAttribute('class'), /\bselected\b/, 'the choice survives the refresh')
+
+      // the fan-out after 构建 collapses into one node with its worst status, and expands again
+      await page.getByRole('button', { name: /collapse 3 parallel after 构建/ }).click()
+      const group = page.locator('svg.graph g.node.group')
+      t.equal(await group.count(), 1, 'one node for the collapsed group')
+      t.match(await group.getAttribute('class'), /\bstage-Fail\b/, 'a group with a failed branch shows Fail')
+      t.equal(await page.locator('svg.graph g.node').count(), 4)
+      t.equal(await page.locator('svg.graph path.edge').count(), 3, '检出→构建→group→部署')
+      await shot(page, 'dashboard-build-collapsed-1280.png')
+      await group.focus()
+      await page.keyboard.press('Enter')
+      t.equal(await page.locator('svg.graph g.node').count(), 6, 'Enter on the group expands it')
+
+      t.notOk(await page.locator('.stamp.stale').count(), 'a page that refreshes is not marked stale')
+      // the API unreachable from the page: after three missed intervals the stamp says so
+      await page.route('**/TestCloud/DevOps/**', (r) => r.abort())
+      await page.locator('.stamp.stale').waitFor({ timeout: 10_000 })
+      t.match(await page.locator('.stamp').textContent(), /last updated \d\d:\d\d:\d\d \(stale\)/)
+      await shot(page, 'dashboard-build-stale-1280.png')
+      await page.unroute('**/TestCloud/DevOps/**')
+    }
+    t.same(offsite, [], 'the page loads nothing from outside this server')
+    t.same(errors, [], 'no script errors')
+    await page.close()
+  }
+})
+
+t.test('start a build from the form, rebuild it, cancel it after confirming', { skip: SKIP }, async (t) => {
+  const { app, base, browser, productId, planId } = await setup(t)
+  const { page, offsite, errors } = await open(browser, base, 1280)
+  await page.goto(`${base}/?poll=500#/product/${productId}/plan/${planId}`)
+  await page.getByText('Start build', { exact: true }).first().click()
+  const form = page.getByRole('form', { name: 'start build' })
+  // with Plan/parameters: a field per parameter, defaults filled; without it (404): free name/value rows
+  const declared = form.getByLabel('Branch')
+  const free = form.getByLabel('parameter name')
+  await declared.or(form.getByRole('button', { name: '+ parameter' })).first().waitFor()
+  if (await declared.count() > 0) {
+    t.equal(await declared.inputValue(), 'main', 'the default is filled in')
+    await declared.fill('release/1.0')
+  } else {
+    await form.getByRole('button', { name: '+ parameter' }).click()
+    await free.fill('Branch')
+    await form.getByLabel('parameter value').fill('release/1.0')
+  }
+  await shot(page, 'dashboard-start-1280.png')
+  await form.getByRole('button', { name: 'Start' }).click()
+  await page.waitForURL(/#\/product\/\d+\/plan\/\d+\/build\/1$/)
+  const info = (await app.inject({ url: `/TestCloud/DevOps/Build/info?DevOpsPlanID=${planId}&BuildIndex=1` })).json()
+  t.ok(info.Build.Parameter.parameter.some((p: { name: string, value: string }) => p.name === 'Branch' && p.value === 'release/1.0'), 'the form\'s value reached Build/add')
+
+  await page.getByRole('button', { name: 'Rebuild' }).click()
+  await page.waitForURL(/\/build\/2$/)
+  const again = (await app.inject({ url: `/TestCloud/DevOps/Build/info?DevOpsPlanID=${planId}&BuildIndex=2` })).json()
+  t.same(again.Build.Parameter.parameter.find((p: { name: string }) => p.name === 'Branch'), { name: 'Branch', value: 'release/1.0' }, 'Rebuild keeps the parameters')
+
+  const asked: string[] = []
+  page.on('dialog', (d) => { asked.push(d.message()); d.dismiss().catch(() => {}) })
+  await page.getByRole('button', { name: 'Cancel' }).click()
+  await page.locator('.build-head .badge').filter({ hasText: /Queued|Running/ }).waitFor()
+  t.equal(asked.length, 1, 'Cancel asks first; dismissed, nothing happens')
+  page.removeAllListeners('dialog')
+  page.on('dialog', (d) => { d.accept().catch(() => {}) })
+  await page.getByRole('button', { name: 'Cancel' }).click()
+  await page.locator('.build-head .badge.status-Aborted').waitFor({ timeout: 10_000 })
+  t.notOk(await page.getByRole('button', { name: 'Cancel' }).count(), 'no Cancel on an ended build')
+  await shot(page, 'dashboard-cancelled-1280.png')
+  t.same(offsite, [], 'the page loads nothing from outside this server')
+  t.same(errors, [], 'no script errors')
+})
+
+t.test('a closed server asks for a token, keeps it for the tab and sends it', { skip: SKIP }, async (t) => {
+  const { app, base, browser } = await setup(t)
+  const { createToken } = await import('../../src/repositories/tokens.js')
+  const token = await createToken(app.db, 'dashboard', 'read')
+  // the server caches "no token exists" briefly (tokens.ts OPEN_TTL_MS): wait until it is closed
+  while ((await app.inject({ url: '/TestCloud/DevOps/Product/list' })).statusCode !== 401) await sleep(50)
+  const { page, errors } = await open(browser, base, 400)
+  await page.goto(`${base}/`)
+  const field = page.getByRole('textbox', { name: 'Token' })
+  try {
+    await field.waitFor({ timeout: 15_000 })
+  } catch (err) {
+    // say what the page showed instead
+    await shot(page, 'dashboard-token-failure.png')
+    throw new Error(`no token field; page text: ${await page.locator('body').innerText()}; errors: ${errors.join(' | ')}`, { cause: err })
+  }
+  t.match(await page.locator('.error').textContent(), /1004/)
+  await shot(page, 'dashboard-token-400.png')
+  await field.fill(token)
+  await page.getByRole('button', { name: 'Use token' }).click()
+  await page.getByRole('link', { name: /优选商城/ }).waitFor()
+  t.equal(await page.evaluate(() => sessionStorage.getItem('testcloud.token')), token, 'kept in sessionStorage')
+  t.same(errors, [], 'no script errors')
+})
