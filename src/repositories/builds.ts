@@ -107,7 +107,7 @@ Promise<{ total: number, list: BuildListItem[] }> {
     db.selectFrom('plans').select('last_build_index').where('id', '=', planId).executeTakeFirst(),
     // without a filter the count is the plan's counter: indexes run 1..N with no gap and builds are never deleted
     status == null ? undefined : q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-    q.select(['build_index as BuildIndex', 'status as Status', 'start_time as StartTime', 'create_time as CreateTime', 'end_time as EndTime'])
+    q.select(['build_index as BuildIndex', 'status as Status', 'start_time as StartTime', 'create_time as CreateTime', 'end_time as EndTime', 'source as Source', 'cause as Cause'])
       .orderBy('build_index', 'desc').limit(size).offset((page - 1) * size).$castTo<BuildListItem>().execute()
   ])
   if (plan == null) throw notFound('plan') // an unknown plan is NotFound, not an empty list

@@ -17,7 +17,9 @@ export const BuildListItemSchema = Type.Object({
   Status: StatusOutSchema,
   StartTime: EpochOrNull('when it started running'),
   CreateTime: Type.Integer({ description: 'when it was recorded, Unix epoch seconds' }),
-  EndTime: EpochOrNull('when it finished')
+  EndTime: EpochOrNull('when it finished'),
+  Source: Type.Union([Type.Literal('api'), Type.Literal('jenkins')], { description: 'api: started by Build/add; jenkins: a run Jenkins started itself (timer, SCM, a person, replay, upstream)' }),
+  Cause: Type.Union([Type.String(), Type.Null()], { description: 'Jenkins\' cause text, e.g. "Started by timer"; null for builds started through the API' })
 })
 export type BuildListItem = Static<typeof BuildListItemSchema>
 
@@ -28,8 +30,6 @@ export const BuildInfoSchema = Type.Object({
   JenkinsQueueID: Type.Union([Type.Integer(), Type.Null()]),
   JenkinsBuildNumber: Type.Union([Type.Integer(), Type.Null()]),
   JenkinsURL: Type.Union([Type.String(), Type.Null()]),
-  Detail: Type.Record(Type.String(), Type.Unknown()),
-  Source: Type.Union([Type.Literal('api'), Type.Literal('jenkins')], { description: 'api: started by Build/add; jenkins: a run Jenkins started itself (timer, SCM, a person, replay, upstream)' }),
-  Cause: Type.Union([Type.String(), Type.Null()], { description: 'Jenkins\' cause text, e.g. "Started by timer"; null for builds started through the API' })
+  Detail: Type.Record(Type.String(), Type.Unknown())
 })
 export type BuildInfo = Static<typeof BuildInfoSchema>

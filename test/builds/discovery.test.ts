@@ -71,6 +71,9 @@ t.test('runs Jenkins starts itself become builds: no backfill, once each, follow
   const causes = async (plan: number, n: number) => await Promise.all(Array.from({ length: n }, async (_, i) => (await buildInfo(app, plan, i + 1)).Cause))
   t.same(await causes(planId, 4), ['Started by timer', null, `Started by user ${jenkins.user}; Replayed #${ours.number}`, 'Started by user alice'])
   t.equal(await total(app, planId), 4, 'the run older than the plan was skipped')
+  // Build/list tells them apart too (the dashboard's Source column reads it)
+  t.same((await get(app, '/Build/list', { DevOpsPlanID: planId })).json().BuildList.map((b: { Source: string, Cause: string | null }) => [b.Source, b.Cause]),
+    [['jenkins', 'Started by user alice'], ['jenkins', `Started by user ${jenkins.user}; Replayed #${ours.number}`], ['api', null], ['jenkins', 'Started by timer']])
   t.equal(await total(app, plan2), 1)
   t.match(await buildInfo(app, plan2, 1), { Cause: 'Started by user alice', JenkinsBuildNumber: user.number, Source: 'jenkins' })
   t.equal(jenkins.countRequests(isDiscovery('Nightly')), 6, 'one request per tick for the job, however many plans watch it')
