@@ -35,9 +35,11 @@ function Field ({ p, value, onInput }) {
       ${p.Choices.map((c) => html`<option value=${c}>${c}</option>`)}</select>${hint}</div>`
   }
   const type = p.Type === 'password' ? 'password' : 'text'
+  // a password's default stays in Jenkins (the API never sends it): empty means "Jenkins' default"
+  const placeholder = p.Type === 'password' ? "empty: the job's default" : undefined
   const input = p.Type === 'text'
     ? html`<textarea id=${id} rows="3" value=${value} onInput=${(e) => onInput(e.currentTarget.value)} />`
-    : html`<input id=${id} type=${type} value=${value} onInput=${(e) => onInput(e.currentTarget.value)} />`
+    : html`<input id=${id} type=${type} placeholder=${placeholder} autocomplete="off" value=${value} onInput=${(e) => onInput(e.currentTarget.value)} />`
   return html`<div class="field">${label}${input}${hint}</div>`
 }
 
@@ -53,6 +55,15 @@ function FreeRows ({ rows, setRows }) {
     <button type="button" onClick=${() => setRows([...rows, { name: '', value: '' }])}>+ parameter</button>`
 }
 
+// The service sets these two itself on every trigger: a field for them would only mislead.
+const INJECTED = new Set(['DevOpsPlanID', 'BuildIndex'])
+
+/** The form's values as Build/add parameters: an empty password is left out, so Jenkins applies its own default. */
+export function formParameters (defs, values) {
+  return defs.filter((p) => !(p.Type === 'password' && (values[p.Name] ?? '') === ''))
+    .map((p) => ({ name: p.Name, value: values[p.Name] ?? '' }))
+}
+
 /** "Start build": a form generated from Plan/parameters (choices as selects, booleans as checkboxes, defaults filled). */
 export function StartBuild ({ productId, planId }) {
   const [defs, setDefs] = useState(null)
@@ -62,8 +73,9 @@ export function StartBuild ({ productId, planId }) {
   const [busy, setBusy] = useState(false)
   useEffect(() => {
     get('/Plan/parameters', { DevOpsPlanID: planId }).then((r) => {
-      setDefs(r.ParameterList)
-      setValues(Object.fromEntries(r.ParameterList.map((p) => [p.Name, p.Type === 'choice' && p.Default === '' ? p.Choices[0] ?? '' : p.Default])))
+      const shown = r.ParameterList.filter((p) => !INJECTED.has(p.Name))
+      setDefs(shown)
+      setValues(Object.fromEntries(shown.map((p) => [p.Name, p.Type === 'choice' && p.Default === '' ? p.Choices[0] ?? '' : p.Default])))
       // 404: a server without Plan/parameters; 1006/1007: Jenkins not there to ask. Free rows either way.
     }, (e) => { setDefs(false); if (e.status !== 404) setError(e) })
   }, [planId])
@@ -72,7 +84,7 @@ export function StartBuild ({ productId, planId }) {
     setBusy(true)
     setError(null)
     const parameter = defs
-      ? Object.entries(values).map(([name, value]) => ({ name, value }))
+      ? formParameters(defs, values)
       : rows.filter((r) => r.name.trim() !== '')
     try { await startBuild(productId, planId, parameter) } catch (err) { setError(err) } finally { setBusy(false) }
   }

@@ -13,10 +13,21 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
 const SKIP = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (install Debian's chromium)`
 const ARTIFACTS = join(ROOT, 'artifacts')
 
-async function setup (t: Test) {
+async function setup (t: Test, { extraEnv = {}, pollerAutoStart = false }: { extraEnv?: Record<string, string>, pollerAutoStart?: boolean } = {}) {
   const { jenkins, env } = await fakeJenkins(t)
-  jenkins.addJob({ name: 'UShop/api', parameters: { DevOpsPlanID: '', BuildIndex: '', Branch: 'main' } })
-  const app = await build(t, { env })
+  jenkins.addJob({
+    name: 'UShop/api',
+    parameters: null,
+    parameterDefinitions: [
+      { name: 'DevOpsPlanID', type: 'string', default: '' },
+      { name: 'BuildIndex', type: 'string', default: '' },
+      { name: 'Branch', type: 'string', default: 'main', description: '要构建的分支' },
+      { name: 'Mode', type: 'choice', choices: ['fast', 'full'] },
+      { name: 'DryRun', type: 'boolean', default: false },
+      { name: 'DeployKey', type: 'password', default: 'jenkins-side-secret' }
+    ]
+  })
+  const app = await build(t, { env: { ...env, ...extraEnv }, pollerAutoStart })
   const product = (await post(app, '/Product/add', { ProductName: '优选商城' })).json()
   const plan = (await post(app, '/Plan/add', { ProductID: product.ProductID, PlanName: '接口流水线', JobName: 'UShop/api' })).json()
   const base = await app.listen({ host: '127.0.0.1', port: 0 })
@@ -116,8 +127,9 @@ t.test('build page: stage DAG with status classes, failed stage selected, live c
     t.equal(await page.locator('.stage-detail a.console').getAttribute('href'), 'http://jenkins.example/job/UShop/job/api/1/execution/node/9/log')
     t.equal(await page.locator('.timeline .tl-row').count(), 6, 'a timeline bar per started stage')
     t.equal(await page.locator('.timeline .tl-bar.status-Fail').count(), 1)
-    // the history where the server keeps it, else a plain note (never an error box)
-    await page.locator('table.history tbody tr').or(page.getByText('Event history not available')).first().waitFor()
+    // the history from Build/events: the build's Queued, then each stage as reported
+    await page.locator('table.history tbody tr').first().waitFor()
+    t.ok(await page.locator('table.history tbody tr').count() >= 7, 'one history row per accepted change')
     t.notOk(await page.locator('.error').count(), 'no error shown on the page')
     await shot(page, `dashboard-build-${width}.png`)
     await page.screenshot({ path: join(ARTIFACTS, `dashboard-build-${width}-full.png`), fullPage: true })
@@ -162,28 +174,31 @@ t.test('build page: stage DAG with status classes, failed stage selected, live c
 })
 
 t.test('start a build from the form, rebuild it, cancel it after confirming', { skip: SKIP }, async (t) => {
-  const { app, base, browser, productId, planId } = await setup(t)
+  const { app, jenkins, base, browser, productId, planId } = await setup(t)
   const { page, offsite, errors } = await open(browser, base, 1280)
   await page.goto(`${base}/?poll=500#/product/${productId}/plan/${planId}`)
   await page.getByText('Start build', { exact: true }).first().click()
   const form = page.getByRole('form', { name: 'start build' })
-  // with Plan/parameters: a field per parameter, defaults filled; without it (404): free name/value rows
+  // from Plan/parameters: a field per declared parameter with its default filled in
   const declared = form.getByLabel('Branch')
-  const free = form.getByLabel('parameter name')
-  await declared.or(form.getByRole('button', { name: '+ parameter' })).first().waitFor()
-  if (await declared.count() > 0) {
-    t.equal(await declared.inputValue(), 'main', 'the default is filled in')
-    await declared.fill('release/1.0')
-  } else {
-    await form.getByRole('button', { name: '+ parameter' }).click()
-    await free.fill('Branch')
-    await form.getByLabel('parameter value').fill('release/1.0')
-  }
+  await declared.waitFor()
+  t.equal(await declared.inputValue(), 'main', 'the default is filled in')
+  await declared.fill('release/1.0')
+  t.equal(await form.locator('select#param-Mode').inputValue(), 'fast', 'a choice is a select, on its first choice')
+  await form.locator('select#param-Mode').selectOption('full')
+  t.equal(await form.locator('input#param-DryRun[type=checkbox]').isChecked(), false, 'a boolean is a checkbox, unchecked by default')
+  await form.locator('input#param-DryRun').check()
+  t.equal(await form.locator('input#param-DeployKey[type=password]').inputValue(), '', 'a password default never reaches the page')
+  t.equal(await form.locator('#param-DevOpsPlanID, #param-BuildIndex').count(), 0, 'no field for what the service sets itself')
   await shot(page, 'dashboard-start-1280.png')
   await form.getByRole('button', { name: 'Start' }).click()
   await page.waitForURL(/#\/product\/\d+\/plan\/\d+\/build\/1$/)
   const info = (await app.inject({ url: `/TestCloud/DevOps/Build/info?DevOpsPlanID=${planId}&BuildIndex=1` })).json()
-  t.ok(info.Build.Parameter.parameter.some((p: { name: string, value: string }) => p.name === 'Branch' && p.value === 'release/1.0'), 'the form\'s value reached Build/add')
+  const sent = Object.fromEntries(info.Build.Parameter.parameter.map((p: { name: string, value: string }) => [p.name, p.value]))
+  t.match(sent, { Branch: 'release/1.0', Mode: 'full', DryRun: 'true', DevOpsPlanID: String(planId), BuildIndex: '1' }, 'the form\'s values reached Build/add')
+  const trigger = jenkins.requests.find((r) => r.path.endsWith('/buildWithParameters'))
+  t.ok(trigger, 'the job was triggered with parameters')
+  t.notMatch(`${trigger?.query.toString() ?? ''}&${trigger?.body ?? ''}`, /DeployKey/, 'an empty password is not sent: Jenkins applies its own default')
 
   await page.getByRole('button', { name: 'Rebuild' }).click()
   await page.waitForURL(/\/build\/2$/)
@@ -201,6 +216,46 @@ t.test('start a build from the form, rebuild it, cancel it after confirming', { 
   await page.locator('.build-head .badge.status-Aborted').waitFor({ timeout: 10_000 })
   t.notOk(await page.getByRole('button', { name: 'Cancel' }).count(), 'no Cancel on an ended build')
   await shot(page, 'dashboard-cancelled-1280.png')
+  t.same(offsite, [], 'the page loads nothing from outside this server')
+  t.same(errors, [], 'no script errors')
+})
+
+t.test('live from the stream alone: on a closed server, a build started from the form turns Running → Pass as the poller follows Jenkins', { skip: SKIP }, async (t) => {
+  const { app, jenkins, base, browser, productId, planId } = await setup(t, { extraEnv: { POLL_INTERVAL_MS: '200' }, pollerAutoStart: true })
+  const { createToken } = await import('../../src/repositories/tokens.js')
+  const token = await createToken(app.db, 'dashboard', 'trigger')
+  while ((await app.inject({ url: '/TestCloud/DevOps/Product/list' })).statusCode !== 401) await sleep(50)
+  const { page, offsite, errors } = await open(browser, base, 1280)
+  const streams: URL[] = []
+  page.on('request', (r) => { const u = new URL(r.url()); if (u.pathname === '/TestCloud/DevOps/events') streams.push(u) })
+  await page.addInitScript((tok) => { sessionStorage.setItem('testcloud.token', tok) }, token)
+  // poll=600000: no timer refresh during the test, so every change the page shows came through the stream
+  await page.goto(`${base}/?poll=600000#/product/${productId}/plan/${planId}`)
+  await page.getByText('Start build', { exact: true }).first().click()
+  const form = page.getByRole('form', { name: 'start build' })
+  await form.getByLabel('Branch').waitFor()
+  await form.getByRole('button', { name: 'Start' }).click()
+  await page.waitForURL(/\/build\/1$/)
+  await page.locator('.build-head .badge.status-Queued').waitFor()
+  await page.evaluate(() => { (window as unknown as { marker: number }).marker = 1 })
+
+  const item = jenkins.lastQueueItem()
+  if (item == null) throw new Error('Build/add queued nothing in Jenkins')
+  const run = jenkins.startQueued(item.id)
+  jenkins.playPipeline(run, ['Checkout', { name: 'Test', result: 'running' }], { finish: false })
+  const node = (name: string) => page.locator(`svg.graph g.node[data-stage="${name}"]`)
+  await page.locator('svg.graph g.node.stage-Running[data-stage="Test"]').waitFor({ timeout: 10_000 })
+  t.match(await node('Checkout').getAttribute('class'), /\bstage-Pass\b/, 'the first stage passed')
+  t.match(await page.locator('.build-head .badge').textContent(), /Running/)
+  await shot(page, 'dashboard-live-running-1280.png')
+
+  jenkins.playPipeline(run, ['Checkout', 'Test'])
+  await page.locator('svg.graph g.node.stage-Pass[data-stage="Test"]').waitFor({ timeout: 10_000 })
+  await page.locator('.build-head .badge.status-Pass').waitFor({ timeout: 10_000 })
+  t.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 1, 'no reload: the stream drove every change')
+  t.ok(streams.some((u) => u.searchParams.get('access_token') === token && u.searchParams.get('DevOpsPlanID') === String(planId) &&
+    u.searchParams.get('BuildIndex') === '1'), 'the build page subscribed to its build, with the token in the query (EventSource sends no headers)')
+  await shot(page, 'dashboard-live-pass-1280.png')
   t.same(offsite, [], 'the page loads nothing from outside this server')
   t.same(errors, [], 'no script errors')
 })
