@@ -4,16 +4,14 @@ import { ErrorBox, StatusBadge, fmtTime, html } from './util.js'
 
 /** The build's event history (Build/events), newest last; refetched when the page refreshes. */
 export function History ({ planId, buildIndex, at }) {
-  const [state, setState] = useState({ list: null, error: null, missing: false })
+  const [state, setState] = useState({ list: null, error: null })
   useEffect(() => {
     let stop = false
     get('/Build/events', { DevOpsPlanID: planId, BuildIndex: buildIndex, PageSize: 500 }).then(
-      (r) => { if (!stop) setState({ list: r.EventList, error: null, missing: false }) },
-      // a server without the history answers 404 with no route
-      (e) => { if (!stop) setState((s) => e.status === 404 ? { ...s, missing: true } : { ...s, error: e }) })
+      (r) => { if (!stop) setState({ list: r.EventList, error: null }) },
+      (e) => { if (!stop) setState((s) => ({ ...s, error: e })) })
     return () => { stop = true }
   }, [planId, buildIndex, at])
-  if (state.missing) return html`<p class="empty">Event history not available on this server.</p>`
   if (state.list == null) return html`<${ErrorBox} error=${state.error} />`
   if (state.list.length === 0) return html`<p class="empty">No events yet.</p>`
   return html`

@@ -43,11 +43,11 @@ function Field ({ p, value, onInput }) {
   return html`<div class="field">${label}${input}${hint}</div>`
 }
 
-/** Free name/value rows, for a server without Plan/parameters. */
+/** Free name/value rows, when the job's definitions cannot be read (Jenkins unreachable). */
 function FreeRows ({ rows, setRows }) {
   const set = (i, k) => (e) => setRows(rows.map((r, j) => j === i ? { ...r, [k]: e.currentTarget.value } : r))
   return html`
-    <p class="hint">This server does not list the job's parameters: add them by name.</p>
+    <p class="hint">The job's parameters could not be read from Jenkins: add them by name.</p>
     ${rows.map((r, i) => html`<div class="field row">
       <input aria-label="parameter name" placeholder="name" value=${r.name} onInput=${set(i, 'name')} />
       <input aria-label="parameter value" placeholder="value" value=${r.value} onInput=${set(i, 'value')} />
@@ -76,8 +76,8 @@ export function StartBuild ({ productId, planId }) {
       const shown = r.ParameterList.filter((p) => !INJECTED.has(p.Name))
       setDefs(shown)
       setValues(Object.fromEntries(shown.map((p) => [p.Name, p.Type === 'choice' && p.Default === '' ? p.Choices[0] ?? '' : p.Default])))
-      // 404: a server without Plan/parameters; 1006/1007: Jenkins not there to ask. Free rows either way.
-    }, (e) => { setDefs(false); if (e.status !== 404) setError(e) })
+      // Jenkins not there to ask (1007): free rows, and the reason shown
+    }, (e) => { setDefs(false); setError(e) })
   }, [planId])
   const submit = async (e) => {
     e.preventDefault()
