@@ -1,4 +1,4 @@
-import Jenkins from 'jenkins'
+import type Jenkins from 'jenkins'
 import { errorCode } from '../lib/error-code.js'
 
 // Our one door to Jenkins. The `jenkins` npm client (the user's choice) triggers builds; its traps,
@@ -153,8 +153,9 @@ export class JenkinsClient {
   /** requests by outcome (ok, client_error, server_error, timeout, unreachable), read by /metrics */
   readonly outcomes: Record<string, number> = {}
   private readonly auth: string | undefined
-  private readonly plain: Jenkins
-  private readonly withCrumb: Jenkins
+  private readonly headers: Record<string, string>
+  // the `jenkins` library is loaded on the first trigger, not at start (issue 14: start-up time and memory)
+  private clients?: Promise<{ plain: Jenkins, withCrumb: Jenkins }>
 
   constructor (readonly opts: JenkinsOptions) {
     this.baseUrl = opts.url.replace(/\/+$/, '')
@@ -163,9 +164,18 @@ export class JenkinsClient {
       headers.authorization = 'Basic ' + Buffer.from(`${opts.user}:${opts.token}`).toString('base64')
     }
     this.auth = headers.authorization
-    const common = { baseUrl: this.baseUrl, headers, timeout: opts.timeoutMs }
-    this.plain = new Jenkins({ ...common, crumbIssuer: false } as ConstructorParameters<typeof Jenkins>[0])
-    this.withCrumb = new Jenkins({ ...common, crumbIssuer: true } as ConstructorParameters<typeof Jenkins>[0])
+    this.headers = headers
+  }
+
+  private async jenkinsClients (): Promise<{ plain: Jenkins, withCrumb: Jenkins }> {
+    this.clients ??= import('jenkins').then(({ default: JenkinsLib }) => {
+      const common = { baseUrl: this.baseUrl, headers: this.headers, timeout: this.opts.timeoutMs }
+      return {
+        plain: new JenkinsLib({ ...common, crumbIssuer: false } as ConstructorParameters<typeof Jenkins>[0]),
+        withCrumb: new JenkinsLib({ ...common, crumbIssuer: true } as ConstructorParameters<typeof Jenkins>[0])
+      }
+    })
+    return await this.clients
   }
 
   /** Queues `jobName` (folders as `a/b/job`) with string parameters (null: a job without parameters, `POST job/…/build`); resolves to the queue item. */
@@ -175,12 +185,13 @@ export class JenkinsClient {
       const id = await client.job.build(parameters == null ? { name: jobName } : { name: jobName, parameters }) as number | undefined
       return { queueId: Number.isSafeInteger(id) ? id as number : null, reusedQueueItem: false }
     }
+    const { plain, withCrumb } = await this.jenkinsClients()
     try {
       try {
-        return await call(this.plain)
+        return await call(plain)
       } catch (err) {
         if ((err as ClientError).statusCode !== 403) throw err
-        return await call(this.withCrumb)  // password auth: Jenkins wants a CSRF crumb
+        return await call(withCrumb)  // password auth: Jenkins wants a CSRF crumb
       }
     } catch (err) {
       const e = err as ClientError

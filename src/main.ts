@@ -1,0 +1,61 @@
+import Fastify, { type FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import app, { fastifyOptions } from './app.js'
+import { type Config, loadConfig } from './config.js'
+import { redactUrl } from './lib/secrets.js'
+
+async function main (): Promise<void> {
+  let config: Config
+  try {
+    config = loadConfig()
+  } catch (err) {
+    console.error(`invalid configuration: ${(err as Error).message}`)
+    process.exit(1)
+  }
+  const logger = {
+    level: config.LOG_LEVEL,
+    // request logs carry no headers (Authorization), and the webhook's ?token= is masked
+    serializers: {
+      req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip })
+    }
+  }
+  const server = Fastify(fastifyOptions(logger))
+  let closing = false
+  // while shutting down, answers in flight still go out, then their keep-alive connections close
+  server.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close')
+    return payload
+  })
+  try {
+    await server.register(fp(app), { config })
+    await server.listen({ host: config.HOST, port: config.PORT })
+  } catch (err) {
+    // one line naming the cause and the fix, instead of a stack trace
+    console.error(startupFailure(err, config))
+    process.exit(1)
+  }
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (closing) return
+      closing = true
+      server.log.info({ signal }, 'shutting down')
+      const force = setTimeout(() => process.exit(1), 10_000).unref()
+      server.close().then(() => { clearTimeout(force); process.exit(0) }, () => process.exit(1))
+    })
+  }
+}
+
+function startupFailure (err: unknown, config: Config): string {
+  const e = err as Error & { code?: string }
+  if (e.code === 'EADDRINUSE') return `cannot start: ${config.HOST}:${config.PORT} is already in use (EADDRINUSE); stop the other process or set PORT`
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES') return `cannot start: cannot listen on ${config.HOST}:${config.PORT} (${e.code}); check HOST and PORT`
+  if (config.DATABASE_URL.startsWith('mysql://') && (e.code != null || /database|mysql|connect/i.test(e.message))) {
+    const url = new URL(config.DATABASE_URL)
+    url.password = url.password === '' ? '' : '***'
+    return `cannot start: the database ${url.toString()} failed: ${e.code ?? ''} ${e.message}; check DATABASE_URL (host, port, user, password, database) and that MySQL/MariaDB is running`.replace(/\s+/g, ' ')
+  }
+  return `cannot start: ${e.message ?? String(err)}`
+}
+
+await main()
