@@ -19,6 +19,8 @@ export interface PlanTable {
   /** configured Jenkins instance; null = the default one (JENKINS_URL) */
   jenkins_name: string | null
   created_at: number
+  /** moves with every change the plan's Build/list shows: validates its read cache */
+  list_version: Generated<number>
 }
 
 export interface BuildTable {
@@ -94,6 +96,12 @@ export interface AppStateTable {
   updated_at: number
 }
 
+/** Counters that validate read caches; `catalog` moves with every product or plan change. */
+export interface ReadVersionTable {
+  name: string
+  version: number
+}
+
 /** One accepted change of a build or stage, appended in the write's own transaction; never updated. */
 export interface EventTable {
   id: Generated<number>
@@ -114,6 +122,7 @@ export interface EventTable {
 export interface Database {
   discovery_marks: DiscoveryMarkTable
   app_state: AppStateTable
+  read_versions: ReadVersionTable
   api_tokens: ApiTokenTable
   products: ProductTable
   plans: PlanTable

@@ -6,6 +6,7 @@ import * as addBuildRevision from './202611272250_add_build_revision.js'
 import * as createEvents from './202611281100_create_events.js'
 import * as addRequestIdAndDiscovery from './202611281110_add_request_id_and_discovery.js'
 import * as createAppState from './202611281130_create_app_state.js'
+import * as addReadVersions from './202611281300_add_read_versions.js'
 
 // A static registry: the same from tsx, from dist/ and under tap, with no directory globbing.
 export const migrations: Record<string, Migration> = {
@@ -15,5 +16,6 @@ export const migrations: Record<string, Migration> = {
   '202611272250_add_build_revision': addBuildRevision,
   '202611281100_create_events': createEvents,
   '202611281110_add_request_id_and_discovery': addRequestIdAndDiscovery,
-  '202611281130_create_app_state': createAppState
+  '202611281130_create_app_state': createAppState,
+  '202611281300_add_read_versions': addReadVersions
 }

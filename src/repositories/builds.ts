@@ -6,6 +6,7 @@ import type { BuildInfo, BuildListItem, JenkinsParameter } from '../schemas/buil
 import { now } from '../lib/time.js'
 import { isUniqueViolation } from './db-errors.js'
 import { appendEvents } from './events.js'
+import { bumpPlanListOfBuild } from './read-versions.js'
 
 type Db = Kysely<Database>
 /** A whole row of `builds`, parameters included. */
@@ -56,7 +57,7 @@ export async function recordBuild (db: Db, planId: number, jobName: string, jenk
 
 /** Bumps the plan's counter (the lock that serialises allocation) and answers the new BuildIndex. */
 async function nextBuildIndex (trx: Db, planId: number): Promise<number> {
-  const bumped = await trx.updateTable('plans').set((eb) => ({ last_build_index: eb('last_build_index', '+', 1) }))
+  const bumped = await trx.updateTable('plans').set((eb) => ({ last_build_index: eb('last_build_index', '+', 1), list_version: eb('list_version', '+', 1) }))
     .where('id', '=', planId).executeTakeFirst()
   if (Number(bumped.numUpdatedRows) === 0) throw notFound('plan')
   const { last_build_index: buildIndex } = await trx.selectFrom('plans').select('last_build_index')
@@ -72,6 +73,14 @@ export async function findByRequestId (db: Db, planId: number, requestId: string
 
 export async function findBuild (db: Db, planId: number, buildIndex: number): Promise<TrackedBuild> {
   const build = await db.selectFrom('builds').select(TRACKED_COLUMNS)
+    .where('plan_id', '=', planId).where('build_index', '=', buildIndex).executeTakeFirst()
+  if (build == null) throw notFound(`build ${buildIndex} of plan ${planId}`)
+  return build
+}
+
+/** The build's id and revision (what validates its cached Build/info and Stage/info); NotFound when there is none. */
+export async function buildRevision (db: Db, planId: number, buildIndex: number): Promise<{ id: number, revision: number }> {
+  const build = await db.selectFrom('builds').select(['id', 'revision'])
     .where('plan_id', '=', planId).where('build_index', '=', buildIndex).executeTakeFirst()
   if (build == null) throw notFound(`build ${buildIndex} of plan ${planId}`)
   return build
@@ -118,7 +127,8 @@ Promise<{ total: number, list: BuildListItem[] }> {
 export async function markQueued (db: Db, id: number, queueId: number | null, note?: string): Promise<void> {
   const set: { queue_id: number | null, detail?: string } = { queue_id: queueId }
   if (note != null) set.detail = JSON.stringify({ Note: note })
-  await db.updateTable('builds').set(set).where('id', '=', id).execute()
+  // Build/info shows both: its cached answer is keyed by the revision
+  await db.updateTable('builds').set((eb) => ({ ...set, revision: eb('revision', '+', 1) })).where('id', '=', id).execute()
 }
 
 /** Jenkins refused or did not answer: the build stays on record as Fail with the reason. */
@@ -126,6 +136,7 @@ export async function markTriggerFailed (db: Db, id: number, reason: string): Pr
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('builds').set((eb) => ({ status: 'Fail', end_time: now(), detail: JSON.stringify({ Reason: reason }), revision: eb('revision', '+', 1) }))
       .where('id', '=', id).execute()
+    await bumpPlanListOfBuild(trx, id)
     const b = await trx.selectFrom('builds').select(['id', 'plan_id', 'build_index']).where('id', '=', id).executeTakeFirstOrThrow()
     await appendEvents(trx, b, 'api', [{ stageName: '', status: 'Fail', detail: { Reason: reason } }])
   })
@@ -255,4 +266,5 @@ export async function bumpRevision (trx: Db, id: number): Promise<void> {
 export async function updateBuildProgress (db: Db, id: number,
   set: { status?: string, detail?: string, start_time?: number | null, end_time?: number | null }): Promise<void> {
   await db.updateTable('builds').set(set).where('id', '=', id).execute()
+  if (set.status !== undefined || set.start_time !== undefined || set.end_time !== undefined) await bumpPlanListOfBuild(db, id)
 }

@@ -82,7 +82,7 @@ export interface ImportedRun {
 export async function importRun (db: Db, run: ImportedRun): Promise<boolean> {
   try {
     await db.transaction().execute(async (trx) => {
-      await trx.updateTable('plans').set((eb) => ({ last_build_index: eb('last_build_index', '+', 1) })).where('id', '=', run.planId).execute()
+      await trx.updateTable('plans').set((eb) => ({ last_build_index: eb('last_build_index', '+', 1), list_version: eb('list_version', '+', 1) })).where('id', '=', run.planId).execute()
       const plan = await trx.selectFrom('plans').select('last_build_index').where('id', '=', run.planId).executeTakeFirstOrThrow()
       const r = await trx.insertInto('builds').values({
         plan_id: run.planId,

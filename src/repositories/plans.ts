@@ -5,6 +5,7 @@ import { conflict, notFound } from '../errors.js'
 import { now } from '../lib/time.js'
 import { isUniqueViolation } from './db-errors.js'
 import { productExists } from './products.js'
+import { bumpCatalog } from './read-versions.js'
 
 type Db = Kysely<Database>
 
@@ -28,9 +29,12 @@ export async function getPlan (db: Db, id: number): Promise<PlanRecord> {
 export async function addPlan (db: Db, productId: number, name: string, jobName: string | null, jenkinsName: string | null = null): Promise<number> {
   if (!(await productExists(db, productId))) throw notFound('product')
   try {
-    const r = await db.insertInto('plans')
-      .values({ product_id: productId, name, job_name: jobName, jenkins_name: jenkinsName, created_at: now() }).executeTakeFirstOrThrow()
-    return Number(r.insertId)
+    return await db.transaction().execute(async (trx) => {
+      const r = await trx.insertInto('plans')
+        .values({ product_id: productId, name, job_name: jobName, jenkins_name: jenkinsName, created_at: now() }).executeTakeFirstOrThrow()
+      await bumpCatalog(trx)
+      return Number(r.insertId)
+    })
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`PlanName "${name}" already exists in this product`)
     throw err
@@ -45,7 +49,10 @@ export async function updatePlan (db: Db, id: number, change: { name?: string, j
   if (change.jenkinsName !== undefined) set.jenkins_name = change.jenkinsName
   if (Object.keys(set).length === 0) return
   try {
-    await db.updateTable('plans').set(set).where('id', '=', id).execute()
+    await db.transaction().execute(async (trx) => {
+      await trx.updateTable('plans').set(set).where('id', '=', id).execute()
+      await bumpCatalog(trx)
+    })
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`PlanName "${change.name ?? ''}" already exists in this product`)
     throw err
@@ -58,5 +65,6 @@ export async function deletePlan (db: Db, id: number): Promise<void> {
     const build = await trx.selectFrom('builds').select('id').where('plan_id', '=', id).limit(1).executeTakeFirst()
     if (build != null) throw conflict('plan has builds: it cannot be deleted')
     await trx.deleteFrom('plans').where('id', '=', id).execute()
+    await bumpCatalog(trx)
   })
 }

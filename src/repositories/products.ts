@@ -4,6 +4,7 @@ import type { Product } from '../schemas/product.js'
 import { conflict, notFound } from '../errors.js'
 import { now } from '../lib/time.js'
 import { isUniqueViolation } from './db-errors.js'
+import { bumpCatalog } from './read-versions.js'
 
 type Db = Kysely<Database>
 
@@ -17,8 +18,11 @@ export async function productExists (db: Db, id: number): Promise<boolean> {
 
 export async function addProduct (db: Db, name: string): Promise<number> {
   try {
-    const r = await db.insertInto('products').values({ name, created_at: now() }).executeTakeFirstOrThrow()
-    return Number(r.insertId)
+    return await db.transaction().execute(async (trx) => {
+      const r = await trx.insertInto('products').values({ name, created_at: now() }).executeTakeFirstOrThrow()
+      await bumpCatalog(trx)
+      return Number(r.insertId)
+    })
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`ProductName "${name}" already exists`)
     throw err
@@ -27,9 +31,12 @@ export async function addProduct (db: Db, name: string): Promise<number> {
 
 export async function renameProduct (db: Db, id: number, name: string): Promise<void> {
   try {
-    const r = await db.updateTable('products').set({ name }).where('id', '=', id).executeTakeFirst()
-    // no row updated: either no such product, or (on drivers that count changed rows) the same name
-    if (Number(r.numUpdatedRows) === 0 && !(await productExists(db, id))) throw notFound('product')
+    await db.transaction().execute(async (trx) => {
+      const r = await trx.updateTable('products').set({ name }).where('id', '=', id).executeTakeFirst()
+      // no row updated: either no such product, or (on drivers that count changed rows) the same name
+      if (Number(r.numUpdatedRows) === 0 && !(await productExists(trx, id))) throw notFound('product')
+      await bumpCatalog(trx)
+    })
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`ProductName "${name}" already exists`)
     throw err
@@ -42,5 +49,6 @@ export async function deleteProduct (db: Db, id: number): Promise<void> {
     const plan = await trx.selectFrom('plans').select('id').where('product_id', '=', id).limit(1).executeTakeFirst()
     if (plan != null) throw conflict('product still has plans: delete them first')
     await trx.deleteFrom('products').where('id', '=', id).execute()
+    await bumpCatalog(trx)
   })
 }

@@ -1,11 +1,13 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ErrorCode, invalid } from '../errors.js'
+import { ErrorCode, invalid, notFound } from '../errors.js'
 import { checkJobName } from '../lib/job-name.js'
 import { applyProgress } from '../builds/progress.js'
-import { findBuildInfo, listBuilds } from '../repositories/builds.js'
+import { buildRevision, findBuildInfo, listBuilds } from '../repositories/builds.js'
+import { planListVersion } from '../repositories/read-versions.js'
+import { VersionedCache } from '../lib/versioned-cache.js'
 import { BuildInfoSchema, BuildListItemSchema, JenkinsParameterInSchema } from '../schemas/build.js'
 import {
-  BuildIndexSchema, PlanIdSchema, EnvelopeSchema, EpochSchema, IdSchema, NameSchema, ok, OkEnvelope, responses, StatusInSchema, toInt
+  BuildIndexSchema, PlanIdSchema, EnvelopeSchema, EpochSchema, IdSchema, JSON_UTF8, NameSchema, ok, OkEnvelope, responses, StatusInSchema, toInt
 } from '../schemas/common.js'
 import { parseStatus } from '../builds/status.js'
 import { startBuild } from '../builds/trigger.js'
@@ -31,6 +33,9 @@ const UpdateBody = Type.Object({
 })
 
 const builds: FastifyPluginAsyncTypebox = async (fastify) => {
+  // Build/list pages validated by the plan's list version, Build/info by the build's revision (issue 14)
+  const listCache = new VersionedCache<string>(16 * 1024 * 1024)
+  const infoCache = new VersionedCache<number>(16 * 1024 * 1024)
   fastify.get('/Build/list', {
     config: { access: 'read' },
     schema: {
@@ -45,13 +50,20 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       response: responses(EnvelopeSchema({ TotalCount: Type.Integer({ description: 'all matching builds, not just this page' }), BuildList: Type.Array(BuildListItemSchema) }, 'one page of builds',
         { TotalCount: 2, BuildList: [{ BuildIndex: 2, Status: 'Running', StartTime: 1491904860, CreateTime: 1491904855, EndTime: null, Source: 'jenkins', Cause: 'Started by timer' }, { BuildIndex: 1, Status: 'Pass', StartTime: 1491904800, CreateTime: 1491904790, EndTime: 1491904850, Source: 'api', Cause: null }] }), ['InvalidParameter', 'NotFound'])
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const q = request.query
     const planId = toInt(q.DevOpsPlanID)
     const status = q.Status == null ? undefined : parseStatus(q.Status)
     if (q.Status != null && status == null) throw invalid(`querystring/Status "${q.Status}" is not a known status`)
-    const found = await listBuilds(fastify.db, planId, status, toInt(q.PageIndex ?? 1), toInt(q.PageSize ?? 50))
-    return ok({ TotalCount: found.total, BuildList: found.list })
+    const page = toInt(q.PageIndex ?? 1)
+    const size = toInt(q.PageSize ?? 50)
+    const version = await planListVersion(fastify.db, planId)
+    if (version == null) throw notFound('plan')
+    const body = await listCache.through(`${planId}/${status ?? ''}/${page}/${size}`, version, async () => {
+      const found = await listBuilds(fastify.db, planId, status, page, size)
+      return ok({ TotalCount: found.total, BuildList: found.list })
+    })
+    return await reply.type(JSON_UTF8).send(body)
   })
 
   fastify.get('/Build/events', {
@@ -83,8 +95,12 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       querystring: Type.Object({ DevOpsPlanID, BuildIndex }),
       response: responses(EnvelopeSchema({ Build: BuildInfoSchema }), ['InvalidParameter', 'NotFound'])
     }
-  }, async (request) => {
-    return ok({ Build: await findBuildInfo(fastify.db, toInt(request.query.DevOpsPlanID), toInt(request.query.BuildIndex)) })
+  }, async (request, reply) => {
+    const planId = toInt(request.query.DevOpsPlanID)
+    const buildIndex = toInt(request.query.BuildIndex)
+    const { id, revision } = await buildRevision(fastify.db, planId, buildIndex)
+    const body = await infoCache.through(id, String(revision), async () => ok({ Build: await findBuildInfo(fastify.db, planId, buildIndex) }))
+    return await reply.type(JSON_UTF8).send(body)
   })
 
   fastify.post('/Build/add', {

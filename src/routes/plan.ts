@@ -4,8 +4,10 @@ import { definitionsOf, INJECTED } from '../builds/parameters.js'
 import { JenkinsError } from '../jenkins/client.js'
 import { addPlan, deletePlan, getPlan, listPlans, updatePlan } from '../repositories/plans.js'
 import { checkJobName } from '../lib/job-name.js'
+import { catalogVersion } from '../repositories/read-versions.js'
 import { PlanSchema } from '../schemas/plan.js'
-import { cleanName, EnvelopeSchema, IdSchema, PlanIdSchema, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
+import { VersionedCache } from '../lib/versioned-cache.js'
+import { cleanName, EnvelopeSchema, IdSchema, JSON_UTF8, PlanIdSchema, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
 
 const DevOpsPlanID = PlanIdSchema
 const PlanName = NameSchema('plan name')
@@ -26,6 +28,8 @@ const ParameterSchema = Type.Object({
 })
 
 const plans: FastifyPluginAsyncTypebox = async (fastify) => {
+  // per product, validated by the catalog version (every product or plan write bumps it)
+  const listCache = new VersionedCache<number>(8 * 1024 * 1024)
   /** A JenkinsName must name a configured instance, so a plan never points at nothing. */
   function knownInstance (name: string | undefined): string | undefined {
     if (name != null && !fastify.jenkins.has(name)) {
@@ -43,9 +47,13 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
       response: responses(EnvelopeSchema({ TotalCount: Type.Integer(), PlanList: Type.Array(PlanSchema) }, 'the plans of the product',
         { TotalCount: 2, PlanList: [{ DevOpsPlanID: 1, PlanName: 'UShopApi', JobName: 'Test', JenkinsName: null }, { DevOpsPlanID: 2, PlanName: 'UShopMsgPro', JobName: null, JenkinsName: null }] }), ['InvalidParameter', 'NotFound'])
     }
-  }, async (request) => {
-    const list = await listPlans(fastify.db, toInt(request.query.ProductID))
-    return ok({ TotalCount: list.length, PlanList: list })
+  }, async (request, reply) => {
+    const productId = toInt(request.query.ProductID)
+    const body = await listCache.through(productId, await catalogVersion(fastify.db), async () => {
+      const list = await listPlans(fastify.db, productId)
+      return ok({ TotalCount: list.length, PlanList: list })
+    })
+    return await reply.type(JSON_UTF8).send(body)
   })
 
   fastify.post('/Plan/add', {

@@ -1,12 +1,16 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { addProduct, deleteProduct, listProducts, renameProduct } from '../repositories/products.js'
+import { catalogVersion } from '../repositories/read-versions.js'
 import { ProductSchema } from '../schemas/product.js'
-import { cleanName, EnvelopeSchema, IdSchema, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
+import { VersionedCache } from '../lib/versioned-cache.js'
+import { cleanName, EnvelopeSchema, IdSchema, JSON_UTF8, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
 
 const ProductID = IdSchema('the product')
 const ProductName = NameSchema('product name')
 
 const products: FastifyPluginAsyncTypebox = async (fastify) => {
+  // one entry, validated by the catalog version (every product or plan write bumps it)
+  const listCache = new VersionedCache<'all'>(4 * 1024 * 1024)
   fastify.get('/Product/list', {
     config: { access: 'read' },
     schema: {
@@ -15,9 +19,12 @@ const products: FastifyPluginAsyncTypebox = async (fastify) => {
       response: responses(EnvelopeSchema({ TotalCount: Type.Integer(), ProductList: Type.Array(ProductSchema) }, 'the products',
         { TotalCount: 2, ProductList: [{ ProductID: 1, ProductName: 'UShop' }, { ProductID: 2, ProductName: 'RMM' }] }))
     }
-  }, async () => {
-    const list = await listProducts(fastify.db)
-    return ok({ TotalCount: list.length, ProductList: list })
+  }, async (_request, reply) => {
+    const body = await listCache.through('all', await catalogVersion(fastify.db), async () => {
+      const list = await listProducts(fastify.db)
+      return ok({ TotalCount: list.length, ProductList: list })
+    })
+    return await reply.type(JSON_UTF8).send(body)
   })
 
   fastify.post('/Product/add', {

@@ -79,5 +79,8 @@ export type Envelope = Static<typeof AnyEnvelopeSchema> & Record<string, unknown
 
 export const OkEnvelope = EnvelopeSchema({}, 'OK')
 
+/** The content type of an answer sent as a ready JSON string (cached answers). */
+export const JSON_UTF8 = 'application/json; charset=utf-8'
+
 export const ok = <T extends object>(body: T): T & { ErrorCode: typeof ErrorCode.OK, Description: string } =>
   ({ ErrorCode: ErrorCode.OK, Description: 'OK', ...body })
