@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
-import { eventsAfter, lastEventId, type StreamFilter } from '../repositories/events.js'
+import { eventIdStep, eventsAfter, lastEventId, type StreamFilter } from '../repositories/events.js'
 import type { StreamEvent } from '../schemas/event.js'
 
 // The live side of the events table. Each server process tails the table with ONE query per
@@ -20,6 +20,12 @@ interface Entry extends Subscriber {
 }
 
 const PAGE = 500
+/**
+ * How long the tail waits at a missing id before it takes it for a rolled-back insert. On MySQL a
+ * transaction can commit after one holding a later id (ids are taken at insert, seen at commit);
+ * delivering past the hole would lose that event for good.
+ */
+export const GAP_WAIT_MS = 2000
 
 export class EventHub {
   private readonly subscribers = new Set<Entry>()
@@ -28,6 +34,10 @@ export class EventHub {
   private starting: Promise<void> | null = null
   private closed = false
   private ticking = false
+  /** the id step on MySQL (gaps may be commits still to come); null on SQLite (ids appear in order) */
+  private step: number | null = null
+  /** since when the tail has waited at a missing id */
+  private gapSince: number | null = null
   /** tail queries made so far (a test checks there is one per interval, not one per subscriber) */
   queries = 0
 
@@ -69,7 +79,9 @@ export class EventHub {
 
   private async start (): Promise<void> {
     this.starting ??= (async () => {
+      this.step = await eventIdStep(this.db)
       this.lastId = await lastEventId(this.db)
+      this.gapSince = null
     })()
     await this.starting
   }
@@ -92,15 +104,32 @@ export class EventHub {
       this.queries++
       for (;;) {
         const page = await eventsAfter(this.db, this.lastId, PAGE)
-        for (const e of page) this.dispatch(e)
-        if (page.length > 0) this.lastId = page[page.length - 1].EventID
-        if (page.length < PAGE) break
+        let taken = 0
+        for (const e of page) {
+          if (!this.inOrder(e.EventID)) break
+          this.dispatch(e)
+          this.lastId = e.EventID
+          taken++
+        }
+        if (page.length < PAGE || taken < page.length) break
       }
     } catch (err) {
       this.onError(err)
     }
     this.ticking = false
     this.schedule()
+  }
+
+  /** Whether `id` may be delivered now: it follows the last one, or the hole before it is old enough to be a rollback. */
+  private inOrder (id: number): boolean {
+    if (this.step == null || id === this.lastId + this.step) {
+      this.gapSince = null
+      return true
+    }
+    this.gapSince ??= Date.now()
+    if (Date.now() - this.gapSince < GAP_WAIT_MS) return false
+    this.gapSince = null
+    return true
   }
 
   private dispatch (e: StreamEvent): void {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, MysqlAdapter, sql } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import { notFound } from '../errors.js'
 import { now } from '../lib/time.js'
@@ -83,6 +83,17 @@ export async function eventsAfter (db: Db, afterId: number, limit: number, f: St
 }
 
 /** The newest EventID (0 when the table is empty): where a tailer starts. */
+/**
+ * How event ids advance, for a tail that must not skip one: on MySQL/MariaDB ids are taken at
+ * insert but become visible at commit, so a later id can be seen first (the answer is the
+ * auto-increment step); on SQLite writers are serialised and ids appear in order (null).
+ */
+export async function eventIdStep (db: Db): Promise<number | null> {
+  if (!(db.getExecutor().adapter instanceof MysqlAdapter)) return null
+  const r = await sql<{ step: number | string }>`select @@auto_increment_increment as step`.execute(db)
+  return Number(r.rows[0]?.step ?? 1)
+}
+
 export async function lastEventId (db: Db): Promise<number> {
   const r = await db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst()
   return Number(r?.max ?? 0)
