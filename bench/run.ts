@@ -4,6 +4,7 @@
 //   BENCH_MYSQL_URL=…    also measure on MariaDB/MySQL (default: TEST_MYSQL_URL when set)
 //   BENCH_OUT=path       where to write the results (default bench/results.json)
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process'
+import { get as httpGet, type IncomingMessage } from 'node:http'
 import { promisify } from 'node:util'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -88,6 +89,23 @@ function rssMb (pid: number): number {
   return m == null ? NaN : Math.round(Number(m[1]) / 1024)
 }
 
+/** Opens `n` event streams (Server-Sent Events) and reads them; answers how many events arrived and how to close them. */
+async function openStreams (url: string, n: number): Promise<{ events: () => number, close: () => void }> {
+  let events = 0
+  const responses: IncomingMessage[] = []
+  await Promise.all(Array.from({ length: n }, async () => await new Promise<void>((resolve, reject) => {
+    httpGet(url, { agent: false }, (res) => {
+      if (res.statusCode !== 200) { reject(new Error(`stream answered ${res.statusCode ?? '?'}`)); return }
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => { events += chunk.split('\n\n').length - 1 })
+      res.on('error', () => {})
+      responses.push(res)
+      resolve()
+    }).on('error', reject)
+  })))
+  return { events: () => events, close: () => { for (const r of responses) r.destroy() } }
+}
+
 /** Warm-up, then ROUNDS rounds; the median of each figure. */
 async function measure (opts: Record<string, unknown>): Promise<Load> {
   const load = async (duration: number): Promise<Load> => JSON.parse((await run(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/load.ts'), JSON.stringify({ connections: CONNECTIONS, ...opts, duration })], { cwd: ROOT, encoding: 'utf8' })).stdout)
@@ -167,18 +185,35 @@ async function benchDatabase (kind: 'sqlite' | 'mysql', jenkins: FakeJenkins, ro
     const reads: Array<{ name: string, path: string, base: 'a' | 'b', target: number, p99?: number }> = [
       { name: 'Product/list', path: '/Product/list', base: 'a', target: 0.5 },
       { name: 'Stage/info (finished build)', path: `/Stage/info?DevOpsPlanID=${s.bigPlan}&BuildIndex=${s.finishedBuild}`, base: 'a', target: 0.5 },
-      { name: 'Plan/list', path: '/Plan/list?ProductID=1', base: 'b', target: 0.8, p99: 10 },
+      { name: 'Build/info (finished build)', path: `/Build/info?DevOpsPlanID=${s.bigPlan}&BuildIndex=${s.finishedBuild}`, base: 'a', target: 0.5 },
+      { name: 'Plan/list', path: '/Plan/list?ProductID=1', base: 'a', target: 0.5 },
       { name: 'Build/list (page of 50)', path: `/Build/list?DevOpsPlanID=${s.bigPlan}&PageIndex=3`, base: 'b', target: 0.8, p99: 10 },
       { name: 'Build/list (Status=Fail)', path: `/Build/list?DevOpsPlanID=${s.bigPlan}&Status=Fail&PageIndex=2`, base: 'b', target: 0.8, p99: 10 },
       { name: 'Stage/info (running build)', path: `/Stage/info?DevOpsPlanID=${s.bigPlan}&BuildIndex=${s.runningBuild}`, base: 'b', target: 0.8, p99: 10 }
     ]
+    const readRps: Record<string, number> = {}
     for (const r of SMOKE ? reads.slice(0, 1) : reads) {
       log(`${database}: ${r.name}`)
       const m = await measure({ url: api + r.path })
+      readRps[r.name] = m.rps
       const baseRps = r.base === 'a' ? await baselineA(await bytes(api + r.path)) : baseB
       const ratio = round(m.rps / baseRps)
       const met = ratio >= r.target && (r.p99 == null || m.p99_ms <= r.p99)
       rows.push({ name: r.name, database, rps: m.rps, p50_ms: m.p50_ms, p99_ms: m.p99_ms, baseline: r.base === 'a' ? '(a) bare Fastify, same JSON size' : '(b) bare Fastify + one PK SELECT', baseline_rps: baseRps, ratio, target: `≥ ${r.target}×${r.p99 == null ? '' : `, p99 ≤ ${r.p99} ms`}`, met })
+    }
+
+    if (!SMOKE) {
+      // issue 14 point 4: one log line per request at info; the same read with request logging off
+      log(`${database}: Product/list with LOG_LEVEL=warn (no request lines)`)
+      const quietPort = await freePort()
+      const quiet = startServer({ ...env, LOG_LEVEL: 'warn' }, quietPort)
+      try {
+        await waitReady(`http://127.0.0.1:${quietPort}/readyz`, quiet)
+        const m = await measure({ url: `http://127.0.0.1:${quietPort}/TestCloud/DevOps/Product/list` })
+        rows.push({ name: 'Product/list, request logging off (LOG_LEVEL=warn)', database, rps: m.rps, p50_ms: m.p50_ms, p99_ms: m.p99_ms, baseline: 'Product/list at info (one line per request)', baseline_rps: readRps['Product/list'], ratio: round(readRps['Product/list'] / m.rps), target: 'report only (ratio: info ÷ warn)', met: true })
+      } finally {
+        await stop(quiet)
+      }
     }
 
     log(`${database}: baseline (d) bare Fastify + one INSERT per POST`)
@@ -188,6 +223,25 @@ async function benchDatabase (kind: 'sqlite' | 'mysql', jenkins: FakeJenkins, ro
     log(`${database}: Build/update`)
     const upd = await measure({ url: `${api}/Build/update`, method: 'POST', mode: 'update', planId: s.updatePlan, builds: s.updateBuilds })
     rows.push({ name: 'Build/update (new and repeated stages)', database, rps: upd.rps, p50_ms: upd.p50_ms, p99_ms: upd.p99_ms, baseline: '(d) bare Fastify + one INSERT per POST', baseline_rps: baseD, ratio: round(upd.rps / baseD), target: '≥ 0.5×', met: upd.rps / baseD >= 0.5 })
+
+    if (!SMOKE) {
+      // the live stream's cost to the write path: 50 subscribers of every event (no filter: the worst case)
+      log(`${database}: Build/update with 50 stream subscribers`)
+      const streams = await openStreams(`${api}/events`, 50)
+      const withStreams = await measure({ url: `${api}/Build/update`, method: 'POST', mode: 'update', planId: s.updatePlan, builds: s.updateBuilds })
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      const delivered = streams.events()
+      streams.close()
+      rows.push({ name: 'Build/update with 50 event-stream subscribers', database, rps: withStreams.rps, p50_ms: withStreams.p50_ms, p99_ms: withStreams.p99_ms, baseline: 'Build/update without subscribers', baseline_rps: upd.rps, ratio: round(withStreams.rps / upd.rps), target: '≥ 0.85× (the stream costs ≤ 15 %)', met: withStreams.rps / upd.rps >= 0.85, extra: { events_delivered: delivered } })
+
+      log(`${database}: 1,000 open event streams`)
+      const idle = rssMb(server.pid as number)
+      const many = await openStreams(`${api}/events?DevOpsPlanID=${s.bigPlan}`, 1000)
+      await new Promise((resolve) => setTimeout(resolve, 2000))
+      const held = rssMb(server.pid as number)
+      many.close()
+      rows.push({ name: '1,000 open event streams on one process', database, rps: null, p50_ms: null, p99_ms: null, baseline: null, baseline_rps: null, ratio: null, target: '≤ 150 MB RSS', met: held <= 150, extra: { rss_mb: held, rss_before_mb: idle } })
+    }
 
     if (!SMOKE) { // the smoke run checks one read and one write
       log(`${database}: Build/add against the Jenkins double`)
@@ -199,13 +253,31 @@ async function benchDatabase (kind: 'sqlite' | 'mysql', jenkins: FakeJenkins, ro
     await stop(baseline)
   }
 
+  if (kind === 'mysql' && !SMOKE) {
+    // issue 14 point 6: connections per process against throughput, one server per pool size
+    for (const size of [2, 5, 10, 20]) {
+      log(`${database}: pool of ${size} connections`)
+      const p = await freePort()
+      const sized = startServer({ ...env, DATABASE_POOL_SIZE: String(size) }, p)
+      try {
+        await waitReady(`http://127.0.0.1:${p}/readyz`, sized)
+        const api = `http://127.0.0.1:${p}/TestCloud/DevOps`
+        const upd = await measure({ url: `${api}/Build/update`, method: 'POST', mode: 'update', planId: s.updatePlan, builds: s.updateBuilds })
+        const list = await measure({ url: `${api}/Build/list?DevOpsPlanID=${s.bigPlan}&Status=Fail&PageIndex=${size}` })
+        rows.push({ name: `pool of ${size} connections (DATABASE_POOL_SIZE)`, database, rps: upd.rps, p50_ms: upd.p50_ms, p99_ms: upd.p99_ms, baseline: null, baseline_rps: null, ratio: null, target: 'report only (rps: Build/update)', met: true, extra: { build_update_rps: upd.rps, build_list_rps: list.rps, build_list_p99_ms: list.p99_ms } })
+      } finally {
+        await stop(sized)
+      }
+    }
+  }
+
   log(`${database}: startup on the existing database`)
   const again = startServer(env, port)
   const startup = await waitReady(`http://127.0.0.1:${port}/readyz`, again)
   await new Promise((resolve) => setTimeout(resolve, 1000))
   const rss = rssMb(again.pid as number)
   await stop(again)
-  rows.push({ name: 'startup to ready; idle RSS', database, rps: null, p50_ms: null, p99_ms: null, baseline: null, baseline_rps: null, ratio: null, target: '≤ 1000 ms; ≤ 120 MB', met: startup <= 1000 && rss <= 120, extra: { startup_ms: startup, idle_rss_mb: rss } })
+  rows.push({ name: 'startup to ready; idle RSS', database, rps: null, p50_ms: null, p99_ms: null, baseline: null, baseline_rps: null, ratio: null, target: '≤ 500 ms; ≤ 100 MB', met: startup <= 500 && rss <= 100, extra: { startup_ms: startup, idle_rss_mb: rss } })
 
   log(`${database}: poller tick over running builds`)
   const n = SMOKE ? 100 : 2000

@@ -12,13 +12,13 @@ export function dialectName (url: string): DialectName {
  * `sqlite:PATH`, `sqlite::memory:` or `mysql://user:pass@host:port/db`. Each driver is loaded only
  * when used: a server on SQLite never loads mysql2, and the other way round (start time, memory).
  */
-export async function createDialect (url: string): Promise<Dialect> {
+export async function createDialect (url: string, { poolSize = 10 }: { poolSize?: number } = {}): Promise<Dialect> {
   if (dialectName(url) === 'mysql') {
     const { createPool } = await import('mysql2')
     return new MysqlDialect({
       pool: createPool({
         uri: url,
-        connectionLimit: 10,
+        connectionLimit: poolSize,
         // MariaDB JSON columns would come back parsed while SQLite gives strings: keep both strings
         jsonStrings: true,
         charset: 'utf8mb4_bin',

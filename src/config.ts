@@ -20,16 +20,18 @@ export const ConfigSchema = Type.Object({
   JENKINS_INSTANCES: Type.Optional(Type.String()),
   /** at least 32 characters (checked in loadConfig with a message that says how to make one) */
   WEBHOOK_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
-  /** requests per minute per token (per IP while the server is open); 0 turns the limit off */
   /** open event streams (GET /events) one server process holds at most; beyond, 1010 (HTTP 503) */
   STREAM_MAX_SUBSCRIBERS: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
   /** how often each process reads new events for its stream subscribers (one query shared by all) */
   STREAM_POLL_MS: Type.Integer({ minimum: 20, maximum: 10_000, default: 250 }),
+  /** requests per minute per token (per IP while the server is open); 0 turns the limit off */
   RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 12_000 }),
   /** false: runs Jenkins starts itself (timer, SCM, a person, replay) are not recorded as builds */
   DISCOVER_BUILDS: Type.Boolean({ default: true }),
   /** failed authentications (1004) per address per minute before every API request from it is 1009; 0 turns it off */
   AUTH_FAILURES_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 60 }),
+  /** MySQL/MariaDB connections per server process (README, "Database pool": measured with npm run bench) */
+  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   LOG_LEVEL: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' })
 })
 export type Config = Static<typeof ConfigSchema>
