@@ -15,7 +15,8 @@ export async function receiveNotification (db: Kysely<Database>, poller: Poller,
   const build = await correlate(db, poller.jenkins, n)
   if (build == null) return `ignored: no build matches this notification (${describeKey(n)})`
   const b = n.build
-  const facts = { buildNumber: b.number, url: b.full_url }
+  // a run URL is kept only under a configured instance's base URL (never `javascript:` or another host)
+  const facts = { buildNumber: b.number, url: instanceOf(poller.jenkins, b.full_url) === undefined ? undefined : b.full_url }
   const key = { planId: build.plan_id, buildIndex: build.build_index, jenkins: facts, source: 'webhook' as const }
   const phase = b.phase.toUpperCase()
   const at = typeof b.timestamp === 'number' ? Math.floor(b.timestamp / 1000) : undefined

@@ -126,3 +126,16 @@ t.test('job names from notification URLs', async (t) => {
   t.equal(jobNameFromUrl(undefined), null)
   t.equal(jobNameFromUrl('view/x/'), null)
 })
+
+t.test('a run URL is kept only under the instance\'s base URL: no javascript: or other host', async (t) => {
+  const { app, jenkins, planId, queueId } = await setup(t)
+  jenkins.startQueued(queueId)
+  for (const fullUrl of ['javascript:alert(1)//job/Test/1/', 'http://evil.example/job/Test/1/', `${jenkins.baseUrl}evil/job/Test/1/`]) {
+    t.equal((await hook(app, notification(jenkins.baseUrl, 1, queueId, 'STARTED', { full_url: fullUrl }))).json().ErrorCode, 1000, 'still a 2xx: Jenkins would retry forever')
+    const b = (await get(app, '/Build/info', { DevOpsPlanID: planId, BuildIndex: 1 })).json().Build
+    t.equal(b.JenkinsURL, null, `${fullUrl} is not stored`)
+    t.equal(b.Status, 'Running', 'the status still counts (matched by queue id)')
+  }
+  await hook(app, notification(jenkins.baseUrl, 1, queueId, 'STARTED'))
+  t.equal((await get(app, '/Build/info', { DevOpsPlanID: planId, BuildIndex: 1 })).json().Build.JenkinsURL, `${jenkins.baseUrl}/job/Test/1/`, 'a URL under the instance is')
+})
