@@ -15,6 +15,10 @@ export async function receiveNotification (db: Kysely<Database>, poller: Poller,
   const build = await correlate(db, poller.jenkins, n)
   if (build == null) return `ignored: no build matches this notification (${describeKey(n)})`
   const b = n.build
+  // known facts are never overwritten: a notification naming another run is not about this build
+  if (build.jenkins_build_number != null && b.number != null && b.number !== build.jenkins_build_number) {
+    return `ignored: build ${build.build_index} of plan ${build.plan_id} is Jenkins run #${build.jenkins_build_number}, not #${b.number}`
+  }
   // a run URL is kept only under a configured instance's base URL (never `javascript:` or another host)
   const facts = { buildNumber: b.number, url: instanceOf(poller.jenkins, b.full_url) === undefined ? undefined : b.full_url }
   const key = { planId: build.plan_id, buildIndex: build.build_index, jenkins: facts, source: 'webhook' as const }

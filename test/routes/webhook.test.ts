@@ -139,3 +139,14 @@ t.test('a run URL is kept only under the instance\'s base URL: no javascript: or
   await hook(app, notification(jenkins.baseUrl, 1, queueId, 'STARTED'))
   t.equal((await get(app, '/Build/info', { DevOpsPlanID: planId, BuildIndex: 1 })).json().Build.JenkinsURL, `${jenkins.baseUrl}/job/Test/1/`, 'a URL under the instance is')
 })
+
+t.test('a known run number is never overwritten: a notification naming another run is ignored', async (t) => {
+  const { app, jenkins, planId, queueId } = await setup(t)
+  jenkins.startQueued(queueId)
+  await hook(app, notification(jenkins.baseUrl, 1, queueId, 'STARTED'))
+  const forged = await hook(app, notification(jenkins.baseUrl, 9, queueId, 'COMPLETED', { status: 'SUCCESS' }))
+  t.equal(forged.statusCode, 200)
+  t.match(forged.json().Description, /ignored: .* is Jenkins run #1, not #9/)
+  t.match((await get(app, '/Build/info', { DevOpsPlanID: planId, BuildIndex: 1 })).json().Build,
+    { JenkinsBuildNumber: 1, JenkinsURL: `${jenkins.baseUrl}/job/Test/1/`, Status: 'Running' }, 'number, URL and status untouched')
+})
