@@ -3,7 +3,8 @@ import type { Database } from '../../db/schema.js'
 import { invalid } from '../errors.js'
 import { bumpRevision, lockForProgress, recordRun, updateBuildProgress } from '../repositories/builds.js'
 import { appendEvents, type EventSource, type NewEvent } from '../repositories/events.js'
-import { insertStage, type StageRecord, stageRecords, updateStage } from '../repositories/stages.js'
+import { findStage, insertStage, stageCount, stagesByIds, stagesByNames, updateStage } from '../repositories/stages.js'
+import { DETAIL_MAX_KEYS, detailShapeProblem } from '../lib/detail-shape.js'
 import { now } from '../lib/time.js'
 import { canMove, isTerminal, type Status } from './status.js'
 
@@ -11,6 +12,7 @@ import { canMove, isTerminal, type Status } from './status.js'
 // call applyProgress, so the DAG, monotonic, Detail-merge and idempotency rules live only here.
 
 export const DETAIL_MAX_BYTES = 16 * 1024
+export const MAX_STAGES = 1000
 
 export interface ProgressUpdate {
   planId: number
@@ -43,6 +45,9 @@ export async function applyProgress (db: Kysely<Database>, u: ProgressUpdate): P
   if (u.preStageIds != null && u.preStageNames != null) {
     throw invalid('PreStageID and PreStageName are exclusive: send one of them')
   }
+  // checked before the transaction: a huge Detail must not hold the write lock while it is walked
+  const shape = u.detail == null ? null : detailShapeProblem(u.detail)
+  if (shape != null) throw invalid(shape)
   return await db.transaction().execute(async (trx) => {
     // Lock the build row first: concurrent updates of one build (parallel branches) then allocate
     // StageIDs one after the other; only a real change bumps the revision (the Stage/info cache key).
@@ -53,6 +58,9 @@ export async function applyProgress (db: Kysely<Database>, u: ProgressUpdate): P
     let result: ProgressResult
     if (stageName === '') {
       result = await applyToBuild(trx, build.id, build, u, events)
+    } else if (isTerminal(build.status as Status) && !isTerminal(u.status)) {
+      // a late `running` (or a new stage still going) after the build ended would stay Running for ever
+      return { changed: false, ignored: `build already ended (${build.status}): a stage that is not final is ignored` }
     } else {
       result = await applyToStage(trx, build.id, stageName, u, events)
       // any stage activity means the build left the queue
@@ -93,12 +101,14 @@ async function applyToBuild (trx: Trx, id: number,
 }
 
 async function applyToStage (trx: Trx, buildId: number, name: string, u: ProgressUpdate, events: NewEvent[]): Promise<ProgressResult> {
-  const stages = await stageRecords(trx, buildId)
-  const stage = stages.find((s) => s.name === name)
+  // one stage by name, not the whole build (a build may hold 1,000 stages)
+  const stage = await findStage(trx, buildId, name)
 
   if (stage == null) {
-    const stageId = stages.length === 0 ? 1 : stages[stages.length - 1].stage_id + 1
-    const pre = resolvePredecessors(stages, u) ?? (stages.length === 0 ? [] : [stages[stages.length - 1].stage_id])
+    const { count, last } = await stageCount(trx, buildId)
+    if (count >= MAX_STAGES) throw invalid(`a build has at most ${MAX_STAGES} stages; stage "${name}" would be one more`)
+    const stageId = last + 1
+    const pre = await resolvePredecessors(trx, buildId, stageId, u) ?? (last === 0 ? [] : [last])
     const detail = mergeDetail('{}', u.detail)
     await insertStage(trx, {
       build_id: buildId,
@@ -115,7 +125,7 @@ async function applyToStage (trx: Trx, buildId: number, name: string, u: Progres
 
   const from = stage.status as Status
   if (!canMove(from, u.status)) return { changed: false, ignored: `stage "${name}" is already ${from}` }
-  const pre = resolvePredecessors(stages.filter((s) => s.stage_id < stage.stage_id), u)
+  const pre = await resolvePredecessors(trx, buildId, stage.stage_id, u)
   const next = {
     status: u.status,
     detail: mergeDetail(stage.detail, u.detail),
@@ -130,19 +140,22 @@ async function applyToStage (trx: Trx, buildId: number, name: string, u: Progres
   return { changed }
 }
 
-/** PreStageID / PreStageName of the update as StageIDs; only earlier stages qualify, which keeps it a DAG. */
-function resolvePredecessors (earlier: StageRecord[], u: ProgressUpdate): number[] | undefined {
+/** PreStageID / PreStageName of the update as StageIDs; only stages before `before` qualify, which keeps it a DAG. */
+async function resolvePredecessors (trx: Trx, buildId: number, before: number, u: ProgressUpdate): Promise<number[] | undefined> {
   if (u.preStageIds != null) {
-    for (const id of u.preStageIds) {
-      if (!earlier.some((s) => s.stage_id === id)) throw invalid(`PreStageID ${id} is not an earlier stage of this build`)
-    }
-    return [...new Set(u.preStageIds)]
+    const ids = [...new Set(u.preStageIds)]
+    const found = new Set((await stagesByIds(trx, buildId, ids)).filter((s) => s.stage_id < before).map((s) => s.stage_id))
+    const missing = ids.find((id) => !found.has(id))
+    if (missing != null) throw invalid(`PreStageID ${missing} is not an earlier stage of this build`)
+    return ids
   }
   if (u.preStageNames != null) {
-    return [...new Set(u.preStageNames.map((n) => {
-      const found = earlier.find((s) => s.name === n.trim())
-      if (found == null) throw invalid(`PreStageName "${n}" is not an earlier stage of this build`)
-      return found.stage_id
+    const names = u.preStageNames.map((n) => n.trim())
+    const byName = new Map((await stagesByNames(trx, buildId, [...new Set(names)])).filter((s) => s.stage_id < before).map((s) => [s.name, s.stage_id]))
+    return [...new Set(names.map((n, i) => {
+      const id = byName.get(n)
+      if (id == null) throw invalid(`PreStageName "${(u.preStageNames as string[])[i]}" is not an earlier stage of this build`)
+      return id
     }))]
   }
   return undefined
@@ -163,10 +176,13 @@ function times (from: Status, to: Status, start: number | null, end: number | nu
   return { start_time: startTime, end_time: endTime }
 }
 
-/** Shallow merge of the update's Detail into the stored one; the result is capped at 16 KiB of JSON. */
+/** Shallow merge of the update's Detail into the stored one; the result is capped at 256 keys and 16 KiB of JSON. */
 export function mergeDetail (stored: string, detail: Record<string, unknown> | undefined): string {
   if (detail == null || Object.keys(detail).length === 0) return stored
-  const merged = JSON.stringify({ ...JSON.parse(stored) as object, ...detail })
+  const object = { ...JSON.parse(stored) as object, ...detail }
+  const keys = Object.keys(object).length
+  if (keys > DETAIL_MAX_KEYS) throw invalid(`Detail would have ${keys} keys, more than ${DETAIL_MAX_KEYS}`)
+  const merged = JSON.stringify(object)
   if (Buffer.byteLength(merged) > DETAIL_MAX_BYTES) throw invalid(`Detail would exceed ${DETAIL_MAX_BYTES} bytes of JSON`)
   return merged
 }

@@ -19,9 +19,26 @@ export async function listStages (db: Kysely<Database>, buildId: number): Promis
 type Db = Kysely<Database>
 export type StageRecord = Selectable<StageTable>
 
-/** Every stage row of a build, in StageID order (the write path reads them inside its transaction). */
-export async function stageRecords (db: Db, buildId: number): Promise<StageRecord[]> {
-  return await db.selectFrom('stages').selectAll().where('build_id', '=', buildId).orderBy('stage_id').execute()
+/** One stage of a build by name (the write path reads it inside its transaction). */
+export async function findStage (db: Db, buildId: number, name: string): Promise<StageRecord | undefined> {
+  return await db.selectFrom('stages').selectAll().where('build_id', '=', buildId).where('name', '=', name).executeTakeFirst()
+}
+
+/** How many stages the build has and its highest StageID (0 when none): the next stage's id and the cap. */
+export async function stageCount (db: Db, buildId: number): Promise<{ count: number, last: number }> {
+  const r = await db.selectFrom('stages').select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.max('stage_id').as('last')])
+    .where('build_id', '=', buildId).executeTakeFirst()
+  return { count: Number(r?.count ?? 0), last: Number(r?.last ?? 0) }
+}
+
+export async function stagesByIds (db: Db, buildId: number, ids: number[]): Promise<Array<{ stage_id: number, name: string }>> {
+  if (ids.length === 0) return []
+  return await db.selectFrom('stages').select(['stage_id', 'name']).where('build_id', '=', buildId).where('stage_id', 'in', ids).execute()
+}
+
+export async function stagesByNames (db: Db, buildId: number, names: string[]): Promise<Array<{ stage_id: number, name: string }>> {
+  if (names.length === 0) return []
+  return await db.selectFrom('stages').select(['stage_id', 'name']).where('build_id', '=', buildId).where('name', 'in', names).execute()
 }
 
 /** Name, status, times and Detail of each stage: what the poller compares with Jenkins (Detail holds the node id). */

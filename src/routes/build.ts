@@ -23,7 +23,7 @@ const UpdateBody = Type.Object({
   BuildIndex,
   StageName: Type.Optional(Type.String({ maxLength: 128, description: 'the stage; absent or "" for the build itself' })),
   Status: StatusInSchema,
-  Detail: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'shallow-merged into the stored Detail; at most 16 KiB of JSON in all' })),
+  Detail: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'shallow-merged into the stored Detail; in all at most 16 KiB of JSON, 32 levels deep, 256 keys per object' })),
   PreStageID: Type.Optional(Type.Array(IdSchema('an earlier stage'), { maxItems: 256, description: 'predecessors by StageID (new stages; default: the latest stage)' })),
   PreStageName: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 256, description: 'predecessors by name' })),
   StartTime: Type.Optional(EpochSchema('when the stage (or build) started')),

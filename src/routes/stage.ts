@@ -1,17 +1,18 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { findBuild } from '../repositories/builds.js'
+import { buildRevision } from '../repositories/builds.js'
 import { listStages } from '../repositories/stages.js'
 import { StageSchema } from '../schemas/stage.js'
-import { RevisionCache } from '../lib/revision-cache.js'
+import { VersionedCache } from '../lib/versioned-cache.js'
 import {
-  BuildIndexSchema, PlanIdSchema, EnvelopeSchema, ok, responses, toInt
+  BuildIndexSchema, PlanIdSchema, EnvelopeSchema, JSON_UTF8, ok, responses, toInt
 } from '../schemas/common.js'
 
 const DevOpsPlanID = PlanIdSchema
 const BuildIndex = BuildIndexSchema
 
 const stage: FastifyPluginAsyncTypebox = async (fastify) => {
-  const stageCache = new RevisionCache(5000)
+  // validated by the build's revision (every change bumps it); bounded in bytes: one build may hold 1,000 stages
+  const stageCache = new VersionedCache<number>(32 * 1024 * 1024)
   fastify.get('/Stage/info', {
     config: { access: 'read' },
     schema: {
@@ -27,14 +28,12 @@ const stage: FastifyPluginAsyncTypebox = async (fastify) => {
       }), ['InvalidParameter', 'NotFound'])
     }
   }, async (request, reply) => {
-    const build = await findBuild(fastify.db, toInt(request.query.DevOpsPlanID), toInt(request.query.BuildIndex))
-    let body = stageCache.get(build.id, build.revision)
-    if (body == null) {
+    const build = await buildRevision(fastify.db, toInt(request.query.DevOpsPlanID), toInt(request.query.BuildIndex))
+    const body = await stageCache.through(build.id, String(build.revision), async () => {
       const list = await listStages(fastify.db, build.id)
-      body = JSON.stringify(ok({ StageCount: list.length, StageList: list }))
-      stageCache.set(build.id, build.revision, body)
-    }
-    return await reply.type('application/json; charset=utf-8').send(body)
+      return ok({ StageCount: list.length, StageList: list })
+    })
+    return await reply.type(JSON_UTF8).send(body)
   })
 }
 

@@ -226,3 +226,87 @@ t.test('concurrent first updates of parallel stages get distinct StageIDs', asyn
   t.same(list.map((s: { StageID: number }) => s.StageID), Array.from({ length: 21 }, (_, i) => i + 1))
   t.same(new Set(list.slice(1).map((s: { StageName: string }) => s.StageName)), new Set(names))
 })
+
+/** An object nested `levels` deep: {a:{a:…{}}} (`levels` objects counting the outer one). */
+const nested = (levels: number): Record<string, unknown> => {
+  let v: Record<string, unknown> = {}
+  for (let i = 1; i < levels; i++) v = { a: v }
+  return v
+}
+const keys = (n: number): Record<string, number> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]))
+
+t.test('Detail nests at most 32 levels and has at most 256 keys per object; the build stays readable', async (t) => {
+  const { app, planId } = await appWithBuilds(t)
+  // sent as text: the body is built by hand, as a client would send a 6,000-level object
+  const update = async (Detail: unknown) => await app.inject({
+    method: 'POST',
+    url: '/TestCloud/DevOps/Build/update',
+    headers: { 'content-type': 'application/json' },
+    payload: `{"DevOpsPlanID":${planId},"BuildIndex":1,"StageName":"Build","Status":"running","Detail":${typeof Detail === 'string' ? Detail : JSON.stringify(Detail)}}`
+  })
+  t.equal((await update(nested(32))).json().ErrorCode, 1000, '32 levels: accepted')
+  for (const [what, detail, message] of [
+    ['33 levels', nested(33), /deeper than 32 levels/],
+    ['6,000 levels', '{"a":'.repeat(5999) + '{}' + '}'.repeat(5999), /deeper than 32 levels/],
+    ['257 keys', keys(257), /more than 256 keys/],
+    ['257 keys three levels down', { a: { b: keys(257) } }, /more than 256 keys/],
+    ['an array nesting too deep', { a: JSON.parse('['.repeat(40) + ']'.repeat(40)) }, /deeper than 32 levels/]
+  ] as Array<[string, unknown, RegExp]>) {
+    const r = await update(detail)
+    t.equal(r.statusCode, 400, what)
+    t.equal(r.json().ErrorCode, 1001, what)
+    t.match(r.json().Description, message, what)
+  }
+  const merged = await update(keys(256))
+  t.match(merged.json(), { ErrorCode: 1001, Description: /would have 257 keys/ }, 'the stored Detail is capped too: 256 new keys on top of "a"')
+  const other = async (Detail: unknown) => (await post(app, '/Build/update', { DevOpsPlanID: planId, BuildIndex: 1, StageName: 'Other', Status: 'running', Detail })).json()
+  t.equal((await other(keys(256))).ErrorCode, 1000, '256 keys: accepted')
+  // a body nesting as deep as the size limit allows is refused too, never a 500
+  const deepest = await app.inject({
+    method: 'POST',
+    url: '/TestCloud/DevOps/Build/update',
+    headers: { 'content-type': 'application/json' },
+    payload: `{"DevOpsPlanID":${planId},"BuildIndex":1,"StageName":"Build","Status":"running","Detail":{"a":${'['.repeat(400_000)}${']'.repeat(400_000)}}}`
+  })
+  t.ok(deepest.statusCode >= 400 && deepest.statusCode < 500, `a 400,000-level body: ${deepest.statusCode}`)
+  t.equal(deepest.json().ErrorCode, 1001)
+  const info = await stages(app, planId)
+  t.equal(info.ErrorCode, 1000, 'Stage/info still answers')
+  t.same(info.StageList[0].Detail, nested(32), 'the accepted Detail was kept, the refused ones not')
+  t.equal(Object.keys(info.StageList[1].Detail).length, 256)
+  t.equal((await get(app, '/Build/info', { DevOpsPlanID: planId, BuildIndex: 1 })).statusCode, 200)
+})
+
+t.test('a build has at most 1,000 stages; the 1,001st is refused and nothing is stored', async (t) => {
+  const { app, planId } = await appWithBuilds(t)
+  for (let i = 1; i <= 1000; i++) {
+    const r = await post(app, '/Build/update', { DevOpsPlanID: planId, BuildIndex: 1, StageName: `S${i}`, Status: 'success' })
+    if (r.json().ErrorCode !== 1000) { t.fail(`stage ${i}: ${r.body}`); return }
+  }
+  const over = await post(app, '/Build/update', { DevOpsPlanID: planId, BuildIndex: 1, StageName: 'S1001', Status: 'success' })
+  t.equal(over.statusCode, 400)
+  t.match(over.json(), { ErrorCode: 1001, Description: /at most 1000 stages/ })
+  const again = await post(app, '/Build/update', { DevOpsPlanID: planId, BuildIndex: 1, StageName: 'S1000', Status: 'failed' })
+  t.equal(again.json().ErrorCode, 1000, 'an existing stage still takes updates')
+  const info = await stages(app, planId)
+  t.equal(info.StageCount, 1000)
+  t.match(info.StageList.at(-1), { StageID: 1000, StageName: 'S1000', Status: 'Fail', PreStageID: [999] })
+})
+
+t.test('on a build that ended, a stage that is not final is ignored (1000); final stage results are recorded', async (t) => {
+  const { app, planId } = await appWithBuilds(t)
+  const update = async (body: Record<string, unknown>) => (await post(app, '/Build/update', { DevOpsPlanID: planId, BuildIndex: 1, ...body })).json()
+  await update({ StageName: 'Build', Status: 'running' })
+  t.equal((await update({ Status: 'aborted' })).ErrorCode, 1000)
+  const late = await update({ StageName: 'Deploy', Status: 'running' })
+  t.equal(late.ErrorCode, 1000)
+  t.match(late.Description, /ignored.*already ended \(Aborted\)/)
+  const lateOld = await update({ StageName: 'Build', Status: 'running' })
+  t.match(lateOld.Description, /ignored/)
+  t.equal((await update({ StageName: 'Build', Status: 'aborted' })).ErrorCode, 1000)
+  t.equal((await update({ StageName: 'Cleanup', Status: 'success' })).ErrorCode, 1000)
+  const info = await stages(app, planId)
+  t.same(info.StageList.map((s: { StageName: string, Status: string }) => [s.StageName, s.Status]), [['Build', 'Aborted'], ['Cleanup', 'Pass']],
+    'no Running stage on an ended build; final results kept')
+  t.equal((await get(app, '/Build/info', { DevOpsPlanID: planId, BuildIndex: 1 })).json().Build.Status, 'Aborted')
+})

@@ -42,7 +42,11 @@ function cases (planId: number): Case[] {
   post('/Build/cancel', { DevOpsPlanID: planId, BuildIndex: 1 }, { DevOpsPlanID: JUNK_INT, BuildIndex: JUNK_INT })
   post('/Build/update', { DevOpsPlanID: planId, BuildIndex: 1, StageName: 'S', Status: 'running' },
     { DevOpsPlanID: JUNK_INT, BuildIndex: JUNK_INT, Status: JUNK_STATUS })
-  for (const Detail of ['x', 1, [], true]) out.push({ method: 'POST', path: '/Build/update', body: { DevOpsPlanID: planId, BuildIndex: 1, StageName: 'S', Status: 'running', Detail }, code: 1001, status: 400 })
+  // too deep (33 levels) or too wide (257 keys) at any depth (issue 12 point 6)
+  let deep: unknown = {}
+  for (let i = 1; i < 33; i++) deep = { a: deep }
+  const wide = Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`k${i}`, i]))
+  for (const Detail of ['x', 1, [], true, deep, wide, { nested: { wide } }]) out.push({ method: 'POST', path: '/Build/update', body: { DevOpsPlanID: planId, BuildIndex: 1, StageName: 'S', Status: 'running', Detail }, code: 1001, status: 400 })
   for (const PreStageID of ['1', [0], [-1], ['a'], [{}], [999]]) out.push({ method: 'POST', path: '/Build/update', body: { DevOpsPlanID: planId, BuildIndex: 1, StageName: 'New', Status: 'running', PreStageID }, code: 1001, status: 400 })
   get('/Plan/list', { ProductID: 1 }, { ProductID: JUNK_INT })
   get('/Build/list', { DevOpsPlanID: planId }, { DevOpsPlanID: JUNK_INT, PageIndex: JUNK_INT.slice(0, 8), PageSize: ['0', '501', '1000000', 'x', '-5', '2.5'], Status: ['', 'nope', 'SUCCES'] })
