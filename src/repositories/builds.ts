@@ -249,11 +249,13 @@ export async function findOrphans (db: Db, before: number): Promise<Array<{ plan
  * Locks the build for a progress write with an update that changes nothing: a row lock on MySQL,
  * the write lock on SQLite, so concurrent updates of one build run one after the other.
  */
-export async function lockForProgress (trx: Db, planId: number, buildIndex: number): Promise<TrackedBuild> {
+export async function lockForProgress (trx: Db, planId: number, buildIndex: number): Promise<TrackedBuild & { product_id: number }> {
   await trx.updateTable('builds').set((eb) => ({ revision: eb.ref('revision') }))
     .where('plan_id', '=', planId).where('build_index', '=', buildIndex).execute()
-  const build = await trx.selectFrom('builds').select(TRACKED_COLUMNS)
-    .where('plan_id', '=', planId).where('build_index', '=', buildIndex).executeTakeFirst()
+  // with its plan's product, which the build's events carry
+  const build = await trx.selectFrom('builds').innerJoin('plans', 'plans.id', 'builds.plan_id')
+    .select([...TRACKED_COLUMNS.map((c) => `builds.${c}` as const), 'plans.product_id'])
+    .where('builds.plan_id', '=', planId).where('builds.build_index', '=', buildIndex).executeTakeFirst()
   if (build == null) throw notFound(`build ${buildIndex} of plan ${planId}`)
   return build
 }

@@ -8,7 +8,7 @@ type Db = Kysely<Database>
 export type EventSource = 'api' | 'callback' | 'poller' | 'webhook' | 'cancel'
 
 /** The build an event belongs to, as the write path knows it. */
-export interface EventBuild { id: number, plan_id: number, build_index: number }
+export interface EventBuild { id: number, plan_id: number, build_index: number, /** when the caller has it: saves a read */ product_id?: number }
 
 export interface NewEvent { stageName: string, status: string, detail?: Record<string, unknown> }
 
@@ -27,12 +27,12 @@ export interface StreamEvent {
 /** Appends the changes of one write, inside the caller's transaction. */
 export async function appendEvents (trx: Db, build: EventBuild, source: EventSource, events: NewEvent[]): Promise<void> {
   if (events.length === 0) return
-  const plan = await trx.selectFrom('plans').select('product_id').where('id', '=', build.plan_id).executeTakeFirstOrThrow()
+  const productId = build.product_id ?? (await trx.selectFrom('plans').select('product_id').where('id', '=', build.plan_id).executeTakeFirstOrThrow()).product_id
   const time = now()
   await trx.insertInto('events').values(events.map((e) => ({
     build_id: build.id,
     plan_id: build.plan_id,
-    product_id: plan.product_id,
+    product_id: productId,
     build_index: build.build_index,
     stage_name: e.stageName,
     status: e.status,
