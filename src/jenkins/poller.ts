@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import { type BuildState, JenkinsError, type JenkinsClient, type WfapiRun, WORKFLOW_RUN } from './client.js'
 import type { JenkinsRegistry } from './registry.js'
-import { applyProgress, type ProgressUpdate } from '../builds/progress.js'
+import { applyProgress, MAX_STAGES, type ProgressUpdate } from '../builds/progress.js'
 import { claimDue, claimOne, findOrphans, recordRun, release, type TrackedBuild } from '../repositories/builds.js'
 import { stageStates } from '../repositories/stages.js'
 import { canMove, isTerminal, parseStatus, type Status } from '../builds/status.js'
@@ -405,8 +405,12 @@ export class Poller {
     const names = assignNames(stages, stored)
     const byName = new Map(stored.map((s) => [s.name, s]))
     const seen = new Set(byName.keys())
+    let count = stored.length
     for (const s of stages) {
       const name = names.get(s.nodeId) as string
+      // past the cap the write path refuses a new stage (1001): leave it out rather than fail every tick
+      if (!byName.has(name) && count >= MAX_STAGES) continue
+      if (!byName.has(name)) count++
       const startTime = s.startMs == null ? undefined : seconds(s.startMs)
       const endTime = s.endMs == null ? undefined : seconds(s.endMs)
       const have = byName.get(name)
