@@ -59,6 +59,20 @@ t.test('flavor none answers no stage API; the root api/json is the cheapest auth
   t.equal((await fetch(`${none.jenkins.baseUrl}/api/json`)).status, 403, 'anonymous: 403')
 })
 
+t.test('a result set while the run is building (WorkflowRun.setResult before completed): only api/json shows it', async (t) => {
+  for (const flavor of ['stage-view', 'graph-view'] as const) {
+    const { jenkins, call } = await start(t, { flavor })
+    const run = runOf(jenkins)
+    jenkins.setResult(run, 'UNSTABLE')
+    jenkins.setResult(run, 'SUCCESS') // never better than a result already set
+    t.match((await call('GET', '/job/Test/1/api/json')).json(), { building: true, inProgress: true, result: 'UNSTABLE', duration: 0 }, flavor)
+    if (flavor === 'stage-view') t.equal((await call('GET', '/job/Test/1/wfapi/describe')).json().status, 'IN_PROGRESS')
+    else t.equal((await call('GET', '/job/Test/1/stages/tree')).json().data.complete, false)
+    jenkins.finish(run, 'SUCCESS')
+    t.match((await call('GET', '/job/Test/1/api/json')).json(), { building: false, result: 'UNSTABLE' }, 'finish keeps the worse result')
+  }
+})
+
 t.test('a failed stage then stages skipped for failure, per flavor', async (t) => {
   const spec = ['Checkout', { name: 'Build', result: 'FAILURE' as const }, 'Test', 'Deploy']
   const s = await start(t)

@@ -166,6 +166,42 @@ t.test('freestyle job (no wfapi): build-level status from api/json', async (t) =
   t.same(await stageList(app, planId), [])
 })
 
+// WorkflowRun.setResult comes before `completed` (and a caught failure marks a run mid-way): api/json
+// then says building:true with a result. Only building:false is the end; the result may still get worse.
+t.test('a result while the run is still building is not final: Running until building is false', async (t) => {
+  const cases: Array<{ name: string, job?: { kind: 'freestyle' }, opts?: Parameters<typeof fakeJenkins>[1] }> = [
+    { name: 'no stage plugin (api/json every tick)', opts: { flavor: 'none' } },
+    { name: 'freestyle job', job: { kind: 'freestyle' } },
+    { name: 'stage view', opts: { flavor: 'stage-view' } },
+    { name: 'graph view', opts: { flavor: 'graph-view' } }
+  ]
+  for (const c of cases) {
+    await t.test(c.name, async (t) => {
+      const { app, jenkins, planId } = await setup(t, c.job, c.opts)
+      const run = jenkins.startQueued((await startBuild(app, jenkins, planId)).queueId)
+      await later(app)
+      t.equal((await buildInfo(app, planId)).Status, 'Running')
+
+      jenkins.setResult(run, 'UNSTABLE') // e.g. `unstable 'flaky tests'`; the run goes on
+      let tick = await later(app)
+      t.equal(tick.finished, 0, 'not finished while building')
+      t.match(await buildInfo(app, planId), { Status: 'Running', EndTime: null })
+
+      jenkins.setResult(run, 'FAILURE') // finish() sets the final result, building is still true
+      tick = await later(app)
+      t.equal(tick.finished, 0)
+      t.match(await buildInfo(app, planId), { Status: 'Running', EndTime: null })
+
+      jenkins.finish(run, 'FAILURE')
+      tick = await later(app)
+      t.equal(tick.finished, 1)
+      const b = await buildInfo(app, planId)
+      t.equal(b.Status, 'Fail', 'the final result, not the one seen while building')
+      t.equal(b.EndTime, Math.floor((run.timestamp + run.duration) / 1000))
+    })
+  }
+})
+
 t.test('the LeftItem race: executable null is a normal, transient state', async (t) => {
   const { app, jenkins, planId } = await setup(t)
   const { queueId } = await startBuild(app, jenkins, planId)

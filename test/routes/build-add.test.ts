@@ -49,6 +49,37 @@ t.test('Build/add triggers the job with the caller\'s parameters plus DevOpsPlan
   t.same(jenkins.lastQueueItem()?.params, { Branch: 'develop', DevOpsPlanID: String(planId), BuildIndex: '2' }, 'absent parameters take the job default')
 })
 
+// issue 12 point 19: DevOpsPlanID is the service's to set, like BuildIndex: a caller's value (stale,
+// or another plan's) must neither reach Jenkins, where callbacks would name the wrong plan, nor be stored
+t.test('a caller-sent DevOpsPlanID is replaced by the plan\'s own, in Jenkins and on record', async (t) => {
+  const { jenkins, env } = await fakeJenkins(t)
+  jenkins.addJob({ name: 'Test', parameters: { Branch: 'develop', DevOpsPlanID: '', BuildIndex: '' } })
+  jenkins.addJob({ name: 'Bare', parameters: null })
+  const app = await build(t, { env })
+  const { productId, planId } = await seedPlan(app, 'Test')
+  const other = String(planId + 41)
+  const res = await post(app, '/Build/add', {
+    DevOpsPlanID: planId,
+    Parameter: { parameter: [{ name: 'DevOpsPlanID', value: other }, { name: 'Branch', value: 'main' }, { name: 'BuildIndex', value: '999' }] }
+  })
+  t.same(res.json(), { ErrorCode: 1000, Description: 'OK', BuildIndex: 1 })
+  const sent = new URLSearchParams(jenkins.requests.findLast((r) => r.method === 'POST')?.body)
+  t.same(sent.getAll('DevOpsPlanID'), [String(planId)], 'Jenkins gets the plan\'s DevOpsPlanID, once')
+  t.same(sent.getAll('BuildIndex'), ['1'])
+  t.same(jenkins.lastQueueItem()?.params, { Branch: 'main', DevOpsPlanID: String(planId), BuildIndex: '1' })
+  t.same((await get(app, '/Build/info', { DevOpsPlanID: planId, BuildIndex: 1 })).json().Build.Parameter, {
+    parameter: [{ name: 'Branch', value: 'main' }, { name: 'DevOpsPlanID', value: String(planId) }, { name: 'BuildIndex', value: '1' }]
+  }, 'stored once, with the plan\'s value')
+
+  // a job with no parameters: the caller's DevOpsPlanID is not "undeclared", it is simply the service's
+  const bare = (await post(app, '/Plan/add', { ProductID: productId, PlanName: 'Bare', JobName: 'Bare' })).json().DevOpsPlanID
+  const plain = await post(app, '/Build/add', { DevOpsPlanID: bare, Parameter: { parameter: [{ name: 'DevOpsPlanID', value: other }] } })
+  t.same(plain.json(), { ErrorCode: 1000, Description: 'OK', BuildIndex: 1 })
+  t.equal(jenkins.requests.findLast((r) => r.method === 'POST')?.path, '/job/Bare/build')
+  t.same((await get(app, '/Build/info', { DevOpsPlanID: bare, BuildIndex: 1 })).json().Build.Parameter.parameter,
+    [{ name: 'DevOpsPlanID', value: String(bare) }, { name: 'BuildIndex', value: '1' }])
+})
+
 t.test('JobName defaults to the plan\'s; folders; single-object and non-string parameters', async (t) => {
   const { jenkins, env } = await fakeJenkins(t)
   jenkins.addJob({ name: 'team a/sub/Deploy', parameters: { DryRun: 'false', N: '0', DevOpsPlanID: '', BuildIndex: '' } })
@@ -80,8 +111,9 @@ t.test('no JENKINS_URL: 1006, nothing recorded', async (t) => {
   t.equal(res.statusCode, 503)
   t.match(res.json(), { ErrorCode: 1006, Description: /JENKINS_URL/ })
   t.equal((await get(app, '/Build/list', { DevOpsPlanID: planId })).json().TotalCount, 0)
-  // the index was not consumed either
-  t.equal((await post(app, '/Plan/add', { ProductID: 1, PlanName: 'x' })).json().ErrorCode, 1000)
+  // the index was not consumed either: the plan's counter is still at 0
+  const plan = await app.db.selectFrom('plans').select('last_build_index').where('id', '=', planId).executeTakeFirstOrThrow()
+  t.equal(Number(plan.last_build_index), 0, 'the index was not consumed')
 })
 
 t.test('unknown plan: 1002', async (t) => {

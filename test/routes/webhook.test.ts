@@ -84,6 +84,37 @@ t.test('matched by parameters, then by job URL and number, when the queue id is 
   t.equal((await get(app, '/Build/info', { DevOpsPlanID: planId, BuildIndex: 1 })).json().Build.Status, 'Fail')
 })
 
+// Queue ids are per instance: two Jenkins both hand out item 100. A notification from B updates B's
+// build only: by the instance its URL names, or (URL unknown, e.g. behind a proxy) by our parameters.
+t.test('two instances, one queue id: the webhook from instance B updates B\'s build only', async (t) => {
+  const a = await fakeJenkins(t)
+  const b = await fakeJenkins(t)
+  for (const j of [a.jenkins, b.jenkins]) j.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
+  const app = await build(t, {
+    env: { ...a.env, WEBHOOK_TOKEN: SECRET, JENKINS_INSTANCES: JSON.stringify({ b: { url: b.jenkins.baseUrl, user: b.jenkins.user, token: b.jenkins.apiToken } }) }
+  })
+  const { productId, planId: planA } = await seedPlan(app)
+  const planB = (await post(app, '/Plan/add', { ProductID: productId, PlanName: 'B', JobName: 'Test', JenkinsName: 'b' })).json().DevOpsPlanID
+  // A's build is recorded first: a lookup that takes the first queue-id match finds A's
+  t.equal((await post(app, '/Build/add', { DevOpsPlanID: planA })).json().ErrorCode, 1000)
+  t.equal((await post(app, '/Build/add', { DevOpsPlanID: planB })).json().ErrorCode, 1000)
+  const queueId = a.jenkins.lastQueueItem()?.id as number
+  t.equal(b.jenkins.lastQueueItem()?.id, queueId, 'both instances gave the same queue id')
+  const status = async (planId: number) => (await get(app, '/Build/info', { DevOpsPlanID: planId, BuildIndex: 1 })).json().Build.Status
+
+  // no parameters to help (a job that does not declare ours): the instance alone must pick B's
+  t.equal((await hook(app, notification(b.jenkins.baseUrl, 1, queueId, 'STARTED', { parameters: {} }))).json().Description, 'OK')
+  t.equal(await status(planB), 'Running', 'B\'s build, named by B\'s URL')
+  t.equal(await status(planA), 'Queued', 'A\'s untouched')
+
+  // the run's URL names no configured instance (a proxy's host): the queue id matches both, our parameters pick B's
+  const params = { DevOpsPlanID: String(planB), BuildIndex: '1' }
+  const proxied = notification('https://jenkins-b.example', 1, queueId, 'COMPLETED', { status: 'FAILURE', parameters: params })
+  t.equal((await hook(app, proxied)).json().Description, 'OK')
+  t.equal(await status(planB), 'Fail')
+  t.equal(await status(planA), 'Queued', 'A\'s still untouched')
+})
+
 t.test('an unknown build is answered 1000, says it was ignored, and writes nothing', async (t) => {
   const { app, jenkins, planId } = await setup(t)
   const res = await hook(app, notification(jenkins.baseUrl, 42, 777, 'COMPLETED', { status: 'SUCCESS', parameters: {}, url: 'job/Other/42/' }))
