@@ -220,10 +220,8 @@ export class Poller {
       build = { ...build, jenkins_build_number: found.number, jenkins_url: found.url }
       // the queue reason goes once the run exists (null: the write path merges Detail, it cannot remove a key)
       const cleared = this.queueDetail(build, null)
-      if (Object.keys(cleared).length > 0) {
-        await this.apply(build, { status: 'Running', detail: cleared })
-        build = { ...build, status: 'Running' }
-      }
+      // (the status stays: the stage source below starts the build at the run's own start time)
+      if (Object.keys(cleared).length > 0) await this.apply(build, { status: build.status as Status, detail: cleared })
       if (build.cancel_requested === 1) await client.stopBuild(job, number) // cancelled while it was leaving the queue
     }
 
@@ -286,6 +284,11 @@ export class Poller {
   private async followStageView (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
     const run = await client.describe(build.job_name, number)
     const print = fingerprint(run)
+    if (build.status === 'Queued' && run.startTimeMillis != null) {
+      // the build starts at the run's start: left to its first stage, it would start at that stage's time
+      await this.apply(build, { status: 'Running', startTime: seconds(run.startTimeMillis) })
+      build = { ...build, status: 'Running' }
+    }
     if (this.lastSeen.get(build.id) !== print) {
       let stages = fromWfapi(run)
       const stored = await this.storedStages(build.id)

@@ -30,6 +30,7 @@ t.test('linear pipeline: queue → number → stages → Pass, with no callback 
   t.equal((await buildInfo(app, planId)).Status, 'Queued')
 
   const run = jenkins.startQueued(queueId)
+  run.timestamp -= 5000 // the run started seconds before its first stage: the build starts with the run
   const checkout = jenkins.enterStage(run, 'Checkout')
   tick = await later(app)
   let b = await buildInfo(app, planId)
