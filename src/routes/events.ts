@@ -33,7 +33,8 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
     const q = request.query
     const header = request.headers['last-event-id']
     const resume = q.LastEventID ?? (typeof header === 'string' && /^(0|[1-9][0-9]{0,15})$/.test(header.trim()) ? header.trim() : undefined)
-    if (fastify.events.size >= fastify.config.STREAM_MAX_SUBSCRIBERS) {
+    // open streams, not hub subscribers: a stream joins the hub only after its first database read
+    if (fastify.streams.size >= fastify.config.STREAM_MAX_SUBSCRIBERS) {
       throw apiError('DatabaseUnavailable', `this server already holds ${fastify.config.STREAM_MAX_SUBSCRIBERS} event streams; retry later or on another instance`)
     }
     const res = reply.raw

@@ -90,6 +90,29 @@ t.test('with tokens, the stream takes ?access_token= (other routes do not); a ca
   t.equal((await over.json()).ErrorCode, 1010)
 })
 
+// The cap must count a stream from the moment it is answered, not once its subscription is set up:
+// the hub's first read (the newest EventID) is a database round trip, and a second stream opened
+// meanwhile slipped under the cap (this file timed out on MariaDB under load, the second open hanging as a stream).
+t.test('a stream opened while the first one is still subscribing is refused once the cap is reached', async (t) => {
+  const { app, planId } = await setup(t, { STREAM_MAX_SUBSCRIBERS: '1' })
+  const hub = app.events as unknown as { start: () => Promise<void> }
+  const start = hub.start.bind(hub)
+  let open = (): void => {}
+  const gate = new Promise<void>((resolve) => { open = resolve })
+  hub.start = async () => { await gate; await start() } // a slow database: the first read has not come back yet
+  const base = await app.listen({ port: 0, host: '127.0.0.1' })
+  const url = `${base}/TestCloud/DevOps/events?DevOpsPlanID=${planId}`
+  const first = await openStream(url)
+  t.teardown(first.close)
+  t.equal(first.status, 200)
+  const second = await openStream(url)
+  t.teardown(second.close)
+  t.equal(second.status, 503, 'the cap counts the stream still subscribing')
+  open()
+  await update(app, planId, { StageName: 'Build', Status: 'running' })
+  t.same((await first.waitFor(2)).map((e) => [e.data.StageName, e.data.Status]), [['Build', 'Running'], ['', 'Running']], 'the first stream works once subscribed')
+})
+
 t.test('one tail query per interval however many subscribers', async (t) => {
   const { app, planId } = await setup(t)
   const base = await app.listen({ port: 0, host: '127.0.0.1' })
