@@ -44,21 +44,14 @@ export class EventHub {
   constructor (private readonly db: Kysely<Database>, private readonly intervalMs: number,
     private readonly onError: (err: unknown) => void) {}
 
-  /** subscribers, those still joining included (the cap on streams counts them at once) */
-  get size (): number { return this.subscribers.size + this.joining }
-  private joining = 0
+  get size (): number { return this.subscribers.size }
 
   /**
    * Adds a subscriber: first every matching event after `afterId` (when given) up to now, read
    * page by page, then live ones, in EventID order, none twice. Answers the unsubscribe function.
    */
   async subscribe (s: Subscriber, afterId?: number): Promise<() => void> {
-    this.joining++
-    try {
-      await this.start()
-    } finally {
-      this.joining--
-    }
+    await this.start()
     const entry: Entry = { ...s, pending: afterId == null ? null : [] }
     const cut = this.lastId
     this.subscribers.add(entry)
