@@ -25,7 +25,8 @@ const requests = opts.mode === 'update'
         const build = (n % (opts.builds ?? 100)) + 1
         const stage = Math.floor(n / (opts.builds ?? 100)) % 40 // the first 40 laps create stages, then they repeat
         const status = ['running', 'success', 'running', 'failed'][n % 4]
-        return { ...req, body: JSON.stringify({ DevOpsPlanID: opts.planId, BuildIndex: build, StageName: `Stage ${stage}`, Status: status, Detail: { N: n } }) }
+        // Run: this load's own id, so a second load (with stream subscribers) writes as many changes as the first instead of repeats
+        return { ...req, body: JSON.stringify({ DevOpsPlanID: opts.planId, BuildIndex: build, StageName: `Stage ${stage}`, Status: status, Detail: { N: n, Run: process.pid } }) }
       }
     }]
   : undefined
