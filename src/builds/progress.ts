@@ -3,7 +3,7 @@ import type { Database } from '../../db/schema.js'
 import { invalid } from '../errors.js'
 import { bumpRevision, lockForProgress, recordRun, updateBuildProgress } from '../repositories/builds.js'
 import { appendEvents, type EventSource, type NewEvent } from '../repositories/events.js'
-import { findStage, insertStage, stageCount, stagesByIds, stagesByNames, updateStage } from '../repositories/stages.js'
+import { findStage, insertStage, lastStageId, stagesByIds, stagesByNames, updateStage } from '../repositories/stages.js'
 import { DETAIL_MAX_KEYS, detailShapeProblem } from '../lib/detail-shape.js'
 import { now } from '../lib/time.js'
 import { canMove, isTerminal, type Status } from './status.js'
@@ -105,8 +105,8 @@ async function applyToStage (trx: Trx, buildId: number, name: string, u: Progres
   const stage = await findStage(trx, buildId, name)
 
   if (stage == null) {
-    const { count, last } = await stageCount(trx, buildId)
-    if (count >= MAX_STAGES) throw invalid(`a build has at most ${MAX_STAGES} stages; stage "${name}" would be one more`)
+    const last = await lastStageId(trx, buildId)
+    if (last >= MAX_STAGES) throw invalid(`a build has at most ${MAX_STAGES} stages; stage "${name}" would be one more`)
     const stageId = last + 1
     const pre = await resolvePredecessors(trx, buildId, stageId, u) ?? (last === 0 ? [] : [last])
     const detail = mergeDetail('{}', u.detail)

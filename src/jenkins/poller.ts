@@ -412,8 +412,10 @@ export class Poller {
     for (const s of stages) {
       const name = names.get(s.nodeId) as string
       // past the cap the write path refuses a new stage (1001): leave it out rather than fail every tick
-      if (!byName.has(name) && count >= MAX_STAGES) continue
-      if (!byName.has(name)) count++
+      if (!byName.has(name)) {
+        if (count >= MAX_STAGES) continue
+        count++
+      }
       const startTime = s.startMs == null ? undefined : seconds(s.startMs)
       const endTime = s.endMs == null ? undefined : seconds(s.endMs)
       const have = byName.get(name)

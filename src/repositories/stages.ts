@@ -24,11 +24,10 @@ export async function findStage (db: Db, buildId: number, name: string): Promise
   return await db.selectFrom('stages').selectAll().where('build_id', '=', buildId).where('name', '=', name).executeTakeFirst()
 }
 
-/** How many stages the build has and its highest StageID (0 when none): the next stage's id and the cap. */
-export async function stageCount (db: Db, buildId: number): Promise<{ count: number, last: number }> {
-  const r = await db.selectFrom('stages').select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.max('stage_id').as('last')])
-    .where('build_id', '=', buildId).executeTakeFirst()
-  return { count: Number(r?.count ?? 0), last: Number(r?.last ?? 0) }
+/** The build's highest StageID, 0 when it has none. StageIDs run 1..N and stages are never deleted, so it is also their count. */
+export async function lastStageId (db: Db, buildId: number): Promise<number> {
+  const r = await db.selectFrom('stages').select((eb) => eb.fn.max('stage_id').as('last')).where('build_id', '=', buildId).executeTakeFirst()
+  return Number(r?.last ?? 0)
 }
 
 export async function stagesByIds (db: Db, buildId: number, ids: number[]): Promise<Array<{ stage_id: number, name: string }>> {

@@ -15,9 +15,9 @@ t.test('the (build_id, name) lookup is served by an index', async (t) => {
   } else {
     t.equal(plan[0].key, 'stages_build_name_uq', JSON.stringify(plan))
   }
-  const tally = await sql<Record<string, unknown>>`${explain} select count(*), max(stage_id) from stages where build_id = ${buildId}`.execute(app.db)
+  const tally = await sql<Record<string, unknown>>`${explain} select max(stage_id) from stages where build_id = ${buildId}`.execute(app.db)
   const text = JSON.stringify(tally.rows)
-  t.ok(DIALECT === 'sqlite' ? /USING COVERING INDEX/.test(text) : /stages_build_(stage|name)_uq/.test(text), `count and max from an index: ${text}`)
+  t.ok(DIALECT === 'sqlite' ? /USING COVERING INDEX/.test(text) : /stages_build_(stage|name)_uq|Select tables optimized away/.test(text), `the highest StageID from an index: ${text}`)
 })
 
 t.test('the poller follows a run of more than 1,000 stages without failing: the first 1,000 are kept', async (t) => {
