@@ -5,6 +5,7 @@ import { applyProgress } from '../builds/progress.js'
 import { buildRevision, findBuildInfo, listBuilds } from '../repositories/builds.js'
 import { planListVersion } from '../repositories/read-versions.js'
 import { VersionedCache } from '../lib/versioned-cache.js'
+import { ReadBatcher } from '../lib/read-batcher.js'
 import { BuildInfoSchema, BuildListItemSchema, JenkinsParameterInSchema } from '../schemas/build.js'
 import {
   BuildIndexSchema, PlanIdSchema, EnvelopeSchema, EpochSchema, IdSchema, JSON_UTF8, NameSchema, ok, OkEnvelope, responses, StatusInSchema, toInt
@@ -36,6 +37,9 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
   // Build/list pages validated by the plan's list version, Build/info by the build's revision (issue 14)
   const listCache = new VersionedCache<string>(16 * 1024 * 1024)
   const infoCache = new VersionedCache<number>(16 * 1024 * 1024)
+  // concurrent requests for one plan's or one build's version share a read (lib/read-batcher.ts)
+  const listVersions = new ReadBatcher<number, string | null>()
+  const revisions = new ReadBatcher<string, { id: number, revision: number }>()
   fastify.get('/Build/list', {
     config: { access: 'read' },
     schema: {
@@ -57,13 +61,13 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     if (q.Status != null && status == null) throw invalid(`querystring/Status "${q.Status}" is not a known status`)
     const page = toInt(q.PageIndex ?? 1)
     const size = toInt(q.PageSize ?? 50)
-    const version = await planListVersion(fastify.db, planId)
+    const version = await listVersions.read(planId, async () => await planListVersion(fastify.db, planId))
     if (version == null) throw notFound('plan')
-    const body = await listCache.through(`${planId}/${status ?? ''}/${page}/${size}`, version, async () => {
+    const answer = await listCache.through(`${planId}/${status ?? ''}/${page}/${size}`, version, async () => {
       const found = await listBuilds(fastify.db, planId, status, page, size)
       return ok({ TotalCount: found.total, BuildList: found.list })
     })
-    return await reply.type(JSON_UTF8).send(body)
+    return await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
   })
 
   fastify.get('/Build/events', {
@@ -98,9 +102,9 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const planId = toInt(request.query.DevOpsPlanID)
     const buildIndex = toInt(request.query.BuildIndex)
-    const { id, revision } = await buildRevision(fastify.db, planId, buildIndex)
-    const body = await infoCache.through(id, String(revision), async () => ok({ Build: await findBuildInfo(fastify.db, planId, buildIndex) }))
-    return await reply.type(JSON_UTF8).send(body)
+    const { id, revision } = await revisions.read(`${planId}/${buildIndex}`, async () => await buildRevision(fastify.db, planId, buildIndex))
+    const answer = await infoCache.through(id, String(revision), async () => ok({ Build: await findBuildInfo(fastify.db, planId, buildIndex) }))
+    return await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
   })
 
   fastify.post('/Build/add', {

@@ -7,6 +7,7 @@ import { checkJobName } from '../lib/job-name.js'
 import { catalogVersion } from '../repositories/read-versions.js'
 import { PlanSchema } from '../schemas/plan.js'
 import { VersionedCache } from '../lib/versioned-cache.js'
+import { ReadBatcher } from '../lib/read-batcher.js'
 import { cleanName, EnvelopeSchema, IdSchema, JSON_UTF8, PlanIdSchema, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
 
 const DevOpsPlanID = PlanIdSchema
@@ -30,6 +31,7 @@ const ParameterSchema = Type.Object({
 const plans: FastifyPluginAsyncTypebox = async (fastify) => {
   // per product, validated by the catalog version (every product or plan write bumps it)
   const listCache = new VersionedCache<number>(8 * 1024 * 1024)
+  const versions = new ReadBatcher<'catalog', string>()
   /** A JenkinsName must name a configured instance, so a plan never points at nothing. */
   function knownInstance (name: string | undefined): string | undefined {
     if (name != null && !fastify.jenkins.has(name)) {
@@ -49,11 +51,12 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const productId = toInt(request.query.ProductID)
-    const body = await listCache.through(productId, await catalogVersion(fastify.db), async () => {
+    const version = await versions.read('catalog', async () => await catalogVersion(fastify.db))
+    const answer = await listCache.through(productId, version, async () => {
       const list = await listPlans(fastify.db, productId)
       return ok({ TotalCount: list.length, PlanList: list })
     })
-    return await reply.type(JSON_UTF8).send(body)
+    return await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
   })
 
   fastify.post('/Plan/add', {

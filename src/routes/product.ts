@@ -3,6 +3,7 @@ import { addProduct, deleteProduct, listProducts, renameProduct } from '../repos
 import { catalogVersion } from '../repositories/read-versions.js'
 import { ProductSchema } from '../schemas/product.js'
 import { VersionedCache } from '../lib/versioned-cache.js'
+import { ReadBatcher } from '../lib/read-batcher.js'
 import { cleanName, EnvelopeSchema, IdSchema, JSON_UTF8, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
 
 const ProductID = IdSchema('the product')
@@ -11,6 +12,7 @@ const ProductName = NameSchema('product name')
 const products: FastifyPluginAsyncTypebox = async (fastify) => {
   // one entry, validated by the catalog version (every product or plan write bumps it)
   const listCache = new VersionedCache<'all'>(4 * 1024 * 1024)
+  const versions = new ReadBatcher<'catalog', string>()
   fastify.get('/Product/list', {
     config: { access: 'read' },
     schema: {
@@ -20,11 +22,12 @@ const products: FastifyPluginAsyncTypebox = async (fastify) => {
         { TotalCount: 2, ProductList: [{ ProductID: 1, ProductName: 'UShop' }, { ProductID: 2, ProductName: 'RMM' }] }))
     }
   }, async (_request, reply) => {
-    const body = await listCache.through('all', await catalogVersion(fastify.db), async () => {
+    const version = await versions.read('catalog', async () => await catalogVersion(fastify.db))
+    const answer = await listCache.through('all', version, async () => {
       const list = await listProducts(fastify.db)
       return ok({ TotalCount: list.length, ProductList: list })
     })
-    return await reply.type(JSON_UTF8).send(body)
+    return await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
   })
 
   fastify.post('/Product/add', {

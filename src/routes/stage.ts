@@ -3,6 +3,7 @@ import { buildRevision } from '../repositories/builds.js'
 import { listStages } from '../repositories/stages.js'
 import { StageSchema } from '../schemas/stage.js'
 import { VersionedCache } from '../lib/versioned-cache.js'
+import { ReadBatcher } from '../lib/read-batcher.js'
 import {
   BuildIndexSchema, PlanIdSchema, EnvelopeSchema, JSON_UTF8, ok, responses, toInt
 } from '../schemas/common.js'
@@ -13,6 +14,7 @@ const BuildIndex = BuildIndexSchema
 const stage: FastifyPluginAsyncTypebox = async (fastify) => {
   // validated by the build's revision (every change bumps it); bounded in bytes: one build may hold 1,000 stages
   const stageCache = new VersionedCache<number>(32 * 1024 * 1024)
+  const revisions = new ReadBatcher<string, { id: number, revision: number }>()
   fastify.get('/Stage/info', {
     config: { access: 'read' },
     schema: {
@@ -28,12 +30,14 @@ const stage: FastifyPluginAsyncTypebox = async (fastify) => {
       }), ['InvalidParameter', 'NotFound'])
     }
   }, async (request, reply) => {
-    const build = await buildRevision(fastify.db, toInt(request.query.DevOpsPlanID), toInt(request.query.BuildIndex))
-    const body = await stageCache.through(build.id, String(build.revision), async () => {
+    const planId = toInt(request.query.DevOpsPlanID)
+    const buildIndex = toInt(request.query.BuildIndex)
+    const build = await revisions.read(`${planId}/${buildIndex}`, async () => await buildRevision(fastify.db, planId, buildIndex))
+    const answer = await stageCache.through(build.id, String(build.revision), async () => {
       const list = await listStages(fastify.db, build.id)
       return ok({ StageCount: list.length, StageList: list })
     })
-    return await reply.type(JSON_UTF8).send(body)
+    return await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
   })
 }
 
