@@ -1,10 +1,21 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { apiError } from '../errors.js'
 import { EnvelopeSchema, PlanIdSchema, responses, toInt } from '../schemas/common.js'
-import { StreamEventSchema } from '../schemas/event.js'
+import { type StreamEvent, StreamEventSchema } from '../schemas/event.js'
 
 const Id = (description: string) => Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[1-9][0-9]{0,15}$' })], { description }))
 const HEARTBEAT_MS = 15_000
+
+// The hub hands every subscriber the same event object: it is serialized once, however many streams carry it
+const frames = new WeakMap<StreamEvent, string>()
+function frameOf (e: StreamEvent): string {
+  let frame = frames.get(e)
+  if (frame === undefined) {
+    frame = `id: ${e.EventID}\ndata: ${JSON.stringify(e)}\n\n`
+    frames.set(e, frame)
+  }
+  return frame
+}
 
 // GET /events: Server-Sent Events over Fastify's raw reply (reply.hijack), framed per the HTML
 // standard: `id:` + `data:` lines and a blank line per event, `:` comment lines as heartbeats.
@@ -50,6 +61,16 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS)
     heartbeat.unref()
     let unsubscribe = (): void => {}
+    // the events of one hub tick leave in one socket write, not one write (a system call) each
+    let corked = false
+    const send = (e: StreamEvent): void => {
+      if (!corked) {
+        corked = true
+        res.cork()
+        process.nextTick(() => { corked = false; res.uncork() })
+      }
+      res.write(frameOf(e))
+    }
     const end = (): void => {
       clearInterval(heartbeat)
       unsubscribe()
@@ -63,7 +84,7 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
           planId: q.DevOpsPlanID == null ? undefined : toInt(q.DevOpsPlanID),
           buildIndex: q.BuildIndex == null ? undefined : toInt(q.BuildIndex)
         },
-        send: (e) => { res.write(`id: ${e.EventID}\ndata: ${JSON.stringify(e)}\n\n`) }
+        send
       }, resume == null ? undefined : toInt(resume))
       if (res.destroyed) end()
     } catch (err) {
