@@ -252,9 +252,10 @@ export async function findOrphans (db: Db, before: number): Promise<Array<{ plan
 export async function lockForProgress (trx: Db, planId: number, buildIndex: number): Promise<TrackedBuild & { product_id: number }> {
   await trx.updateTable('builds').set((eb) => ({ revision: eb.ref('revision') }))
     .where('plan_id', '=', planId).where('build_index', '=', buildIndex).execute()
-  // with its plan's product, which the build's events carry
-  const build = await trx.selectFrom('builds').innerJoin('plans', 'plans.id', 'builds.plan_id')
-    .select([...TRACKED_COLUMNS.map((c) => `builds.${c}` as const), 'plans.product_id'])
+  // with its plan's product, which the build's events carry. A scalar subquery, not a join: SQLite
+  // (3.38+) builds a Bloom filter for a join, which made this one-row read 60 µs instead of 4 µs.
+  const build = await trx.selectFrom('builds')
+    .select([...TRACKED_COLUMNS, (eb) => eb.selectFrom('plans').select('plans.product_id').whereRef('plans.id', '=', 'builds.plan_id').$asScalar().$notNull().as('product_id')])
     .where('builds.plan_id', '=', planId).where('builds.build_index', '=', buildIndex).executeTakeFirst()
   if (build == null) throw notFound(`build ${buildIndex} of plan ${planId}`)
   return build
