@@ -62,15 +62,20 @@ type Validate = ((data: unknown, context?: unknown) => unknown) & { errors?: unk
  * to that route, which the test suite makes for every route.
  */
 function lazyCompilers (): CompilersFactory {
+  // loaded on the first compile too: ajv and fast-json-stringify are ~100 modules
   const require = createRequire(import.meta.url)
-  const validators = (require('@fastify/ajv-compiler') as () => NonNullable<CompilersFactory['buildValidator']>)()
-  const serializers = (require('@fastify/fast-json-stringify-compiler') as () => NonNullable<CompilersFactory['buildSerializer']>)()
+  type BuildValidator = NonNullable<CompilersFactory['buildValidator']>
+  type BuildSerializer = NonNullable<CompilersFactory['buildSerializer']>
+  let validators: BuildValidator | undefined
+  let serializers: BuildSerializer | undefined
   return {
     buildValidator: (externalSchemas, options) => {
-      const compile = validators(externalSchemas, options)
+      let compile: ReturnType<BuildValidator> | undefined
       return (route) => {
         let validate: Validate | undefined
         const lazy: Validate = (data, context) => {
+          validators ??= (require('@fastify/ajv-compiler') as () => BuildValidator)()
+          compile ??= validators(externalSchemas, options)
           validate ??= compile(route) as Validate
           const valid = validate(data, context)
           lazy.errors = validate.errors // Fastify reads the errors off the function it was given
@@ -78,14 +83,19 @@ function lazyCompilers (): CompilersFactory {
         }
         // as on Ajv's functions: Fastify then passes the parent, so Ajv may replace a root value
         lazy.schemaEnv = true
-        return lazy as ReturnType<typeof compile>
+        return lazy as ReturnType<ReturnType<BuildValidator>>
       }
     },
     buildSerializer: (externalSchemas, options) => {
-      const compile = serializers(externalSchemas, options)
+      let compile: ReturnType<BuildSerializer> | undefined
       return (route) => {
         let serialize: ((data: unknown) => string) | undefined
-        return (data: unknown) => (serialize ??= compile(route))(data)
+        return (data: unknown) => {
+          serializers ??= (require('@fastify/fast-json-stringify-compiler') as () => BuildSerializer)()
+          compile ??= serializers(externalSchemas, options)
+          serialize ??= compile(route)
+          return serialize(data)
+        }
       }
     }
   }

@@ -1,4 +1,3 @@
-import { envSchema } from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { existsSync } from 'node:fs'
@@ -6,7 +5,7 @@ import { dirname, resolve } from 'node:path'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
-// One schema for the server, the tests and the CLIs. env-schema's Ajv error names the variable.
+// One schema for the server, the tests and the CLIs; a refused value's error names the variable.
 export const ConfigSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
@@ -48,11 +47,16 @@ export const INSTANCE_NAME = /^[A-Za-z0-9_.-]{1,64}$/
 export function loadConfig (data: Record<string, unknown> = process.env): Config {
   // Empty variables count as unset, so `JENKINS_URL= npm start` means "no Jenkins".
   const present = Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined && v !== ''))
-  // checked first: env-schema would answer one "must be equal to constant" per allowed level
+  // checked first: the union's error would be one "expected" per allowed level
   if (present.LOG_LEVEL != null && !LOG_LEVELS.includes(String(present.LOG_LEVEL))) {
     throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${String(present.LOG_LEVEL)}")`)
   }
-  const config = envSchema<Config>({ schema: ConfigSchema, data: present, dotenv: false })
+  // only the variables the schema names, strings converted to its types, defaults filled in
+  const known = Object.fromEntries(Object.keys(ConfigSchema.properties).filter((k) => k in present).map((k) => [k, present[k]]))
+  const config = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, known)) as Config
+  const error = Value.Errors(ConfigSchema, config).First()
+  // the value is not echoed: it may be a URL or a token with a secret in it
+  if (error != null) throw new Error(`${error.path.slice(1)}: ${error.message.toLowerCase()}`)
   if (config.WEBHOOK_TOKEN != null && config.WEBHOOK_TOKEN.length < 32) {
     throw new Error(`WEBHOOK_TOKEN must be at least 32 characters (it has ${config.WEBHOOK_TOKEN.length}); make one with \`openssl rand -hex 32\``)
   }

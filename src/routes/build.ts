@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ErrorCode, invalid, notFound } from '../errors.js'
 import { checkJobName } from '../lib/job-name.js'
 import { applyProgress } from '../builds/progress.js'

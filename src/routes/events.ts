@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { apiError } from '../errors.js'
 import { EnvelopeSchema, PlanIdSchema, responses, toInt } from '../schemas/common.js'
 import { type StreamEvent, StreamEventSchema } from '../schemas/event.js'

@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { apiError, invalid } from '../errors.js'
 import { definitionsOf, INJECTED } from '../builds/parameters.js'
 import { JenkinsError } from '../jenkins/client.js'

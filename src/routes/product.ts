@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { addProduct, deleteProduct, listProducts, renameProduct } from '../repositories/products.js'
 import { catalogVersion } from '../repositories/read-versions.js'
 import { ProductSchema } from '../schemas/product.js'

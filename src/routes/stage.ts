@@ -1,4 +1,5 @@
-import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { buildRevision } from '../repositories/builds.js'
 import { listStages } from '../repositories/stages.js'
 import { StageSchema } from '../schemas/stage.js'
