@@ -20,6 +20,14 @@ t.test('an invalid value names the variable', async (t) => {
   }
 })
 
+t.test('a refused value is named but never echoed: it may carry a secret', async (t) => {
+  const err = t.throws(() => loadConfig({ DATABASE_URL: 'postgres://ci:hunter2@db/testcloud' })) as Error
+  t.match(err.message, /^DATABASE_URL: /)
+  t.notMatch(err.message, /hunter2/)
+  t.match(loadConfig({ PATH: '/usr/bin', HOME: '/root' }), { PORT: 3000 })
+  t.notOk('PATH' in loadConfig({ PATH: '/usr/bin' }), 'variables the schema does not name stay out of the configuration')
+})
+
 // issue 12 point 5: credentials in a Jenkins URL are refused at start, naming the variable and the fix
 t.test('JENKINS_URL and JENKINS_INSTANCES urls may not carry user:pass@', async (t) => {
   t.throws(() => loadConfig({ JENKINS_URL: 'http://ci:hunter2@jenkins:8080' }), /JENKINS_URL may not carry a user or password.*JENKINS_USER and JENKINS_TOKEN/)
