@@ -21,8 +21,22 @@ t.test('with no DATABASE_URL the server starts on SQLite at ./data/testcloud.sql
   t.same(await res.json(), { ErrorCode: 1000, Description: 'OK', TotalCount: 0, ProductList: [] })
   t.ok(existsSync(join(dir, 'data', 'testcloud.sqlite')), 'the database file was created')
   t.ok(server.logs.some((l) => l.includes('JENKINS_URL is not set')), 'says Jenkins is off')
+  t.notOk(server.logs.some((l) => l.includes('no user and API token')), 'no Jenkins, no warning about its credentials')
   // SIGTERM: a clean, prompt exit
   const exited = new Promise<number | null>((resolve) => server.child.on('exit', (code) => resolve(code)))
   server.child.kill('SIGTERM')
   t.equal(await exited, 0)
+})
+
+// issue 12 point 13: a Jenkins configured without credentials is said at start, per instance
+t.test('a Jenkins without user and API token is warned about at start, naming the variable and the fix', async (t) => {
+  const server = await spawnServer(t, {
+    DATABASE_URL: 'sqlite::memory:',
+    JENKINS_URL: 'http://127.0.0.1:9/',
+    JENKINS_INSTANCES: JSON.stringify({ eu: { url: 'http://127.0.0.1:9/' }, us: { url: 'http://127.0.0.1:9/', user: 'ci', token: 'api-token' } })
+  }, t.testdir())
+  const warnings = server.logs.filter((l) => l.includes('no user and API token')).map((l) => (JSON.parse(l) as { msg: string }).msg)
+  t.match(warnings, [/JENKINS_URL has no user and API token.*set JENKINS_USER and JENKINS_TOKEN/, /JENKINS_INSTANCES\.eu has no user and API token.*"user" and "token"/])
+  t.equal(warnings.length, 2, 'the instance with credentials ("us") is not named')
+  server.child.kill('SIGTERM')
 })
