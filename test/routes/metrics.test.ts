@@ -16,6 +16,8 @@ t.test('GET /metrics: open, Prometheus text, the named series', async (t) => {
   app.tokens.reset()
   await app.db.updateTable('builds').set({ status: 'Pass' }).where('plan_id', '=', planId).where('build_index', '<=', 2).execute()
   await app.db.updateTable('builds').set({ status: 'Fail' }).where('plan_id', '=', planId).where('build_index', '=', 3).execute()
+  // a run Jenkins started itself (discovery): counted under its own source
+  await app.db.updateTable('builds').set({ source: 'jenkins' }).where('plan_id', '=', planId).where('build_index', '=', 2).execute()
   await get(app, '/Build/info', { DevOpsPlanID: planId, BuildIndex: 1, secretish: 'tc_do_not_leak' })
   await app.poller.runOnce()
 
@@ -23,7 +25,8 @@ t.test('GET /metrics: open, Prometheus text, the named series', async (t) => {
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /^text\/plain; version=0\.0\.4/)
   const text = res.body
-  t.equal(value(text, 'testcloud_builds_total{source="api",status="Pass"}'), 2)
+  t.equal(value(text, 'testcloud_builds_total{source="api",status="Pass"}'), 1)
+  t.equal(value(text, 'testcloud_builds_total{source="jenkins",status="Pass"}'), 1)
   t.equal(value(text, 'testcloud_builds_total{source="api",status="Fail"}'), 1)
   t.ok((value(text, `testcloud_http_request_duration_seconds_count{route="${API_PREFIX}/Build/info"}`) ?? 0) >= 1, 'route pattern label')
   t.notMatch(text, /tc_do_not_leak|DevOpsPlanID=|UShop|127\.0\.0\.1/, 'no raw URL, name or address in a label')
