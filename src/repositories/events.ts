@@ -82,7 +82,6 @@ export async function eventsAfter (db: Db, afterId: number, limit: number, f: St
   }))
 }
 
-/** The newest EventID (0 when the table is empty): where a tailer starts. */
 /**
  * How event ids advance, for a tail that must not skip one: on MySQL/MariaDB ids are taken at
  * insert but become visible at commit, so a later id can be seen first (the answer is the
@@ -94,6 +93,7 @@ export async function eventIdStep (db: Db): Promise<number | null> {
   return Number(r.rows[0]?.step ?? 1)
 }
 
+/** The newest EventID (0 when the table is empty): where a tailer starts. */
 export async function lastEventId (db: Db): Promise<number> {
   const r = await db.selectFrom('events').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst()
   return Number(r?.max ?? 0)
