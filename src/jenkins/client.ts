@@ -1,5 +1,6 @@
 import type Jenkins from 'jenkins'
 import { errorCode } from '../lib/error-code.js'
+import { withoutCountdown } from '../lib/queue-reason.js'
 
 // Our one door to Jenkins. The `jenkins` npm client (the user's choice) triggers builds; its traps,
 // from docs/jenkins-contract.md §7, are handled here so nothing else has to know them:
@@ -20,6 +21,17 @@ export interface JenkinsOptions {
   token?: string
   timeoutMs: number
 }
+
+/**
+ * Pipeline Graph View's run action by release (docs/jenkins-contract.md §5.2): `stages` since 777
+ * (2026-02), `pipeline-overview` 520–776, `pipeline-console` 483–519; ≤ 482 also `pipeline-graph`.
+ * Each serves the same `tree` web method with the same envelope. Probed in this order.
+ */
+export const GRAPH_VIEW_PATHS = ['stages', 'pipeline-overview', 'pipeline-console', 'pipeline-graph'] as const
+export type GraphViewPath = typeof GRAPH_VIEW_PATHS[number]
+
+/** Blue Ocean pages `nodes` at 100 (PagedResponse.DEFAULT_LIMIT): asked for more than a build may hold */
+export const BLUE_OCEAN_LIMIT = 10_000
 
 export interface TriggerResult {
   /** queue item id from the Location header; null when Jenkins gave none (302 to the job page) */
@@ -43,7 +55,7 @@ interface ClientError extends Error {
 export interface QueueItemState {
   cancelled: boolean
   executable: { number: number, url: string } | null
-  /** Queue.Item.getWhy(): why it waits (null once it left the queue) */
+  /** Queue.Item.getWhy() without its countdown tail: why it waits (null once it left the queue) */
   why: string | null
   /** BuildableItem.isStuck() */
   stuck: boolean
@@ -101,6 +113,10 @@ export interface GraphStage {
   totalDurationMillis?: number
   causeOfBlockage?: string
   children?: GraphStage[]
+  /** a stage the plugin made up (`Checkout SCM`, the placeholder) */
+  synthetic?: boolean
+  /** "System Generated": the run's start shown as a stage while no stage exists yet (PipelineNodeTreeScanner.getStageMapping) */
+  placeholder?: boolean
 }
 
 export interface GraphTree {
@@ -156,6 +172,10 @@ export class JenkinsClient {
   private readonly headers: Record<string, string>
   // the `jenkins` library is loaded on the first trigger, not at start (issue 14: start-up time and memory)
   private clients?: Promise<{ plain: Jenkins, withCrumb: Jenkins }>
+  /** the graph-view URL that answered last on this instance; null: probe them in order */
+  graphViewPath: GraphViewPath | null = null
+  /** a trigger answered 503 (Jenkins starting: "Jenkins is getting ready to work") is retried this long, this often */
+  startRetry = { totalMs: 30_000, delayMs: 2_000 }
 
   constructor (readonly opts: JenkinsOptions) {
     this.baseUrl = opts.url.replace(/\/+$/, '')
@@ -172,7 +192,9 @@ export class JenkinsClient {
       const common = { baseUrl: this.baseUrl, headers: this.headers, timeout: this.opts.timeoutMs }
       return {
         plain: new JenkinsLib({ ...common, crumbIssuer: false } as ConstructorParameters<typeof Jenkins>[0]),
-        withCrumb: new JenkinsLib({ ...common, crumbIssuer: true } as ConstructorParameters<typeof Jenkins>[0])
+        // our own crumb code: the library copies the session cookie only for hudson.security.csrf.DefaultCrumbIssuer,
+        // so a session-bound issuer of another class (Strict Crumb Issuer) would refuse the trigger
+        withCrumb: new JenkinsLib({ ...common, crumbIssuer: async () => (await this.crumb()) ?? {} } as unknown as ConstructorParameters<typeof Jenkins>[0])
       }
     })
     return await this.clients
@@ -186,12 +208,24 @@ export class JenkinsClient {
       return { queueId: Number.isSafeInteger(id) ? id as number : null, reusedQueueItem: false }
     }
     const { plain, withCrumb } = await this.jenkinsClients()
-    try {
+    const once = async (): Promise<TriggerResult> => {
       try {
         return await call(plain)
       } catch (err) {
         if ((err as ClientError).statusCode !== 403) throw err
-        return await call(withCrumb)  // password auth: Jenkins wants a CSRF crumb
+        return await call(withCrumb) // password auth: Jenkins wants a CSRF crumb
+      }
+    }
+    const giveUpAt = Date.now() + this.startRetry.totalMs
+    try {
+      for (;;) {
+        try {
+          return await once()
+        } catch (err) {
+          // Jenkins answers 503 to every URL while it starts; nothing was queued, so asking again is safe
+          if ((err as ClientError).statusCode !== 503 || Date.now() + this.startRetry.delayMs > giveUpAt) throw err
+          await new Promise((resolve) => setTimeout(resolve, this.startRetry.delayMs))
+        }
       }
     } catch (err) {
       const e = err as ClientError
@@ -234,7 +268,13 @@ export class JenkinsClient {
   async queueItem (id: number): Promise<QueueItemState> {
     const item = await this.getJson(`/queue/item/${id}/api/json?tree=cancelled,executable[number,url],why,stuck,task[url]`, `queue item ${id}`) as
       { cancelled?: boolean, executable?: { number: number, url: string } | null, why?: string | null, stuck?: boolean, task?: { url?: string } }
-    return { cancelled: item.cancelled === true, executable: item.executable ?? null, why: item.why ?? null, stuck: item.stuck === true, taskUrl: item.task?.url ?? null }
+    return {
+      cancelled: item.cancelled === true,
+      executable: item.executable ?? null,
+      why: item.why == null ? null : withoutCountdown(item.why),
+      stuck: item.stuck === true,
+      taskUrl: item.task?.url ?? null
+    }
   }
 
   /** The absolute URL Jenkins gives the job (a queue item's task.url): base + /job/a/job/b/ */
@@ -262,10 +302,26 @@ export class JenkinsClient {
     return res.status !== 404
   }
 
-  /** Pipeline Graph View's stage tree; throws JenkinsError 404 when the plugin or the run is missing. */
+  /**
+   * Pipeline Graph View's stage tree, at the URL this instance's release serves (probed in the order of
+   * GRAPH_VIEW_PATHS, then remembered); throws JenkinsError 404 when the plugin or the run is missing.
+   */
   async stagesTree (jobName: string, number: number): Promise<GraphTree> {
-    const body = await this.getJson(`${jobPath(jobName)}/${number}/stages/tree`, `stages of ${jobName} #${number}`) as { data?: Partial<GraphTree> }
-    return { stages: body.data?.stages ?? [], complete: body.data?.complete === true }
+    const known = this.graphViewPath
+    let missing: JenkinsError | undefined
+    for (const path of known == null ? GRAPH_VIEW_PATHS : [known]) {
+      try {
+        const body = await this.getJson(`${jobPath(jobName)}/${number}/${path}/tree`, `stages of ${jobName} #${number}`) as { data?: Partial<GraphTree> }
+        this.graphViewPath = path
+        return { stages: body.data?.stages ?? [], complete: body.data?.complete === true }
+      } catch (err) {
+        if (!(err instanceof JenkinsError) || err.statusCode !== 404) throw err
+        missing = err
+      }
+    }
+    // the run or the plugin is gone (or was updated): the next call probes from the top
+    this.graphViewPath = null
+    throw missing as JenkinsError
   }
 
   /** Stages and run status in one call (Pipeline: Stage View); throws JenkinsError 404 when the plugin or the run is missing. */
@@ -277,7 +333,9 @@ export class JenkinsClient {
   async blueNodes (jobName: string, number: number): Promise<BlueNode[] | null> {
     const pipelines = jobName.split('/').map((n) => `pipelines/${encodeURIComponent(n)}`).join('/')
     try {
-      return await this.getJson(`/blue/rest/organizations/jenkins/${pipelines}/runs/${number}/nodes/`, `Blue Ocean nodes of ${jobName} #${number}`) as BlueNode[]
+      // read whole: Blue Ocean pages containers at 100 nodes unless asked for more
+      return await this.getJson(`/blue/rest/organizations/jenkins/${pipelines}/runs/${number}/nodes/?limit=${BLUE_OCEAN_LIMIT}`,
+        `Blue Ocean nodes of ${jobName} #${number}`) as BlueNode[]
     } catch (err) {
       if (err instanceof JenkinsError && err.statusCode === 404) return null
       throw err
@@ -306,10 +364,20 @@ export class JenkinsClient {
     return 'cancelled'
   }
 
-  /** Aborts a running build; false when Jenkins does not have the run (404). */
+  /**
+   * Aborts a running build; false when Jenkins does not have the run (404). Jenkins answers the stop
+   * with a redirect back to the run (Executor.doStop → forwardToPreviousPage): only that redirect is
+   * success, one elsewhere (a login page in front of Jenkins) is a refusal.
+   */
   async stopBuild (jobName: string, number: number): Promise<boolean> {
-    const res = await this.request('POST', `${jobPath(jobName)}/${number}/stop`, `build ${jobName} #${number}`, [404])
+    const what = `build ${jobName} #${number}`
+    const res = await this.request('POST', `${jobPath(jobName)}/${number}/stop`, what, [404, 301, 302, 303])
     await res.body?.cancel()
+    if (res.status >= 300 && res.status < 400) {
+      const target = locationPath(res.headers.get('location'), this.baseUrl)
+      const run = `${jobPath(jobName)}/${number}`
+      if (target == null || !(target.replace(/\/+$/, '').endsWith(run))) throw this.redirected(res, what)
+    }
     return res.status !== 404
   }
 
@@ -333,7 +401,7 @@ export class JenkinsClient {
         const res = await fetch(this.baseUrl + path, {
           method, headers: { ...headers, ...extra }, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs)
         })
-        count(res.status >= 500 ? 'server_error' : res.status >= 400 ? 'client_error' : 'ok')
+        count(res.status >= 500 ? 'server_error' : res.status >= 400 ? 'client_error' : res.status >= 300 ? 'redirect' : 'ok')
         return res
       } catch (err) {
         const e = err as Error & { cause?: { code?: string } }
@@ -344,20 +412,38 @@ export class JenkinsClient {
     }
     let res = await send()
     if (res.status === 403 && method === 'POST') res = await send(await this.crumbHeaders())
-    if (res.ok || (res.status >= 300 && res.status < 400) || okStatuses.includes(res.status)) return res
+    if (res.ok || okStatuses.includes(res.status)) return res
     await res.body?.cancel()
+    // Jenkins redirects only where a caller expects it (okStatuses): any other 3xx is a proxy or an
+    // http→https rule in front of it, and the call did not reach Jenkins
+    if (res.status >= 300 && res.status < 400) throw this.redirected(res, what)
     throw this.explain({ name: 'Error', message: res.statusText, statusCode: res.status }, what)
   }
 
-  private async crumbHeaders (): Promise<Record<string, string>> {
+  /** A refusal naming where Jenkins (or what stands in front of it) sent us. */
+  private redirected (res: Response, what: string): JenkinsError {
+    const location = res.headers.get('location')
+    let host = 'no Location'
+    try { if (location != null) host = new URL(location, this.baseUrl).host } catch { host = 'an unreadable Location' }
+    return new JenkinsError(`Jenkins answered ${what} with a redirect (${res.status}) to ${host}: ` +
+      'a login proxy or an http→https rule stands in front of JENKINS_URL', res.status)
+  }
+
+  /** The crumb and the session cookie it is bound to (DefaultCrumbIssuer binds it to the session); null without a crumb issuer. */
+  private async crumb (): Promise<{ headerName: string, headerValue: string, cookies?: string } | null> {
     this.requests++
     const res = await fetch(`${this.baseUrl}/crumbIssuer/api/json`, {
-      headers: this.auth == null ? {} : { authorization: this.auth }, signal: AbortSignal.timeout(this.opts.timeoutMs)
+      headers: this.auth == null ? {} : { authorization: this.auth }, redirect: 'manual', signal: AbortSignal.timeout(this.opts.timeoutMs)
     })
-    if (!res.ok) return {}
+    if (!res.ok) { await res.body?.cancel(); return null }
     const crumb = await res.json() as { crumb: string, crumbRequestField: string }
     const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
-    return { [crumb.crumbRequestField]: crumb.crumb, ...(cookie === '' ? {} : { cookie }) }
+    return { headerName: crumb.crumbRequestField, headerValue: crumb.crumb, ...(cookie === '' ? {} : { cookies: cookie }) }
+  }
+
+  private async crumbHeaders (): Promise<Record<string, string>> {
+    const c = await this.crumb()
+    return c == null ? {} : { [c.headerName]: c.headerValue, ...(c.cookies == null ? {} : { cookie: c.cookies }) }
   }
 
   /** Turns a client/network error into one sentence naming what went wrong. */
@@ -368,6 +454,12 @@ export class JenkinsClient {
     if (e.code === 'ETIMEDOUT' || /time(d)? ?out/i.test(e.message)) {
       return new JenkinsError(`Jenkins did not answer within ${this.opts.timeoutMs} ms`)
     }
+    if (e.statusCode != null && e.statusCode >= 300 && e.statusCode < 400) {
+      const location = e.res?.headers?.location
+      let host = 'no Location'
+      try { if (location != null) host = new URL(location, this.baseUrl).host } catch { host = 'an unreadable Location' }
+      return new JenkinsError(`Jenkins answered ${what} with a redirect (${e.statusCode}) to ${host}`, e.statusCode)
+    }
     if (e.statusCode != null) return new JenkinsError(`Jenkins answered ${e.statusCode} for ${what}: ${e.message}`, e.statusCode)
     return new JenkinsError(`Jenkins unreachable (${errorCode(e)})`)
   }
@@ -376,6 +468,12 @@ export class JenkinsClient {
 /** "a/b c/Test" → "/job/a/job/b%20c/job/Test" */
 export function jobPath (jobName: string): string {
   return jobName.split('/').map((n) => `/job/${encodeURIComponent(n)}`).join('')
+}
+
+/** The path a Location header points at, or null when it is unreadable. */
+function locationPath (location: string | null, base: string): string | null {
+  if (location == null) return null
+  try { return new URL(location, base + '/').pathname } catch { return null }
 }
 
 export function queueIdFromLocation (location: string | undefined): number | null {
