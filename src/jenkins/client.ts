@@ -308,7 +308,7 @@ export class JenkinsClient {
    */
   async stagesTree (jobName: string, number: number): Promise<GraphTree> {
     const known = this.graphViewPath
-    let missing: JenkinsError | undefined
+    let missing = new JenkinsError(`Jenkins: stages of ${jobName} #${number} not found`, 404)
     for (const path of known == null ? GRAPH_VIEW_PATHS : [known]) {
       try {
         const body = await this.getJson(`${jobPath(jobName)}/${number}/${path}/tree`, `stages of ${jobName} #${number}`) as { data?: Partial<GraphTree> }
@@ -321,7 +321,7 @@ export class JenkinsClient {
     }
     // the run or the plugin is gone (or was updated): the next call probes from the top
     this.graphViewPath = null
-    throw missing as JenkinsError
+    throw missing
   }
 
   /** Stages and run status in one call (Pipeline: Stage View); throws JenkinsError 404 when the plugin or the run is missing. */

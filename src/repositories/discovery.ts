@@ -67,7 +67,7 @@ export interface ImportedRun {
   jobName: string
   number: number
   queueId: number | null
-  url: string
+  url: string | null
   /** ms */
   timestamp: number
   cause: string | null
@@ -110,4 +110,12 @@ export async function importRun (db: Db, run: ImportedRun): Promise<boolean> {
     if (isUniqueViolation(err)) return false
     throw err
   }
+}
+
+/** The build of `planId` that is (instance, job, run number), if one was recorded: discovery's import or a rerun's. */
+export async function findRunBuild (db: Db, planId: number, jenkinsName: string | null, jobName: string, number: number):
+Promise<{ build_index: number } | undefined> {
+  return await db.selectFrom('builds').select('build_index')
+    .where('plan_id', '=', planId).where('jenkins_key', '=', jenkinsName ?? '').where('job_name', '=', jobName)
+    .where('jenkins_build_number', '=', number).executeTakeFirst()
 }
