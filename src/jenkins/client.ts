@@ -319,9 +319,13 @@ export class JenkinsClient {
         missing = err
       }
     }
-    // the run or the plugin is gone (or was updated): the next call probes from the top
-    this.graphViewPath = null
+    // a 404 at the remembered URL is most often a run that is gone: the poller tells (forgetGraphView) when the plugin is
     throw missing
+  }
+
+  /** Graph view answered 404 for a run that exists: updated or removed; the next call probes its URLs from the top. */
+  forgetGraphView (): void {
+    this.graphViewPath = null
   }
 
   /** Stages and run status in one call (Pipeline: Stage View); throws JenkinsError 404 when the plugin or the run is missing. */
