@@ -28,4 +28,3 @@ for (const release of ['pipeline-overview', 'pipeline-console', 'pipeline-graph'
     t.same((await stageList(app, planId)).map((s) => s.Status), ['Pass', 'Pass'])
   })
 }
-
