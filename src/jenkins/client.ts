@@ -45,6 +45,25 @@ export class JenkinsError extends Error {
   constructor (message: string, readonly statusCode?: number) { super(message) }
 }
 
+/** The JobName names a folder, a multibranch project or an organization folder: nothing to build. */
+export class NotAJob extends JenkinsError {
+  constructor (readonly jobName: string, readonly kind: 'folder' | 'multibranch project' | 'organization folder') {
+    super(kind === 'folder'
+      ? `"${jobName}" is a folder in Jenkins, not a job: name the job in it (folder/job)`
+      : `"${jobName}" is a ${kind} in Jenkins: name one of its branches, as the pipeline's JOB_NAME spells it ` +
+        `(${jobName}/<branch>, a branch feature/x as ${jobName}/feature%2Fx)`)
+  }
+}
+
+/** What a container item's `_class` says it is (cloudbees-folder, branch-api); undefined for a job. */
+function containerKind (cls: string | undefined): NotAJob['kind'] | undefined {
+  if (cls == null) return undefined
+  if (/OrganizationFolder$/.test(cls)) return 'organization folder'
+  if (/MultiBranchProject$/.test(cls)) return 'multibranch project'
+  if (/\.Folder$/.test(cls)) return 'folder'
+  return undefined
+}
+
 interface ClientError extends Error {
   statusCode?: number
   notFound?: boolean
@@ -237,10 +256,22 @@ export class JenkinsClient {
     }
   }
 
-  /** The job's parameter definitions (ParametersDefinitionProperty); null when the job is not parameterized. */
+  /**
+   * The job's parameter definitions (ParametersDefinitionProperty); null when the job is not
+   * parameterized. Throws NotAJob for a folder or multibranch project, and on 404 names the
+   * spelling Jenkins uses when the name went through a multibranch project as if it were folders.
+   */
   async parameterDefinitions (jobName: string): Promise<ParameterDefinition[] | null> {
-    const job = await this.getJson(`${jobPath(jobName)}/api/json?tree=property[parameterDefinitions[name,type,description,choices,defaultParameterValue[value]]]`,
-      `job "${jobName}"`) as { property?: Array<{ parameterDefinitions?: RawParameterDefinition[] } | null> }
+    let job: { _class?: string, property?: Array<{ parameterDefinitions?: RawParameterDefinition[] } | null> }
+    try {
+      job = await this.getJson(`${jobPath(jobName)}/api/json?tree=property[parameterDefinitions[name,type,description,choices,defaultParameterValue[value]]]`,
+        `job "${jobName}"`) as typeof job
+    } catch (err) {
+      if (err instanceof JenkinsError && err.statusCode === 404) throw await this.notFoundHint(jobName, err)
+      throw err
+    }
+    const kind = containerKind(job._class)
+    if (kind != null) throw new NotAJob(jobName, kind)
     const defs = job.property?.find((p) => Array.isArray(p?.parameterDefinitions))?.parameterDefinitions
     if (defs == null) return null
     return defs.map((d) => {
@@ -255,6 +286,22 @@ export class JenkinsClient {
         default: type === 'password' || value == null ? null : String(value)
       }
     })
+  }
+
+  /** A 404 for `a/b/c` where `a` is a multibranch project: its branch is one item named `b%2Fc` (branch-api NameEncoder). */
+  private async notFoundHint (jobName: string, notFound: JenkinsError): Promise<JenkinsError> {
+    const parts = jobName.split('/')
+    for (let i = 1; i < parts.length - 1; i++) {
+      const prefix = parts.slice(0, i).join('/')
+      const item = await this.getJson(`${jobPath(prefix)}/api/json?tree=_class`, `job "${prefix}"`).catch(() => null) as { _class?: string } | null
+      if (item == null) break
+      if (containerKind(item._class) === 'multibranch project') {
+        const branch = parts.slice(i).join('/').replace(/%/g, '%25').replace(/\//g, '%2F')
+        return new JenkinsError(`${notFound.message}: "${prefix}" is a multibranch project, and Jenkins names this branch ` +
+          `"${prefix}/${branch}" (the pipeline's JOB_NAME)`, 404)
+      }
+    }
+    return notFound
   }
 
   /** Discovery's one request per job and tick: the next number and the 20 newest runs with causes and parameters. */
