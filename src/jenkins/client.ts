@@ -296,7 +296,8 @@ export class JenkinsClient {
       const item = await this.getJson(`${jobPath(prefix)}/api/json?tree=_class`, `job "${prefix}"`).catch(() => null) as { _class?: string } | null
       if (item == null) break
       if (containerKind(item._class) === 'multibranch project') {
-        const branch = parts.slice(i).join('/').replace(/%/g, '%25').replace(/\//g, '%2F')
+        // branch-api NameEncoder.encode
+        const branch = parts.slice(i).join('/').replace(/[#%/?[\]\\]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
         return new JenkinsError(`${notFound.message}: "${prefix}" is a multibranch project, and Jenkins names this branch ` +
           `"${prefix}/${branch}" (the pipeline's JOB_NAME)`, 404)
       }

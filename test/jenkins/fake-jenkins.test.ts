@@ -530,7 +530,7 @@ t.test('Blue Ocean pages nodes at 100 with a Link header; ?limit= reads more', a
   jenkins.playPipeline(run, [{ name: 'Matrix', parallel: Array.from({ length: 120 }, (_, i) => `cell ${i}`) }])
   const res = await fetch(`${jenkins.baseUrl}${BO}/1/nodes/`, { headers: { authorization: 'Basic ' + Buffer.from(`${jenkins.user}:${jenkins.apiToken}`).toString('base64') } })
   t.equal((await res.json() as unknown[]).length, 100)
-  t.match(res.headers.get('link'), /\?start=100&limit=100>; rel="next"/)
+  t.match(res.headers.get('link'), /\?start=100&limit=100>; rel="next"/, 'every page names the next (the last one too: PagedResponse.Processor)')
   t.equal((await call('GET', `${BO}/1/nodes/?limit=1000`)).json().length, 121)
 })
 
