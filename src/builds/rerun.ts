@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import { findBuild, type TrackedBuild } from '../repositories/builds.js'
 import { findRunBuild, importRun } from '../repositories/discovery.js'
-import { jobNameFromUrl } from '../jenkins/webhook.js'
+import { jobNameFromUrl } from '../jenkins/urls.js'
 import { isHttpUrl, positiveSafeInt } from '../lib/bounds.js'
 
 // A Rerun (Pipeline Graph View's button), Replay, Rebuild or Restart from Stage copies the original

@@ -1,6 +1,8 @@
 import type Jenkins from 'jenkins'
 import { errorCode } from '../lib/error-code.js'
 import { withoutCountdown } from '../lib/queue-reason.js'
+import { JenkinsError } from './error.js'
+import { jobPath, orNull404, queueIdFromLocation } from './urls.js'
 
 // Our one door to Jenkins. The `jenkins` npm client (the user's choice) triggers builds; its traps,
 // from docs/jenkins-contract.md §7, are handled here so nothing else has to know them:
@@ -40,10 +42,7 @@ export interface TriggerResult {
   reusedQueueItem: boolean
 }
 
-/** Jenkins refused or did not answer; `message` says which, for the client's Description. */
-export class JenkinsError extends Error {
-  constructor (message: string, readonly statusCode?: number) { super(message) }
-}
+export { JenkinsError }
 
 /** The JobName names a folder, a multibranch project or an organization folder: nothing to build. */
 export class NotAJob extends JenkinsError {
@@ -82,14 +81,14 @@ export interface QueueItemState {
   taskUrl: string | null
 }
 
-export interface BuildState {
+export interface RunState {
   /** WorkflowRun for a Pipeline; only Pipelines have stage APIs */
   _class?: string
   number: number
   url: string
   building: boolean
   result: string | null
-  /** ms: when the build was created */
+  /** ms: when the run was created */
   timestamp: number
   /** ms; 0 while building */
   duration: number
@@ -330,17 +329,17 @@ export class JenkinsClient {
     return `${this.baseUrl}${jobPath(jobName)}/`
   }
 
-  /** Finds the build a queue item became, once the item itself is gone (5 minutes after it left). */
-  async buildByQueueId (jobName: string, queueId: number): Promise<{ number: number, url: string } | null> {
+  /** Finds the run a queue item became, once the item itself is gone (5 minutes after it left). */
+  async runByQueueId (jobName: string, queueId: number): Promise<{ number: number, url: string } | null> {
     const job = await this.getJson(`${jobPath(jobName)}/api/json?tree=builds[number,queueId,url]{0,100}`, `job "${jobName}"`) as
       { builds?: Array<{ number: number, queueId?: number, url: string }> }
     const found = job.builds?.find((b) => b.queueId === queueId)
     return found == null ? null : { number: found.number, url: found.url }
   }
 
-  async build (jobName: string, number: number): Promise<BuildState> {
+  async run (jobName: string, number: number): Promise<RunState> {
     return await this.getJson(`${jobPath(jobName)}/${number}/api/json?tree=number,url,building,result,timestamp,duration,queueId`,
-      `build ${jobName} #${number}`) as BuildState
+      `build ${jobName} #${number}`) as RunState
   }
 
   /** Whether the job still exists (a lost run's job may be gone or renamed). */
@@ -384,14 +383,9 @@ export class JenkinsClient {
   /** Blue Ocean's stage graph (edges = successors); null when Blue Ocean is not installed. */
   async blueNodes (jobName: string, number: number): Promise<BlueNode[] | null> {
     const pipelines = jobName.split('/').map((n) => `pipelines/${encodeURIComponent(n)}`).join('/')
-    try {
-      // read whole: Blue Ocean pages containers at 100 nodes unless asked for more
-      return await this.getJson(`/blue/rest/organizations/jenkins/${pipelines}/runs/${number}/nodes/?limit=${BLUE_OCEAN_LIMIT}`,
-        `Blue Ocean nodes of ${jobName} #${number}`) as BlueNode[]
-    } catch (err) {
-      if (err instanceof JenkinsError && err.statusCode === 404) return null
-      throw err
-    }
+    // read whole: Blue Ocean pages containers at 100 nodes unless asked for more
+    return await orNull404(this.getJson(`/blue/rest/organizations/jenkins/${pipelines}/runs/${number}/nodes/?limit=${BLUE_OCEAN_LIMIT}`,
+      `Blue Ocean nodes of ${jobName} #${number}`) as Promise<BlueNode[]>)
   }
 
   /** The cheapest authenticated call (`/api/json?tree=mode`): does the instance answer, with our credentials? */
@@ -417,11 +411,11 @@ export class JenkinsClient {
   }
 
   /**
-   * Aborts a running build; false when Jenkins does not have the run (404). Jenkins answers the stop
-   * with a redirect back to the run (Executor.doStop → forwardToPreviousPage): only that redirect is
+   * Aborts a run; false when Jenkins does not have it (404). Jenkins answers the stop with a
+   * redirect back to the run (Executor.doStop → forwardToPreviousPage): only that redirect is
    * success, one elsewhere (a login page in front of Jenkins) is a refusal.
    */
-  async stopBuild (jobName: string, number: number): Promise<boolean> {
+  async stopRun (jobName: string, number: number): Promise<boolean> {
     const what = `build ${jobName} #${number}`
     const res = await this.request('POST', `${jobPath(jobName)}/${number}/stop`, what, [404, 301, 302, 303])
     await res.body?.cancel()
@@ -517,18 +511,8 @@ export class JenkinsClient {
   }
 }
 
-/** "a/b c/Test" → "/job/a/job/b%20c/job/Test" */
-export function jobPath (jobName: string): string {
-  return jobName.split('/').map((n) => `/job/${encodeURIComponent(n)}`).join('')
-}
-
 /** The path a Location header points at, or null when it is unreadable. */
 function locationPath (location: string | null, base: string): string | null {
   if (location == null) return null
   try { return new URL(location, base + '/').pathname } catch { return null }
-}
-
-export function queueIdFromLocation (location: string | undefined): number | null {
-  const m = location?.match(/\/queue\/item\/(\d+)\/?$/)
-  return m == null ? null : Number(m[1])
 }

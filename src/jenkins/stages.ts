@@ -1,5 +1,5 @@
 import type { BlueNode, GraphStage, WfapiRun } from './client.js'
-import { isTerminal, parseStatus, type Status } from '../builds/status.js'
+import { isTerminal, parseStatus, type Status } from '../status.js'
 import { withoutCountdown } from '../lib/queue-reason.js'
 
 // Turns what each stage API answers into one list of stages (docs/API.md "Following Jenkins as it
