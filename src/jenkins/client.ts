@@ -1,6 +1,7 @@
 import type Jenkins from 'jenkins'
 import { errorCode } from '../lib/error-code.js'
 import { withoutCountdown } from '../lib/queue-reason.js'
+import { isHttpUrl, positiveSafeInt } from '../lib/bounds.js'
 import { JenkinsError } from './error.js'
 import { jobPath, orNull404, queueIdFromLocation } from './urls.js'
 
@@ -72,7 +73,8 @@ interface ClientError extends Error {
 
 export interface QueueItemState {
   cancelled: boolean
-  executable: { number: number, url: string } | null
+  /** the run it became; `url` null when Jenkins gave none that is http(s) */
+  executable: { number: number, url: string | null } | null
   /** Queue.Item.getWhy() without its countdown tail: why it waits (null once it left the queue) */
   why: string | null
   /** BuildableItem.isStuck() */
@@ -190,6 +192,8 @@ export class JenkinsClient {
   private readonly headers: Record<string, string>
   // the `jenkins` library is loaded on the first trigger, not at start (issue 14: start-up time and memory)
   private clients?: Promise<{ plain: Jenkins, withCrumb: Jenkins }>
+  /** the root URLs this instance puts in the URLs it returns (Jenkins URL setting, a reverse proxy's), learnt as they come */
+  readonly rootUrls = new Set<string>()
   /** the graph-view URL that answered last on this instance; null: probe them in order */
   graphViewPath: GraphViewPath | null = null
   /** a trigger answered 503 (Jenkins starting: "Jenkins is getting ready to work") is retried this long, this often */
@@ -317,7 +321,7 @@ export class JenkinsClient {
       { cancelled?: boolean, executable?: { number: number, url: string } | null, why?: string | null, stuck?: boolean, task?: { url?: string } }
     return {
       cancelled: item.cancelled === true,
-      executable: item.executable ?? null,
+      executable: this.runRef(item.executable),
       why: item.why == null ? null : withoutCountdown(item.why),
       stuck: item.stuck === true,
       taskUrl: item.task?.url ?? null
@@ -330,11 +334,23 @@ export class JenkinsClient {
   }
 
   /** Finds the run a queue item became, once the item itself is gone (5 minutes after it left). */
-  async runByQueueId (jobName: string, queueId: number): Promise<{ number: number, url: string } | null> {
+  async runByQueueId (jobName: string, queueId: number): Promise<{ number: number, url: string | null } | null> {
     const job = await this.getJson(`${jobPath(jobName)}/api/json?tree=builds[number,queueId,url]{0,100}`, `job "${jobName}"`) as
       { builds?: Array<{ number: number, queueId?: number, url: string }> }
-    const found = job.builds?.find((b) => b.queueId === queueId)
-    return found == null ? null : { number: found.number, url: found.url }
+    return this.runRef(job.builds?.find((b) => b.queueId === queueId))
+  }
+
+  /**
+   * A run as Jenkins names it, checked: a number that is a positive safe integer, a URL only when
+   * http(s) (never `javascript:`); the root URL in front of `/job/` is remembered as this instance's.
+   */
+  runRef (r: { number?: unknown, url?: unknown } | null | undefined): { number: number, url: string | null } | null {
+    const number = positiveSafeInt(r?.number)
+    if (r == null || number == null) return null
+    const url = isHttpUrl(r.url) ? r.url : null
+    const at = url?.indexOf('/job/') ?? -1
+    if (url != null && at > 0 && this.rootUrls.size < 16) this.rootUrls.add(url.slice(0, at + 1))
+    return { number, url }
   }
 
   async run (jobName: string, number: number): Promise<RunState> {

@@ -75,3 +75,32 @@ t.test('the run named by Detail.URL alone, and a number given as digits, count t
   t.equal((await post(app, '/Build/update', { ...jenkins.jenkinsfileUpdate(run, 'Notes', 'success') })).json().Description, 'OK')
   t.equal((await stageList(app, planId, 1)).at(-1)?.StageName, 'Notes')
 })
+
+t.test('webhook: a rerun\'s notifications go to its own build; the original\'s result stays', async (t) => {
+  const SECRET = 'hook-secret-123-0123456789abcdefghij'
+  const { jenkins, env } = await fakeJenkins(t, { flavor: 'graph-view' })
+  jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
+  const app = await build(t, { env: { ...env, WEBHOOK_TOKEN: SECRET } })
+  const { planId } = await seedPlan(app)
+  await post(app, '/Build/add', { DevOpsPlanID: planId })
+  const run = jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
+  jenkins.playPipeline(run, [{ name: 'Deploy', result: 'FAILURE' }])
+  await app.poller.runOnce()
+  t.equal((await buildInfo(app, planId, 1)).Status, 'Fail')
+  const item = jenkins.startRun('Test', { cause: 'rerun', replayOf: run.number })
+  const rerun = jenkins.startQueued(item.id)
+  const hook = async (phase: string, status?: string) => (await app.inject({
+    method: 'POST',
+    url: `/TestCloud/DevOps/Webhook/jenkins?token=${SECRET}`,
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({
+      name: 'Test',
+      url: 'job/Test/',
+      build: { full_url: `${jenkins.baseUrl}/job/Test/${rerun.number}/`, number: rerun.number, queue_id: item.id, phase, url: `job/Test/${rerun.number}/`, parameters: rerun.params, ...(status == null ? {} : { status }) }
+    })
+  })).json()
+  t.equal((await hook('STARTED')).ErrorCode, 1000)
+  t.equal((await hook('COMPLETED', 'SUCCESS')).ErrorCode, 1000)
+  t.equal((await buildInfo(app, planId, 1)).Status, 'Fail', 'the original keeps its result')
+  t.match(await buildInfo(app, planId, 2), { Status: 'Pass', JenkinsBuildNumber: rerun.number, Source: 'jenkins' })
+})
