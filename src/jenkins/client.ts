@@ -308,10 +308,10 @@ export class JenkinsClient {
     return notFound
   }
 
-  /** Discovery's one request per job and tick: the next number and the 20 newest runs with causes and parameters. */
-  async recentRuns (jobName: string): Promise<{ nextBuildNumber: number, builds: RecentRun[] }> {
-    const job = await this.getJson(`${jobPath(jobName)}/api/json?tree=nextBuildNumber,builds[number,queueId,url,timestamp,building,actions[causes[shortDescription],parameters[name,value]]]{0,20}`,
-      `job "${jobName}"`) as { nextBuildNumber?: number, builds?: RecentRun[] }
+  /** Discovery's request per job and tick: the next number and the newest runs `[from, to)` with causes and parameters. */
+  async recentRuns (jobName: string, from = 0, to = 20): Promise<{ nextBuildNumber: number, builds: RecentRun[] }> {
+    const tree = `nextBuildNumber,builds[number,queueId,url,timestamp,building,actions[causes[shortDescription],parameters[name,value]]]{${from},${to}}`
+    const job = await this.getJson(`${jobPath(jobName)}/api/json?tree=${tree}`, `job "${jobName}"`) as { nextBuildNumber?: number, builds?: RecentRun[] }
     return { nextBuildNumber: job.nextBuildNumber ?? 1, builds: job.builds ?? [] }
   }
 
