@@ -149,6 +149,11 @@ export class InstanceMonitor {
     this.instance(key).blueOcean = available
   }
 
+  /** The URL prefix under which Pipeline Graph View answers on this instance (its tree, logs and steps). */
+  graphPrefix (_key: string): string {
+    return 'stages'
+  }
+
   /** What each instance offers for stages, for /readyz. */
   stageSources (): Record<string, string> {
     const out: Record<string, string> = {}
