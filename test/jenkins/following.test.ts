@@ -105,7 +105,7 @@ t.test('/readyz: a dead Jenkins or refused credentials do not read "ok"', async 
   t.equal(jenkins.requests.length, before, 'API requests never ask Jenkins for its health')
 })
 
-/** what capturing one failed stage's error and log costs (once), per flavor: test/routes/stage-log.test.ts */
+/** what capturing one failed stage's error and log costs (once), per flavor (test/routes/stage-log.test.ts) */
 const LOG: Record<Exclude<Flavor, 'none'>, Record<string, number>> = {
   'graph-view': { 'GET /job/Test/N/stages/steps': 1, 'GET /job/Test/N/stages/exceptionText': 1, 'GET /job/Test/N/stages/log': 1 },
   'stage-view+blue-ocean': { 'GET /blue/rest/organizations/jenkins/pipelines/Test/runs/N/nodes/N/log/': 1 },
