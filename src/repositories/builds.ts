@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely'
+import { type Kysely, type Selectable, sql } from 'kysely'
 import type { BuildTable, Database } from '../../db/schema.js'
 import { notFound } from '../errors.js'
 import type { Status } from '../status.js'
@@ -270,4 +270,16 @@ export async function updateBuildProgress (db: Db, id: number,
   set: { status?: string, detail?: string, start_time?: number | null, end_time?: number | null }): Promise<void> {
   await db.updateTable('builds').set(set).where('id', '=', id).execute()
   if (set.status !== undefined || set.start_time !== undefined || set.end_time !== undefined) await bumpPlanListOfBuild(db, id)
+}
+
+/**
+ * The instance (null = the default) of a build whose stored run URL starts with `root` (a root URL
+ * Jenkins reports behind a reverse proxy); undefined when no stored run is under it.
+ */
+export async function instanceOfRunUrl (db: Db, root: string): Promise<string | null | undefined> {
+  // '!' escapes LIKE's wildcards the same way on SQLite and MariaDB (a backslash is read differently by each)
+  const pattern = root.replace(/[!%_]/g, (c) => '!' + c) + '%'
+  const row = await db.selectFrom('builds').select('jenkins_name')
+    .where(sql<boolean>`jenkins_url like ${pattern} escape '!'`).limit(1).executeTakeFirst()
+  return row == null ? undefined : row.jenkins_name
 }
