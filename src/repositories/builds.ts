@@ -128,14 +128,14 @@ Promise<{ total: number, list: BuildListItem[] }> {
   let q = db.selectFrom('builds').where('plan_id', '=', planId)
   if (status != null) q = q.where('status', '=', status)
   const [plan, counted, list] = await Promise.all([
-    db.selectFrom('plans').select('last_build_index').where('id', '=', planId).executeTakeFirst(),
-    // without a filter the count is the plan's counter: indexes run 1..N with no gap and builds are never deleted
+    db.selectFrom('plans').select(['last_build_index', 'pruned_builds']).where('id', '=', planId).executeTakeFirst(),
+    // without a filter the count is the plan's counter less what retention deleted (indexes are never reused)
     status == null ? undefined : q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
     q.select(['build_index as BuildIndex', 'status as Status', 'start_time as StartTime', 'create_time as CreateTime', 'end_time as EndTime', 'source as Source', 'cause as Cause'])
       .orderBy('build_index', 'desc').limit(size).offset((page - 1) * size).$castTo<BuildListItem>().execute()
   ])
   if (plan == null) throw notFound('plan') // an unknown plan is NotFound, not an empty list
-  return { total: Number(counted?.total ?? plan.last_build_index), list }
+  return { total: Number(counted?.total ?? Number(plan.last_build_index) - Number(plan.pruned_builds)), list }
 }
 
 /** Jenkins accepted the trigger: remember the queue item so the poller can follow it. */
