@@ -28,6 +28,8 @@ export interface StageStat {
   Durations: Array<number | null>
   FlipRate: number | null
   Flaky: boolean
+  /** BuildIndexes of the builds in which it failed, newest first */
+  FailedBuilds: number[]
 }
 
 /** A stage "ran" with any of these results; Skipped has its own count, the rest have not ended. */
@@ -71,20 +73,21 @@ export function stageStats (builds: BuildRuns[]): StageStat[] {
       row[i] = s
     }
   })
-  return order.map((name) => statOf(name, byName.get(name) ?? []))
+  return order.map((name) => statOf(name, byName.get(name) ?? [], builds))
 }
 
-function statOf (name: string, row: Array<StageRun | undefined>): StageStat {
+function statOf (name: string, row: Array<StageRun | undefined>, builds: BuildRuns[]): StageStat {
   let pass = 0; let fail = 0; let aborted = 0; let skipped = 0; let runs = 0; let flips = 0
   let previous: string | undefined
   const passed: number[] = []
-  const Durations = row.map((s) => {
+  const failedIn: number[] = []
+  const Durations = row.map((s, i) => {
     if (s === undefined) return null
     if (s.status === 'Skipped') skipped++
     if (!RAN.has(s.status)) return null
     runs++
     if (s.status === 'Pass') pass++
-    else if (s.status === 'Fail') fail++
+    else if (s.status === 'Fail') { fail++; failedIn.unshift(builds[i].buildIndex) }
     else if (s.status === 'Aborted') aborted++
     // a flip is Pass then Fail or Fail then Pass, from one run to the stage's next run
     if ((previous === 'Pass' && s.status === 'Fail') || (previous === 'Fail' && s.status === 'Pass')) flips++
@@ -106,6 +109,7 @@ function statOf (name: string, row: Array<StageRun | undefined>): StageStat {
     P90Duration: nearestRank(passed, 0.9),
     Durations,
     FlipRate,
-    Flaky: FlipRate != null && FlipRate >= FLAKY_FLIP_RATE && runs >= FLAKY_MIN_RUNS
+    Flaky: FlipRate != null && FlipRate >= FLAKY_FLIP_RATE && runs >= FLAKY_MIN_RUNS,
+    FailedBuilds: failedIn
   }
 }

@@ -66,13 +66,15 @@ const stage: FastifyPluginAsyncTypebox = async (fastify) => {
       querystring: Type.Object({ DevOpsPlanID, Last: Type.Optional(Last) }),
       response: responses(EnvelopeSchema({
         BuildCount: Type.Integer({ description: 'ended builds looked at (at most Last)' }),
+        BuildIndexes: Type.Array(Type.Integer(), { description: 'their BuildIndex, oldest first: the build of each entry of Durations' }),
         StageList: Type.Array(StageStatSchema)
       }, 'per stage, over the last ended builds', {
         BuildCount: 5,
+        BuildIndexes: [3, 4, 6, 7, 8],
         StageList: [
-          { StageName: 'Build', Runs: 5, Pass: 5, Fail: 0, Aborted: 0, Skipped: 0, PassRate: 1, MedianDuration: 60, P90Duration: 64, Durations: [58, 60, 61, 64, 59], FlipRate: 0, Flaky: false },
-          { StageName: 'Test', Runs: 5, Pass: 3, Fail: 2, Aborted: 0, Skipped: 0, PassRate: 0.6, MedianDuration: 240, P90Duration: 250, Durations: [240, 31, 250, 12, 230], FlipRate: 1, Flaky: true },
-          { StageName: 'Deploy', Runs: 2, Pass: 2, Fail: 0, Aborted: 0, Skipped: 3, PassRate: 1, MedianDuration: 15.5, P90Duration: 16, Durations: [15, null, 16, null, null], FlipRate: 0, Flaky: false }
+          { StageName: 'Build', Runs: 5, Pass: 5, Fail: 0, Aborted: 0, Skipped: 0, PassRate: 1, MedianDuration: 60, P90Duration: 64, Durations: [58, 60, 61, 64, 59], FlipRate: 0, Flaky: false, FailedBuilds: [] },
+          { StageName: 'Test', Runs: 5, Pass: 3, Fail: 2, Aborted: 0, Skipped: 0, PassRate: 0.6, MedianDuration: 240, P90Duration: 250, Durations: [240, 31, 250, 12, 230], FlipRate: 1, Flaky: true, FailedBuilds: [7, 4] },
+          { StageName: 'Deploy', Runs: 2, Pass: 2, Fail: 0, Aborted: 0, Skipped: 3, PassRate: 1, MedianDuration: 15.5, P90Duration: 16, Durations: [15, null, 16, null, null], FlipRate: 0, Flaky: false, FailedBuilds: [] }
         ]
       }), ['InvalidParameter', 'NotFound'])
     }
@@ -83,7 +85,7 @@ const stage: FastifyPluginAsyncTypebox = async (fastify) => {
     if (version == null) throw notFound('plan')
     const answer = await statsCache.through(`${planId}/${last}`, version, async () => {
       const builds = await lastEndedBuilds(fastify.db, planId, last)
-      return ok({ BuildCount: builds.length, StageList: stageStats(builds) })
+      return ok({ BuildCount: builds.length, BuildIndexes: builds.map((b) => b.buildIndex), StageList: stageStats(builds) })
     })
     return await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
   })

@@ -31,5 +31,6 @@ export const StageStatSchema = Type.Object({
   P90Duration: Seconds('the ⌈0.9·n⌉-th smallest of the seconds of its passed runs (nearest rank); null when none'),
   Durations: Type.Array(Type.Union([Type.Integer(), Type.Null()]), { description: 'one per build, oldest first: seconds from StartTime to EndTime; null where it did not run' }),
   FlipRate: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], { description: 'changes between Pass and Fail from one run to the next ÷ (Runs − 1); null with fewer than 2 runs' }),
-  Flaky: Type.Boolean({ description: 'FlipRate ≥ 0.3 with at least 5 runs' })
+  Flaky: Type.Boolean({ description: 'FlipRate ≥ 0.3 with at least 5 runs' }),
+  FailedBuilds: Type.Array(Type.Integer(), { description: 'BuildIndex of each build (of these) in which it failed, newest first: where to look' })
 })

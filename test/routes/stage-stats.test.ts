@@ -42,17 +42,19 @@ t.test('Stage/stats of a seeded history, computed by hand', async (t) => {
   const all = await stats(app, { DevOpsPlanID: planId })
   t.equal(all.ErrorCode, 1000)
   t.equal(all.BuildCount, 6, 'the running build is not counted')
+  t.same(all.BuildIndexes, [1, 2, 3, 4, 5, 6])
   t.same(all.StageList.map((s: { StageName: string }) => s.StageName), ['Checkout', 'Test', 'Package', 'Deploy'], 'first seen')
   const [checkout, flaky, slower, deployed] = all.StageList
-  t.same(checkout, { StageName: 'Checkout', Runs: 6, Pass: 6, Fail: 0, Aborted: 0, Skipped: 0, PassRate: 1, MedianDuration: 10, P90Duration: 10, Durations: [10, 10, 10, 10, 10, 10], FlipRate: 0, Flaky: false })
+  t.same(checkout, { StageName: 'Checkout', Runs: 6, Pass: 6, Fail: 0, Aborted: 0, Skipped: 0, PassRate: 1, MedianDuration: 10, P90Duration: 10, Durations: [10, 10, 10, 10, 10, 10], FlipRate: 0, Flaky: false, FailedBuilds: [] })
   // passed 100, 110, 120, 130: median (110+120)/2, P90 the ⌈3.6⌉ = 4th; 4 flips over 5 steps
-  t.same(flaky, { StageName: 'Test', Runs: 6, Pass: 4, Fail: 2, Aborted: 0, Skipped: 0, PassRate: 4 / 6, MedianDuration: 115, P90Duration: 130, Durations: [100, 30, 110, 20, 120, 130], FlipRate: 0.8, Flaky: true })
+  t.same(flaky, { StageName: 'Test', Runs: 6, Pass: 4, Fail: 2, Aborted: 0, Skipped: 0, PassRate: 4 / 6, MedianDuration: 115, P90Duration: 130, Durations: [100, 30, 110, 20, 120, 130], FlipRate: 0.8, Flaky: true, FailedBuilds: [4, 2] })
   // 20 20 30 40 60 80: median 35, P90 the ⌈5.4⌉ = 6th
-  t.same(slower, { StageName: 'Package', Runs: 6, Pass: 6, Fail: 0, Aborted: 0, Skipped: 0, PassRate: 1, MedianDuration: 35, P90Duration: 80, Durations: pkg, FlipRate: 0, Flaky: false })
-  t.same(deployed, { StageName: 'Deploy', Runs: 3, Pass: 2, Fail: 0, Aborted: 1, Skipped: 2, PassRate: 2 / 3, MedianDuration: 6, P90Duration: 7, Durations: [null, null, 5, null, 7, 3], FlipRate: 0, Flaky: false })
+  t.same(slower, { StageName: 'Package', Runs: 6, Pass: 6, Fail: 0, Aborted: 0, Skipped: 0, PassRate: 1, MedianDuration: 35, P90Duration: 80, Durations: pkg, FlipRate: 0, Flaky: false, FailedBuilds: [] })
+  t.same(deployed, { StageName: 'Deploy', Runs: 3, Pass: 2, Fail: 0, Aborted: 1, Skipped: 2, PassRate: 2 / 3, MedianDuration: 6, P90Duration: 7, Durations: [null, null, 5, null, 7, 3], FlipRate: 0, Flaky: false, FailedBuilds: [] })
 
   const last3 = await stats(app, { DevOpsPlanID: planId, Last: '3' })
   t.equal(last3.BuildCount, 3)
+  t.same(last3.BuildIndexes, [4, 5, 6])
   t.match(last3.StageList[1], { StageName: 'Test', Runs: 3, Pass: 2, Fail: 1, MedianDuration: 125, P90Duration: 130, Durations: [20, 120, 130], FlipRate: 0.5, Flaky: false })
   t.match(last3.StageList[3], { StageName: 'Deploy', Skipped: 1, Durations: [null, 7, 3] })
 
@@ -62,6 +64,7 @@ t.test('Stage/stats of a seeded history, computed by hand', async (t) => {
   await post(app, '/Build/update', { DevOpsPlanID: planId, BuildIndex: 7, Status: 'Fail' })
   const after = await stats(app, { DevOpsPlanID: planId })
   t.equal(after.BuildCount, 7)
+  t.same(after.StageList[1].FailedBuilds, [7, 4, 2])
   t.same(after.StageList[1].Durations, [100, 30, 110, 20, 120, 130, 40])
   t.equal(after.StageList[2].Durations.at(-1), null, 'Package did not run in build 7')
 })
