@@ -3,6 +3,7 @@
 //   BENCH_SMOKE=1        a few seconds, small data: checks the harness works (used by npm test)
 //   BENCH_MYSQL_URL=…    also measure on MariaDB/MySQL (default: TEST_MYSQL_URL when set)
 //   BENCH_OUT=path       where to write the results (default bench/results.json)
+//   BENCH_ONLY=analytics only the rows of stage statistics, estimates and retention (bench/analytics.ts)
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process'
 import { get as httpGet, type IncomingMessage } from 'node:http'
 import { promisify } from 'node:util'
@@ -18,6 +19,7 @@ import type { Database } from '../db/schema.js'
 import { ROOT } from '../src/lib/root.js'
 import { type FakeBuild, FakeJenkins } from '../test/fixtures/fake-jenkins.js'
 import { seed, seedRunning } from './seed.js'
+import { benchAnalytics } from './analytics.js'
 
 const SMOKE = process.env.BENCH_SMOKE === '1'
 const DURATION = SMOKE ? 1 : Number(process.env.BENCH_DURATION ?? 5)
@@ -25,6 +27,7 @@ const ROUNDS = SMOKE ? 1 : Number(process.env.BENCH_ROUNDS ?? 3)
 const CONNECTIONS = 50
 const OUT = process.env.BENCH_OUT ?? join(ROOT, 'bench', 'results.json')
 const MYSQL = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL
+const ONLY = process.env.BENCH_ONLY
 
 export interface Row {
   name: string
@@ -158,6 +161,9 @@ async function newDatabase (kind: 'sqlite' | 'mysql', name: string): Promise<{ u
 
 async function benchDatabase (kind: 'sqlite' | 'mysql', jenkins: FakeJenkins, rows: Row[]): Promise<void> {
   const database = kind === 'sqlite' ? 'SQLite' : 'MariaDB'
+  const jenkinsEnv = { JENKINS_URL: jenkins.baseUrl, JENKINS_USER: jenkins.user, JENKINS_TOKEN: jenkins.apiToken }
+  const harness = { smoke: SMOKE, measure, startServer, stop, waitReady, freePort, newDatabase, log }
+  if (ONLY === 'analytics') { await benchAnalytics(kind, jenkinsEnv, harness, rows); return }
   const { url, drop } = await newDatabase(kind, 'api')
   const db = new Kysely<Database>({ dialect: await createDialect(url) })
   await migrateToLatest(db, { info: () => {}, error: () => {} })
@@ -345,6 +351,7 @@ async function benchDatabase (kind: 'sqlite' | 'mysql', jenkins: FakeJenkins, ro
     extra: disc
   })
   await drop()
+  await benchAnalytics(kind, jenkinsEnv, harness, rows)
 }
 
 async function main (): Promise<void> {

@@ -15,7 +15,7 @@ export interface RetentionPluginOptions {
 export default fp<RetentionPluginOptions>(async function retention (fastify, opts) {
   const c = fastify.config
   const job = new Retention(fastify.db, fastify.log.child({ plugin: 'retention' }),
-    { days: c.RETAIN_DAYS, builds: c.RETAIN_BUILDS, intervalMs: c.RETAIN_INTERVAL_MS, pauseMs: 5 })
+    { days: c.RETAIN_DAYS, builds: c.RETAIN_BUILDS, intervalMs: c.RETAIN_INTERVAL_MS })
   fastify.decorate('retention', job)
   let timer: NodeJS.Timeout | undefined
   let inFlight: Promise<unknown> = Promise.resolve()

@@ -65,7 +65,8 @@ export function estimate (history: PlanHistory, build: { start_time: number | nu
   for (const s of stages) {
     const m = history.medians.get(s.name) ?? 0
     let w = 0
-    if (s.status === 'Running' || s.status === 'Paused') w = Math.max(0, m - (s.start_time == null ? 0 : now - s.start_time))
+    const elapsed = s.start_time == null ? 0 : now - s.start_time
+    if (s.status === 'Running' || s.status === 'Paused') w = Math.max(0, m - elapsed)
     else if (!ENDED.has(s.status)) w = m // recorded but not started
     weight.set(s.name, w)
     pre.set(s.name, preIds(s).map((id) => nameById.get(id)).filter((n): n is string => n != null))

@@ -12,6 +12,7 @@ export class PlanHistories {
   private readonly memo = new VersionedMemo<number, PlanHistory>(2000)
 
   async of (db: Kysely<Database>, planId: number, listVersion: string): Promise<PlanHistory> {
-    return await this.memo.through(planId, listVersion, async () => planHistory(await lastPassedBuilds(db, planId, ESTIMATE_HISTORY)))
+    return await this.memo.through(planId, listVersion,
+      async () => planHistory(await lastPassedBuilds(db, planId, ESTIMATE_HISTORY)))
   }
 }

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../../db/schema.js'
-import { claimLease, prunable, pruneBatch, releaseLease, type PruneCounts, type RetentionRules } from '../repositories/retention.js'
+import {
+  claimLease, prunable, pruneBatch, releaseLease, type PruneCounts, type RetentionRules
+} from '../repositories/retention.js'
 
 /** Rows one transaction deletes at most: a writer waiting for the lock waits for one small batch. */
 export const ROWS_PER_TRANSACTION = 500
@@ -18,8 +20,11 @@ export interface RetentionOptions {
   builds: number
   /** time between runs (ms) */
   intervalMs: number
-  /** pause between transactions (ms), so writers get the database between batches */
-  pauseMs?: number
+  /**
+   * the share of time the job may hold the database's write lock: after a transaction of d ms it
+   * waits d × (1 − share) ÷ share, so writers get the rest however slow the disk (default 0.1)
+   */
+  share?: number
 }
 
 /**
@@ -34,7 +39,8 @@ export class Retention {
   clock: () => number = Date.now
   private readonly token = randomUUID()
 
-  constructor (private readonly db: Kysely<Database>, private readonly log: FastifyBaseLogger, readonly opts: RetentionOptions) {}
+  constructor (private readonly db: Kysely<Database>, private readonly log: FastifyBaseLogger,
+    readonly opts: RetentionOptions) {}
 
   get enabled (): boolean { return this.opts.days > 0 || this.opts.builds > 0 }
 
@@ -45,7 +51,7 @@ export class Retention {
     }
   }
 
-  /** One run: nothing unless this process takes the lease; answers what it deleted, or null when another process holds it. */
+  /** One run, if this process takes the lease: what it deleted; null when another process holds the lease. */
   async runOnce (): Promise<PruneCounts | null> {
     if (!this.enabled) return { builds: 0, stages: 0, events: 0 }
     if (!await claimLease(this.db, this.token, this.clock(), this.clock() + LEASE_MS)) return null
@@ -57,9 +63,10 @@ export class Retention {
         if (batch.length === 0) break
         const ids = batch.map((b) => b.id)
         for (;;) {
+          const started = performance.now()
           const r = await pruneBatch(this.db, ids, ROWS_PER_TRANSACTION)
           for (const k of ['builds', 'stages', 'events'] as const) { done[k] += r[k]; this.pruned[k] += r[k] }
-          await this.pause()
+          await this.pause(performance.now() - started)
           if (r.done) break
         }
         // a long run keeps its lease; a process that lost it (paused past its end) stops
@@ -74,8 +81,9 @@ export class Retention {
     return done
   }
 
-  private async pause (): Promise<void> {
-    const ms = this.opts.pauseMs ?? 0
+  private async pause (tookMs: number): Promise<void> {
+    const share = this.opts.share ?? 0.1
+    const ms = share >= 1 ? 0 : Math.round(tookMs * (1 - share) / share)
     await new Promise((resolve) => ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve))
   }
 }

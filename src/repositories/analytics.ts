@@ -32,5 +32,6 @@ export async function lastPassedBuilds (db: Db, planId: number, last: number): P
 
 /** The stages of one build with their graph (what the estimate walks). */
 export async function stageRuns (db: Db, buildId: number): Promise<StageRun[]> {
-  return await db.selectFrom('stages').select(STAGE_COLUMNS).where('build_id', '=', buildId).orderBy('stage_id').execute()
+  return await db.selectFrom('stages').select(STAGE_COLUMNS).where('build_id', '=', buildId)
+    .orderBy('stage_id').execute()
 }

@@ -21,7 +21,8 @@ export interface RetentionRules {
 export interface PruneCounts { builds: number, stages: number, events: number }
 
 /** Up to `limit` builds the rules let go, oldest first. */
-export async function prunable (db: Db, rules: RetentionRules, limit: number): Promise<Array<{ id: number, plan_id: number }>> {
+export async function prunable (db: Db, rules: RetentionRules, limit: number):
+Promise<Array<{ id: number, plan_id: number }>> {
   if (rules.endedBefore == null && rules.keepPerPlan == null) return []
   const counter = sql<number>`(select p.last_build_index from plans p where p.id = builds.plan_id)`
   return await db.selectFrom('builds').select(['id', 'plan_id'])
@@ -40,15 +41,19 @@ export async function prunable (db: Db, rules: RetentionRules, limit: number): P
  * write path does), so a late update either lands before and is deleted too, or finds no build.
  * Answers what it deleted; `done` when the builds are gone.
  */
-export async function pruneBatch (db: Db, buildIds: number[], budget: number): Promise<PruneCounts & { done: boolean }> {
+export async function pruneBatch (db: Db, buildIds: number[], budget: number):
+Promise<PruneCounts & { done: boolean }> {
   return await db.transaction().execute(async (trx) => {
-    await trx.updateTable('builds').set((eb) => ({ revision: eb.ref('revision') })).where('id', 'in', buildIds).execute()
+    await trx.updateTable('builds').set((eb) => ({ revision: eb.ref('revision') }))
+      .where('id', 'in', buildIds).execute()
     let left = budget
-    const events = (await trx.selectFrom('events').select('id').where('build_id', 'in', buildIds).limit(left).execute()).map((r) => r.id)
+    const events = (await trx.selectFrom('events').select('id')
+      .where('build_id', 'in', buildIds).limit(left).execute()).map((r) => r.id)
     if (events.length > 0) await trx.deleteFrom('events').where('id', 'in', events).execute()
     left -= events.length
     if (left === 0) return { builds: 0, stages: 0, events: events.length, done: false }
-    const stages = (await trx.selectFrom('stages').select('id').where('build_id', 'in', buildIds).limit(left).execute()).map((r) => r.id)
+    const stages = (await trx.selectFrom('stages').select('id')
+      .where('build_id', 'in', buildIds).limit(left).execute()).map((r) => r.id)
     if (stages.length > 0) await trx.deleteFrom('stages').where('id', 'in', stages).execute()
     left -= stages.length
     // the builds and their plans' counters are rows of this transaction too
@@ -59,7 +64,8 @@ export async function pruneBatch (db: Db, buildIds: number[], budget: number): P
     for (const b of gone) perPlan.set(b.plan_id, (perPlan.get(b.plan_id) ?? 0) + 1)
     await trx.deleteFrom('builds').where('id', 'in', buildIds).execute()
     for (const [planId, n] of perPlan) {
-      await trx.updateTable('plans').set((eb) => ({ pruned_builds: eb('pruned_builds', '+', n), list_version: eb('list_version', '+', 1) }))
+      await trx.updateTable('plans')
+        .set((eb) => ({ pruned_builds: eb('pruned_builds', '+', n), list_version: eb('list_version', '+', 1) }))
         .where('id', '=', planId).execute()
     }
     return { builds: gone.length, stages: stages.length, events: events.length, done: true }

@@ -116,16 +116,19 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const planId = toInt(request.query.DevOpsPlanID)
     const buildIndex = toInt(request.query.BuildIndex)
-    const build = await revisions.read(`${planId}/${buildIndex}`, async () => await buildRevision(fastify.db, planId, buildIndex))
-    const answer = await infoCache.through(build.id, String(build.revision), async () => ok({ Build: await findBuildInfo(fastify.db, planId, buildIndex) }))
-    if (isTerminal(build.status as Status)) return await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
+    const build = await revisions.read(`${planId}/${buildIndex}`,
+      async () => await buildRevision(fastify.db, planId, buildIndex))
+    const answer = await infoCache.through(build.id, String(build.revision),
+      async () => ok({ Build: await findBuildInfo(fastify.db, planId, buildIndex) }))
+    const cached = async () => await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
+    if (isTerminal(build.status as Status)) return await cached()
     // not ended: the estimate moves with the clock, so it is spliced into the cached answer per request
     const [history, stages] = await Promise.all([
       histories.of(fastify.db, planId, String(build.list_version)),
       runningStages.through(build.id, String(build.revision), async () => await stageRuns(fastify.db, build.id))
     ])
     const e = estimate(history, build, stages, now())
-    if (e == null || !answer.body.endsWith(NO_ESTIMATE)) return await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
+    if (e == null || !answer.body.endsWith(NO_ESTIMATE)) return await cached()
     const tail = `"EstimatedEndTime":${e.EstimatedEndTime},"Progress":${e.Progress}}}`
     return await reply.type(JSON_UTF8).header('etag', `${answer.etag.slice(0, -1)}.${e.EstimatedEndTime}.${e.Progress}"`)
       .send(answer.body.slice(0, -NO_ESTIMATE.length) + tail)
