@@ -163,16 +163,10 @@ export async function benchAnalytics (kind: 'sqlite' | 'mysql', jenkinsEnv: Reco
       const during = await h.measure({ url: `${pbase}/TestCloud/DevOps/Build/update`, method: 'POST', mode: 'update', planId: 2, builds: 200 })
       const prunedDuring = await pruned(pbase)
       const windowS = (Date.now() - started) / 1000
-      let total = prunedDuring
-      const until = Date.now() + 600_000
-      while (Date.now() < until) {
-        await new Promise((resolve) => setTimeout(resolve, 1000))
-        const n = await pruned(pbase)
-        if (n === total) break
-        total = n
-      }
+      // the whole backlog takes minutes at a tenth of the write lock: its rate is reported, not waited for
+      const rate = Math.round(prunedDuring / windowS)
       const ratioU = round(during.rps / upd.rps)
-      rows.push({ name: `Build/update while retention prunes ${pruneEvents} events with their builds`, database, rps: during.rps, p50_ms: during.p50_ms, p99_ms: during.p99_ms, baseline: 'Build/update without retention', baseline_rps: upd.rps, ratio: ratioU, target: '≥ 0.85× (≤ 15 % cost), p99 ≤ 100 ms', met: ratioU >= 0.85 && during.p99_ms <= 100, extra: { rows_pruned_during_load: prunedDuring, load_window_s: round(windowS, 1), rows_pruned_total: total } })
+      rows.push({ name: `Build/update while retention prunes ${pruneEvents} events with their builds`, database, rps: during.rps, p50_ms: during.p50_ms, p99_ms: during.p99_ms, baseline: 'Build/update without retention', baseline_rps: upd.rps, ratio: ratioU, target: '≥ 0.85× (≤ 15 % cost), p99 ≤ 100 ms', met: ratioU >= 0.85 && during.p99_ms <= 100, extra: { rows_pruned_during_load: prunedDuring, load_window_s: round(windowS, 1), pruned_rows_per_s: rate } })
     } finally {
       await h.stop(pruning)
     }
