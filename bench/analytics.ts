@@ -9,7 +9,7 @@ import { createDialect } from '../db/dialect.js'
 import { migrateToLatest } from '../db/migrate.js'
 import type { Database } from '../db/schema.js'
 import { ROOT } from '../src/lib/root.js'
-import type { Row } from './run.js'
+import type { Row } from './row.js'
 
 export interface Harness {
   smoke: boolean

@@ -20,6 +20,7 @@ import { ROOT } from '../src/lib/root.js'
 import { type FakeBuild, FakeJenkins } from '../test/fixtures/fake-jenkins.js'
 import { seed, seedRunning } from './seed.js'
 import { benchAnalytics } from './analytics.js'
+import type { Row } from './row.js'
 
 const SMOKE = process.env.BENCH_SMOKE === '1'
 const DURATION = SMOKE ? 1 : Number(process.env.BENCH_DURATION ?? 5)
@@ -29,20 +30,7 @@ const OUT = process.env.BENCH_OUT ?? join(ROOT, 'bench', 'results.json')
 const MYSQL = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL
 const ONLY = process.env.BENCH_ONLY
 
-export interface Row {
-  name: string
-  database: string
-  rps: number | null
-  p50_ms: number | null
-  p99_ms: number | null
-  baseline: string | null
-  baseline_rps: number | null
-  ratio: number | null
-  target: string
-  met: boolean
-  /** figures of rows that are not request rates (poller, startup) */
-  extra?: Record<string, number>
-}
+export type { Row }
 
 interface Load { rps: number, p50_ms: number, p99_ms: number, errors: number, non2xx: number }
 

@@ -1,19 +1,8 @@
 // What a plan's history says about its stages (docs/API.md "Stage analytics and estimates"): pure
 // functions over rows the repository read, so every rule is checked without a database.
 
-/** One stage of one build, as stored. */
-export interface StageRun {
-  name: string
-  status: string
-  start_time: number | null
-  end_time: number | null
-  /** JSON array of StageIDs, with stage_id: how the stages of a build form a graph */
-  stage_id?: number
-  pre_stage_ids?: string
-}
-
-/** One build and its stages. */
-export interface BuildRuns { buildIndex: number, stages: StageRun[] }
+import type { BuildRuns, StageRun } from '../repositories/analytics.js'
+export type { BuildRuns, StageRun }
 
 export interface StageStat {
   StageName: string

@@ -1,8 +1,21 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
-import type { BuildRuns, StageRun } from '../builds/stage-stats.js'
 
 type Db = Kysely<Database>
+
+/** One stage of one build, as stored. */
+export interface StageRun {
+  name: string
+  status: string
+  start_time: number | null
+  end_time: number | null
+  /** JSON array of StageIDs, with stage_id: how the stages of a build form a graph */
+  stage_id?: number
+  pre_stage_ids?: string
+}
+
+/** One build and its stages. */
+export interface BuildRuns { buildIndex: number, stages: StageRun[] }
 
 const ENDED = ['Pass', 'Fail', 'Unstable', 'Aborted', 'Skipped']
 const STAGE_COLUMNS = ['build_id', 'stage_id', 'name', 'status', 'start_time', 'end_time', 'pre_stage_ids'] as const

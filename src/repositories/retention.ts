@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../../db/schema.js'
-import { TERMINAL } from '../builds/status.js'
+import { TERMINAL } from '../status.js'
 import { isUniqueViolation } from './db-errors.js'
 
 // Retention's statements. A build may go only when it ended and is not its plan's newest: the

@@ -11,7 +11,7 @@ import { BuildInfoSchema, BuildListItemSchema, JenkinsParameterInSchema } from '
 import {
   BuildIndexSchema, PlanIdSchema, EnvelopeSchema, EpochSchema, IdSchema, JSON_UTF8, NameSchema, ok, OkEnvelope, responses, StatusInSchema, toInt
 } from '../schemas/common.js'
-import { isTerminal, parseStatus, type Status } from '../builds/status.js'
+import { isTerminal, parseStatus, type Status } from '../status.js'
 import { estimate } from '../builds/estimate.js'
 import { PlanHistories } from '../builds/plan-history.js'
 import { stageRuns } from '../repositories/analytics.js'
