@@ -157,3 +157,20 @@ t.test('a stage the pipeline itself reported failed (Build/update) is captured w
   await tickLater(app)
   t.match(await stageLog(app, planId, 'Test'), { Error: 'script returned exit code 1', Log: /not ok 2 - Test checks/ })
 })
+
+t.test('retention deletes a build with its captured logs (no row left behind, no foreign key in the way)', async (t) => {
+  const { jenkins, env } = await fakeJenkins(t, { flavor: 'graph-view' })
+  jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
+  const app = await build(t, { env: { ...env, POLL_INTERVAL_MS: '50', RETAIN_BUILDS: '1' } })
+  const { planId } = await seedPlan(app)
+  for (let i = 0; i < 2; i++) {
+    const run = await started(app, jenkins, planId)
+    await tickLater(app)
+    jenkins.playPipeline(run, [{ name: 'Test', result: 'FAILURE' }])
+    await tickLater(app)
+  }
+  t.equal((await app.db.selectFrom('stage_logs').select('build_id').execute()).length, 2)
+  t.match(await app.retention.runOnce(), { builds: 1 })
+  t.equal((await app.db.selectFrom('stage_logs').select('build_id').execute()).length, 1, 'the pruned build\'s log went with it')
+  t.match(await stageLog(app, planId, 'Test', 2), { Error: 'script returned exit code 1' })
+})
