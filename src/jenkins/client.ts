@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type Jenkins from 'jenkins'
 import { errorCode } from '../lib/error-code.js'
 
@@ -156,6 +157,8 @@ export class JenkinsClient {
   private readonly headers: Record<string, string>
   // the `jenkins` library is loaded on the first trigger, not at start (issue 14: start-up time and memory)
   private clients?: Promise<{ plain: Jenkins, withCrumb: Jenkins }>
+  /** headers of the trigger under way (traceparent): the library takes headers only per client */
+  private readonly callHeaders = new AsyncLocalStorage<Record<string, string>>()
 
   constructor (readonly opts: JenkinsOptions) {
     this.baseUrl = opts.url.replace(/\/+$/, '')
@@ -170,19 +173,35 @@ export class JenkinsClient {
   private async jenkinsClients (): Promise<{ plain: Jenkins, withCrumb: Jenkins }> {
     this.clients ??= import('jenkins').then(({ default: JenkinsLib }) => {
       const common = { baseUrl: this.baseUrl, headers: this.headers, timeout: this.opts.timeoutMs }
-      return {
+      const clients = {
         plain: new JenkinsLib({ ...common, crumbIssuer: false } as ConstructorParameters<typeof Jenkins>[0]),
         withCrumb: new JenkinsLib({ ...common, crumbIssuer: true } as ConstructorParameters<typeof Jenkins>[0])
       }
+      for (const client of Object.values(clients)) this.addCallHeaders(client)
+      return clients
     })
     return await this.clients
   }
 
-  /** Queues `jobName` (folders as `a/b/job`) with string parameters (null: a job without parameters, `POST job/…/build`); resolves to the queue item. */
-  async trigger (jobName: string, parameters: Record<string, string> | null): Promise<TriggerResult> {
+  /** The library's request hook (papi `onRequest`, as its own crumb code uses) adds the current call's headers. */
+  private addCallHeaders (client: Jenkins): void {
+    type Ctx = { opts: { headers?: Record<string, string> } }
+    ;(client as unknown as { _ext: (event: string, hook: (ctx: Ctx, next: () => void) => void) => void })._ext('onRequest', (ctx, next) => {
+      const extra = this.callHeaders.getStore()
+      if (extra != null) ctx.opts.headers = { ...ctx.opts.headers, ...extra }
+      next()
+    })
+  }
+
+  /**
+   * Queues `jobName` (folders as `a/b/job`) with string parameters (null: a job without parameters, `POST job/…/build`);
+   * resolves to the queue item. `headers` go with the trigger request (the trace context).
+   */
+  async trigger (jobName: string, parameters: Record<string, string> | null, headers: Record<string, string> = {}): Promise<TriggerResult> {
     const call = async (client: Jenkins): Promise<TriggerResult> => {
       this.requests++
-      const id = await client.job.build(parameters == null ? { name: jobName } : { name: jobName, parameters }) as number | undefined
+      const id = await this.callHeaders.run(headers, async () =>
+        await client.job.build(parameters == null ? { name: jobName } : { name: jobName, parameters })) as number | undefined
       return { queueId: Number.isSafeInteger(id) ? id as number : null, reusedQueueItem: false }
     }
     const { plain, withCrumb } = await this.jenkinsClients()
