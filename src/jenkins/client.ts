@@ -183,10 +183,10 @@ export class JenkinsClient {
     return await this.clients
   }
 
-  /** The library's request hook (papi `onRequest`, as its own crumb code uses) adds the current call's headers. */
+  /** The library's request hook (papi `onCreate`, where its own crumb code adds headers) adds the current call's headers. */
   private addCallHeaders (client: Jenkins): void {
     type Ctx = { opts: { headers?: Record<string, string> } }
-    ;(client as unknown as { _ext: (event: string, hook: (ctx: Ctx, next: () => void) => void) => void })._ext('onRequest', (ctx, next) => {
+    ;(client as unknown as { _ext: (event: string, hook: (ctx: Ctx, next: () => void) => void) => void })._ext('onCreate', (ctx, next) => {
       const extra = this.callHeaders.getStore()
       if (extra != null) ctx.opts.headers = { ...ctx.opts.headers, ...extra }
       next()

@@ -35,7 +35,8 @@ export class OtlpDecodeError extends Error {}
 const PROTO_DIR = join(ROOT, 'src', 'otlp', 'proto')
 let requestType: protobuf.Type | undefined
 
-function exportRequest (): protobuf.Type {
+/** The ExportTraceServiceRequest message type, loaded once (the test double encodes with it too). */
+export function exportRequest (): protobuf.Type {
   if (requestType != null) return requestType
   const root = new protobuf.Root()
   // imports name files relative to the definitions' root ("opentelemetry/proto/common/v1/common.proto")
@@ -81,13 +82,22 @@ interface LongLike { toString: () => string }
 interface RawValue {
   /** protobufjs' virtual oneof field: the name of the member that is set */
   value?: 'stringValue' | 'boolValue' | 'intValue' | 'doubleValue' | 'arrayValue' | 'kvlistValue' | 'bytesValue'
-  stringValue?: string, boolValue?: boolean, intValue?: number | LongLike, doubleValue?: number,
+  stringValue?: string,
+  boolValue?: boolean,
+  intValue?: number | LongLike,
+  doubleValue?: number,
   arrayValue?: { values?: RawValue[] }
 }
 interface RawSpan {
-  traceId?: Uint8Array, spanId?: Uint8Array, parentSpanId?: Uint8Array, name?: string, kind?: number,
-  startTimeUnixNano?: number | LongLike, endTimeUnixNano?: number | LongLike,
-  attributes?: Array<{ key?: string, value?: RawValue }>, status?: { code?: number, message?: string }
+  traceId?: Uint8Array,
+  spanId?: Uint8Array,
+  parentSpanId?: Uint8Array,
+  name?: string,
+  kind?: number,
+  startTimeUnixNano?: number | LongLike,
+  endTimeUnixNano?: number | LongLike,
+  attributes?: Array<{ key?: string, value?: RawValue }>,
+  status?: { code?: number, message?: string }
 }
 interface RawRequest { resourceSpans?: Array<{ scopeSpans?: Array<{ spans?: RawSpan[] }> }> }
 
@@ -150,24 +160,28 @@ function hexIdsToBytes (body: Record<string, unknown>): Record<string, unknown> 
   const list = (v: unknown, f: (x: unknown) => unknown): unknown => Array.isArray(v) ? v.map(f) : v
   return {
     ...body,
-    resourceSpans: list(body.resourceSpans, (rs) => rs == null || typeof rs !== 'object' ? rs : {
-      ...rs,
-      scopeSpans: list((rs as Record<string, unknown>).scopeSpans, (ss) => ss == null || typeof ss !== 'object' ? ss : {
-        ...ss,
-        spans: list((ss as Record<string, unknown>).spans, (span) => {
-          if (span == null || typeof span !== 'object') return span
-          const s = { ...span as Record<string, unknown> }
-          for (const f of ID_FIELDS) {
-            const v = s[f]
-            if (v == null || v === '') { delete s[f]; continue }
-            if (typeof v !== 'string' || v.length !== ID_LENGTH[f] || !/^[0-9a-fA-F]+$/.test(v)) {
-              throw new OtlpDecodeError(`${f} must be ${ID_LENGTH[f]} hex digits (OTLP/JSON), got ${JSON.stringify(v).slice(0, 40)}`)
-            }
-            s[f] = Buffer.from(v, 'hex')
-          }
-          return s
+    resourceSpans: list(body.resourceSpans, (rs) => rs == null || typeof rs !== 'object'
+      ? rs
+      : {
+          ...rs,
+          scopeSpans: list((rs as Record<string, unknown>).scopeSpans, (ss) => ss == null || typeof ss !== 'object'
+            ? ss
+            : {
+                ...ss,
+                spans: list((ss as Record<string, unknown>).spans, (span) => {
+                  if (span == null || typeof span !== 'object') return span
+                  const s = { ...span as Record<string, unknown> }
+                  for (const f of ID_FIELDS) {
+                    const v = s[f]
+                    if (v == null || v === '') { delete s[f]; continue }
+                    if (typeof v !== 'string' || v.length !== ID_LENGTH[f] || !/^[0-9a-fA-F]+$/.test(v)) {
+                      throw new OtlpDecodeError(`${f} must be ${ID_LENGTH[f]} hex digits (OTLP/JSON), got ${JSON.stringify(v).slice(0, 40)}`)
+                    }
+                    s[f] = Buffer.from(v, 'hex')
+                  }
+                  return s
+                })
+              })
         })
-      })
-    })
   }
 }
