@@ -84,9 +84,10 @@ export default fp(async function metrics (fastify) {
 export interface OtlpCounters { count: (report: SpanReport) => void }
 
 function otlpCounters (registry: Registry): OtlpCounters {
-  const received = new Counter({ name: 'testcloud_otlp_spans_received_total', help: 'Spans received on /Webhook/otlp/v1/traces', registers: [registry] })
-  const matched = new Counter({ name: 'testcloud_otlp_spans_matched_total', help: 'Spans applied to one of our builds', registers: [registry] })
-  const held = new Counter({ name: 'testcloud_otlp_spans_held_total', help: 'Spans kept in memory until their trace\'s root span names the build', registers: [registry] })
+  const counter = (name: string, help: string): Counter => new Counter({ name, help, registers: [registry] })
+  const received = counter('testcloud_otlp_spans_received_total', 'Spans received on /Webhook/otlp/v1/traces')
+  const matched = counter('testcloud_otlp_spans_matched_total', 'Spans applied to one of our builds')
+  const held = counter('testcloud_otlp_spans_held_total', 'Spans kept in memory until their root or parents come')
   const dropped = new Counter({
     name: 'testcloud_otlp_spans_dropped_total',
     help: 'Spans not applied, by reason: not_stage, invalid, no_build, other_run, expired, refused',

@@ -6,7 +6,9 @@ import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { assignNames, fromGraphTree, type PolledStage } from '../jenkins/stages.js'
 import { jobNameFromUrl } from '../jenkins/webhook.js'
 import type { AttributeValue, OtlpSpan } from '../otlp/decode.js'
-import { findBuild, findByTraceIds, findForNotification, pollSoon, recordTraceId, type TrackedBuild } from '../repositories/builds.js'
+import {
+  findBuild, findByTraceIds, findForNotification, pollSoon, recordTraceId, type TrackedBuild
+} from '../repositories/builds.js'
 import { stageStates } from '../repositories/stages.js'
 import { applyProgress, type ProgressUpdate } from './progress.js'
 import { isTerminal, parseStatus, type Status } from './status.js'
@@ -51,26 +53,31 @@ export interface SpanDeps {
   hold: SpanHold
   /** epoch ms */
   now?: () => number
-  /** the poller looks at the build now (false: it could not take it: another poll holds it, or there is nothing to follow) */
+  /** the poller looks at the build now; false: it could not take it (another poll holds it, or nothing to follow) */
   refresh?: (buildId: number) => Promise<boolean>
   warn?: (msg: string, err: unknown) => void
 }
 
 const STEP_TYPE = 'jenkins.pipeline.step.type'
-/** `stage` steps and parallel branches (the plugin's step type for a branch: the parallel step's symbol, or `branch`) */
+/** `stage` steps and parallel branches (a branch's step type: the parallel step's symbol, or `branch`) */
 const STAGE_TYPES = new Set(['stage', 'parallel', 'branch'])
 const ROOT_PREFIX = 'BUILD '
 const PHASE_START = 'Phase: Start'
-/** Pipeline Graph View shows synthetic stages without this prefix (PipelineNodeUtil.getDisplayName), and so the poller records them */
+/**
+ * Pipeline Graph View shows synthetic stages without this prefix (PipelineNodeUtil.getDisplayName), and so the
+ * poller records them
+ */
 const DECLARATIVE_PREFIX = 'Declarative: '
 /** declarative "skipped for failure" ends as SUCCESS in a few ms (JENKINS-38097), as in the poller's wfapi rule */
 const SKIPPED_MAX_MS = 50
 
 const isStageSpan = (s: OtlpSpan): boolean => STAGE_TYPES.has(String(s.attributes[STEP_TYPE] ?? ''))
 const isBranch = (s: OtlpSpan): boolean => s.attributes[STEP_TYPE] !== 'stage'
-const isRoot = (s: OtlpSpan): boolean => s.name.startsWith(ROOT_PREFIX) && (s.attributes['ci.pipeline.id'] != null || s.kind === 2)
+const isRoot = (s: OtlpSpan): boolean =>
+  s.name.startsWith(ROOT_PREFIX) && (s.attributes['ci.pipeline.id'] != null || s.kind === 2)
 /** what links stages to each other: agents and phases sit between a stage and its parent */
-const isLink = (s: OtlpSpan): boolean => s.attributes[STEP_TYPE] === 'node' || s.name.startsWith('Phase: ') || s.name === 'Agent'
+const isLink = (s: OtlpSpan): boolean =>
+  s.attributes[STEP_TYPE] === 'node' || s.name.startsWith('Phase: ') || s.name === 'Agent'
 
 /**
  * Applies one export's spans. Unknown traces without their root span cost no database write: their
@@ -78,7 +85,9 @@ const isLink = (s: OtlpSpan): boolean => s.attributes[STEP_TYPE] === 'node' || s
  */
 export async function receiveSpans (deps: SpanDeps, spans: OtlpSpan[]): Promise<SpanReport> {
   const report: SpanReport = { received: spans.length, matched: 0, held: 0, dropped: {} }
-  const drop = (reason: DropReason, n = 1): void => { if (n > 0) report.dropped[reason] = (report.dropped[reason] ?? 0) + n }
+  const drop = (reason: DropReason, n = 1): void => {
+    if (n > 0) report.dropped[reason] = (report.dropped[reason] ?? 0) + n
+  }
   const now = deps.now ?? Date.now
 
   const byTrace = new Map<string, OtlpSpan[]>()
@@ -146,18 +155,40 @@ async function correlate (deps: SpanDeps, root: OtlpSpan): Promise<TrackedBuild 
   })
 }
 
-interface StoredStage { name: string, status: string, start_time: number | null, end_time: number | null, nodeId: string | null }
+interface StoredStage {
+  name: string
+  status: string
+  start_time: number | null
+  end_time: number | null
+  nodeId: string | null
+}
+
+type Update = Omit<ProgressUpdate, 'planId' | 'buildIndex'>
+
+interface TraceOutcome {
+  matched: number
+  otherRun: number
+  /** spans after removing repeats */
+  distinct: number
+  /** the poller looked at the build during this export */
+  refreshed: boolean
+  stages: boolean
+  /** stage spans not placed yet, with the agents and phases that will place them */
+  wait: OtlpSpan[]
+}
 
 /** Writes what one trace's spans say about its build; counts the spans used. */
 async function applyTrace (deps: SpanDeps, found: TrackedBuild, all: OtlpSpan[]):
-Promise<{ matched: number, otherRun: number, distinct: number, refreshed: boolean, stages: boolean, wait: OtlpSpan[] }> {
+Promise<TraceOutcome> {
   const { db } = deps
   // a span held and sent again counts once
   const spans = [...new Map(all.map((s) => [s.spanId, s])).values()]
   let build = found
   const key = { planId: build.plan_id, buildIndex: build.build_index, source: 'otlp' as const }
   const facts = (): ProgressUpdate['jenkins'] =>
-    build.jenkins_build_number == null ? undefined : { buildNumber: build.jenkins_build_number, url: build.jenkins_url ?? undefined }
+    build.jenkins_build_number == null
+      ? undefined
+      : { buildNumber: build.jenkins_build_number, url: build.jenkins_url ?? undefined }
   let matched = 0
   let otherRun = 0
   let refreshed = false
@@ -218,7 +249,7 @@ async function storedStages (db: Kysely<Database>, buildId: number): Promise<Sto
 }
 
 /** The run's result, number and URL from its root span; null when there is nothing to write. */
-function rootUpdate (deps: SpanDeps, build: TrackedBuild, root: OtlpSpan): Omit<ProgressUpdate, 'planId' | 'buildIndex'> | null | 'other run' {
+function rootUpdate (deps: SpanDeps, build: TrackedBuild, root: OtlpSpan): Update | null | 'other run' {
   const a = root.attributes
   const number = positiveInt(a['ci.pipeline.run.number'])
   // known facts are never overwritten: a root naming another run is not about this build
@@ -226,16 +257,23 @@ function rootUpdate (deps: SpanDeps, build: TrackedBuild, root: OtlpSpan): Omit<
   const rawUrl = typeof a['ci.pipeline.run.url'] === 'string' ? a['ci.pipeline.run.url'] : undefined
   // a run URL is kept only under a configured instance's base URL (never `javascript:` or another host)
   const url = rawUrl != null && instanceOf(deps.jenkins, rawUrl) !== undefined ? rawUrl : undefined
-  const jenkins = { buildNumber: number ?? build.jenkins_build_number ?? undefined, url: url ?? build.jenkins_url ?? undefined }
+  const jenkins = {
+    buildNumber: number ?? build.jenkins_build_number ?? undefined,
+    url: url ?? build.jenkins_url ?? undefined
+  }
   const result = typeof a['ci.pipeline.run.result'] === 'string' ? a['ci.pipeline.run.result'] : null
   if (result == null) return number == null && url == null ? null : { status: build.status as Status, jenkins }
-  const duration = typeof a['ci.pipeline.run.durationMillis'] === 'number' ? a['ci.pipeline.run.durationMillis'] : root.endMs - root.startMs
+  const millis = a['ci.pipeline.run.durationMillis']
+  const duration = typeof millis === 'number' ? millis : root.endMs - root.startMs
   const startTime = build.start_time ?? seconds(root.startMs)
   const endTime = seconds(root.startMs + duration)
   // NOT_BUILT on a run that started: superseded (abortPrevious, a milestone): Aborted, with Jenkins' word
-  if (result === 'NOT_BUILT') return { status: 'Aborted', startTime, endTime, jenkins, detail: { JenkinsResult: result } }
+  if (result === 'NOT_BUILT') {
+    return { status: 'Aborted', startTime, endTime, jenkins, detail: { JenkinsResult: result } }
+  }
   const status = parseStatus(result)
-  return { status: status ?? 'Fail', startTime, endTime, jenkins, ...(status == null ? { detail: { JenkinsResult: result } } : {}) }
+  const unknown = status == null ? { detail: { JenkinsResult: result } } : {}
+  return { status: status ?? 'Fail', startTime, endTime, jenkins, ...unknown }
 }
 
 /**
@@ -245,11 +283,12 @@ function rootUpdate (deps: SpanDeps, build: TrackedBuild, root: OtlpSpan): Omit<
  */
 export function stageUpdates (build: TrackedBuild, spans: OtlpSpan[], stageSpans: OtlpSpan[], stored: StoredStage[],
   { create = true }: { create?: boolean } = {}):
-{ updates: Array<Omit<ProgressUpdate, 'planId' | 'buildIndex'>>, deferred: OtlpSpan[], unknown: number } {
+{ updates: Update[], deferred: OtlpSpan[], unknown: number } {
   const byId = new Map(spans.map((s) => [s.spanId, s]))
   const nodeOf = (s: OtlpSpan): string => String(s.attributes['jenkins.pipeline.step.id'] ?? s.spanId)
   const nameOf = (s: OtlpSpan): string => {
-    const name = String(s.attributes['jenkins.pipeline.step.name'] ?? s.name.replace(/^(Stage|Parallel branch): /, '')).normalize('NFC').trim()
+    const given = s.attributes['jenkins.pipeline.step.name'] ?? s.name.replace(/^(Stage|Parallel branch): /, '')
+    const name = String(given).normalize('NFC').trim()
     return name.startsWith(DECLARATIVE_PREFIX) ? name.slice(DECLARATIVE_PREFIX.length) : name
   }
   /** whether every span above it is here, up to the run's phases or root */
@@ -269,9 +308,11 @@ export function stageUpdates (build: TrackedBuild, spans: OtlpSpan[], stageSpans
   }
   const storedByNode = new Map(stored.filter((s) => s.nodeId != null).map((s) => [s.nodeId as string, s]))
   const storedByName = new Map(stored.map((s) => [s.name, s]))
-  const within = (st: StoredStage, s: OtlpSpan): boolean => st.start_time != null && st.start_time <= seconds(s.startMs) &&
+  const within = (st: StoredStage, s: OtlpSpan): boolean =>
+    st.start_time != null && st.start_time <= seconds(s.startMs) &&
     (st.end_time == null || st.end_time >= seconds(s.endMs))
-  const contains = (st: StoredStage, s: OtlpSpan): boolean => st.start_time != null && st.start_time >= seconds(s.startMs) &&
+  const contains = (st: StoredStage, s: OtlpSpan): boolean =>
+    st.start_time != null && st.start_time >= seconds(s.startMs) &&
     (st.end_time == null || st.end_time <= seconds(s.endMs))
 
   // A declarative parallel stage `A` is a branch `A` holding a stage `A`: one stage, known by the
@@ -330,7 +371,7 @@ export function stageUpdates (build: TrackedBuild, spans: OtlpSpan[], stageSpans
     return { name: s.name, nodeId: adopter?.[0] ?? s.nodeId }
   }))
   const topIds = new Set(tops.map(nodeOf))
-  const out: Array<Omit<ProgressUpdate, 'planId' | 'buildIndex'>> = []
+  const out: Update[] = []
   for (const p of polled) {
     const name = names.get(p.nodeId) as string
     const have = storedByNode.get(p.nodeId) ?? adopted.get(p.nodeId) ?? storedByName.get(name)
@@ -342,14 +383,17 @@ export function stageUpdates (build: TrackedBuild, spans: OtlpSpan[], stageSpans
     const endTime = p.endMs == null ? undefined : seconds(p.endMs)
     if (have != null && isTerminal(have.status as Status)) {
       // ended already: only a branch taking over its inner stage changes it (its node and times)
-      if (adopted.get(p.nodeId) === have) out.push({ stageName: name, status: have.status as Status, startTime, endTime, detail })
+      if (adopted.get(p.nodeId) === have) {
+        out.push({ stageName: name, status: have.status as Status, startTime, endTime, detail })
+      }
       continue
     }
     // predecessors of a new stage: those the tree gives; a top stage with none follows the last stored one
     const pre = have != null || (topIds.has(p.nodeId) && p.pre.length === 0)
       ? undefined
       : p.pre.map((id) => names.get(id)).filter((n): n is string => n != null)
-    out.push({ stageName: name, status: p.status, startTime, endTime, detail, ...(pre == null ? {} : { preStageNames: pre }) })
+    const placedAfter = pre == null ? {} : { preStageNames: pre }
+    out.push({ stageName: name, status: p.status, startTime, endTime, detail, ...placedAfter })
   }
   return { updates: out, deferred, unknown }
 }
@@ -370,7 +414,8 @@ function markSkippedAfterFailure (stages: PolledStage[], stored: StoredStage[]):
   if (failedAt.length === 0) return
   const firstFailure = Math.min(...failedAt)
   for (const s of stages) {
-    if (s.status === 'Pass' && s.startMs != null && s.endMs != null && s.endMs - s.startMs < SKIPPED_MAX_MS && s.startMs >= firstFailure) {
+    const quick = s.startMs != null && s.endMs != null && s.endMs - s.startMs < SKIPPED_MAX_MS
+    if (s.status === 'Pass' && quick && (s.startMs as number) >= firstFailure) {
       s.status = 'Skipped'
     }
   }
@@ -459,7 +504,8 @@ function instanceOf (registry: JenkinsRegistry, url: string | undefined): string
     ...(registry.default == null ? [] : [[null, registry.default.baseUrl] as [null, string]]),
     ...registry.names().map((n) => [n, registry.client(n)?.baseUrl ?? ''] as [string, string])
   ]
-  const hit = candidates.filter(([, base]) => base !== '' && url.startsWith(base + '/')).sort((a, b) => b[1].length - a[1].length)[0]
+  const hit = candidates.filter(([, base]) => base !== '' && url.startsWith(base + '/'))
+    .sort((a, b) => b[1].length - a[1].length)[0]
   return hit == null ? undefined : hit[0]
 }
 

@@ -183,10 +183,11 @@ export class JenkinsClient {
     return await this.clients
   }
 
-  /** The library's request hook (papi `onCreate`, where its own crumb code adds headers) adds the current call's headers. */
+  /** The library's request hook (papi `onCreate`, where its crumb code adds headers) adds this call's headers. */
   private addCallHeaders (client: Jenkins): void {
     type Ctx = { opts: { headers?: Record<string, string> } }
-    ;(client as unknown as { _ext: (event: string, hook: (ctx: Ctx, next: () => void) => void) => void })._ext('onCreate', (ctx, next) => {
+    const papi = client as unknown as { _ext: (event: string, hook: (ctx: Ctx, next: () => void) => void) => void }
+    papi._ext('onCreate', (ctx, next) => {
       const extra = this.callHeaders.getStore()
       if (extra != null) ctx.opts.headers = { ...ctx.opts.headers, ...extra }
       next()
@@ -194,14 +195,15 @@ export class JenkinsClient {
   }
 
   /**
-   * Queues `jobName` (folders as `a/b/job`) with string parameters (null: a job without parameters, `POST job/…/build`);
-   * resolves to the queue item. `headers` go with the trigger request (the trace context).
+   * Queues `jobName` (folders as `a/b/job`) with string parameters (null: a job without parameters,
+   * `POST job/…/build`); resolves to the queue item. `headers` go with the trigger request (the trace context).
    */
-  async trigger (jobName: string, parameters: Record<string, string> | null, headers: Record<string, string> = {}): Promise<TriggerResult> {
+  async trigger (jobName: string, parameters: Record<string, string> | null,
+    headers: Record<string, string> = {}): Promise<TriggerResult> {
     const call = async (client: Jenkins): Promise<TriggerResult> => {
       this.requests++
-      const id = await this.callHeaders.run(headers, async () =>
-        await client.job.build(parameters == null ? { name: jobName } : { name: jobName, parameters })) as number | undefined
+      const opts = parameters == null ? { name: jobName } : { name: jobName, parameters }
+      const id = await this.callHeaders.run(headers, async () => await client.job.build(opts)) as number | undefined
       return { queueId: Number.isSafeInteger(id) ? id as number : null, reusedQueueItem: false }
     }
     const { plain, withCrumb } = await this.jenkinsClients()

@@ -65,7 +65,9 @@ export function decodeProtobuf (body: Buffer): OtlpSpan[] {
 
 /** Decodes an OTLP/JSON ExportTraceServiceRequest (already parsed JSON). */
 export function decodeJson (body: unknown): OtlpSpan[] {
-  if (body == null || typeof body !== 'object' || Array.isArray(body)) throw new OtlpDecodeError('not an OTLP ExportTraceServiceRequest: a JSON object is expected')
+  if (body == null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new OtlpDecodeError('not an OTLP ExportTraceServiceRequest: a JSON object is expected')
+  }
   let message: protobuf.Message
   try {
     message = exportRequest().fromObject(hexIdsToBytes(body as Record<string, unknown>))
@@ -139,7 +141,8 @@ function valueOf (v: RawValue | undefined): AttributeValue {
 }
 
 function hex (bytes: Uint8Array | undefined): string {
-  return bytes == null || bytes.length === 0 ? '' : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+  if (bytes == null || bytes.length === 0) return ''
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
 }
 
 function millis (nanos: number | LongLike | undefined): number {
@@ -175,7 +178,8 @@ function hexIdsToBytes (body: Record<string, unknown>): Record<string, unknown> 
                     const v = s[f]
                     if (v == null || v === '') { delete s[f]; continue }
                     if (typeof v !== 'string' || v.length !== ID_LENGTH[f] || !/^[0-9a-fA-F]+$/.test(v)) {
-                      throw new OtlpDecodeError(`${f} must be ${ID_LENGTH[f]} hex digits (OTLP/JSON), got ${JSON.stringify(v).slice(0, 40)}`)
+                      const got = JSON.stringify(v).slice(0, 40)
+                      throw new OtlpDecodeError(`${f} must be ${ID_LENGTH[f]} hex digits (OTLP/JSON), got ${got}`)
                     }
                     s[f] = Buffer.from(v, 'hex')
                   }

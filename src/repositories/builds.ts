@@ -12,7 +12,8 @@ type Db = Kysely<Database>
 /** A whole row of `builds`, parameters included. */
 export type BuildRecord = Selectable<BuildTable>
 /** A build without its parameters: they may be large, and only Build/info reads them (nor its origin: request id, source, cause). */
-export type TrackedBuild = Omit<BuildRecord, 'parameter' | 'request_id' | 'source' | 'cause' | 'jenkins_key' | 'trace_id'>
+export type TrackedBuild = Omit<BuildRecord, 'parameter' | 'request_id' | 'source' | 'cause' | 'jenkins_key'
+| 'trace_id'>
 export const TRACKED_COLUMNS = ['id', 'plan_id', 'build_index', 'status', 'job_name', 'detail', 'queue_id', 'jenkins_build_number',
   'jenkins_url', 'create_time', 'start_time', 'end_time', 'jenkins_name', 'poll_after', 'poll_token', 'poll_errors',
   'cancel_requested', 'revision'] as const satisfies ReadonlyArray<keyof TrackedBuild>
@@ -276,9 +277,11 @@ export async function updateBuildProgress (db: Db, id: number,
 // OTLP spans (builds/otlp-spans.ts): a run's trace id names our build.
 
 /** The builds whose trace id is one of `traceIds`, with that id. */
-export async function findByTraceIds (db: Db, traceIds: string[]): Promise<Array<TrackedBuild & { trace_id: string | null }>> {
+export async function findByTraceIds (db: Db, traceIds: string[]):
+Promise<Array<TrackedBuild & { trace_id: string | null }>> {
   if (traceIds.length === 0) return []
-  return await db.selectFrom('builds').select([...TRACKED_COLUMNS, 'trace_id']).where('trace_id', 'in', traceIds).execute()
+  return await db.selectFrom('builds').select([...TRACKED_COLUMNS, 'trace_id'])
+    .where('trace_id', 'in', traceIds).execute()
 }
 
 /** Records the trace a build's run turned out to have (matched by its root span); a build keeps its first trace. */

@@ -26,12 +26,16 @@ const ResponseSchema = Type.Object({
     rejectedSpans: Type.Optional(Type.String()),
     errorMessage: Type.Optional(Type.String())
   }))
-}, { description: 'an empty Export…ServiceResponse (full success), in the request\'s encoding: {} in JSON, zero bytes in protobuf' })
+}, { description: 'an empty Export…ServiceResponse (full success) in the request\'s encoding: {} or no bytes' })
 
 const bodySchema = (message: string) => ({
   content: {
-    'application/x-protobuf': { schema: { description: `a binary ${message} (opentelemetry-proto v1.11.0), optionally gzip` } },
-    'application/json': { schema: { type: 'object', description: `${message} in OTLP/JSON (hex ids, enums as numbers), optionally gzip` } }
+    'application/x-protobuf': {
+      schema: { description: `a binary ${message} (opentelemetry-proto v1.11.0), optionally gzip` }
+    },
+    'application/json': {
+      schema: { type: 'object', description: `${message} in OTLP/JSON (hex ids, enums as numbers), optionally gzip` }
+    }
   }
 })
 
@@ -41,13 +45,20 @@ export default async function otlp (fastify: FastifyInstance): Promise<void> {
   // both encodings arrive as bytes: gzip is undone here, under the same limit, before anything reads them
   fastify.removeContentTypeParser('application/json')
   fastify.addContentTypeParser([...TYPES], { parseAs: 'buffer', bodyLimit: OTLP_BODY_LIMIT }, (request, raw, done) => {
-    const encoding: Encoding = String(request.headers['content-type']).toLowerCase().includes('json') ? 'json' : 'protobuf'
+    const json = String(request.headers['content-type']).toLowerCase().includes('json')
+    const encoding: Encoding = json ? 'json' : 'protobuf'
     inflate(request, raw as Buffer).then((data) => {
       if (encoding === 'protobuf') return done(null, { encoding, data })
       // the route's JSON schema checks the parsed object; the decoder reads it again with the ids in hex
       let parsed: unknown
-      try { parsed = JSON.parse(data.toString('utf8')) } catch (err) { return done(apiError('InvalidParameter', `body: not JSON (${(err as Error).message})`)) }
-      if (parsed == null || typeof parsed !== 'object' || Array.isArray(parsed)) return done(apiError('InvalidParameter', 'body: a JSON object is expected'))
+      try {
+        parsed = JSON.parse(data.toString('utf8'))
+      } catch (err) {
+        return done(apiError('InvalidParameter', `body: not JSON (${(err as Error).message})`))
+      }
+      if (parsed == null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        return done(apiError('InvalidParameter', 'body: a JSON object is expected'))
+      }
       done(null, Object.assign(parsed, { [BODY]: { encoding, data } }))
     }, (err: Error) => done(err))
   })
@@ -67,7 +78,10 @@ export default async function otlp (fastify: FastifyInstance): Promise<void> {
   // fresh objects per route: a shared one would become a YAML anchor in openapi.yaml
   const common = () => ({
     tags: ['Webhook'],
-    response: { 200: ResponseSchema, ...withoutOk(responses(Type.Object({}), ['InvalidParameter', 'NotFound', 'BodyTooLarge'])) }
+    response: {
+      200: ResponseSchema,
+      ...withoutOk(responses(Type.Object({}), ['InvalidParameter', 'NotFound', 'BodyTooLarge']))
+    }
   })
   // no rate limit: a 429 makes the exporter send the whole batch again
   const config = { access: 'webhook' as const, rateLimit: false as const }
@@ -78,11 +92,13 @@ export default async function otlp (fastify: FastifyInstance): Promise<void> {
       ...common(),
       operationId: 'receiveOtlpTraces',
       summary: 'Receiver for Jenkins\' OpenTelemetry plugin (OTLP/HTTP traces)',
-      description: 'Stage and parallel-branch spans become stage records (Source "otlp"), matched to a build by the trace id the ' +
-        'service sent as traceparent on the trigger, else by the root span BUILD <job> (run URL, job and number, DevOpsPlanID/BuildIndex). ' +
+      description: 'Stage and parallel-branch spans become stage records (Source "otlp"), matched to a build by ' +
+        'the trace id the service sent as traceparent on the trigger, else by the root span BUILD <job> ' +
+        '(run URL, job and number, DevOpsPlanID/BuildIndex). ' +
         'A stage that already ended keeps its status. Spans of unknown runs are answered 200 and dropped. ' +
-        `Needs WEBHOOK_TOKEN or a callback token as Authorization: Bearer. Bodies up to ${OTLP_BODY_LIMIT / 1024 / 1024} MiB, ` +
-        `before and after Content-Encoding: gzip. Malformed input is 400 (${ErrorCode.InvalidParameter}), which the exporter does not retry.`,
+        'Needs WEBHOOK_TOKEN or a callback token as Authorization: Bearer. ' +
+        `Bodies up to ${OTLP_BODY_LIMIT / 1024 / 1024} MiB, before and after Content-Encoding: gzip. ` +
+        `Malformed input is 400 (${ErrorCode.InvalidParameter}), which the exporter does not retry.`,
       body: bodySchema('ExportTraceServiceRequest')
     },
     config,
@@ -115,7 +131,8 @@ export default async function otlp (fastify: FastifyInstance): Promise<void> {
         ...common(),
         operationId: `receiveOtlp${signal[0].toUpperCase()}${signal.slice(1)}`,
         summary: `OTLP/HTTP ${signal}: accepted and dropped`,
-        description: `Answers 200 without reading what it gets (set otel.${signal}.exporter=none in Jenkins to stop sending them). Same credentials and limits as /v1/traces.`,
+        description: `Answers 200 without reading what it gets (set otel.${signal}.exporter=none in Jenkins to stop ` +
+          'sending them). Same credentials and limits as /v1/traces.',
         body: bodySchema(`Export${signal === 'metrics' ? 'Metrics' : 'Logs'}ServiceRequest`)
       },
       config,
@@ -133,14 +150,17 @@ function bodyOf (parsed: unknown): Body {
 
 async function answer (reply: FastifyReply, encoding: Encoding): Promise<FastifyReply> {
   // the spec: the response has the request's Content-Type
-  return await reply.code(200).type(encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json').send(emptyResponse(encoding))
+  const type = encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json'
+  return await reply.code(200).type(type).send(emptyResponse(encoding))
 }
 
 /** The body as sent: gunzipped when Content-Encoding says gzip (bounded like the body itself). */
 async function inflate (request: FastifyRequest, raw: Buffer): Promise<Buffer> {
   const coding = String(request.headers['content-encoding'] ?? 'identity').trim().toLowerCase()
   if (coding === 'identity' || coding === '') return raw
-  if (coding !== 'gzip') throw apiError('InvalidParameter', `Content-Encoding ${coding} is not supported: send gzip or nothing`)
+  if (coding !== 'gzip') {
+    throw apiError('InvalidParameter', `Content-Encoding ${coding} is not supported: send gzip or nothing`)
+  }
   // a body another layer already inflated (no gzip magic) is taken as it is
   if (raw[0] !== 0x1f || raw[1] !== 0x8b) return raw
   return await new Promise((resolve, reject) => {

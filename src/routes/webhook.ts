@@ -39,21 +39,28 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
  * `Authorization: Bearer` or `X-TestCloud-Token` (and `?token=` with allowQuery: the Notification
  * plugin cannot set headers). Off (404) while neither exists.
  */
-export function webhookAuth (fastify: FastifyInstance, { allowQuery }: { allowQuery: boolean }): (request: FastifyRequest) => Promise<void> {
+export function webhookAuth (fastify: FastifyInstance, { allowQuery }: { allowQuery: boolean }):
+(request: FastifyRequest) => Promise<void> {
   return async (request) => {
     const secret = fastify.config.WEBHOOK_TOKEN
     if (secret == null && await fastify.tokens.isOpen()) {
-      throw apiError('NotFound', 'the Jenkins webhook is off: set WEBHOOK_TOKEN, or create a callback token, to turn it on')
+      throw apiError('NotFound',
+        'the Jenkins webhook is off: set WEBHOOK_TOKEN, or create a callback token, to turn it on')
     }
     const token = tokenFrom(request, { allowQuery })
     // with WEBHOOK_TOKEN unset the shared secret is off: say so, and how to turn it on
-    const off = secret == null ? ' (the shared secret is off: WEBHOOK_TOKEN is not set; send a callback token, or set WEBHOOK_TOKEN to turn the secret on)' : ''
+    const off = secret == null
+      ? ' (the shared secret is off: WEBHOOK_TOKEN is not set; send a callback token, ' +
+        'or set WEBHOOK_TOKEN to turn the secret on)'
+      : ''
     if (token == null) throw apiError('Unauthorized', `missing webhook token${off}`)
     if (secret != null && sameSecret(token, secret)) { request.rateKey = `token:${hashToken(token)}`; return }
     const role = await fastify.tokens.role(token)
     if (role == null) throw apiError('Unauthorized', `wrong webhook token${off}`)
     request.rateKey = `token:${hashToken(token)}`
-    if (role !== 'callback' && role !== 'admin') throw apiError('Forbidden', `a ${role} token may not post to the webhook (needs callback or admin)`)
+    if (role !== 'callback' && role !== 'admin') {
+      throw apiError('Forbidden', `a ${role} token may not post to the webhook (needs callback or admin)`)
+    }
   }
 }
 
