@@ -1,18 +1,31 @@
 import type { FastifyInstance } from 'fastify'
-import type { KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, UnknownRow } from 'kysely'
+import type {
+  KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, UnknownRow
+} from 'kysely'
 import t, { type Test } from 'tap'
 import { receiveSpans, SpanHold } from '../../src/builds/otlp-spans.js'
 import { decodeProtobuf } from '../../src/otlp/decode.js'
 import type { FakeBuild, FakeJenkins, StageSpec } from '../fixtures/fake-jenkins.js'
-import { batches, type ExportSpan, exportSpans, exportWithRetry, interleave, parseTraceparent, runSpans, toJson, toProtobuf } from '../fixtures/otel-exporter.js'
+import {
+  batches, type ExportSpan, exportSpans, exportWithRetry, interleave, parseTraceparent, runSpans, toJson, toProtobuf
+} from '../fixtures/otel-exporter.js'
 import { build, buildInfo, fakeJenkins, get, post, seedPlan, stageList, tickLater } from '../helper.js'
 
 const SECRET = 'otlp-secret-0123456789abcdef0123456789'
 
 // stages { Build; Docs (when false); Test { parallel { A; B (fails) } }; Deploy (skipped after the failure) }
-const PIPELINE: StageSpec[] = ['Build', { name: 'Docs', when: false }, { name: 'Test', parallel: ['A', { name: 'B', result: 'FAILURE' }] }, 'Deploy']
+const PIPELINE: StageSpec[] = [
+  'Build', { name: 'Docs', when: false }, { name: 'Test', parallel: ['A', { name: 'B', result: 'FAILURE' }] }, 'Deploy'
+]
 
-interface Pair { jenkins: FakeJenkins, otlp: FastifyInstance, polled: FastifyInstance, run: FakeBuild, traceId: string, parentSpanId: string }
+interface Pair {
+  jenkins: FakeJenkins
+  otlp: FastifyInstance
+  polled: FastifyInstance
+  run: FakeBuild
+  traceId: string
+  parentSpanId: string
+}
 
 /**
  * One Jenkins run followed by two services: `otlp` (spans, then the poller) and `polled` (the poller
@@ -41,20 +54,31 @@ async function pair (t: Test, spec: StageSpec[] = PIPELINE, play: { finish?: boo
 /** Stage/info and the build's result as a reader sees them. */
 async function records (app: FastifyInstance): Promise<unknown> {
   const b = await buildInfo(app, 1)
-  return { build: { Status: b.Status, JenkinsBuildNumber: b.JenkinsBuildNumber, JenkinsURL: b.JenkinsURL }, stages: await stageList(app, 1) }
+  const build = { Status: b.Status, JenkinsBuildNumber: b.JenkinsBuildNumber, JenkinsURL: b.JenkinsURL }
+  return { build, stages: await stageList(app, 1) }
+}
+
+/** What the double sends for a run our trigger started: our trace id, our span as the root's parent. */
+function ours (p: Pair): { traceId: string, parentSpanId: string, jenkinsUrl: string } {
+  return { traceId: p.traceId, parentSpanId: p.parentSpanId, jenkinsUrl: p.jenkins.baseUrl }
+}
+
+async function eventList (app: FastifyInstance): Promise<unknown[]> {
+  return (await get(app, '/Build/events', { DevOpsPlanID: 1, BuildIndex: 1 })).json().EventList
 }
 
 async function sources (app: FastifyInstance): Promise<string[]> {
-  const events = (await get(app, '/Build/events', { DevOpsPlanID: 1, BuildIndex: 1 })).json().EventList as Array<{ Source: string, StageName: string }>
+  const events = (await eventList(app)) as Array<{ Source: string, StageName: string }>
   return [...new Set(events.filter((e) => e.StageName !== '').map((e) => e.Source))].sort()
 }
 
-t.test('Jenkins out of reach: a run pushed as protobuf, batch by batch, records what the poller records for it', async (t) => {
+t.test('Jenkins out of reach: a run pushed as protobuf, batch by batch, records what the poller records', async (t) => {
   const p = await pair(t)
   await tickLater(p.polled)
   const expected = await records(p.polled)
-  const spans = runSpans(p.run, { traceId: p.traceId, parentSpanId: p.parentSpanId, jenkinsUrl: p.jenkins.baseUrl })
-  t.ok(spans.findIndex((s) => s.name === 'Stage: A') < spans.findIndex((s) => s.name === 'Parallel branch: A'), 'children end (and go) first')
+  const spans = runSpans(p.run, ours(p))
+  const at = (name: string): number => spans.findIndex((s) => s.name === name)
+  t.ok(at('Stage: A') < at('Parallel branch: A'), 'children end (and go) first')
   p.jenkins.failWith = 503 // the poller, asked to look, cannot: the spans are all there is
   for (const batch of batches(spans, { delayMs: 5000 })) {
     const res = await exportSpans(p.otlp, batch, { token: SECRET })
@@ -69,14 +93,16 @@ t.test('Jenkins out of reach: a run pushed as protobuf, batch by batch, records 
   t.same(await records(p.otlp), expected, 'and the poller\'s look changes nothing')
 })
 
-t.test('JSON, gzip, a parent in a later batch, and a stage skipped after a failure that the spans call an error', async (t) => {
+t.test('JSON, gzip, a parent in a later batch, a skip after a failure that the spans call an error', async (t) => {
   const p = await pair(t)
-  const spans = runSpans(p.run, { traceId: p.traceId, parentSpanId: p.parentSpanId, jenkinsUrl: p.jenkins.baseUrl, skippedAfterFailure: 'ERROR' })
+  const spans = runSpans(p.run, { ...ours(p), skippedAfterFailure: 'ERROR' })
   const small = batches(spans, { maxBatch: 3 })
-  t.ok(small.some((b, i) => b.some((s) => s.name === 'Stage: A') && small.slice(i + 1).some((l) => l.some((s) => s.name === 'Parallel branch: A'))),
-    'the branch (the inner stage\'s parent) comes in a later batch')
+  const batchOf = (name: string): number => small.findIndex((b) => b.some((s) => s.name === name))
+  t.ok(batchOf('Stage: A') < batchOf('Parallel branch: A'), 'the branch (the inner stage\'s parent) comes later')
   p.jenkins.failWith = 503
-  for (const batch of small) t.equal((await exportSpans(p.otlp, batch, { token: SECRET, encoding: 'json', gzip: true })).statusCode, 200)
+  for (const batch of small) {
+    t.equal((await exportSpans(p.otlp, batch, { token: SECRET, encoding: 'json', gzip: true })).statusCode, 200)
+  }
   const deploy = (await stageList(p.otlp, 1)).find((s) => s.StageName === 'Deploy')
   t.equal(deploy?.Status, 'Fail', 'the span says FAILURE: the spans cannot tell a skip after a failure')
   p.jenkins.failWith = null
@@ -84,27 +110,29 @@ t.test('JSON, gzip, a parent in a later batch, and a stage skipped after a failu
   await tickLater(p.polled)
   t.same(await records(p.otlp), await records(p.polled), 'the poller corrects it')
   // the same batches again (a retried export): nothing moves back
-  const before = (await get(p.otlp, '/Build/events', { DevOpsPlanID: 1, BuildIndex: 1 })).json().EventList.length
+  const before = (await eventList(p.otlp)).length
   for (const batch of small) await exportSpans(p.otlp, batch, { token: SECRET, encoding: 'json' })
-  t.equal((await get(p.otlp, '/Build/events', { DevOpsPlanID: 1, BuildIndex: 1 })).json().EventList.length, before, 'a batch sent twice changes nothing')
+  t.equal((await eventList(p.otlp)).length, before, 'a batch sent twice changes nothing')
   t.same(await records(p.otlp), await records(p.polled))
 })
 
 t.test('batches in any order, and each one twice: the poller places new stages, the records converge', async (t) => {
   const p = await pair(t)
-  const spans = runSpans(p.run, { traceId: p.traceId, parentSpanId: p.parentSpanId, jenkinsUrl: p.jenkins.baseUrl })
+  const spans = runSpans(p.run, ours(p))
   const list = batches(spans, { maxBatch: 4 }).reverse()
-  for (const batch of list) t.same(await exportWithRetry(p.otlp, batch, { token: SECRET }), [200], 'answered once: never a status the exporter retries')
+  for (const batch of list) {
+    t.same(await exportWithRetry(p.otlp, batch, { token: SECRET }), [200], 'never a status the exporter retries')
+  }
   for (const batch of list) await exportSpans(p.otlp, batch, { token: SECRET })
   await tickLater(p.polled)
   t.same(await records(p.otlp), await records(p.polled))
 })
 
-t.test('a stage the poller has recorded: the span makes the build due for the poller, and changes no ended stage', async (t) => {
+t.test('a stage the poller has recorded: the span makes the build due, and changes no ended stage', async (t) => {
   const p = await pair(t, ['Build', { name: 'Test', result: 'running' }], { finish: false })
   await tickLater(p.otlp)
   const before = await records(p.otlp)
-  const spans = runSpans(p.run, { traceId: p.traceId, parentSpanId: p.parentSpanId, jenkinsUrl: p.jenkins.baseUrl })
+  const spans = runSpans(p.run, ours(p))
     .filter((s) => s.name === 'Stage: Build')
   t.equal((await exportSpans(p.otlp, spans, { token: SECRET })).statusCode, 200)
   t.same(await records(p.otlp), before)
@@ -113,7 +141,7 @@ t.test('a stage the poller has recorded: the span makes the build due for the po
 
 t.test('no root span at all (the plugin lost it): the stages still land, the poller ends the build', async (t) => {
   const p = await pair(t)
-  const spans = runSpans(p.run, { traceId: p.traceId, parentSpanId: p.parentSpanId, jenkinsUrl: p.jenkins.baseUrl, noRoot: true })
+  const spans = runSpans(p.run, { ...ours(p), noRoot: true })
   p.jenkins.failWith = 503
   t.equal((await exportSpans(p.otlp, spans, { token: SECRET })).statusCode, 200)
   t.equal((await buildInfo(p.otlp, 1)).Status, 'Running', 'only the root span says the run ended')
@@ -137,7 +165,7 @@ t.test('a run with a random trace id is held until its root span names it by URL
   const metrics = (await p.otlp.inject({ url: '/metrics' })).body
   t.match(metrics, new RegExp(`testcloud_otlp_spans_received_total ${spans.length + 1}\\b`))
   t.match(metrics, /testcloud_otlp_spans_held_total [1-9]/)
-  t.match(metrics, /testcloud_otlp_spans_matched_total 10\b/, 'eight stage spans (A and B are two each), Phase: Start and the root')
+  t.match(metrics, /testcloud_otlp_spans_matched_total 10\b/, 'eight stage spans (A, B two each), Phase: Start, root')
   t.match(metrics, /testcloud_otlp_spans_dropped_total\{reason="not_stage"\} [1-9]/, 'the step spans')
 })
 
@@ -161,18 +189,24 @@ t.test('spans of a run that is not ours: answered 200, dropped, and no database 
 
 t.test('a batch over 1 MiB of JSON is taken; malformed bodies are 400; /v1/metrics and /v1/logs are 200', async (t) => {
   const p = await pair(t)
-  const spans = runSpans(p.run, { traceId: p.traceId, parentSpanId: p.parentSpanId, jenkinsUrl: p.jenkins.baseUrl })
+  const spans = runSpans(p.run, ours(p))
   // 512 spans: the run's, and step spans with long attributes (a script's text, as `sh` spans carry)
   const filler: ExportSpan[] = Array.from({ length: 512 - spans.length }, (_, i) => ({
-    ...spans[0], spanId: (0x1000 + i).toString(16).padStart(16, '0'), name: 'sh', attributes: { 'jenkins.pipeline.step.type': 'sh', script: 'x'.repeat(2500) }
+    ...spans[0],
+    spanId: (0x1000 + i).toString(16).padStart(16, '0'),
+    name: 'sh',
+    attributes: { 'jenkins.pipeline.step.type': 'sh', script: 'x'.repeat(2500) }
   }))
   const big = interleave(spans, filler)
   t.ok(JSON.stringify(toJson(big)).length > 1024 * 1024, 'over 1 MiB')
   t.equal((await exportSpans(p.otlp, big, { token: SECRET, encoding: 'json' })).statusCode, 200)
   t.equal((await stageList(p.otlp, 1)).length, 6)
 
-  const raw = async (payload: string | Buffer, type: string, extra: Record<string, string> = {}) => await p.otlp.inject({
-    method: 'POST', url: '/TestCloud/DevOps/Webhook/otlp/v1/traces', payload, headers: { 'content-type': type, authorization: `Bearer ${SECRET}`, ...extra }
+  const raw = async (payload: string, type: string, extra: Record<string, string> = {}) => await p.otlp.inject({
+    method: 'POST',
+    url: '/TestCloud/DevOps/Webhook/otlp/v1/traces',
+    payload,
+    headers: { 'content-type': type, authorization: `Bearer ${SECRET}`, ...extra }
   })
   for (const [payload, type, why] of [
     ['this is not protobuf at all', 'application/x-protobuf', 'garbage protobuf'],
@@ -186,8 +220,10 @@ t.test('a batch over 1 MiB of JSON is taken; malformed bodies are 400; /v1/metri
     t.equal(res.json().ErrorCode, 1001, why)
   }
   t.equal((await raw('{}', 'text/plain')).statusCode, 400, 'another content type')
-  t.equal((await raw('{}', 'application/json', { 'content-encoding': 'br' })).statusCode, 400, 'another content encoding')
-  t.equal((await raw('{}', 'application/json', { 'content-encoding': 'gzip' })).statusCode, 200, 'no gzip magic (inflated on the way): taken as sent')
+  const encoded = async (coding: string): Promise<number> =>
+    (await raw('{}', 'application/json', { 'content-encoding': coding })).statusCode
+  t.equal(await encoded('br'), 400, 'another content encoding')
+  t.equal(await encoded('gzip'), 200, 'no gzip magic (inflated on the way): taken as sent')
   t.equal((await raw('{}', 'application/json')).statusCode, 200, 'an empty request is a success')
   for (const path of ['/v1/metrics', '/v1/logs']) {
     const res = await exportSpans(p.otlp, spans, { token: SECRET, path })
@@ -199,7 +235,7 @@ t.test('a batch over 1 MiB of JSON is taken; malformed bodies are 400; /v1/metri
 
 t.test('a wrong or missing token is 401 and stores nothing', async (t) => {
   const p = await pair(t)
-  const spans = runSpans(p.run, { traceId: p.traceId, parentSpanId: p.parentSpanId, jenkinsUrl: p.jenkins.baseUrl })
+  const spans = runSpans(p.run, ours(p))
   for (const token of [undefined, 'wrong-secret-0123456789abcdef0123456']) {
     const res = await exportSpans(p.otlp, spans, { token })
     t.equal(res.statusCode, 401)
@@ -212,7 +248,8 @@ t.test('a wrong or missing token is 401 and stores nothing', async (t) => {
 t.test('the protobuf the double sends decodes to the spans it meant', async (t) => {
   const { jenkins } = await fakeJenkins(t, { flavor: 'graph-view' })
   jenkins.addJob({ name: 'folder/Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-  const run = jenkins.startQueued(jenkins.startRun('folder/Test', { cause: 'user', params: { DevOpsPlanID: '1', BuildIndex: '7' } }).id)
+  const item = jenkins.startRun('folder/Test', { cause: 'user', params: { DevOpsPlanID: '1', BuildIndex: '7' } })
+  const run = jenkins.startQueued(item.id)
   jenkins.playPipeline(run, PIPELINE)
   const spans = runSpans(run, { jenkinsUrl: jenkins.baseUrl })
   const back = decodeProtobuf(toProtobuf(spans))
@@ -221,7 +258,9 @@ t.test('the protobuf the double sends decodes to the spans it meant', async (t) 
   t.same(root?.attributes['ci.pipeline.parameter.name'], ['DevOpsPlanID', 'BuildIndex'])
   t.equal(root?.attributes['ci.pipeline.run.number'], run.number)
   t.equal(root?.kind, 2)
-  t.equal(back.find((s) => s.name === 'Stage: Build')?.startMs, spans.find((s) => s.name === 'Stage: Build')?.startMs, 'nanoseconds floored to ms')
+  const startOf = (list: Array<{ name: string, startMs: number }>): number | undefined =>
+    list.find((s) => s.name === 'Stage: Build')?.startMs
+  t.equal(startOf(back), startOf(spans), 'nanoseconds floored to ms')
 })
 
 /** A span as the receiver reads it, without going through HTTP. */
@@ -229,13 +268,16 @@ function decoded (s: ExportSpan) {
   return decodeProtobuf(toProtobuf([s]))[0]
 }
 
+const VERBS: Record<string, string> = { SelectQueryNode: 'select', UpdateQueryNode: 'update', InsertQueryNode: 'insert' }
+
 /** Records each statement's verb and table. */
 class StatementLog implements KyselyPlugin {
   statements: string[] = []
   transformQuery ({ node }: PluginTransformQueryArgs) {
     const n = node as OperationNode & Record<string, any>
     const table = (x: any): string => x?.table?.identifier?.name ?? x?.identifier?.name ?? '?'
-    this.statements.push(n.kind === 'SelectQueryNode' ? `select ${table(n.from?.froms?.[0])}` : n.kind === 'UpdateQueryNode' ? `update ${table(n.table)}` : n.kind === 'InsertQueryNode' ? `insert ${table(n.into)}` : n.kind)
+    const verb = VERBS[n.kind]
+    this.statements.push(verb == null ? n.kind : `${verb} ${table(n.from?.froms?.[0] ?? n.table ?? n.into)}`)
     return node
   }
 
