@@ -284,9 +284,12 @@ Promise<Array<TrackedBuild & { trace_id: string | null }>> {
     .where('trace_id', 'in', traceIds).execute()
 }
 
-/** Records the trace a build's run turned out to have (matched by its root span); a build keeps its first trace. */
+/**
+ * Records the trace a build's run turned out to have (its root span named the build): the one we sent
+ * did not reach Jenkins (a job name the plugin's filter skips), so later exports match by this one.
+ */
 export async function recordTraceId (db: Db, id: number, traceId: string): Promise<void> {
-  await db.updateTable('builds').set({ trace_id: traceId }).where('id', '=', id).where('trace_id', 'is', null).execute()
+  await db.updateTable('builds').set({ trace_id: traceId }).where('id', '=', id).execute()
 }
 
 /**
