@@ -14,7 +14,8 @@ function span (name: string, parent: OtlpSpan | null, startMs: number, endMs: nu
   return { ...ids, name, kind: 1, startMs, endMs, attributes, statusCode: 1, statusMessage: '' }
 }
 
-function stage (name: string, id: string, parent: OtlpSpan, startMs: number, endMs: number, result = 'SUCCESS'): OtlpSpan {
+function stage (name: string, id: string, parent: OtlpSpan, startMs: number, endMs: number,
+  result = 'SUCCESS'): OtlpSpan {
   return span(`Stage: ${name}`, parent, startMs, endMs, {
     'jenkins.pipeline.step.type': 'stage',
     'jenkins.pipeline.step.id': id,
@@ -43,7 +44,7 @@ t.test('a stage whose parents have not come is not placed: it waits', async (t) 
   t.same(planned.deferred, [build])
   const polled = { name: 'Build', status: 'Running', start_time: 1, end_time: null, nodeId: '9' }
   const known = stageUpdates(BUILD, [build], [build], [polled])
-  t.same(known.updates.map((u) => [u.stageName, u.status]), [['Build', 'Pass']], 'a stage the poller recorded: filled in at once')
+  t.same(known.updates.map((u) => [u.stageName, u.status]), [['Build', 'Pass']], 'recorded by the poller: filled in')
 })
 
 t.test('the hold is bounded in spans and in age, and holds a span sent twice once', async (t) => {
