@@ -71,7 +71,8 @@ export async function benchOtlp (databaseUrl: string): Promise<OtlpFigures> {
       }))).execute()
     }
     const ofRun = (i: number): ReturnType<typeof runSpans> =>
-      runSpans(runs[i], { traceId: traceIds[i], jenkinsUrl: 'http://jenkins.invalid' }).filter((s) => s.name.startsWith('Stage: ') || s.name === 'sh')
+      runSpans(runs[i], { traceId: traceIds[i], jenkinsUrl: 'http://jenkins.invalid' })
+        .filter((s) => s.name.startsWith('Stage: ') || s.name === 'sh')
     const spans = interleave(...runs.map((_, i) => ofRun(i)))
     const batch = batches(spans, { delayMs: Number.MAX_SAFE_INTEGER, maxBatch: 512 })[0]
     const body = toProtobuf(batch)
