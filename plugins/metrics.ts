@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { SpanReport } from '../src/builds/otlp-spans.js'
-import { TERMINAL } from '../src/builds/status.js'
+import { TERMINAL } from '../src/status.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

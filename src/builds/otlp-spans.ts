@@ -4,14 +4,15 @@ import { isDatabaseDown } from '../errors.js'
 import type { GraphStage } from '../jenkins/client.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { assignNames, fromGraphTree, type PolledStage } from '../jenkins/stages.js'
-import { jobNameFromUrl } from '../jenkins/webhook.js'
+import { jobNameFromUrl } from '../jenkins/urls.js'
+import { instanceOf } from './notification.js'
 import type { AttributeValue, OtlpSpan } from '../otlp/decode.js'
 import {
   findBuild, findByTraceIds, findForNotification, pollSoon, recordTraceId, type TrackedBuild
 } from '../repositories/builds.js'
 import { stageStates } from '../repositories/stages.js'
 import { applyProgress, type ProgressUpdate } from './progress.js'
-import { isTerminal, parseStatus, type Status } from './status.js'
+import { isTerminal, parseStatus, type Status } from '../status.js'
 
 // Stage records from the spans Jenkins' OpenTelemetry plugin exports (docs/jenkins-contract.md,
 // "OpenTelemetry plugin"): one span per stage and per parallel branch, sent when it ENDS, children
@@ -497,16 +498,5 @@ function positiveInt (v: unknown): number | undefined {
   return Number.isSafeInteger(n) && n > 0 ? n : undefined
 }
 
-/** The configured instance whose base URL starts the run's URL (null = the default); undefined when none does. */
-function instanceOf (registry: JenkinsRegistry, url: string | undefined): string | null | undefined {
-  if (url == null) return undefined
-  const candidates: Array<[string | null, string]> = [
-    ...(registry.default == null ? [] : [[null, registry.default.baseUrl] as [null, string]]),
-    ...registry.names().map((n) => [n, registry.client(n)?.baseUrl ?? ''] as [string, string])
-  ]
-  const hit = candidates.filter(([, base]) => base !== '' && url.startsWith(base + '/'))
-    .sort((a, b) => b[1].length - a[1].length)[0]
-  return hit == null ? undefined : hit[0]
-}
 
 const seconds = (ms: number): number => Math.floor(ms / 1000)
