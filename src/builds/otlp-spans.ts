@@ -185,27 +185,13 @@ Promise<TraceOutcome> {
   // a span held and sent again counts once
   const spans = [...new Map(all.map((s) => [s.spanId, s])).values()]
   let build = found
-  const key = { planId: build.plan_id, buildIndex: build.build_index, source: 'otlp' as const }
-  const facts = (): ProgressUpdate['jenkins'] =>
-    build.jenkins_build_number == null
-      ? undefined
-      : { buildNumber: build.jenkins_build_number, url: build.jenkins_url ?? undefined }
   let matched = 0
   let otherRun = 0
   let refreshed = false
 
-  // `Phase: Start` ends when the run starts: the build runs since the span began
-  const start = spans.find((s) => s.name === PHASE_START)
-  if (start != null) {
-    matched++
-    if (build.status === 'Queued') {
-      await applyProgress(db, { ...key, jenkins: facts(), status: 'Running', startTime: seconds(start.startMs) })
-      build = { ...build, status: 'Running' }
-    }
-  }
-
   const stageSpans = spans.filter(isStageSpan)
   let deferred: OtlpSpan[] = []
+  let stageWrites: Update[] = []
   if (stageSpans.length > 0) {
     let stored = await storedStages(db, build.id)
     let planned = stageUpdates(build, spans, stageSpans, stored)
@@ -223,23 +209,42 @@ Promise<TraceOutcome> {
     }
     deferred = planned.deferred
     matched += stageSpans.length - deferred.length
-    for (const u of planned.updates) await applyProgress(db, { ...key, jenkins: facts(), ...u })
+    stageWrites = planned.updates
   }
 
+  const writes: Update[] = []
+  // `Phase: Start` ends when the run starts: a build still queued runs since the span began
+  const start = spans.find((s) => s.name === PHASE_START)
+  if (start != null) {
+    matched++
+    if (build.status === 'Queued') writes.push({ status: 'Running', startTime: seconds(start.startMs) })
+  }
+  writes.push(...stageWrites)
   const root = spans.find(isRoot)
   if (root != null) {
-    if (refreshed || start != null) build = await findBuild(db, build.plan_id, build.build_index)
     const update = rootUpdate(deps, build, root)
     if (update === 'other run') otherRun++
     else {
       matched++
       // a build that ended keeps its result (the poller read Jenkins' own)
-      if (update != null && !isTerminal(build.status as Status)) await applyProgress(db, { ...key, ...update })
+      if (update != null && !isTerminal(build.status as Status)) writes.push(update)
     }
   }
+  const jenkins = build.jenkins_build_number == null
+    ? undefined
+    : { buildNumber: build.jenkins_build_number, url: build.jenkins_url ?? undefined }
+  await write(db, { planId: build.plan_id, buildIndex: build.build_index },
+    writes.map((u) => ({ jenkins, ...u, source: 'otlp' as const })))
+
   // what places a deferred stage comes later: it waits with the agents and phases between
   const wait = deferred.length === 0 ? [] : [...deferred, ...spans.filter((s) => isLink(s) && !isRoot(s))]
   return { matched, otherRun, distinct: spans.length, refreshed, stages: stageSpans.length > 0, wait }
+}
+
+/** One build's updates through the one write path, in order. */
+async function write (db: Kysely<Database>, key: { planId: number, buildIndex: number }, updates: Update[]):
+Promise<void> {
+  for (const u of updates) await applyProgress(db, { ...key, ...u })
 }
 
 async function storedStages (db: Kysely<Database>, buildId: number): Promise<StoredStage[]> {
@@ -284,7 +289,7 @@ function rootUpdate (deps: SpanDeps, build: TrackedBuild, root: OtlpSpan): Updat
  */
 export function stageUpdates (build: TrackedBuild, spans: OtlpSpan[], stageSpans: OtlpSpan[], stored: StoredStage[],
   { create = true }: { create?: boolean } = {}):
-{ updates: Update[], deferred: OtlpSpan[], unknown: number } {
+  { updates: Update[], deferred: OtlpSpan[], unknown: number } {
   const byId = new Map(spans.map((s) => [s.spanId, s]))
   const nodeOf = (s: OtlpSpan): string => String(s.attributes['jenkins.pipeline.step.id'] ?? s.spanId)
   const nameOf = (s: OtlpSpan): string => {
@@ -497,6 +502,5 @@ function positiveInt (v: unknown): number | undefined {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^[1-9][0-9]{0,15}$/.test(v) ? Number(v) : NaN
   return Number.isSafeInteger(n) && n > 0 ? n : undefined
 }
-
 
 const seconds = (ms: number): number => Math.floor(ms / 1000)

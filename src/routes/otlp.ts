@@ -1,10 +1,9 @@
-import { Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { gunzip } from 'node:zlib'
-import { apiError, ErrorCode, toEnvelope } from '../errors.js'
+import { apiError, toEnvelope } from '../errors.js'
 import { receiveSpans, SpanHold } from '../builds/otlp-spans.js'
 import { decodeJson, decodeProtobuf, emptyResponse, OtlpDecodeError } from '../otlp/decode.js'
-import { responses } from '../schemas/common.js'
+import { OTLP_BODY_LIMIT, OtlpTraces, otlpDropped } from '../schemas/otlp.js'
 import { webhookAuth } from './webhook.js'
 
 // OTLP/HTTP receiver for Jenkins' OpenTelemetry plugin (opentelemetry-proto docs/specification.md,
@@ -14,30 +13,10 @@ import { webhookAuth } from './webhook.js'
 // 5xx, re-sending the whole batch, so those are kept for a database outage (nothing stored).
 // Registered without fastify-plugin: its body parsers and limit stay inside this plugin.
 
-/** 512 spans (the exporter's batch) with exception stack traces and parameter lists fit, before and after gzip */
-export const OTLP_BODY_LIMIT = 16 * 1024 * 1024
 const TYPES = ['application/x-protobuf', 'application/json'] as const
 
 type Encoding = 'protobuf' | 'json'
 interface Body { encoding: Encoding, data: Buffer }
-
-const ResponseSchema = Type.Object({
-  partialSuccess: Type.Optional(Type.Object({
-    rejectedSpans: Type.Optional(Type.String()),
-    errorMessage: Type.Optional(Type.String())
-  }))
-}, { description: 'an empty Export…ServiceResponse (full success) in the request\'s encoding: {} or no bytes' })
-
-const bodySchema = (message: string) => ({
-  content: {
-    'application/x-protobuf': {
-      schema: { description: `a binary ${message} (opentelemetry-proto v1.11.0), optionally gzip` }
-    },
-    'application/json': {
-      schema: { type: 'object', description: `${message} in OTLP/JSON (hex ids, enums as numbers), optionally gzip` }
-    }
-  }
-})
 
 export default async function otlp (fastify: FastifyInstance): Promise<void> {
   const hold = new SpanHold()
@@ -75,32 +54,12 @@ export default async function otlp (fastify: FastifyInstance): Promise<void> {
     return reply.code(status).send(body)
   })
 
-  // fresh objects per route: a shared one would become a YAML anchor in openapi.yaml
-  const common = () => ({
-    tags: ['Webhook'],
-    response: {
-      200: ResponseSchema,
-      ...withoutOk(responses(Type.Object({}), ['InvalidParameter', 'NotFound', 'BodyTooLarge']))
-    }
-  })
   // no rate limit: a 429 makes the exporter send the whole batch again
   const config = { access: 'webhook' as const, rateLimit: false as const }
   const onRequest = webhookAuth(fastify, { allowQuery: false })
 
   fastify.post('/Webhook/otlp/v1/traces', {
-    schema: {
-      ...common(),
-      operationId: 'receiveOtlpTraces',
-      summary: 'Receiver for Jenkins\' OpenTelemetry plugin (OTLP/HTTP traces)',
-      description: 'Stage and parallel-branch spans become stage records (Source "otlp"), matched to a build by ' +
-        'the trace id the service sent as traceparent on the trigger, else by the root span BUILD <job> ' +
-        '(run URL, job and number, DevOpsPlanID/BuildIndex). ' +
-        'A stage that already ended keeps its status. Spans of unknown runs are answered 200 and dropped. ' +
-        'Needs WEBHOOK_TOKEN or a callback token as Authorization: Bearer. ' +
-        `Bodies up to ${OTLP_BODY_LIMIT / 1024 / 1024} MiB, before and after Content-Encoding: gzip. ` +
-        `Malformed input is 400 (${ErrorCode.InvalidParameter}), which the exporter does not retry.`,
-      body: bodySchema('ExportTraceServiceRequest')
-    },
+    schema: OtlpTraces,
     config,
     onRequest
   }, async (request, reply) => {
@@ -127,14 +86,7 @@ export default async function otlp (fastify: FastifyInstance): Promise<void> {
   // answered as accepted and dropped, so Jenkins does not log export failures every minute
   for (const signal of ['metrics', 'logs'] as const) {
     fastify.post(`/Webhook/otlp/v1/${signal}`, {
-      schema: {
-        ...common(),
-        operationId: `receiveOtlp${signal[0].toUpperCase()}${signal.slice(1)}`,
-        summary: `OTLP/HTTP ${signal}: accepted and dropped`,
-        description: `Answers 200 without reading what it gets (set otel.${signal}.exporter=none in Jenkins to stop ` +
-          'sending them). Same credentials and limits as /v1/traces.',
-        body: bodySchema(`Export${signal === 'metrics' ? 'Metrics' : 'Logs'}ServiceRequest`)
-      },
+      schema: otlpDropped(signal),
       config,
       onRequest
     }, async (request, reply) => await answer(reply, bodyOf(request.body).encoding))
@@ -171,9 +123,4 @@ async function inflate (request: FastifyRequest, raw: Buffer): Promise<Buffer> {
         : apiError('InvalidParameter', `body: not gzip (${err.message})`))
     })
   })
-}
-
-function withoutOk<T extends Record<string, unknown>> (r: T): T {
-  const { 200: _ok, ...rest } = r
-  return rest as T
 }
