@@ -71,6 +71,8 @@ const PHASE_START = 'Phase: Start'
 const DECLARATIVE_PREFIX = 'Declarative: '
 /** declarative "skipped for failure" ends as SUCCESS in a few ms (JENKINS-38097), as in the poller's wfapi rule */
 const SKIPPED_MAX_MS = 50
+/** builds the poller looks at during one export (see receiveSpans) */
+const REFRESHES_PER_EXPORT = 8
 
 const isStageSpan = (s: OtlpSpan): boolean => STAGE_TYPES.has(String(s.attributes[STEP_TYPE] ?? ''))
 const isBranch = (s: OtlpSpan): boolean => s.attributes[STEP_TYPE] !== 'stage'
@@ -96,8 +98,17 @@ export async function receiveSpans (deps: SpanDeps, spans: OtlpSpan[]): Promise<
     const useful = isStageSpan(s) || isRoot(s) || isLink(s)
     if (s.traceId === '' || s.spanId === '' || /^0+$/.test(s.traceId)) { drop('invalid'); continue }
     if (!useful) { drop('not_stage'); continue }
-    byTrace.set(s.traceId, [...(byTrace.get(s.traceId) ?? []), s])
+    const list = byTrace.get(s.traceId)
+    if (list == null) byTrace.set(s.traceId, [s])
+    else list.push(s)
   }
+  // the poller's looks made during one export: each may wait on Jenkins, and the exporter gives up
+  // after 10 s (then sends the batch again); builds past this many are left to the next poll
+  let looks = REFRESHES_PER_EXPORT
+  const look = deps.refresh
+  const refresh = look == null
+    ? undefined
+    : async (id: number): Promise<boolean | undefined> => looks-- > 0 ? await look(id) : undefined
   for (const [, e] of deps.hold.expire(now())) drop('expired', e)
   if (byTrace.size === 0) return report
 
@@ -122,7 +133,7 @@ export async function receiveSpans (deps: SpanDeps, spans: OtlpSpan[]): Promise<
       list.unshift(...deps.hold.take(traceId))
     }
     try {
-      const outcome = await applyTrace(deps, build, list)
+      const outcome = await applyTrace(deps, build, list, refresh)
       report.matched += outcome.matched
       drop('other_run', outcome.otherRun)
       const waiting = outcome.wait.filter(isStageSpan).length
@@ -179,8 +190,8 @@ interface TraceOutcome {
 }
 
 /** Writes what one trace's spans say about its build; counts the spans used. */
-async function applyTrace (deps: SpanDeps, found: TrackedBuild, all: OtlpSpan[]):
-Promise<TraceOutcome> {
+async function applyTrace (deps: SpanDeps, found: TrackedBuild, all: OtlpSpan[],
+  refresh?: (id: number) => Promise<boolean | undefined>): Promise<TraceOutcome> {
   const { db } = deps
   // a span held and sent again counts once
   const spans = [...new Map(all.map((s) => [s.spanId, s])).values()]
@@ -195,17 +206,20 @@ Promise<TraceOutcome> {
   if (stageSpans.length > 0) {
     let stored = await storedStages(db, build.id)
     let planned = stageUpdates(build, spans, stageSpans, stored)
-    if (planned.unknown > 0 && deps.refresh != null) {
+    if (planned.unknown > 0 && refresh != null) {
       // a stage we have not recorded: the poller reads Jenkins' tree now and records it where Jenkins
       // shows it (StageID, predecessors, the kind of skip), as the webhook does at a run's end; the
       // spans then fill in. Without Jenkins (unreachable, or not ours to ask) the spans place it.
-      const polled = await deps.refresh(build.id).catch(() => false)
-      refreshed = true
-      build = await findBuild(db, build.plan_id, build.build_index)
-      stored = await storedStages(db, build.id)
-      // not polled while it can be: another poll holds the build right now and records the stage
+      const polled = await refresh(build.id).catch(() => false)
+      if (polled !== undefined) {
+        refreshed = true
+        build = await findBuild(db, build.plan_id, build.build_index)
+        stored = await storedStages(db, build.id)
+      }
+      // not polled while it can be (another poll holds the build, or this export's looks are spent):
+      // the next poll records the stage, the span waits to fill it in
       const pollable = build.queue_id != null || build.jenkins_build_number != null
-      planned = stageUpdates(build, spans, stageSpans, stored, { create: polled || !pollable })
+      planned = stageUpdates(build, spans, stageSpans, stored, { create: polled === true || !pollable })
     }
     deferred = planned.deferred
     matched += stageSpans.length - deferred.length

@@ -89,3 +89,18 @@ t.test('a root span without our trace id is matched by our parameters while the 
   const other = { ...root, spanId: spanId(), attributes: { ...root.attributes, 'ci.pipeline.run.number': 6 } }
   t.same((await receiveSpans(deps, [other])).dropped, { other_run: 1 })
 })
+
+t.test('one export makes the poller look at no more than 8 builds; the others wait for the next poll', async (t) => {
+  const { app } = await appWithBuilds(t, 10)
+  const builds = await app.db.selectFrom('builds').select(['id', 'trace_id']).orderBy('id').execute()
+  const spans = builds.flatMap((b) => {
+    const run = { ...span('Phase: Run', null, 1_800_000_000_000, 1_800_000_060_000), traceId: b.trace_id as string }
+    return [run, { ...stage('Build', '6', run, 1_800_000_001_000, 1_800_000_002_000), traceId: b.trace_id as string }]
+  })
+  let looks = 0
+  const refresh = async (): Promise<boolean> => { looks++; return false } // another poll holds each of them
+  const report = await receiveSpans({ db: app.db, jenkins: app.jenkins, hold: new SpanHold(), refresh }, spans)
+  t.equal(looks, 8)
+  t.equal(report.held, 10, 'no stage placed: the poller records them, the spans wait to fill in')
+  t.equal(report.matched, 0)
+})
