@@ -158,7 +158,7 @@ async function correlate (deps: SpanDeps, root: OtlpSpan): Promise<TrackedBuild 
   const number = positiveInt(a['ci.pipeline.run.number'])
   const params = parameters(a)
   return await findForNotification(deps.db, {
-    instance: instanceOf(deps.jenkins, url),
+    instance: url == null ? undefined : await instanceOf(deps.db, deps.jenkins, url),
     url,
     job: typeof a['ci.pipeline.id'] === 'string' ? a['ci.pipeline.id'] : jobNameFromUrl(url),
     number,
@@ -236,7 +236,7 @@ async function applyTrace (deps: SpanDeps, found: TrackedBuild, all: OtlpSpan[],
   writes.push(...stageWrites)
   const root = spans.find(isRoot)
   if (root != null) {
-    const update = rootUpdate(deps, build, root)
+    const update = await rootUpdate(deps, build, root)
     if (update === 'other run') otherRun++
     else {
       matched++
@@ -269,14 +269,14 @@ async function storedStages (db: Kysely<Database>, buildId: number): Promise<Sto
 }
 
 /** The run's result, number and URL from its root span; null when there is nothing to write. */
-function rootUpdate (deps: SpanDeps, build: TrackedBuild, root: OtlpSpan): Update | null | 'other run' {
+async function rootUpdate (deps: SpanDeps, build: TrackedBuild, root: OtlpSpan): Promise<Update | null | 'other run'> {
   const a = root.attributes
   const number = positiveInt(a['ci.pipeline.run.number'])
   // known facts are never overwritten: a root naming another run is not about this build
   if (number != null && build.jenkins_build_number != null && number !== build.jenkins_build_number) return 'other run'
   const rawUrl = typeof a['ci.pipeline.run.url'] === 'string' ? a['ci.pipeline.run.url'] : undefined
   // a run URL is kept only under a configured instance's base URL (never `javascript:` or another host)
-  const url = rawUrl != null && instanceOf(deps.jenkins, rawUrl) !== undefined ? rawUrl : undefined
+  const url = rawUrl != null && await instanceOf(deps.db, deps.jenkins, rawUrl) !== undefined ? rawUrl : undefined
   const jenkins = {
     buildNumber: number ?? build.jenkins_build_number ?? undefined,
     url: url ?? build.jenkins_url ?? undefined
