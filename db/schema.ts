@@ -58,6 +58,8 @@ export interface BuildTable {
   cause: string | null
   /** discovered builds only: the instance ('' = default), part of the key that imports a run once */
   jenkins_key: string | null
+  /** the W3C trace id sent as `traceparent` with the trigger (32 hex digits); null for builds Jenkins started */
+  trace_id: string | null
 }
 
 export interface StageTable {

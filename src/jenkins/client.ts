@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type Jenkins from 'jenkins'
 import { errorCode } from '../lib/error-code.js'
 import { withoutCountdown } from '../lib/queue-reason.js'
@@ -192,6 +193,8 @@ export class JenkinsClient {
   private readonly headers: Record<string, string>
   // the `jenkins` library is loaded on the first trigger, not at start (issue 14: start-up time and memory)
   private clients?: Promise<{ plain: Jenkins, withCrumb: Jenkins }>
+  /** headers of the trigger under way (traceparent): the library takes headers only per client */
+  private readonly callHeaders = new AsyncLocalStorage<Record<string, string>>()
   /** the root URLs this instance puts in the URLs it returns (Jenkins URL setting, a reverse proxy's), learnt as they come */
   readonly rootUrls = new Set<string>()
   /** the graph-view URL that answered last on this instance; null: probe them in order */
@@ -212,21 +215,39 @@ export class JenkinsClient {
   private async jenkinsClients (): Promise<{ plain: Jenkins, withCrumb: Jenkins }> {
     this.clients ??= import('jenkins').then(({ default: JenkinsLib }) => {
       const common = { baseUrl: this.baseUrl, headers: this.headers, timeout: this.opts.timeoutMs }
-      return {
+      const clients = {
         plain: new JenkinsLib({ ...common, crumbIssuer: false } as ConstructorParameters<typeof Jenkins>[0]),
         // our own crumb code: the library copies the session cookie only for hudson.security.csrf.DefaultCrumbIssuer,
         // so a session-bound issuer of another class (Strict Crumb Issuer) would refuse the trigger
         withCrumb: new JenkinsLib({ ...common, crumbIssuer: async () => (await this.crumb()) ?? {} } as unknown as ConstructorParameters<typeof Jenkins>[0])
       }
+      for (const client of Object.values(clients)) this.addCallHeaders(client)
+      return clients
     })
     return await this.clients
   }
 
-  /** Queues `jobName` (folders as `a/b/job`) with string parameters (null: a job without parameters, `POST job/…/build`); resolves to the queue item. */
-  async trigger (jobName: string, parameters: Record<string, string> | null): Promise<TriggerResult> {
+  /** The library's request hook (papi `onCreate`, where its crumb code adds headers) adds this call's headers. */
+  private addCallHeaders (client: Jenkins): void {
+    type Ctx = { opts: { headers?: Record<string, string> } }
+    const papi = client as unknown as { _ext: (event: string, hook: (ctx: Ctx, next: () => void) => void) => void }
+    papi._ext('onCreate', (ctx, next) => {
+      const extra = this.callHeaders.getStore()
+      if (extra != null) ctx.opts.headers = { ...ctx.opts.headers, ...extra }
+      next()
+    })
+  }
+
+  /**
+   * Queues `jobName` (folders as `a/b/job`) with string parameters (null: a job without parameters,
+   * `POST job/…/build`); resolves to the queue item. `headers` go with the trigger request (the trace context).
+   */
+  async trigger (jobName: string, parameters: Record<string, string> | null,
+    headers: Record<string, string> = {}): Promise<TriggerResult> {
     const call = async (client: Jenkins): Promise<TriggerResult> => {
       this.requests++
-      const id = await client.job.build(parameters == null ? { name: jobName } : { name: jobName, parameters }) as number | undefined
+      const opts = parameters == null ? { name: jobName } : { name: jobName, parameters }
+      const id = await this.callHeaders.run(headers, async () => await client.job.build(opts)) as number | undefined
       return { queueId: Number.isSafeInteger(id) ? id as number : null, reusedQueueItem: false }
     }
     const { plain, withCrumb } = await this.jenkinsClients()
