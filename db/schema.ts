@@ -56,6 +56,10 @@ export interface BuildTable {
   cause: string | null
   /** discovered builds only: the instance ('' = default), part of the key that imports a run once */
   jenkins_key: string | null
+  /** the name of the token that called Build/add; null in open mode and for discovered builds */
+  started_by: string | null
+  /** the BuildIndex (same plan) this build repeats, from Build/add's RebuildOf */
+  rebuild_of: number | null
 }
 
 export interface StageTable {
