@@ -2,6 +2,10 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import type { Status } from '../builds/status.js'
 import { notFound } from '../errors.js'
+import type { JenkinsParameter } from '../schemas/build.js'
+import { INJECTED } from '../builds/parameters.js'
+
+const INJECTED_NAMES = new Set<string>(INJECTED)
 
 type Db = Kysely<Database>
 
@@ -108,12 +112,18 @@ export interface GridStage { StageID: number, StageName: string, PreStageID: num
 
 /** The plan's last builds, newest first, each with its stages (without Detail: the grid shows no more). */
 export async function planGrid (db: Db, planId: number, last: number): Promise<Array<{
-  BuildIndex: number, Status: Status, CreateTime: number, StartTime: number | null, EndTime: number | null, StageList: GridStage[]
+  BuildIndex: number,
+  Status: Status,
+  CreateTime: number,
+  StartTime: number | null,
+  EndTime: number | null,
+  Parameter: JenkinsParameter[],
+  StageList: GridStage[]
 }>> {
   const plan = await db.selectFrom('plans').select('id').where('id', '=', planId).executeTakeFirst()
   if (plan == null) throw notFound('plan')
   const builds = await db.selectFrom('builds')
-    .select(['id', 'build_index', 'status', 'create_time', 'start_time', 'end_time'])
+    .select(['id', 'build_index', 'status', 'create_time', 'start_time', 'end_time', 'parameter'])
     .where('plan_id', '=', planId).orderBy('build_index', 'desc').limit(last).execute()
   const stages = builds.length === 0
     ? []
@@ -131,6 +141,8 @@ export async function planGrid (db: Db, planId: number, last: number): Promise<A
     CreateTime: b.create_time,
     StartTime: b.start_time,
     EndTime: b.end_time,
+    // what a person chose: the two the service injects on every trigger say nothing about the build
+    Parameter: (JSON.parse(b.parameter) as { parameter: JenkinsParameter[] }).parameter.filter((p) => !INJECTED_NAMES.has(p.name)),
     StageList: byBuild.get(b.id) ?? []
   }))
 }

@@ -4,7 +4,7 @@ import { notFound } from '../errors.js'
 import { ReadBatcher } from '../lib/read-batcher.js'
 import { VersionedCache } from '../lib/versioned-cache.js'
 import { gridVersion, overview, overviewVersion, planGrid } from '../repositories/overview.js'
-import { BuildListItemSchema } from '../schemas/build.js'
+import { BuildListItemSchema, JenkinsParameterSchema } from '../schemas/build.js'
 import { EnvelopeSchema, JSON_UTF8, ok, PlanIdSchema, responses, StatusOutSchema, toInt } from '../schemas/common.js'
 import { ROLES } from '../lib/access.js'
 
@@ -91,6 +91,7 @@ const overviewRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
           CreateTime: Type.Integer(),
           StartTime: Epoch('when it started running'),
           EndTime: Epoch('when it ended'),
+          Parameter: Type.Array(JenkinsParameterSchema, { description: 'the build\'s parameters without the injected DevOpsPlanID and BuildIndex' }),
           StageList: Type.Array(GridStageSchema)
         }))
       }, 'the last builds with their stages'), ['InvalidParameter', 'NotFound'])

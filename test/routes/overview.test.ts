@@ -61,6 +61,7 @@ t.test('grid: last builds × stages, newest first; a stage change elsewhere show
   await post(b, '/Build/update', { DevOpsPlanID: plan, BuildIndex: 1, StageName: 'Test', Status: 'running' })
   const g = (await get(a, '/Plan/grid', { DevOpsPlanID: plan, Last: 2 })).json()
   t.same(g.BuildList.map((x: { BuildIndex: number }) => x.BuildIndex), [3, 2], 'newest first, Last builds')
+  t.same(g.BuildList[0].Parameter, [], 'parameters without the injected DevOpsPlanID and BuildIndex')
   const all = (await get(a, '/Plan/grid', { DevOpsPlanID: plan })).json()
   t.match(all.BuildList[2].StageList, [{ StageID: 1, StageName: 'Build', Status: 'Pass', PreStageID: [] }, { StageID: 2, StageName: 'Test', Status: 'Running', PreStageID: [1] }])
   // a stage change alone (no build status change) is seen
