@@ -72,8 +72,10 @@ function App () {
     <${Liveness.Provider} value=${readiness}>
       <main id="main">
         <${LivenessBanner} />
-        ${auth.needed ? html`<${TokenPrompt} wrong=${auth.version > 0} />` : null}
-        <${Page} key=${`${auth.version}`} route=${route} auth=${auth} />
+        ${auth.needed
+          // nothing of the page until then: its empty lists would read as "nothing running"
+          ? html`<${TokenPrompt} wrong=${auth.version > 0} />`
+          : html`<${Page} key=${`${auth.version}`} route=${route} auth=${auth} />`}
       </main>
     <//>`
 }

@@ -4,7 +4,7 @@ import { get, may } from '../api.js'
 import { BuildActions } from '../actions.js'
 import { useHead } from '../head.js'
 import { fmtAgo, fmtSeconds, fmtTime, t } from '../i18n.js'
-import { Elapsed } from '../liveness.js'
+import { Elapsed, useUnknownSince } from '../liveness.js'
 import { Stamp, useLive, useNow } from '../live.js'
 import { History } from '../history.js'
 import { StageDetail } from '../stage-detail.js'
@@ -86,7 +86,10 @@ export function BuildPage ({ productId, planId, buildIndex, auth }) {
     ? (await get('/Build/info', { DevOpsPlanID: planId, BuildIndex: Number(buildIndex) - 1 })).Build
     : null, [planId, buildIndex])
   useLive({ DevOpsPlanID: planId, BuildIndex: buildIndex }, reload, auth.version)
-  const now = useNow()
+  const ticking = useNow()
+  // while its Jenkins is unreachable, running stages stop counting at the moment it went away
+  const since = useUnknownSince(data?.plan.JenkinsName)
+  const now = since != null && data != null && data.build.EndTime == null ? Math.min(ticking, since / 1000) : ticking
   const stages = data?.stages ?? []
   const boxes = containers(stages)
   // until someone picks a stage, the deepest failed one is shown (also when it fails later, live)
