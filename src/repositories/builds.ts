@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely'
 import type { BuildTable, Database } from '../../db/schema.js'
 import { notFound } from '../errors.js'
-import type { Status } from '../builds/status.js'
+import type { Status } from '../status.js'
 import type { BuildInfo, BuildListItem, JenkinsParameter } from '../schemas/build.js'
 import { now } from '../lib/time.js'
 import { isUniqueViolation } from './db-errors.js'
