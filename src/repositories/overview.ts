@@ -1,11 +1,8 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
-import type { Status } from '../builds/status.js'
+import type { Status } from '../status.js'
 import { notFound } from '../errors.js'
 import type { JenkinsParameter } from '../schemas/build.js'
-import { INJECTED } from '../builds/parameters.js'
-
-const INJECTED_NAMES = new Set<string>(INJECTED)
 
 type Db = Kysely<Database>
 
@@ -141,8 +138,7 @@ export async function planGrid (db: Db, planId: number, last: number): Promise<A
     CreateTime: b.create_time,
     StartTime: b.start_time,
     EndTime: b.end_time,
-    // what a person chose: the two the service injects on every trigger say nothing about the build
-    Parameter: (JSON.parse(b.parameter) as { parameter: JenkinsParameter[] }).parameter.filter((p) => !INJECTED_NAMES.has(p.name)),
+    Parameter: (JSON.parse(b.parameter) as { parameter: JenkinsParameter[] }).parameter,
     StageList: byBuild.get(b.id) ?? []
   }))
 }

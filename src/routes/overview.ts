@@ -7,6 +7,9 @@ import { gridVersion, overview, overviewVersion, planGrid } from '../repositorie
 import { BuildListItemSchema, JenkinsParameterSchema } from '../schemas/build.js'
 import { EnvelopeSchema, JSON_UTF8, ok, PlanIdSchema, responses, StatusOutSchema, toInt } from '../schemas/common.js'
 import { ROLES } from '../lib/access.js'
+import { INJECTED } from '../builds/parameters.js'
+
+const injected = new Set<string>(INJECTED)
 
 const Epoch = (description: string) => Type.Union([Type.Integer(), Type.Null()], { description: `${description}, Unix epoch seconds, or null` })
 const BuildFacts = {
@@ -102,7 +105,11 @@ const overviewRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const key = `${planId}/${last}`
     const version = await gridVersions.read(key, async () => await gridVersion(fastify.db, planId, last))
     if (version == null) throw notFound('plan')
-    const answer = await gridCache.through(key, version, async () => ok({ BuildList: await planGrid(fastify.db, planId, last) }))
+    const answer = await gridCache.through(key, version, async () => {
+      const list = await planGrid(fastify.db, planId, last)
+      // what a person chose: the two the service injects on every trigger say nothing about a build
+      return ok({ BuildList: list.map((b) => ({ ...b, Parameter: b.Parameter.filter((p) => !injected.has(p.name)) })) })
+    })
     return await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
   })
 
