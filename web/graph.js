@@ -107,25 +107,18 @@ export function StageGraph ({ stages, selected, onSelect, now, narrow }) {
   }
   // the full name (the node may show it clipped), in the order the node shows it; the SVG title is its accessible name
   const label = (s) => `${s.StageName} ${statusText(s.Status)} · ${fmtDuration(s.StartTime, s.EndTime, now)}`
-  // Tab follows the picture: left to right, then top to bottom
-  const order = [...clusters.map((c) => ({ ...c, box: true })), ...nodes].sort((a, b) => a.x - b.x || a.y - b.y)
-  return html`
-    <div class="graph-wrap" ref=${wrap}>
-      <svg class="graph" width=${Math.ceil(width)} height=${Math.ceil(height)} viewBox=${`0 0 ${Math.ceil(width)} ${Math.ceil(height)}`}
-        role="group" aria-label=${t('graph.label')}>
-        <defs>
-          <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-            <path d="M0,0 L10,5 L0,10 z" class="arrow-head" />
-          </marker>
-        </defs>
-        ${edges.map((e) => html`<path key=${e.key} class="edge" d=${path(e.points)} marker-end="url(#arrow)" />`)}
-        ${order.map((n) => {
-          const s = n.stage
-          const sel = s.StageID === selected
-          const cls = `${n.box ? 'box' : 'node'} stage-${s.Status}${sel ? ' selected' : ''}`
-          const w = n.box ? n.w : NODE_W
-          const h = n.box ? n.h : NODE_H
-          return html`<g key=${s.StageID} class=${cls} data-stage=${s.StageName} transform=${`translate(${n.x},${n.y})`}
+  // Tab follows the picture: left to right, then top to bottom; containers first, as they are drawn
+  // under the edges that run into their branches
+  const byPlace = (a, b) => a.x - b.x || a.y - b.y
+  const boxes = clusters.map((c) => ({ ...c, box: true })).sort(byPlace)
+  const plain = [...nodes].sort(byPlace)
+  const item = (n) => {
+    const s = n.stage
+    const sel = s.StageID === selected
+    const cls = `${n.box ? 'box' : 'node'} stage-${s.Status}${sel ? ' selected' : ''}`
+    const w = n.box ? n.w : NODE_W
+    const h = n.box ? n.h : NODE_H
+    return html`<g key=${s.StageID} class=${cls} data-stage=${s.StageName} transform=${`translate(${n.x},${n.y})`}
              tabindex="0" role="button" aria-pressed=${sel ? 'true' : 'false'}
              onClick=${(e) => { e.stopPropagation(); onSelect(s.StageID) }} onKeyDown=${key(s)}>
             <title>${n.box ? t('graph.parallel', { label: label(s) }) : label(s)}</title>
@@ -137,7 +130,19 @@ export function StageGraph ({ stages, selected, onSelect, now, narrow }) {
               : html`<text class="name" x="10" y="20">${clipToWidth(s.StageName)}</text>
                 <text class="meta" x="10" y="39">${statusText(s.Status)} · ${fmtDuration(s.StartTime, s.EndTime, now)}</text>`}
           </g>`
-        })}
+  }
+  return html`
+    <div class="graph-wrap" ref=${wrap}>
+      <svg class="graph" width=${Math.ceil(width)} height=${Math.ceil(height)} viewBox=${`0 0 ${Math.ceil(width)} ${Math.ceil(height)}`}
+        role="group" aria-label=${t('graph.label')}>
+        <defs>
+          <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+            <path d="M0,0 L10,5 L0,10 z" class="arrow-head" />
+          </marker>
+        </defs>
+        ${boxes.map(item)}
+        ${edges.map((e) => html`<path key=${e.key} class="edge" d=${path(e.points)} marker-end="url(#arrow)" />`)}
+        ${plain.map(item)}
       </svg>
     </div>`
 }

@@ -411,3 +411,41 @@ t.test('cold load of the home page with 50 plans: bytes transferred (bounded) an
   }
   t.comment(`home, 50 plans, cold (cache disabled), 3 runs: ${figures.join('; ')}`)
 })
+
+t.test('products and plans pages; focus moves to the heading on navigation; the home follows the stream; the language switch is remembered', { skip: SKIP }, async (t) => {
+  const s = await seed(t)
+  await fill(s)
+  for (const lang of ['en', 'zh'] as const) {
+    for (const width of [1280, 400]) {
+      const { page, errors } = await open(t, s.base, { width, lang })
+      await page.goto(`${s.base}/?poll=600000#/products`)
+      await page.locator('a.card').first().waitFor()
+      t.same(await axe(page), [], `products: no serious or critical violation (${lang}, ${width})`)
+      await shot(page, `products-${lang}-${width}.png`)
+      await page.locator('a.card').filter({ hasText: '支付中心' }).click()
+      await page.locator('table.grid tbody tr').nth(5).waitFor()
+      t.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1', 'focus is on the new page\'s heading')
+      t.match(await page.locator('table.grid').innerText(), /清结算-并行失败/)
+      t.same(await axe(page), [], `plans: no serious or critical violation (${lang}, ${width})`)
+      await shot(page, `plans-${lang}-${width}.png`)
+      t.same(errors, [], 'no script errors')
+      await page.context().close()
+    }
+  }
+  // live: a build started elsewhere shows on the home page from the stream alone (no timer refresh in this test)
+  const { page, errors } = await open(t, s.base, { width: 1280, lang: 'en' })
+  await page.goto(`${s.base}/?poll=600000`)
+  await page.locator('.plans-overview tbody tr').nth(49).waitFor()
+  await page.evaluate(() => { (window as unknown as { marker: number }).marker = 1 })
+  await ok(await post(s.app, '/Build/add', { DevOpsPlanID: s.plans[5] }))
+  await page.locator('#h-running').locator('..').getByText('支付中心 › Chinese').waitFor({ timeout: 10_000 })
+  t.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 1, 'no reload: the stream brought it')
+  // the switch: Chinese, remembered over a reload
+  await page.getByRole('button', { name: '中文' }).click()
+  await page.getByRole('heading', { name: /正在运行与失败概览/ }).waitFor()
+  t.equal(await page.locator('html').getAttribute('lang'), 'zh-CN')
+  await page.reload()
+  await page.getByRole('heading', { name: /正在运行与失败概览/ }).waitFor()
+  t.equal(await page.evaluate(() => localStorage.getItem('testcloud.lang')), 'zh', 'remembered')
+  t.same(errors, [], 'no script errors')
+})
