@@ -32,7 +32,8 @@ export function containers (stages) {
 
 /**
  * The stage to show first: the deepest failed one (a failed branch rather than the parallel stage
- * holding it, the failing stage rather than what it made fail), else the first running one, else none.
+ * holding it, the failing stage rather than what it made fail), else the first running one, else the
+ * last one that started.
  */
 export function firstSelected (stages, boxes = containers(stages)) {
   const byId = [...stages].sort((a, b) => a.StageID - b.StageID)
@@ -44,7 +45,8 @@ export function firstSelected (stages, boxes = containers(stages)) {
     const pick = (deepest.length > 0 ? deepest : failed).find((s) => s.Status === 'Fail') ?? (deepest[0] ?? failed[0])
     return pick.StageID
   }
-  return byId.find((s) => s.Status === 'Running')?.StageID ?? null
+  // else the one running, else the last that ran: the panel never empties when a build ends well
+  return (byId.find((s) => s.Status === 'Running') ?? byId.findLast((s) => s.StartTime != null))?.StageID ?? null
 }
 
 const isHttp = (u) => typeof u === 'string' && /^https?:\/\//i.test(u)

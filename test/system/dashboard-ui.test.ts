@@ -187,6 +187,18 @@ t.test('a plan: who and why, key parameters, relative time, stage strip, Rebuild
       await page.context().close()
     }
   }
+  // what changed: the build page names the parameters that differ from the previous build
+  await runOnJenkins(s, deploy, ['Build', 'Deploy'], { body: { Parameter: { parameter: [{ name: 'Branch', value: 'release/2.1' }, { name: 'Env', value: 'staging' }] } } })
+  for (const lang of ['en', 'zh'] as const) {
+    const { page, errors } = await open(t, s.base, { width: 1280, lang })
+    await page.goto(`${s.base}/?poll=600000#/product/${s.products[0]}/plan/${deploy}/build/3`)
+    await page.locator('.facts .changes').waitFor()
+    t.match(await page.locator('.facts .changes').innerText(), /Env: prod → staging/, 'the changed parameter, old → new')
+    t.notMatch(await page.locator('.facts .changes').innerText(), /Branch/, 'an unchanged one is not listed')
+    await shot(page, `build-changes-${lang}-1280.png`)
+    t.same(errors, [], 'no script errors')
+    await page.context().close()
+  }
 })
 
 const ANSI_LOG = {

@@ -29,6 +29,26 @@ function DurationDelta ({ build, prev }) {
   return html` <span class=${`delta ${d > 0 ? 'up' : 'down'}`}>(${text})</span>`
 }
 
+/** What a person changed against the previous build: parameters added, removed or given another value. */
+export function paramChanges (build, prev) {
+  if (prev == null) return []
+  const before = new Map(userParams(prev).map((p) => [p.name, p.value]))
+  const after = new Map(userParams(build).map((p) => [p.name, p.value]))
+  const out = []
+  for (const [name, value] of after) if (before.get(name) !== value) out.push({ name, from: before.get(name), to: value })
+  for (const [name, value] of before) if (!after.has(name)) out.push({ name, from: value, to: undefined })
+  return out
+}
+
+function Changes ({ build, prev, base }) {
+  if (prev == null) return null
+  const changes = paramChanges(build, prev)
+  const link = html`<a href=${`${base}/build/${prev.BuildIndex}`}>#${prev.BuildIndex}</a>`
+  return html`<dt>${t('build.changed')}</dt><dd class="changes">${changes.length === 0
+    ? html`<span class="muted">${t('build.sameParams')}</span> ${link}`
+    : html`${changes.map((c) => html`<code key=${c.name}>${c.name}: ${c.from ?? '∅'} → ${c.to ?? '∅'}</code> `)}<span class="muted">${t('build.vs')}</span> ${link}`}</dd>`
+}
+
 function BuildHeader ({ build, prev, plan, base, now, children }) {
   const params = userParams(build)
   const reason = build.Detail?.Reason ?? build.Detail?.QueueReason ?? build.Detail?.Note
@@ -49,6 +69,7 @@ function BuildHeader ({ build, prev, plan, base, now, children }) {
           : html`${fmtTime(build.StartTime)} <span class="muted">(${fmtAgo(build.StartTime, now)})</span>`}</dd>
         <dt>${t('build.duration')}</dt><dd><${Elapsed} build=${{ ...build, JenkinsName: plan?.JenkinsName }}>${build.StartTime == null ? '—' : fmtDuration(build.StartTime, build.EndTime, now)}<//><${DurationDelta} build=${build} prev=${prev} /></dd>
         ${params.length ? html`<dt>${t('build.params')}</dt><dd class="params">${params.map((p) => html`<code key=${p.name}>${p.name}=${p.value}</code> `)}</dd>` : null}
+        <${Changes} build=${build} prev=${prev} base=${base} />
       </dl>
       ${reason ? html`<p class="reason">${stripAnsi(String(reason))}</p>` : null}
     </section>`
