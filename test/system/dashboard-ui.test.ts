@@ -133,6 +133,27 @@ t.test('messages: every key in both languages, every key a page uses has a messa
   }
 })
 
+t.test('status badges: white text on every status colour meets WCAG AA (4.5:1)', async (t) => {
+  const css = readFileSync(join(ROOT, 'web/style.css'), 'utf8')
+  const lum = (hex: string) => {
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+  }
+  for (const name of ['pass', 'fail', 'running', 'queued', 'aborted', 'unstable', 'paused']) {
+    const hex = new RegExp(`--${name}: (#[0-9a-f]{6})`).exec(css)?.[1]
+    if (hex == null) { t.fail(`--${name} not found`); continue }
+    const ratio = 1.05 / (lum(hex) + 0.05)
+    t.ok(ratio >= 4.5, `${name} ${hex}: ${ratio.toFixed(2)}:1`)
+  }
+  // Skipped is dark text on a light grey: its own pair
+  const skipped = /\.status-Skipped \{ background: (#[0-9a-f]{6}); color: (#[0-9a-f]{6}); \}/.exec(css)
+  t.ok(skipped != null, 'skipped has its own pair of colours')
+  if (skipped != null) {
+    const [bg, fg] = [lum(skipped[1]), lum(skipped[2])]
+    t.ok((Math.max(bg, fg) + 0.05) / (Math.min(bg, fg) + 0.05) >= 4.5, 'skipped: dark on light')
+  }
+})
+
 t.test('home: what is running and what is red across 50 plans, in one request, live; both languages and widths', { skip: SKIP }, async (t) => {
   const s = await seed(t)
   await fill(s)
