@@ -3,7 +3,7 @@ import fastifyStatic from '@fastify/static'
 import fp from 'fastify-plugin'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join, relative } from 'node:path'
+import { basename, dirname, join, relative } from 'node:path'
 import { ROOT } from '../src/lib/root.js'
 
 export const WEB_DIR = join(ROOT, 'web')
@@ -22,8 +22,12 @@ export const VENDOR: Record<string, string> = {
   // htm's "require" entry is CommonJS; its ES module sits next to it
   'htm.mjs': near('htm', 'htm.module.js'),
   // the ESM build of dagre bundles graphlib and imports nothing
-  'dagre.mjs': near('@dagrejs/dagre', 'dagre.esm.js')
+  'dagre.mjs': near('@dagrejs/dagre', 'dagre.esm.js'),
+  // the insights page's charts
+  'uplot.mjs': near('uplot', 'uPlot.esm.js')
 }
+/** Their stylesheets, as /ui/vendor/<name>. */
+export const VENDOR_CSS: Record<string, string> = { 'uplot.css': near('uplot', 'uPlot.min.css') }
 
 /** A library's source with its bare imports of the others ("preact") pointed at their /ui/vendor/ paths. */
 export function vendorSource (file: string): string {
@@ -31,8 +35,8 @@ export function vendorSource (file: string): string {
     (_m, lead: string, q: string, spec: string) => `${lead}${q}/ui/vendor/${({ preact: 'preact.mjs', 'preact/hooks': 'hooks.mjs', htm: 'htm.mjs' } as Record<string, string>)[spec]}${q}`)
 }
 
-// loaded on demand (the build page's graph): not worth a cold load of the home page
-const LAZY = new Set(['graph.js'])
+// loaded on demand (the build page's graph, the insights page's charts): not worth a cold load of the home page
+const LAZY = new Set(['graph.js', 'pages/insights.js'])
 
 /**
  * <link rel="modulepreload"> for every module of the dashboard and the libraries it imports at once:
@@ -66,6 +70,11 @@ export default fp(async function dashboard (fastify) {
     for (const [name, source] of vendor) {
       ui.get(`/ui/vendor/${name}`, { schema: { hide: true } }, (_req, reply) =>
         reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=0').send(source))
+    }
+
+    for (const [name, file] of Object.entries(VENDOR_CSS)) {
+      ui.get(`/ui/vendor/${name}`, { schema: { hide: true } }, (_req, reply) =>
+        reply.type('text/css; charset=utf-8').sendFile(basename(file), dirname(file)))
     }
 
     const indexHtml = readFileSync(join(WEB_DIR, 'index.html'), 'utf8').replace('  <!-- modulepreload -->', preloadLinks())

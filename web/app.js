@@ -12,12 +12,14 @@ import { BuildPage } from './pages/build.js'
 import { BuildsPage } from './pages/builds.js'
 
 // Hash routes: #/ (home) · #/products · #/product/1 · #/product/1/plan/2?status=Fail&page=2 · #/product/1/plan/2/build/3
+// · #/product/1/plan/2/insights (a trailing name without a value is the view)
 export function parseHash (hash) {
   const [path, qs] = hash.replace(/^#/, '').split('?')
   const parts = path.split('/').filter(Boolean)
   const params = {}
   for (let i = 0; i + 1 < parts.length; i += 2) params[parts[i]] = decodeURIComponent(parts[i + 1])
-  return { path: parts, params, query: Object.fromEntries(new URLSearchParams(qs ?? '')) }
+  const view = parts.length % 2 === 1 ? parts[parts.length - 1] : null
+  return { path: parts, params, query: Object.fromEntries(new URLSearchParams(qs ?? '')), view }
 }
 
 function useEvent (name, read) {
@@ -30,9 +32,21 @@ function useEvent (name, read) {
   return value
 }
 
+// the insights page and its chart library (uPlot, ~50 KB) load when it is opened, not with the home page
+const loadInsights = () => import('./pages/insights.js')
+
+function Lazy ({ load, name, ...props }) {
+  const [mod, setMod] = useState(null)
+  useEffect(() => { load().then(setMod) }, [load])
+  return mod == null ? html`<p class="loading">${t('common.loading')}</p>` : html`<${mod[name]} ...${props} />`
+}
+
 function Page ({ route, auth }) {
   const { params, query, path } = route
   if (params.build != null) return html`<${BuildPage} productId=${params.product} planId=${params.plan} buildIndex=${params.build} auth=${auth} />`
+  if (params.plan != null && route.view === 'insights') {
+    return html`<${Lazy} load=${loadInsights} name="InsightsPage" productId=${params.product} planId=${params.plan} query=${query} auth=${auth} />`
+  }
   if (params.plan != null) return html`<${BuildsPage} productId=${params.product} planId=${params.plan} query=${query} auth=${auth} />`
   if (params.product != null) return html`<${PlansPage} productId=${params.product} auth=${auth} />`
   if (path[0] === 'products') return html`<${ProductsPage} auth=${auth} />`

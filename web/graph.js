@@ -4,10 +4,12 @@ import { useEffect, useRef } from '/ui/vendor/hooks.mjs'
 import { t } from './i18n.js'
 import { html } from './html.js'
 import { containers } from './stages.js'
+import { stageNorm } from './progress.js'
 import { fmtDuration, statusText } from './util.js'
 
 const NODE_W = 172
 const NODE_H = 50
+const NODE_H_USUAL = 64 // with a third line: the stage's usual duration
 const TEXT_W = NODE_W - 20
 const HEAD = 26 // a container's title row above its branches
 
@@ -32,7 +34,7 @@ export function clipToWidth (name, px = TEXT_W, font) {
  * Lays the stages out with dagre at a fixed scale: a parallel stage is a cluster holding its branches
  * (edges run from what precedes it into each branch), every other stage a node.
  */
-export function layout (stages, rankdir = 'LR') {
+export function layout (stages, rankdir = 'LR', nodeH = NODE_H) {
   const boxes = containers(stages)
   const g = new dagre.graphlib.Graph({ compound: true })
   g.setGraph({ rankdir, nodesep: 36, ranksep: rankdir === 'LR' ? 40 : 30, marginx: 10, marginy: 10 + HEAD })
@@ -41,7 +43,7 @@ export function layout (stages, rankdir = 'LR') {
   const id = (n) => String(n)
   for (const s of stages) {
     if (boxes.has(s.StageID)) g.setNode(`c${s.StageID}`, { paddingTop: HEAD })
-    else g.setNode(id(s.StageID), { width: NODE_W, height: NODE_H })
+    else g.setNode(id(s.StageID), { width: NODE_W, height: nodeH })
   }
   for (const [p, list] of boxes) {
     for (const b of list) g.setParent(boxes.has(b) ? `c${b}` : id(b), `c${p}`)
@@ -75,7 +77,7 @@ export function layout (stages, rankdir = 'LR') {
       clusters.push({ stage: s, x: c.x - c.width / 2, y: c.y - c.height / 2 - HEAD, w: c.width, h: c.height + HEAD })
     } else {
       const n = g.node(id(s.StageID))
-      nodes.push({ stage: s, x: n.x - NODE_W / 2, y: n.y - NODE_H / 2 })
+      nodes.push({ stage: s, x: n.x - NODE_W / 2, y: n.y - nodeH / 2 })
     }
   }
   const edges = g.edges().map((e) => ({ key: `${e.v}-${e.w}`, points: g.edge(e).points }))
@@ -85,10 +87,13 @@ export function layout (stages, rankdir = 'LR') {
 const path = (pts) => pts.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ')
 
 /** The stage DAG as SVG at a readable fixed scale inside a scrolling box; nodes are buttons (Tab, Enter/Space, click). */
-export function StageGraph ({ stages, selected, onSelect, now, narrow }) {
+export function StageGraph ({ stages, selected, onSelect, now, narrow, norms }) {
   const wrap = useRef(null)
   const shownFor = useRef(undefined)
-  const laid = stages.length === 0 ? null : layout(stages, narrow ? 'TB' : 'LR')
+  // the plan's usual duration of each stage, and whether it now runs past its P90 (progress.js)
+  const norm = (s) => stageNorm(s, norms?.get(s.StageName), now)
+  const nodeH = stages.some((s) => norm(s).usual != null) ? NODE_H_USUAL : NODE_H
+  const laid = stages.length === 0 ? null : layout(stages, narrow ? 'TB' : 'LR', nodeH)
   // a large graph opens on its selected (failed or running) stage, else its start: dagre may put the
   // first stage far down a tall picture. Once per selection, so a reader's own scrolling is kept.
   useEffect(() => {
@@ -115,20 +120,22 @@ export function StageGraph ({ stages, selected, onSelect, now, narrow }) {
   const item = (n) => {
     const s = n.stage
     const sel = s.StageID === selected
-    const cls = `${n.box ? 'box' : 'node'} stage-${s.Status}${sel ? ' selected' : ''}`
+    const usual = n.box ? { usual: null, late: false } : norm(s)
+    const cls = `${n.box ? 'box' : 'node'} stage-${s.Status}${sel ? ' selected' : ''}${usual.late ? ' late' : ''}`
     const w = n.box ? n.w : NODE_W
-    const h = n.box ? n.h : NODE_H
+    const h = n.box ? n.h : nodeH
     return html`<g key=${s.StageID} class=${cls} data-stage=${s.StageName} transform=${`translate(${n.x},${n.y})`}
              tabindex="0" role="button" aria-pressed=${sel ? 'true' : 'false'}
              onClick=${(e) => { e.stopPropagation(); onSelect(s.StageID) }} onKeyDown=${key(s)}>
-            <title>${n.box ? t('graph.parallel', { label: label(s) }) : label(s)}</title>
+            <title>${n.box ? t('graph.parallel', { label: label(s) }) : label(s)}${usual.usual ? ` · ${usual.late ? `⚠ ${usual.lateText}` : usual.usual}` : ''}</title>
             <rect class="ring" x="-5" y="-5" width=${w + 10} height=${h + 10} rx="9" />
             <rect class="body" width=${w} height=${h} rx="6" />
             ${n.box
               ? html`<text class="name" x="10" y="17">${clipToWidth(`∥ ${s.StageName}`, w - 90)}</text>
                 <text class="meta" x=${w - 8} y="17" text-anchor="end">${statusText(s.Status)} · ${fmtDuration(s.StartTime, s.EndTime, now)}</text>`
               : html`<text class="name" x="10" y="20">${clipToWidth(s.StageName)}</text>
-                <text class="meta" x="10" y="39">${statusText(s.Status)} · ${fmtDuration(s.StartTime, s.EndTime, now)}</text>`}
+                <text class="meta" x="10" y="39">${statusText(s.Status)} · ${fmtDuration(s.StartTime, s.EndTime, now)}</text>
+                ${usual.usual ? html`<text class="usual" x="10" y="56">${usual.late ? '⚠ ' : ''}${usual.usual}</text>` : null}`}
           </g>`
   }
   return html`

@@ -11,3 +11,31 @@ export const StageSchema = Type.Object({
   EndTime: EpochOrNull('when it reached a final status')
 })
 export type Stage = Static<typeof StageSchema>
+
+/** A stage of Stage/info with what the plan's history says about it. */
+export const StageInfoSchema = Type.Object({
+  ...StageSchema.properties,
+  MedianDuration: Type.Union([Type.Number(), Type.Null()],
+    { description: 'median seconds of the stage in the plan\'s last passed builds (up to 20), null when it passed in none' })
+})
+
+const Seconds = (description: string) => Type.Union([Type.Number(), Type.Null()], { description })
+export const StageStatSchema = Type.Object({
+  StageName: Type.String(),
+  Runs: Type.Integer({ description: 'builds in which the stage ran (Pass, Fail, Unstable, Aborted)' }),
+  Pass: Type.Integer(),
+  Fail: Type.Integer(),
+  Aborted: Type.Integer(),
+  Skipped: Type.Integer({ description: 'builds in which it was skipped (not counted in Runs)' }),
+  PassRate: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()],
+    { description: 'Pass ÷ Runs, 0–1; null when it never ran' }),
+  MedianDuration: Seconds('median seconds of its passed runs (even count: the mean of the middle two); null when none'),
+  P90Duration: Seconds('the ⌈0.9·n⌉-th smallest of the seconds of its passed runs (nearest rank); null when none'),
+  Durations: Type.Array(Type.Union([Type.Integer(), Type.Null()]),
+    { description: 'one per build, oldest first: seconds from StartTime to EndTime; null where it did not run' }),
+  FlipRate: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()],
+    { description: 'changes between Pass and Fail from one run to the next ÷ (Runs − 1); null with fewer than 2 runs' }),
+  Flaky: Type.Boolean({ description: 'FlipRate ≥ 0.3 with at least 5 runs' }),
+  FailedBuilds: Type.Array(Type.Integer(),
+    { description: 'BuildIndex of each build (of these) in which it failed, newest first: where to look' })
+})

@@ -60,7 +60,7 @@ t.test('GET / is the dashboard; its modules and libraries are served, nothing fr
   t.notMatch(root.body, /https?:\/\//, 'no absolute URL: nothing leaves this server')
   const scripts = [...root.body.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)]
   t.ok(scripts.length > 0 && scripts.every((m) => /\bsrc=/.test(m[1]) && m[2].trim() === ''), 'every script is a file: no inline script, no import map')
-  for (const url of ['/ui/vendor/preact.mjs', '/ui/vendor/hooks.mjs', '/ui/vendor/htm.mjs', '/ui/vendor/dagre.mjs', '/ui/app.js', '/ui/style.css', '/ui/pages/build.js']) {
+  for (const url of ['/ui/vendor/preact.mjs', '/ui/vendor/hooks.mjs', '/ui/vendor/htm.mjs', '/ui/vendor/dagre.mjs', '/ui/vendor/uplot.mjs', '/ui/app.js', '/ui/style.css', '/ui/pages/build.js']) {
     const res = await app.inject({ url })
     t.equal(res.statusCode, 200, url)
     t.match(res.headers['content-type'], url.endsWith('.css') ? /text\/css/ : /javascript/, `${url} type`)
@@ -78,6 +78,7 @@ t.test('GET / is the dashboard; its modules and libraries are served, nothing fr
   const icon = await app.inject({ url: '/favicon.ico' })
   t.equal(icon.statusCode, 200, '/favicon.ico is served')
   t.match(icon.headers['content-type'], /image\/svg\+xml/)
+  t.match((await app.inject({ url: '/ui/vendor/uplot.css' })).headers['content-type'], /text\/css/, 'uPlot\'s stylesheet')
   t.equal((await app.inject({ url: '/ui/../package.json' })).statusCode, 404, 'nothing outside web/')
   t.equal((await app.inject({ url: '/ui/vendor/other.mjs' })).statusCode, 404)
 })

@@ -5,8 +5,9 @@
 import common from './common.js'
 import home from './home.js'
 import build from './build.js'
+import insights from './insights.js'
 
-export const AREAS = { common, home, build }
+export const AREAS = { common, home, build, insights }
 
 export const LANGS = ['en', 'zh']
 

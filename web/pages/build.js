@@ -14,6 +14,7 @@ import { ErrorBox, StatusBadge, fmtDuration, html, stripAnsi, userParams, whoWhy
 import { planOf } from './builds.js'
 import { productName } from './plans.js'
 import { useLoad } from './use-load.js'
+import { BuildProgress, useStageNorms } from '../progress.js'
 
 export { firstSelected }
 
@@ -111,6 +112,7 @@ export function BuildPage ({ productId, planId, buildIndex, auth }) {
   // while its Jenkins is unreachable, running stages stop counting at the moment it went away
   const since = useUnknownSince(data?.plan.JenkinsName)
   const now = since != null && data != null && data.build.EndTime == null ? Math.min(ticking, since / 1000) : ticking
+  const norms = useStageNorms(planId, data?.build.EndTime ?? null)
   const stages = data?.stages ?? []
   const boxes = containers(stages)
   // until someone picks a stage, the deepest failed one is shown (also when it fails later, live)
@@ -129,6 +131,7 @@ export function BuildPage ({ productId, planId, buildIndex, auth }) {
     ${loading ? html`<p class="loading">${t('common.loading')}</p>` : null}
     ${data
       ? html`<${BuildHeader} build=${data.build} prev=${prev.data} plan=${data.plan} base=${base} now=${now}>
+        <${BuildProgress} build=${data.build} />
         ${may(auth.me?.Role, 'trigger') ? html`<${BuildActions} productId=${productId} planId=${planId} build=${data.build} onChange=${reload} />` : null}
       <//>`
       : null}
@@ -141,7 +144,7 @@ export function BuildPage ({ productId, planId, buildIndex, auth }) {
             ? html`<p class="loading">${t('common.loading')}</p>`
             : shown === 'list'
               ? html`<${graph.StageList} stages=${stages} selected=${selected} onSelect=${setPicked} now=${now} />`
-              : html`<${graph.StageGraph} stages=${stages} selected=${selected} onSelect=${setPicked} now=${now} narrow=${narrow} />`}
+              : html`<${graph.StageGraph} stages=${stages} selected=${selected} onSelect=${setPicked} now=${now} narrow=${narrow} norms=${norms} />`}
         </section>
         <${StageDetail} stage=${stage} stages=${stages} build=${data.build} planId=${planId} now=${now} />
       </div>

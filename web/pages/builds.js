@@ -9,6 +9,7 @@ import { PlanGrid, StageStrip } from '../strip.js'
 import { ErrorBox, STATUSES, StatusBadge, fmtDuration, html, statusText, whoWhy } from '../util.js'
 import { productName } from './plans.js'
 import { useLoad } from './use-load.js'
+import { RowProgress } from '../progress.js'
 import { may } from '../api.js'
 
 const PAGE_SIZE = 20
@@ -66,6 +67,7 @@ export function BuildsPage ({ productId, planId, query, auth }) {
       </select></label>
       <span class="count">${t('builds.count', { n: fmtNumber(total) })}</span>
       <${Stamp} at=${at} />
+      <a class="insights-link" href=${`${base}/insights`}>${t('insights.link')}</a>
     </div>
     ${canStart
       ? html`<details class="start" key=${planId}>
@@ -90,7 +92,9 @@ export function BuildsPage ({ productId, planId, query, auth }) {
             <td><${KeyParams} params=${g?.Parameter} /></td>
             <td><${StageStrip} stages=${g?.StageList} /></td>
             <td title=${fmtTime(b.StartTime ?? b.CreateTime)}>${fmtAgo(b.StartTime ?? b.CreateTime, now)}</td>
-            <td class="num"><${Elapsed} build=${{ ...b, JenkinsName: data.plan.JenkinsName }}>${fmtDuration(b.StartTime, b.EndTime, now)}<//></td>
+            <td class="num"><${Elapsed} build=${{ ...b, JenkinsName: data.plan.JenkinsName }}>${fmtDuration(b.StartTime, b.EndTime, now)}${b.EndTime == null
+              ? html` <${RowProgress} planId=${planId} buildIndex=${b.BuildIndex} at=${at} />`
+              : null}<//></td>
           </tr>`
         })}
       </tbody>
