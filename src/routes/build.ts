@@ -11,7 +11,14 @@ import { BuildInfoSchema, BuildListItemSchema, JenkinsParameterInSchema } from '
 import {
   BuildIndexSchema, PlanIdSchema, EnvelopeSchema, EpochSchema, IdSchema, JSON_UTF8, NameSchema, ok, OkEnvelope, responses, StatusInSchema, toInt
 } from '../schemas/common.js'
-import { parseStatus } from '../status.js'
+import { isTerminal, parseStatus, type Status } from '../status.js'
+import { estimate } from '../builds/estimate.js'
+import { PlanHistories } from '../builds/plan-history.js'
+import { stageRuns } from '../repositories/analytics.js'
+import type { StageRun } from '../builds/stage-stats.js'
+import { VersionedMemo } from '../lib/versioned-memo.js'
+import { now } from '../lib/time.js'
+import type { BuildVersion } from '../repositories/builds.js'
 import { startBuild } from '../builds/trigger.js'
 import { cancelBuild } from '../builds/cancel.js'
 import { routeToRun } from '../builds/rerun.js'
@@ -35,13 +42,19 @@ const UpdateBody = Type.Object({
   examples: [{ DevOpsPlanID: 1, BuildIndex: 1, StageName: 'Build', Status: 'running', Detail: { URL: 'http://jenkins/job/Test/7/console' } }]
 })
 
+/** How a cached Build/info answer ends: Build's last fields, then the envelope's end. */
+const NO_ESTIMATE = '"EstimatedEndTime":null,"Progress":null}}'
+
 const builds: FastifyPluginAsyncTypebox = async (fastify) => {
   // Build/list pages validated by the plan's list version, Build/info by the build's revision (issue 14)
   const listCache = new VersionedCache<string>(16 * 1024 * 1024)
   const infoCache = new VersionedCache<number>(16 * 1024 * 1024)
   // concurrent requests for one plan's or one build's version share a read (lib/read-batcher.ts)
   const listVersions = new ReadBatcher<number, string | null>()
-  const revisions = new ReadBatcher<string, { id: number, revision: number }>()
+  const revisions = new ReadBatcher<string, BuildVersion>()
+  // a running build's estimate: the plan's passed history (by list version) and the build's stages (by revision)
+  const histories = new PlanHistories()
+  const runningStages = new VersionedMemo<number, StageRun[]>(2000)
   fastify.get('/Build/list', {
     config: { access: 'read' },
     schema: {
@@ -104,9 +117,22 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const planId = toInt(request.query.DevOpsPlanID)
     const buildIndex = toInt(request.query.BuildIndex)
-    const { id, revision } = await revisions.read(`${planId}/${buildIndex}`, async () => await buildRevision(fastify.db, planId, buildIndex))
-    const answer = await infoCache.through(id, String(revision), async () => ok({ Build: await findBuildInfo(fastify.db, planId, buildIndex) }))
-    return await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
+    const build = await revisions.read(`${planId}/${buildIndex}`,
+      async () => await buildRevision(fastify.db, planId, buildIndex))
+    const answer = await infoCache.through(build.id, String(build.revision),
+      async () => ok({ Build: await findBuildInfo(fastify.db, planId, buildIndex) }))
+    const cached = async () => await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
+    if (isTerminal(build.status as Status)) return await cached()
+    // not ended: the estimate moves with the clock, so it is spliced into the cached answer per request
+    const [history, stages] = await Promise.all([
+      histories.of(fastify.db, planId, String(build.list_version)),
+      runningStages.through(build.id, String(build.revision), async () => await stageRuns(fastify.db, build.id))
+    ])
+    const e = estimate(history, build, stages, now())
+    if (e == null || !answer.body.endsWith(NO_ESTIMATE)) return await cached()
+    const tail = `"EstimatedEndTime":${e.EstimatedEndTime},"Progress":${e.Progress}}}`
+    return await reply.type(JSON_UTF8).header('etag', `${answer.etag.slice(0, -1)}.${e.EstimatedEndTime}.${e.Progress}"`)
+      .send(answer.body.slice(0, -NO_ESTIMATE.length) + tail)
   })
 
   fastify.post('/Build/add', {
@@ -125,19 +151,23 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
         Parameter: Type.Optional(Type.Object({
           parameter: Type.Union([Type.Array(JenkinsParameterInSchema, { maxItems: 1000 }), JenkinsParameterInSchema])
         })),
-        RequestID: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'makes the call idempotent per plan: a RequestID seen before answers the same BuildIndex with 1000 and triggers nothing' }))
+        RequestID: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'makes the call idempotent per plan: a RequestID seen before answers the same BuildIndex with 1000 and triggers nothing' })),
+        RebuildOf: Type.Optional(IdSchema(`the BuildIndex of this plan the build repeats, shown as Build/info's RebuildOf; one the plan does not have: ${ErrorCode.NotFound}`))
       }, { examples: [{ DevOpsPlanID: 1, JobName: 'Test', Parameter: { parameter: [{ name: 'Branch', value: 'main' }] }, RequestID: 'deploy-2026-11-28-1' }] }),
       response: responses(EnvelopeSchema({ BuildIndex: Type.Integer() }), ['InvalidParameter', 'NotFound', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
     }
   }, async (request) => {
-    const { DevOpsPlanID, JobName, Parameter, RequestID } = request.body
+    const { DevOpsPlanID, JobName, Parameter, RequestID, RebuildOf } = request.body
     checkJobName(JobName)
     const given = Parameter == null ? [] : Array.isArray(Parameter.parameter) ? Parameter.parameter : [Parameter.parameter]
     const buildIndex = await startBuild(fastify.db, fastify.jenkins, {
       planId: toInt(DevOpsPlanID),
       jobName: JobName?.trim(),
       parameter: given.map((p) => ({ name: p.name, value: p.value == null ? '' : String(p.value) })),
-      requestId: RequestID
+      requestId: RequestID,
+      // the token's name: who started it (null in open mode, where nobody is named)
+      startedBy: request.caller?.name ?? null,
+      rebuildOf: RebuildOf == null ? undefined : toInt(RebuildOf)
     })
     return ok({ BuildIndex: buildIndex })
   })
