@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely'
+import { type Kysely, type Selectable, sql } from 'kysely'
 import type { BuildTable, Database } from '../../db/schema.js'
 import { notFound } from '../errors.js'
 import type { Status } from '../status.js'
@@ -12,7 +12,8 @@ type Db = Kysely<Database>
 /** A whole row of `builds`, parameters included. */
 export type BuildRecord = Selectable<BuildTable>
 /** A build without its parameters: they may be large, and only Build/info reads them (nor its origin: request id, source, cause). */
-export type TrackedBuild = Omit<BuildRecord, 'parameter' | 'request_id' | 'source' | 'cause' | 'jenkins_key'>
+export type TrackedBuild = Omit<BuildRecord, 'parameter' | 'request_id' | 'source' | 'cause' | 'jenkins_key'
+| 'trace_id'>
 export const TRACKED_COLUMNS = ['id', 'plan_id', 'build_index', 'status', 'job_name', 'detail', 'queue_id', 'jenkins_build_number',
   'jenkins_url', 'create_time', 'start_time', 'end_time', 'jenkins_name', 'poll_after', 'poll_token', 'poll_errors',
   'cancel_requested', 'revision'] as const satisfies ReadonlyArray<keyof TrackedBuild>
@@ -25,7 +26,7 @@ export const TRACKED_COLUMNS = ['id', 'plan_id', 'build_index', 'status', 'job_n
  * answers the build that holds it (`existing`), so concurrent repeats make one build.
  */
 export async function recordBuild (db: Db, planId: number, jobName: string, jenkinsName: string | null,
-  parameters: (index: number) => JenkinsParameter[], requestId?: string):
+  parameters: (index: number) => JenkinsParameter[], requestId?: string, traceId?: string):
   Promise<{ id: number, buildIndex: number, parameter: JenkinsParameter[], existing: boolean }> {
   try {
     return await db.transaction().execute(async (trx) => {
@@ -40,7 +41,8 @@ export async function recordBuild (db: Db, planId: number, jobName: string, jenk
         parameter: JSON.stringify({ parameter }),
         detail: '{}',
         create_time: now(),
-        request_id: requestId ?? null
+        request_id: requestId ?? null,
+        trace_id: traceId ?? null
       }).executeTakeFirstOrThrow()
       const id = Number(r.insertId)
       await appendEvents(trx, { id, plan_id: planId, build_index: buildIndex }, 'api', [{ stageName: '', status: 'Queued' }])
@@ -285,4 +287,47 @@ export async function updateBuildProgress (db: Db, id: number,
   set: { status?: string, detail?: string, start_time?: number | null, end_time?: number | null }): Promise<void> {
   await db.updateTable('builds').set(set).where('id', '=', id).execute()
   if (set.status !== undefined || set.start_time !== undefined || set.end_time !== undefined) await bumpPlanListOfBuild(db, id)
+}
+
+/**
+ * The instance (null = the default) of a build whose stored run URL starts with `root` (a root URL
+ * Jenkins reports behind a reverse proxy); undefined when no stored run is under it.
+ */
+export async function instanceOfRunUrl (db: Db, root: string): Promise<string | null | undefined> {
+  // '!' escapes LIKE's wildcards the same way on SQLite and MariaDB (a backslash is read differently by each)
+  const pattern = root.replace(/[!%_]/g, (c) => '!' + c) + '%'
+  const row = await db.selectFrom('builds').select('jenkins_name')
+    .where(sql<boolean>`jenkins_url like ${pattern} escape '!'`).limit(1).executeTakeFirst()
+  return row == null ? undefined : row.jenkins_name
+}
+
+// OTLP spans (builds/otlp-spans.ts): a run's trace id names our build.
+
+/** The builds whose trace id is one of `traceIds`, with that id. */
+export async function findByTraceIds (db: Db, traceIds: string[]):
+Promise<Array<TrackedBuild & { trace_id: string | null }>> {
+  if (traceIds.length === 0) return []
+  return await db.selectFrom('builds').select([...TRACKED_COLUMNS, 'trace_id'])
+    .where('trace_id', 'in', traceIds).execute()
+}
+
+/**
+ * Records the trace a build's run turned out to have (its root span named the build): the one we sent
+ * did not reach Jenkins (a job name the plugin's filter skips), so later exports match by this one.
+ */
+export async function recordTraceId (db: Db, id: number, traceId: string): Promise<void> {
+  await db.updateTable('builds').set({ trace_id: traceId }).where('id', '=', id).execute()
+}
+
+/**
+ * Makes builds due for the poller at `now` (epoch ms), unless a poller holds their lease or is done
+ * with them (poll_after = Number.MAX_SAFE_INTEGER, the poller's POLL_DONE): any process's next tick
+ * takes them.
+ */
+export async function pollSoon (db: Db, ids: number[], now: number): Promise<void> {
+  if (ids.length === 0) return
+  await db.updateTable('builds').set({ poll_after: now })
+    .where('id', 'in', ids).where('poll_token', 'is', null)
+    .where('poll_after', '>', now).where('poll_after', '<', Number.MAX_SAFE_INTEGER)
+    .execute()
 }

@@ -21,6 +21,7 @@ import { now } from '../lib/time.js'
 import type { BuildVersion } from '../repositories/builds.js'
 import { startBuild } from '../builds/trigger.js'
 import { cancelBuild } from '../builds/cancel.js'
+import { routeToRun } from '../builds/rerun.js'
 import { listBuildEvents } from '../repositories/events.js'
 import { BuildEventSchema } from '../schemas/event.js'
 
@@ -189,7 +190,9 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Report the status of a stage, or of the build itself (修改某个 Build 的状态)',
       description: 'Creates the stage on first sight (next StageID, PreStageID = the latest stage unless PreStageID or ' +
         `PreStageName is given) or updates it. Statuses only move forward; a backward move is answered ${ErrorCode.OK} and ignored. ` +
-        'Without StageName the status is the build\'s own. The same update twice changes nothing.',
+        'Without StageName the status is the build\'s own. The same update twice changes nothing. ' +
+        'An update naming another Jenkins run than the build\'s (Detail.JenkinsBuildNumber or Detail.URL: a rerun, replay or ' +
+        'restart copies DevOpsPlanID and BuildIndex) goes to that run\'s build, and the Description says which.',
       body: UpdateBody,
       response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'BodyTooLarge'])
     }
@@ -197,9 +200,11 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     const b = request.body
     const status = parseStatus(b.Status)
     if (status == null) throw invalid(`body/Status "${b.Status}" is not a known status`)
+    // a rerun, replay or restart reports with the original's key: its updates go to its own build
+    const target = await routeToRun(fastify.db, toInt(b.DevOpsPlanID), toInt(b.BuildIndex), b.Detail)
     const result = await applyProgress(fastify.db, {
-      planId: toInt(b.DevOpsPlanID),
-      buildIndex: toInt(b.BuildIndex),
+      planId: target.planId,
+      buildIndex: target.buildIndex,
       status,
       stageName: b.StageName,
       detail: b.Detail,
@@ -209,7 +214,9 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       endTime: b.EndTime == null ? undefined : toInt(b.EndTime),
       source: 'callback'
     })
-    return { ErrorCode: ErrorCode.OK, Description: result.ignored == null ? 'OK' : `OK (ignored: ${result.ignored})` }
+    const where = target.routed == null ? '' : `applied to BuildIndex ${target.routed.buildIndex}, Jenkins run #${target.routed.runNumber}`
+    const said = [where, result.ignored == null ? '' : `ignored: ${result.ignored}`].filter((x) => x !== '').join('; ')
+    return { ErrorCode: ErrorCode.OK, Description: said === '' ? 'OK' : `OK (${said})` }
   })
 }
 
