@@ -39,7 +39,9 @@ async function rerunReports (t: any, jenkins: FakeJenkins, app: any, planId: num
   t.equal(answers[0], `OK (applied to BuildIndex 2, Jenkins run #${rerun.number})`, 'the answer names where the update went')
   const original = await buildInfo(app, planId, 1)
   t.match(original, { Status: 'Fail', JenkinsBuildNumber: 1 }, 'the original keeps its result')
-  t.same(await stageList(app, planId, 1), before, 'and its stages')
+  // MedianDuration is the plan's history, which the rerun's passed stages move: the stages themselves stay
+  const own = (list: any[]) => list.map(({ MedianDuration, ...s }) => s)
+  t.same(own(await stageList(app, planId, 1)), own(before), 'and its stages')
   t.same((await get(app, '/Build/events', { DevOpsPlanID: planId, BuildIndex: 1 })).json(), events, 'and its history')
   t.match(await buildInfo(app, planId, 2), { Status: 'Pass', Source: 'jenkins', JenkinsBuildNumber: rerun.number, Cause: expectCause })
   t.match((await stageList(app, planId, 2)).map((s: any) => [s.StageName, s.Status]), [['Deploy', 'Pass']])
