@@ -21,6 +21,8 @@ export const ConfigSchema = Type.Object({
   WEBHOOK_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   /** open event streams (GET /events) one server process holds at most; beyond, 1010 (HTTP 503) */
   STREAM_MAX_SUBSCRIBERS: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
+  /** open event streams one client address holds at most (per process); beyond, 1009 (HTTP 429) */
+  STREAM_MAX_PER_ADDRESS: Type.Integer({ minimum: 1, maximum: 100_000, default: 20 }),
   /** how often each process reads new events for its stream subscribers (one query shared by all) */
   STREAM_POLL_MS: Type.Integer({ minimum: 20, maximum: 10_000, default: 250 }),
   /** requests per minute per token (per IP while the server is open); 0 turns the limit off */

@@ -76,6 +76,16 @@ export async function roleOf (db: Db, token: string): Promise<{ id: number, role
   return row == null ? null : { id: row.id, role: row.role as Role }
 }
 
+/** Which of these token hashes still belong to a token (the others were revoked). */
+export async function presentTokenHashes (db: Db, hashes: string[]): Promise<Set<string>> {
+  const present = new Set<string>()
+  for (let i = 0; i < hashes.length; i += 500) {
+    const rows = await db.selectFrom('api_tokens').select('token_hash').where('token_hash', 'in', hashes.slice(i, i + 500)).execute()
+    for (const r of rows) present.add(r.token_hash)
+  }
+  return present
+}
+
 export async function touchToken (db: Db, id: number): Promise<void> {
   await db.updateTable('api_tokens').set({ last_used_at: now() }).where('id', '=', id).execute()
 }
