@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { apiError } from '../src/errors.js'
 import { type Access, ALLOWED } from '../src/lib/access.js'
-import { tokenFrom } from '../src/lib/token.js'
+import { MAX_TOKEN_LENGTH, tokenFrom } from '../src/lib/token.js'
 import { hashToken, TokenGuard } from '../src/repositories/tokens.js'
 
 declare module 'fastify' {
@@ -40,6 +40,7 @@ export default fp(async function auth (fastify) {
     if (await guard.isOpen()) return
     const token = tokenFrom(request, { allowAccessToken: request.routeOptions.config.accessToken === true })
     if (token == null) throw apiError('Unauthorized', 'credentials required: Authorization: Bearer <token> or X-TestCloud-Token')
+    if (token.length > MAX_TOKEN_LENGTH) throw apiError('Unauthorized', `token longer than ${MAX_TOKEN_LENGTH} characters: no API token is`)
     const role = await guard.role(token)
     if (role == null) throw apiError('Unauthorized', 'unknown or revoked token')
     request.rateKey = `token:${hashToken(token)}`

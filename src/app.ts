@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import { createRequire } from 'node:module'
 import etag from '@fastify/etag'
@@ -13,7 +13,7 @@ import jenkins from '../plugins/jenkins.js'
 import metrics from '../plugins/metrics.js'
 import poller from '../plugins/poller.js'
 import type { Config } from './config.js'
-import { apiError, ErrorCode, toEnvelope } from './errors.js'
+import { type ApiError, apiError, ErrorCode, toEnvelope } from './errors.js'
 import { OneLineLogController } from './log-controller.js'
 import { operationIdFor } from './openapi-info.js'
 import { AuthFailures } from './lib/auth-failures.js'
@@ -29,9 +29,12 @@ export const API_PREFIX = '/TestCloud/DevOps'
 export const BODY_LIMIT = 1024 * 1024
 
 /** Fastify options shared by the server and the tests: the validation and limits are part of the contract. */
-export function fastifyOptions (logger: boolean | object = false) {
+export function fastifyOptions (logger: boolean | object = false, config: Pick<Config, 'TRUST_PROXY'> = {}) {
   return {
     logger,
+    // which proxies may say who the client is (X-Forwarded-For): the address the failed-auth limit,
+    // the rate limit and the stream cap count by; none by default, so a client cannot claim another's
+    trustProxy: trustProxy(config.TRUST_PROXY),
     bodyLimit: BODY_LIMIT,
     genReqId: () => randomUUID(),
     // Integers-as-strings are handled by the schemas themselves (see schemas/common.ts)
@@ -50,6 +53,17 @@ export function fastifyOptions (logger: boolean | object = false) {
     return503OnClosing: true,
     forceCloseConnections: 'idle' as const
   }
+}
+
+/** TRUST_PROXY as Fastify's trustProxy: true/false, a hop count, or addresses and CIDRs separated by commas. */
+export function trustProxy (value: string | undefined): boolean | string | ((address: string, hop: number) => boolean) {
+  if (value == null || value === 'false') return false
+  if (value === 'true') return true
+  if (/^[0-9]+$/.test(value)) {
+    const hops = Number(value)
+    return (_address, hop) => hop < hops
+  }
+  return value
 }
 
 type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>
@@ -107,16 +121,18 @@ export interface AppOptions {
   pollerAutoStart?: boolean
 }
 
+function answerError (err: Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { status, body } = toEnvelope(err)
+  if (status >= 500) request.log.error({ err }, 'request failed')
+  else request.log.info({ code: body.ErrorCode, reason: body.Description }, 'request refused')
+  return reply.code(status).send(body)
+}
+
 /** The whole service as one plugin; server.ts and the tests register it through fastify-plugin. */
 export default async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   // Fastify has no option for it: headers (Node's default 60 s) must arrive within the request timeout
   fastify.server.headersTimeout = 15_000
-  fastify.setErrorHandler((err, request, reply) => {
-    const { status, body } = toEnvelope(err as Error)
-    if (status >= 500) request.log.error({ err }, 'request failed')
-    else request.log.info({ code: body.ErrorCode, reason: body.Description }, 'request refused')
-    return reply.code(status).send(body)
-  })
+  fastify.setErrorHandler(answerError)
   fastify.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]
     // the route exists with another method: 405 with Allow, so the caller sees the method is wrong, not the path
@@ -141,14 +157,15 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(health)
 
   await fastify.register(async (api) => {
-    // failed authentications are limited per address before anything else runs (see lib/auth-failures.ts)
+    // Failed authentications are limited per address (see lib/auth-failures.ts), and only they: a
+    // request whose credentials are right is served whatever else came from its address (behind a
+    // proxy without TRUST_PROXY, that address is everyone's). So the limit turns a 1004 into 1009.
     const failures = new AuthFailures(opts.config.AUTH_FAILURES_PER_MINUTE)
-    api.addHook('onRequest', async (request, reply) => {
-      const wait = failures.blockedFor(request.ip)
-      if (wait > 0) {
-        reply.header('retry-after', Math.ceil(wait / 1000))
-        throw apiError('RateLimited', `too many failed authentications from this address: retry in ${Math.ceil(wait / 1000)} s`)
-      }
+    api.setErrorHandler((err, request, reply) => {
+      const wait = (err as Partial<ApiError>).errorName === 'Unauthorized' ? failures.blockedFor(request.ip) : 0
+      if (wait <= 0) return answerError(err as Error, request, reply)
+      reply.header('retry-after', Math.ceil(wait / 1000))
+      return answerError(apiError('RateLimited', `too many failed authentications from this address: retry in ${Math.ceil(wait / 1000)} s`), request, reply)
     })
     api.addHook('onResponse', async (request, reply) => {
       if (reply.statusCode === 401) failures.fail(request.ip)

@@ -31,6 +31,11 @@ export const ConfigSchema = Type.Object({
   DISCOVER_BUILDS: Type.Boolean({ default: true }),
   /** failed authentications (1004) per address per minute before every API request from it is 1009; 0 turns it off */
   AUTH_FAILURES_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 60 }),
+  /**
+   * Fastify's trustProxy: which reverse proxies may set the client address (X-Forwarded-For): `true`
+   * (any), a hop count, or addresses/CIDRs separated by commas; unset, the socket's peer is the client
+   */
+  TRUST_PROXY: Type.Optional(Type.String({ pattern: '^(true|false|[0-9]{1,2}|[0-9A-Fa-f.:/, ]+)$' })),
   /** MySQL/MariaDB connections per server process (README, "Database pool": measured with npm run bench) */
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   LOG_LEVEL: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' })
