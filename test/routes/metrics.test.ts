@@ -47,3 +47,44 @@ t.test('testcloud_poller_tick_seconds observes the ticks of the running poller',
   }
   t.ok(count >= 2, `ticks observed: ${count}`)
 })
+
+// a scrape loop on the open /metrics must not cost a scan of the builds table per request
+t.test('the build counts are read from the database at most once per 15 s, however often /metrics is scraped', async (t) => {
+  const { app, planId } = await appWithBuilds(t, 2)
+  const { BUILD_COUNTS_MS } = await import('../../plugins/metrics.js')
+  t.equal(BUILD_COUNTS_MS, 15_000)
+  await app.db.updateTable('builds').set({ status: 'Pass' }).where('plan_id', '=', planId).where('build_index', '=', 1).execute()
+  const pass = async () => value((await app.inject({ url: '/metrics' })).body, 'testcloud_builds_total{source="api",status="Pass"}')
+  const queries: string[] = []
+  const executor = app.db.getExecutor()
+  const run = executor.executeQuery.bind(executor)
+  ;(executor as { executeQuery: typeof run }).executeQuery = async (q, ...rest) => { queries.push(q.sql); return await run(q, ...rest) }
+  t.equal(await pass(), 1)
+  await app.db.updateTable('builds').set({ status: 'Pass' }).where('plan_id', '=', planId).where('build_index', '=', 2).execute()
+  const scans = () => queries.filter((q) => /group by/i.test(q)).length
+  const before = scans()
+  await Promise.all(Array.from({ length: 20 }, async () => await pass()))
+  t.equal(scans(), before, '20 more scrapes: no query')
+  t.equal(await pass(), 1, 'the counts may be up to 15 s old')
+  const now = app.metrics.clock
+  app.metrics.clock = () => now() + BUILD_COUNTS_MS
+  t.equal(await pass(), 2, '15 s later they are read again')
+  t.equal(scans(), before + 1)
+})
+
+t.test('/docs/yaml, /docs/json and /openapi.* answer the committed spec from memory', async (t) => {
+  const app = await build(t)
+  const { readFileSync } = await import('node:fs')
+  const { SPEC_FILE } = await import('../../plugins/docs.js')
+  const yaml = readFileSync(SPEC_FILE, 'utf8')
+  for (const url of ['/docs/yaml', '/openapi.yaml']) {
+    const res = await app.inject({ url })
+    t.equal(res.statusCode, 200, url)
+    t.equal(res.body, yaml, `${url}: the committed file byte for byte, not serialized again`)
+  }
+  const a = await app.inject({ url: '/docs/json' })
+  const b = await app.inject({ url: '/openapi.json' })
+  t.equal(a.body, b.body, 'one JSON text for both')
+  t.match(a.headers['content-type'], /^application\/json/)
+  t.equal(JSON.parse(a.body).openapi, '3.0.3')
+})
