@@ -17,6 +17,7 @@ import { type ApiError, apiError, ErrorCode, toEnvelope } from './errors.js'
 import { OneLineLogController } from './log-controller.js'
 import { operationIdFor } from './openapi-info.js'
 import { AuthFailures } from './lib/auth-failures.js'
+import { WriteHealth } from './repositories/db-errors.js'
 import build from './routes/build.js'
 import eventStream from './routes/events.js'
 import health from './routes/health.js'
@@ -121,7 +122,16 @@ export interface AppOptions {
   pollerAutoStart?: boolean
 }
 
-function answerError (err: Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** writes the database refused lately (disk full, read-only): /readyz reports them */
+    dbWrites: WriteHealth
+  }
+}
+
+function answerError (this: FastifyInstance, err: Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // the original error goes to the log (below, status 503); the answer names its cause
+  this.dbWrites.observe(err)
   const { status, body } = toEnvelope(err)
   if (status >= 500) request.log.error({ err }, 'request failed')
   else request.log.info({ code: body.ErrorCode, reason: body.Description }, 'request refused')
@@ -132,6 +142,7 @@ function answerError (err: Error, request: FastifyRequest, reply: FastifyReply):
 export default async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   // Fastify has no option for it: headers (Node's default 60 s) must arrive within the request timeout
   fastify.server.headersTimeout = 15_000
+  fastify.decorate('dbWrites', new WriteHealth())
   fastify.setErrorHandler(answerError)
   fastify.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]
@@ -163,9 +174,9 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
     const failures = new AuthFailures(opts.config.AUTH_FAILURES_PER_MINUTE)
     api.setErrorHandler((err, request, reply) => {
       const wait = (err as Partial<ApiError>).errorName === 'Unauthorized' ? failures.blockedFor(request.ip) : 0
-      if (wait <= 0) return answerError(err as Error, request, reply)
+      if (wait <= 0) return answerError.call(fastify, err as Error, request, reply)
       reply.header('retry-after', Math.ceil(wait / 1000))
-      return answerError(apiError('RateLimited', `too many failed authentications from this address: retry in ${Math.ceil(wait / 1000)} s`), request, reply)
+      return answerError.call(fastify, apiError('RateLimited', `too many failed authentications from this address: retry in ${Math.ceil(wait / 1000)} s`), request, reply)
     })
     api.addHook('onResponse', async (request, reply) => {
       if (reply.statusCode === 401) failures.fail(request.ip)
