@@ -12,6 +12,7 @@ import events from '../plugins/events.js'
 import jenkins from '../plugins/jenkins.js'
 import metrics from '../plugins/metrics.js'
 import poller from '../plugins/poller.js'
+import securityHeaders from '../plugins/security-headers.js'
 import type { Config } from './config.js'
 import { type ApiError, apiError, ErrorCode, toEnvelope } from './errors.js'
 import { OneLineLogController } from './log-controller.js'
@@ -163,6 +164,7 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(metrics)
   await fastify.register(poller, { autoStart: opts.pollerAutoStart })
   await fastify.register(events)
+  await fastify.register(securityHeaders) // before the pages it adds headers to
   await fastify.register(docs)
   await fastify.register(dashboard)
   await fastify.register(health)
