@@ -36,6 +36,8 @@ export const ConfigSchema = Type.Object({
    * (any), a hop count, or addresses/CIDRs separated by commas; unset, the socket's peer is the client
    */
   TRUST_PROXY: Type.Optional(Type.String({ pattern: '^(true|false|[0-9]{1,2}|[0-9A-Fa-f.:/, ]+)$' })),
+  /** host names (comma-separated) answered while the server is open, besides loopback ones (DNS rebinding) */
+  ALLOWED_HOSTS: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.:\\-\\[\\], ]+$' })),
   /** MySQL/MariaDB connections per server process (README, "Database pool": measured with npm run bench) */
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   LOG_LEVEL: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' })

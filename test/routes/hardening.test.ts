@@ -187,3 +187,21 @@ t.test('a token over 256 characters is 1004 without a lookup; the token cache is
   for (let i = 0; i < MAX_CACHED + 10; i++) await app.tokens.role(`tc_junk${i}`)
   t.ok(app.tokens.cached <= MAX_CACHED, `${app.tokens.cached} cached after ${MAX_CACHED + 10} junk tokens`)
 })
+
+t.test('open mode answers only a loopback Host or one in ALLOWED_HOSTS (DNS rebinding)', async (t) => {
+  const app = await build(t, { env: { ALLOWED_HOSTS: 'ci.example.com, Testcloud.Internal' } })
+  const add = async (host: string) => await app.inject({ method: 'POST', url: '/TestCloud/DevOps/Product/add', headers: { host }, payload: { ProductName: `p-${host}` } })
+  const rebound = await add('rebind.attacker.example:3000')
+  t.same([rebound.statusCode, rebound.json().ErrorCode], [403, 1005])
+  t.match(rebound.json().Description, /Host "rebind\.attacker\.example" is not answered while the server is open.*ALLOWED_HOSTS/)
+  t.equal(await app.db.selectFrom('products').select('id').executeTakeFirst(), undefined, 'nothing created')
+  for (const host of ['localhost:3000', '127.0.0.1:3000', '127.1.2.3', '[::1]:3000', 'LOCALHOST', 'ci.example.com:8080', 'testcloud.internal']) {
+    t.equal((await add(host)).json().ErrorCode, 1000, host)
+  }
+  t.equal((await app.inject({ url: '/TestCloud/DevOps/Product/list', headers: { host: '10.0.0.5:3000' } })).json().ErrorCode, 1005, 'reads too')
+  // once a token exists the token is the guard, whatever the Host
+  const token = await createToken(app.db, 'a', 'admin')
+  app.tokens.reset()
+  const closed = await app.inject({ url: '/TestCloud/DevOps/Product/list', headers: { host: 'testcloud.example.org', authorization: `Bearer ${token}` } })
+  t.equal(closed.json().ErrorCode, 1000)
+})
