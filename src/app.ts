@@ -130,9 +130,37 @@ declare module 'fastify' {
   }
 }
 
-function answerError (this: FastifyInstance, err: Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+/** How much of an oversized body is read (and dropped) before the 1008 answer; beyond, the connection closes. */
+export const BODY_DRAIN_LIMIT = 16 * 1024 * 1024
+
+/**
+ * Reads and drops the rest of a request body, up to `max` bytes or 10 s. An answer sent while the
+ * client is still sending makes the server close a socket that data keeps arriving on: the peer
+ * then gets a reset, which may discard the answer before the client reads it.
+ */
+async function drainBody (req: FastifyRequest['raw'], max: number): Promise<void> {
+  if (req.complete || req.destroyed) return
+  await new Promise<void>((resolve) => {
+    let read = 0
+    const done = (): void => {
+      clearTimeout(timer)
+      req.off('data', onData).off('end', done).off('close', done).off('error', done)
+      resolve()
+    }
+    const onData = (chunk: Buffer): void => { read += chunk.length; if (read > max) done() }
+    const timer = setTimeout(done, 10_000)
+    req.on('data', onData).once('end', done).once('close', done).once('error', done)
+    req.resume()
+  })
+}
+
+async function answerError (this: FastifyInstance, err: Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   // the original error goes to the log (below, status 503); the answer names its cause
   this.dbWrites.observe(err)
+  if ((err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    await drainBody(request.raw, BODY_DRAIN_LIMIT)
+    reply.header('connection', 'close')
+  }
   const { status, body } = toEnvelope(err)
   if (status >= 500) request.log.error({ err }, 'request failed')
   else request.log.info({ code: body.ErrorCode, reason: body.Description }, 'request refused')
