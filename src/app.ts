@@ -5,6 +5,7 @@ import etag from '@fastify/etag'
 import rateLimit from '@fastify/rate-limit'
 import auth from '../plugins/auth.js'
 import configPlugin from '../plugins/config.js'
+import connectionLimits from '../plugins/connection-limits.js'
 import dashboard from '../plugins/dashboard.js'
 import database from '../plugins/database.js'
 import docs from '../plugins/docs.js'
@@ -186,6 +187,7 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   })
 
   await fastify.register(configPlugin, { config: opts.config })
+  await fastify.register(connectionLimits)
   await fastify.register(database)
   await fastify.register(auth)
   await fastify.register(jenkins)

@@ -38,6 +38,10 @@ export const ConfigSchema = Type.Object({
   TRUST_PROXY: Type.Optional(Type.String({ pattern: '^(true|false|[0-9]{1,2}|[0-9A-Fa-f.:/, ]+)$' })),
   /** host names (comma-separated) answered while the server is open, besides loopback ones (DNS rebinding) */
   ALLOWED_HOSTS: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.:\\-\\[\\], ]+$' })),
+  /** open connections one server process accepts in all (keep it below `ulimit -n`); beyond, new ones are closed */
+  CONNECTIONS_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 4096 }),
+  /** open connections from one client address per process; beyond, new ones are closed */
+  CONNECTIONS_PER_ADDRESS: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 128 }),
   /** MySQL/MariaDB connections per server process (README, "Database pool": measured with npm run bench) */
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   LOG_LEVEL: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' })
