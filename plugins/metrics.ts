@@ -11,6 +11,8 @@ declare module 'fastify' {
 
 /** How old the build counts /metrics reports may be */
 export const BUILD_COUNTS_MS = 15_000
+/** How old the whole /metrics text may be */
+export const METRICS_TEXT_MS = 1000
 
 /**
  * GET /metrics in the Prometheus text format (docs/API.md, Dashboard and metrics), open like /healthz.
@@ -100,7 +102,15 @@ export default fp(async function metrics (fastify) {
     get clock () { return clock.now },
     set clock (now: () => number) { clock.now = now }
   })
+  // The text itself is rendered at most once per second (default process metrics, every histogram's
+  // buckets: ~2–3 ms of CPU): a client scraping in a loop then costs a copy, not the event loop's time.
+  let text: { body: string, at: number } | undefined
+  let rendering: Promise<string> | undefined
   fastify.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    return await reply.type(registry.contentType).send(await registry.metrics())
+    if (text == null || clock.now() - text.at >= METRICS_TEXT_MS) {
+      rendering ??= registry.metrics().then((body) => { text = { body, at: clock.now() }; return body }).finally(() => { rendering = undefined })
+      await rendering
+    }
+    return await reply.type(registry.contentType).send(text?.body)
   })
 }, { name: 'metrics', dependencies: ['database', 'jenkins'] })

@@ -45,6 +45,8 @@ export class EventHub {
   /** backlog pages read so far, and subscribers waiting to be ready for their next page (tests read them) */
   backlogPages = 0
   waiting = 0
+  /** the backlog page running now (see backlogTurn) */
+  private turn: Promise<void> = Promise.resolve()
 
   constructor (private readonly db: Kysely<Database>, private readonly intervalMs: number,
     private readonly onError: (err: unknown) => void) {}
@@ -66,10 +68,13 @@ export class EventHub {
     if (afterId != null) {
       let from = afterId
       for (;;) {
-        const cut = this.lastId
-        this.backlogPages++
-        const page = (await eventsAfter(this.db, from, PAGE, s.filter)).filter((e) => e.EventID <= cut)
-        for (const e of page) s.send(e)
+        const { cut, page } = await this.backlogTurn(async () => {
+          const cut = this.lastId
+          this.backlogPages++
+          const page = (await eventsAfter(this.db, from, PAGE, s.filter)).filter((e) => e.EventID <= cut)
+          for (const e of page) s.send(e)
+          return { cut, page }
+        })
         if (page.length === PAGE) from = page[page.length - 1].EventID
         // every matching event up to the tail's position was sent, and the tail has not moved
         // since: from here on the tail delivers (synchronously with this check, so none is lost)
@@ -85,6 +90,24 @@ export class EventHub {
     this.subscribers.add(entry)
     if (this.timer == null && !this.ticking) this.schedule()
     return () => { this.subscribers.delete(entry) }
+  }
+
+  /**
+   * Runs one backlog page: one at a time in the process, each in its own turn of the event loop.
+   * Reading and framing a page takes a few milliseconds (on SQLite without yielding: the query
+   * resolves without I/O), so twenty streams catching up at once would otherwise hold every other
+   * request for the length of twenty pages, page after page.
+   */
+  private async backlogTurn<T> (page: () => Promise<T>): Promise<T> {
+    const before = this.turn
+    let release!: () => void
+    this.turn = new Promise((resolve) => { release = resolve })
+    await before
+    try {
+      return await page()
+    } finally {
+      setImmediate(release)
+    }
   }
 
   close (): void {

@@ -63,13 +63,33 @@ t.test('the build counts are read from the database at most once per 15 s, howev
   await app.db.updateTable('builds').set({ status: 'Pass' }).where('plan_id', '=', planId).where('build_index', '=', 2).execute()
   const scans = () => queries.filter((q) => /group by/i.test(q)).length
   const before = scans()
-  await Promise.all(Array.from({ length: 20 }, async () => await pass()))
-  t.equal(scans(), before, '20 more scrapes: no query')
-  t.equal(await pass(), 1, 'the counts may be up to 15 s old')
   const now = app.metrics.clock
-  app.metrics.clock = () => now() + BUILD_COUNTS_MS
+  let shift = 0
+  app.metrics.clock = () => now() + shift
+  // 10 scrapes over 10 s, each after the rendered text expired (a second apart)
+  for (let i = 0; i < 10; i++) { shift += 1000; await pass() }
+  t.equal(scans(), before, '10 more scrapes over 10 s: no query')
+  shift += 1000
+  t.equal(await pass(), 1, 'the counts may be up to 15 s old')
+  shift = BUILD_COUNTS_MS + 1000
   t.equal(await pass(), 2, '15 s later they are read again')
   t.equal(scans(), before + 1)
+})
+
+t.test('the /metrics text is rendered at most once a second', async (t) => {
+  const app = await build(t)
+  const { METRICS_TEXT_MS } = await import('../../plugins/metrics.js')
+  let renders = 0
+  const metrics = app.metrics.registry.metrics.bind(app.metrics.registry)
+  app.metrics.registry.metrics = async () => { renders++; return await metrics() }
+  const first = (await app.inject({ url: '/metrics' })).body
+  const again = await Promise.all(Array.from({ length: 10 }, async () => (await app.inject({ url: '/metrics' })).body))
+  t.equal(renders, 1, '11 scrapes, one rendering')
+  t.ok(again.every((b) => b === first))
+  const now = app.metrics.clock
+  app.metrics.clock = () => now() + METRICS_TEXT_MS
+  await app.inject({ url: '/metrics' })
+  t.equal(renders, 2, 'a second later it is rendered again')
 })
 
 t.test('/docs/yaml, /docs/json and /openapi.* answer the committed spec from memory', async (t) => {
