@@ -41,7 +41,7 @@ export const ConfigSchema = Type.Object({
   /** open connections one server process accepts in all (keep it below `ulimit -n`); beyond, new ones are closed */
   CONNECTIONS_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 4096 }),
   /** open connections from one client address per process; beyond, new ones are closed */
-  CONNECTIONS_PER_ADDRESS: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 128 }),
+  CONNECTIONS_PER_ADDRESS: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 256 }),
   /** MySQL/MariaDB connections per server process (README, "Database pool": measured with npm run bench) */
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   LOG_LEVEL: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' })

@@ -50,5 +50,5 @@ t.test('idle connections are capped per address and in total; others are still s
 
 t.test('the defaults', async (t) => {
   const app = await build(t)
-  t.same([app.config.CONNECTIONS_MAX, app.config.CONNECTIONS_PER_ADDRESS], [4096, 128])
+  t.same([app.config.CONNECTIONS_MAX, app.config.CONNECTIONS_PER_ADDRESS], [4096, 256])
 })
