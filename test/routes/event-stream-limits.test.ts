@@ -188,3 +188,13 @@ t.test('STREAM_MAX_PER_ADDRESS defaults to 20', async (t) => {
   const app = await build(t)
   t.equal(app.config.STREAM_MAX_PER_ADDRESS, 20)
 })
+
+t.test('a backlog filtered by ProductID reads through an index, not the whole table', async (t) => {
+  const app = await build(t)
+  const { sql } = await import('kysely')
+  const { DIALECT } = await import('../helper.js')
+  const plan = DIALECT === 'sqlite'
+    ? (await sql<{ detail: string }>`explain query plan select id from events where id > ${0} and product_id = ${1} order by id limit 500`.execute(app.db)).rows.map((r) => r.detail).join('; ')
+    : JSON.stringify((await sql`explain select id from events where id > ${0} and product_id = ${1} order by id limit 500`.execute(app.db)).rows)
+  t.match(plan, /events_product_id_idx/, plan)
+})
