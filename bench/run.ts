@@ -3,6 +3,7 @@
 //   BENCH_SMOKE=1        a few seconds, small data: checks the harness works (used by npm test)
 //   BENCH_MYSQL_URL=…    also measure on MariaDB/MySQL (default: TEST_MYSQL_URL when set)
 //   BENCH_OUT=path       where to write the results (default bench/results.json)
+//   BENCH_ONLY=analytics only the rows of stage statistics, estimates and retention (bench/analytics.ts)
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process'
 import { get as httpGet, type IncomingMessage } from 'node:http'
 import { promisify } from 'node:util'
@@ -19,6 +20,9 @@ import { ROOT } from '../src/lib/root.js'
 import { type FakeBuild, FakeJenkins } from '../test/fixtures/fake-jenkins.js'
 import { hostileRows, seedHostile } from './hostile.js'
 import { seed, seedRunning } from './seed.js'
+import { benchAnalytics } from './analytics.js'
+import type { Row } from './row.js'
+import { benchOtlp } from './otlp.js'
 
 const SMOKE = process.env.BENCH_SMOKE === '1'
 const DURATION = SMOKE ? 1 : Number(process.env.BENCH_DURATION ?? 5)
@@ -26,21 +30,9 @@ const ROUNDS = SMOKE ? 1 : Number(process.env.BENCH_ROUNDS ?? 3)
 const CONNECTIONS = 50
 const OUT = process.env.BENCH_OUT ?? join(ROOT, 'bench', 'results.json')
 const MYSQL = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL
+const ONLY = process.env.BENCH_ONLY
 
-export interface Row {
-  name: string
-  database: string
-  rps: number | null
-  p50_ms: number | null
-  p99_ms: number | null
-  baseline: string | null
-  baseline_rps: number | null
-  ratio: number | null
-  target: string
-  met: boolean
-  /** figures of rows that are not request rates (poller, startup) */
-  extra?: Record<string, number>
-}
+export type { Row }
 
 interface Load { rps: number, p50_ms: number, p99_ms: number, errors: number, non2xx: number }
 
@@ -160,6 +152,9 @@ async function newDatabase (kind: 'sqlite' | 'mysql', name: string): Promise<{ u
 
 async function benchDatabase (kind: 'sqlite' | 'mysql', jenkins: FakeJenkins, rows: Row[]): Promise<void> {
   const database = kind === 'sqlite' ? 'SQLite' : 'MariaDB'
+  const jenkinsEnv = { JENKINS_URL: jenkins.baseUrl, JENKINS_USER: jenkins.user, JENKINS_TOKEN: jenkins.apiToken }
+  const harness = { smoke: SMOKE, measure, startServer, stop, waitReady, freePort, newDatabase, log }
+  if (ONLY === 'analytics') { await benchAnalytics(kind, jenkinsEnv, harness, rows); return }
   const { url, drop } = await newDatabase(kind, 'api')
   const db = new Kysely<Database>({ dialect: await createDialect(url) })
   await migrateToLatest(db, { info: () => {}, error: () => {} })
@@ -346,7 +341,30 @@ async function benchDatabase (kind: 'sqlite' | 'mysql', jenkins: FakeJenkins, ro
     met: disc.steady_requests === jobs && disc.new_requests <= jobs && disc.imported === disc.new_runs,
     extra: disc
   })
+  await benchOtlpRow(kind, database, rows)
   await drop()
+  await benchAnalytics(kind, jenkinsEnv, harness, rows)
+}
+
+/** Jenkins' OpenTelemetry plugin pushing stage ends: one export decoded and applied (bench/otlp.ts). */
+async function benchOtlpRow (kind: 'sqlite' | 'mysql', database: string, rows: Row[]): Promise<void> {
+  log(`${database}: OTLP export of 512 spans over 50 running builds`)
+  const otlpDb = await newDatabase(kind, 'otlp')
+  const o = await benchOtlp(otlpDb.url)
+  await otlpDb.drop()
+  rows.push({
+    name: `OTLP: one export of ${o.spans} spans over ${o.builds} running builds, decoded and applied`,
+    database,
+    rps: null,
+    p50_ms: null,
+    p99_ms: null,
+    baseline: null,
+    baseline_rps: null,
+    ratio: null,
+    target: kind === 'sqlite' ? '≥ 2,000 spans/s; unknown traces: no write' : 'report only; unknown traces: no write',
+    met: (kind !== 'sqlite' || o.spans_per_s >= 2000) && o.unknown_traces_writes === 0,
+    extra: { ...o }
+  })
 }
 
 async function main (): Promise<void> {

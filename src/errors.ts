@@ -1,6 +1,5 @@
 import type { FastifyError } from 'fastify'
 import { writeRefusal } from './repositories/db-errors.js'
-import type { Envelope } from './schemas/common.js'
 
 /**
  * Every answer's ErrorCode: its number, its HTTP status and what it means. The one table: ApiError,
@@ -15,12 +14,15 @@ export const ERRORS = {
   Forbidden: { code: 1005, http: 403, meaning: 'credentials valid but not allowed for this action' },
   JenkinsNotConfigured: { code: 1006, http: 503, meaning: 'Jenkins is not configured on this server' },
   JenkinsFailed: { code: 1007, http: 502, meaning: 'Jenkins rejected or did not answer (unknown job, auth, timeout); Description says which; on Build/add, BuildIndex names the build kept as Fail' },
-  BodyTooLarge: { code: 1008, http: 413, meaning: 'body over 1 MiB' },
+  BodyTooLarge: { code: 1008, http: 413, meaning: 'body over 1 MiB (OTLP receiver: 16 MiB, before and after gzip)' },
   RateLimited: { code: 1009, http: 429, meaning: 'too many requests; Retry-After says when' },
   DatabaseUnavailable: { code: 1010, http: 503, meaning: 'the service cannot take this request now: the database is unreachable or cannot write (disk full, read-only; Description names the cause), or (event stream) this server holds as many open streams as it allows; retry later' },
   Internal: { code: 1099, http: 500, meaning: 'internal error (never for bad input)' }
 } as const
 export type ErrorName = keyof typeof ERRORS
+
+/** Every answer's shape: ErrorCode and Description, then the answer's own fields. */
+export interface Envelope { ErrorCode: number, Description: string, [field: string]: unknown }
 
 /** ErrorCode.X is the number of ERRORS.X. */
 export const ErrorCode = Object.fromEntries(Object.entries(ERRORS).map(([name, e]) => [name, e.code])) as

@@ -6,7 +6,7 @@ import { appendEvents, type EventSource, type NewEvent } from '../repositories/e
 import { findStage, insertStage, lastStageId, stagesByIds, stagesByNames, updateStage } from '../repositories/stages.js'
 import { DETAIL_MAX_KEYS, detailShapeProblem } from '../lib/detail-shape.js'
 import { now } from '../lib/time.js'
-import { canMove, isTerminal, type Status } from './status.js'
+import { canMove, isTerminal, type Status } from '../status.js'
 
 // The one write path for build and stage progress: Build/update, the webhook and the poller all
 // call applyProgress, so the DAG, monotonic, Detail-merge and idempotency rules live only here.

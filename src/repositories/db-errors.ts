@@ -1,10 +1,10 @@
 import { type Kysely, sql } from 'kysely'
 import type { Database } from '../../db/schema.js'
 
-/** A unique key said no: MySQL/MariaDB ER_DUP_ENTRY (1062) or SQLite's UNIQUE constraint. */
+/** A unique key said no: MySQL/MariaDB ER_DUP_ENTRY (1062) or SQLite's UNIQUE or PRIMARY KEY constraint. */
 export function isUniqueViolation (err: unknown): boolean {
   const e = err as { errno?: number, code?: string } | null
-  return e?.errno === 1062 || e?.code === 'SQLITE_CONSTRAINT_UNIQUE'
+  return e?.errno === 1062 || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
 }
 
 // MySQL/MariaDB errors meaning "this server will not write now", whatever the statement

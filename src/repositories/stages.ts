@@ -1,6 +1,6 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely'
 import type { Database, StageTable } from '../../db/schema.js'
-import type { Status } from '../builds/status.js'
+import type { Status } from '../status.js'
 import type { Stage } from '../schemas/stage.js'
 
 export async function listStages (db: Kysely<Database>, buildId: number): Promise<Stage[]> {

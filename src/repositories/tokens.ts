@@ -72,13 +72,13 @@ export async function anyToken (db: Db): Promise<boolean> {
 }
 
 /** Role of a presented token (looked up by its hash, so the comparison does not leak timing), or null. */
-export async function roleOf (db: Db, token: string): Promise<{ id: number, role: Role } | null> {
+export async function roleOf (db: Db, token: string): Promise<{ id: number, role: Role, name: string } | null> {
   return await roleByHash(db, hashToken(token))
 }
 
-async function roleByHash (db: Db, hash: string): Promise<{ id: number, role: Role } | null> {
-  const row = await db.selectFrom('api_tokens').select(['id', 'role']).where('token_hash', '=', hash).executeTakeFirst()
-  return row == null ? null : { id: row.id, role: row.role as Role }
+async function roleByHash (db: Db, hash: string): Promise<{ id: number, role: Role, name: string } | null> {
+  const row = await db.selectFrom('api_tokens').select(['id', 'role', 'name']).where('token_hash', '=', hash).executeTakeFirst()
+  return row == null ? null : { id: row.id, role: row.role as Role, name: row.name }
 }
 
 /** Which of these token hashes still belong to a token (the others were revoked). */
@@ -105,7 +105,7 @@ export const MAX_CACHED = 10_000
 
 /** Looks tokens up (by hash) with a short cache, so a request costs no database round trip. */
 export class TokenGuard {
-  private readonly roles = new Map<string, { role: { id: number, role: Role } | null, until: number }>()
+  private readonly roles = new Map<string, { role: { id: number, role: Role, name: string } | null, until: number }>()
   /** cached answers (a test checks the bound) */
   get cached (): number { return this.roles.size }
   private open: { value: boolean, until: number } = { value: true, until: 0 }
@@ -123,6 +123,11 @@ export class TokenGuard {
   }
 
   async role (token: string): Promise<Role | null> {
+    return (await this.identity(token))?.role ?? null
+  }
+
+  /** The token's role and name (Build/add records the name as StartedBy), or null. */
+  async identity (token: string): Promise<{ role: Role, name: string } | null> {
     if (token.length > MAX_TOKEN_LENGTH) return null // no token is that long: no lookup, nothing cached
     const now = Date.now()
     // keyed by the hash: an entry costs 64 characters whatever was presented
@@ -137,7 +142,7 @@ export class TokenGuard {
       this.touched.set(hit.role.id, now)
       await touchToken(this.db, hit.role.id)
     }
-    return hit.role?.role ?? null
+    return hit.role == null ? null : { role: hit.role.role, name: hit.role.name }
   }
 
   /** Forget cached answers (after creating or revoking a token in this process). */

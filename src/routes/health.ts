@@ -27,7 +27,7 @@ export default fp(async function health (fastify) {
   }
 
   fastify.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    const jenkins = await fastify.poller.readiness()
+    const jenkins = await fastify.poller.monitor.readiness()
     try {
       await sql`select 1`.execute(fastify.db)
       const pending = (await migrator(fastify.db).getMigrations()).filter((m) => m.executedAt == null).map((m) => m.name)

@@ -1,0 +1,413 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/schema.js'
+import { type RunState, JenkinsError, type JenkinsClient, type WfapiRun, WORKFLOW_RUN } from '../jenkins/client.js'
+import type { InstanceMonitor, StageSource } from '../jenkins/instance-monitor.js'
+import type { StageLogSource } from '../jenkins/stage-log.js'
+import { assignNames, fromBlueOcean, fromGraphTree, fromWfapi, placeholderOf, type PolledStage } from '../jenkins/stages.js'
+import { isOwnQueueItem, orNull404 } from '../jenkins/urls.js'
+import { applyProgress, MAX_STAGES, type ProgressUpdate } from './progress.js'
+import { captureStageLogs } from './stage-logs.js'
+import { recordRun, type TrackedBuild } from '../repositories/builds.js'
+import { stageStates } from '../repositories/stages.js'
+import { canMove, isTerminal, parseStatus, type Status } from '../status.js'
+import { plausibleTimeMs } from '../lib/bounds.js'
+
+// Follows one build through Jenkins: its queue item → the run it became → the run's stages → its
+// result. Each call moves the build as far as Jenkins shows now; everything learnt goes through
+// applyProgress, the same write path as Build/update and the webhook.
+
+/** a queue item gone with no run carrying its id, or a run answering 404, this many polls in a row: the build is lost */
+export const LOST_AFTER = 3
+
+/** Not an outage: the queue item is gone and the run is not listed yet; counted towards "lost". */
+export class LostQueueItem extends Error {
+  constructor (readonly misses: number) { super(`queue item gone, no run found yet (${misses}/${LOST_AFTER})`) }
+}
+
+/** Not an outage: the run answers 404 while its job answers; counted towards "lost". */
+export class LostRun extends Error {
+  constructor (readonly misses: number) { super(`run answers 404 (${misses}/${LOST_AFTER})`) }
+}
+
+/**
+ * Not an outage: this run's stage API failed (a 500 from one run's tree, a timeout on a huge run, a
+ * 403 from a folder's authorization) while its api/json answers; the build backs off on its own.
+ */
+export class StageApiFailed extends Error {
+  constructor (readonly cause: JenkinsError) { super(`the run's stage API failed (${cause.message}); its api/json answers`) }
+}
+
+interface StoredStage {
+  name: string
+  status: string
+  start_time: number | null
+  end_time: number | null
+  nodeId: string | null
+  queueReason: unknown
+}
+
+type Update = Omit<ProgressUpdate, 'planId' | 'buildIndex'>
+
+export class RunFollower {
+  /** per build: the last wfapi answer's ids and statuses; Blue Ocean is asked only when it changes */
+  private readonly lastSeen = new Map<number, string>()
+
+  constructor (private readonly db: Kysely<Database>, private readonly monitor: InstanceMonitor,
+    private readonly log: FastifyBaseLogger) {}
+
+  /** Moves one build forward; true once Jenkins is done with it. */
+  async follow (client: JenkinsClient, build: TrackedBuild): Promise<boolean> {
+    const job = build.job_name
+    let number = build.jenkins_build_number
+    if (number == null) {
+      const found = await this.findRun(client, build)
+      if (found === 'waiting') return false
+      if (found === 'cancelled') {
+        await this.apply(build, {
+          status: 'Aborted',
+          detail: { Reason: 'cancelled in the Jenkins queue', ...queueDetail(build, null) }
+        })
+        return true
+      }
+      if (found === 'lost') {
+        const reason = `Jenkins queue item ${String(build.queue_id)} vanished and no run of "${job}" came from it`
+        await this.apply(build, { status: 'Fail', detail: { Reason: reason } })
+        return true
+      }
+      number = found.number
+      await recordRun(this.db, build.id, found)
+      build = { ...build, jenkins_build_number: found.number, jenkins_url: found.url }
+      // the queue reason goes once the run exists (null: the write path merges Detail, it cannot remove a key)
+      const cleared = queueDetail(build, null)
+      // (the status stays: the stage source below starts the build at the run's own start time)
+      if (Object.keys(cleared).length > 0) await this.apply(build, { status: build.status as Status, detail: cleared })
+      if (build.cancel_requested === 1) await client.stopRun(job, number) // cancelled while it was leaving the queue
+    }
+
+    const key = build.jenkins_name ?? ''
+    const known: { run?: RunState | null } = {} // the run's api/json, once a 404 made us ask whether the run exists
+    // at most three rounds: a source found missing sends the run to the next one in the same poll
+    for (let round = 0; round < 3; round++) {
+      const { source, probe } = await this.monitor.sourceFor(key, job)
+      try {
+        const done = await this.followWith(client, build, number, source, probe != null, known)
+        if (done != null) return done
+      } finally {
+        this.monitor.settleProbe(key, probe)
+      }
+    }
+    return false
+  }
+
+  /** One try with one stage source; null when the instance turned out not to have it (try the next). */
+  private async followWith (client: JenkinsClient, build: TrackedBuild, number: number, source: StageSource,
+    probing: boolean, known: { run?: RunState | null }): Promise<boolean | null> {
+    const key = build.jenkins_name ?? ''
+    try {
+      const done = source === 'graph-view'
+        ? await this.followGraph(client, build, number)
+        : source === 'stage-view'
+          ? await this.followStageView(client, build, number)
+          : await this.followRun(client, build, number)
+      if (probing) this.monitor.confirm(key, source)
+      return done
+    } catch (err) {
+      if (!(err instanceof JenkinsError) || source === 'none') throw err
+      if (err.statusCode !== 404) return await this.afterStageApiFailure(client, build, number, err)
+    }
+    // the stage API answered 404: is the run gone, or is the API missing?
+    const run = known.run !== undefined ? known.run : await orNull404(client.run(build.job_name, number))
+    known.run = run
+    if (run == null) return await this.lostRun(client, build, number)
+    if (run._class != null && run._class !== WORKFLOW_RUN) {
+      // a freestyle run has no stages in any API: it says nothing about the instance
+      this.monitor.withoutStages(key, build.job_name)
+      return await this.finishFrom(build, run)
+    }
+    this.monitor.absent(key, source)
+    // no stage API at all: the run's api/json is all there is
+    return source === 'stage-view' ? await this.finishFrom(build, run) : null
+  }
+
+  /**
+   * The stage API of this run failed but not with 404: when the run's own api/json answers, the
+   * instance is fine and this run is the problem: it ends from api/json when Jenkins is done with
+   * it, else it backs off (StageApiFailed). When api/json fails too, the instance is in trouble.
+   */
+  private async afterStageApiFailure (client: JenkinsClient, build: TrackedBuild, number: number, err: JenkinsError): Promise<boolean> {
+    let run: RunState | null
+    try {
+      run = await orNull404(client.run(build.job_name, number))
+    } catch {
+      throw err
+    }
+    if (run == null) return await this.lostRun(client, build, number)
+    if (await this.finishFrom(build, run)) {
+      this.log.info({ build: build.id, reason: err.message }, 'stage API failed for this run: ended from its api/json')
+      return true
+    }
+    throw new StageApiFailed(err)
+  }
+
+  /** Pipeline Graph View: one request per poll; `complete` sends us to the run for its result. */
+  private async followGraph (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
+    const tree = await client.stagesTree(build.job_name, number)
+    const stages = fromGraphTree(tree.stages)
+    await this.syncStages(client, build, number, stages, { kind: 'graph-view', prefix: client.graphViewPath ?? 'stages' })
+    if (tree.complete) {
+      await this.endMissing(build, stages)
+      // only the placeholder: the run ended before any stage began (an early failure)
+      const placeholder = stages.length === 0 ? placeholderOf(tree.stages) : undefined
+      const state = placeholder?.state.toLowerCase()
+      const early = state === 'failure' || state === 'aborted' || state === 'unstable'
+        ? `the run ${state === 'failure' ? 'failed' : state === 'aborted' ? 'was aborted' : 'ended unstable'} before any stage ` +
+          `began (Jenkins shows only its start, "${placeholder?.name ?? ''}"): see its console`
+        : undefined
+      return await this.followRun(client, build, number, early)
+    }
+    const status: Status = stages.some((s) => s.status === 'Paused') ? 'Paused' : 'Running'
+    if (status !== build.status) {
+      const first = stages[0]?.startMs
+      await this.apply(build, { status, ...(build.start_time == null && first != null ? { startTime: seconds(first) } : {}) })
+    }
+    return false
+  }
+
+  /** Stage view: wfapi every poll; Blue Ocean (when installed) only on a poll where wfapi shows a change. */
+  private async followStageView (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
+    const run = await client.describe(build.job_name, number)
+    const print = fingerprint(run)
+    if (build.status === 'Queued' && run.startTimeMillis != null) {
+      // the build starts at the run's start: left to its first stage, it would start at that stage's time
+      await this.apply(build, { status: 'Running', startTime: seconds(run.startTimeMillis) })
+      build = { ...build, status: 'Running' }
+    }
+    if (this.lastSeen.get(build.id) !== print) {
+      let stages = fromWfapi(run)
+      const stored = await this.storedStages(build.id)
+      const key = build.jenkins_name ?? ''
+      const blueOcean = this.monitor.blueOcean(key)
+      if (blueOcean !== false && needsBlueOcean(run, stored)) {
+        const nodes = await client.blueNodes(build.job_name, number)
+        if (nodes == null && blueOcean == null) {
+          this.log.info({ jenkins: build.jenkins_name ?? 'default' },
+            'Blue Ocean not available: wfapi alone gives the stages, each after the previous one')
+        }
+        this.monitor.setBlueOcean(key, nodes != null)
+        if (nodes != null) stages = fromBlueOcean(nodes, run)
+      }
+      const logs: StageLogSource = this.monitor.blueOcean(key) === true ? { kind: 'blue-ocean' } : { kind: 'wfapi' }
+      await this.syncStages(client, build, number, stages, logs, stored)
+      this.lastSeen.set(build.id, print)
+    }
+    const status = parseStatus(run.status) ?? 'Running'
+    if (!isTerminal(status)) {
+      if (status !== build.status) await this.apply(build, { status, startTime: seconds(run.startTimeMillis) })
+      return false
+    }
+    return await this.followRun(client, build, number)
+  }
+
+  /**
+   * The run completed: a stored stage that is not final and that graph view no longer reports (a
+   * stage recorded from an earlier answer that the final one dropped) would stay Running for ever.
+   */
+  private async endMissing (build: TrackedBuild, reported: PolledStage[]): Promise<void> {
+    const stored = await this.storedStages(build.id)
+    const open = stored.filter((s) => !isTerminal(s.status as Status))
+    if (open.length === 0) return
+    const names = new Set(assignNames(reported, stored).values())
+    for (const s of open) {
+      if (names.has(s.name)) continue
+      await this.apply(build, {
+        stageName: s.name,
+        status: 'Aborted',
+        detail: { Reason: 'the run completed and Jenkins no longer reports this stage' }
+      })
+    }
+  }
+
+  /** The run's own api/json: Running until `building` is false with a result (the only final word). */
+  private async followRun (client: JenkinsClient, build: TrackedBuild, number: number, reason?: string): Promise<boolean> {
+    const run = await orNull404(client.run(build.job_name, number))
+    if (run == null) return await this.lostRun(client, build, number)
+    return await this.finishFrom(build, run, reason)
+  }
+
+  private async finishFrom (build: TrackedBuild, run: RunState, reason?: string): Promise<boolean> {
+    // times from Jenkins are used only when they are times (2000–2100)
+    const started = plausibleTimeMs(run.timestamp)
+    if (run.building || run.result == null) {
+      if (build.status === 'Queued') await this.apply(build, { status: 'Running', startTime: started == null ? undefined : seconds(started) })
+      return false
+    }
+    this.lastSeen.delete(build.id)
+    const ended = started == null ? undefined : plausibleTimeMs(started + (Number.isFinite(run.duration) ? run.duration : 0))
+    const status = runStatus(run.result)
+    const keepWord = status !== parseStatus(run.result) // NOT_BUILT, or a word we do not know
+    await this.apply(build, {
+      status,
+      startTime: build.start_time ?? (started == null ? undefined : seconds(started)),
+      endTime: ended == null ? undefined : seconds(ended),
+      ...(keepWord || reason != null
+        ? { detail: { ...(keepWord ? { JenkinsResult: run.result } : {}), ...(reason != null ? { Reason: reason } : {}) } }
+        : {})
+    })
+    return true
+  }
+
+  /**
+   * The run answers 404: deleted (log rotation, a person) or its job deleted or renamed. With the job
+   * gone it ends now; else after LOST_AFTER polls in a row. Aborted, and never polled again.
+   */
+  private async lostRun (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
+    const job = build.job_name
+    const jobThere = await client.jobExists(job)
+    const misses = build.poll_errors + 1
+    if (jobThere && misses < LOST_AFTER) throw new LostRun(misses)
+    this.lastSeen.delete(build.id)
+    // a build that already ended (the pipeline reported it) keeps its result
+    if (!isTerminal(build.status as Status)) {
+      const reason = jobThere
+        ? `Jenkins no longer has run #${number} of "${job}" (deleted by log rotation or by hand); it answered 404 ${misses} times`
+        : `the Jenkins job "${job}" no longer exists (deleted or renamed); run #${number} went with it`
+      await this.apply(build, { status: 'Aborted', detail: { Reason: reason } })
+    }
+    return true
+  }
+
+  /** Where a queued build is: still waiting (its reason recorded), cancelled, lost, or the run it became. */
+  private async findRun (client: JenkinsClient, build: TrackedBuild):
+  Promise<'waiting' | 'cancelled' | 'lost' | { number: number, url: string | null }> {
+    const queueId = build.queue_id as number
+    const item = await orNull404(client.queueItem(queueId))
+    if (item != null && isOwnQueueItem(item, client.baseUrl, build.job_name)) {
+      if (item.cancelled) return 'cancelled'
+      if (item.executable != null) return item.executable
+      // waiting, blocked, buildable, or the moment between leaving the queue and the run existing
+      if (item.why != null) {
+        const detail = queueDetail(build, { why: item.why, stuck: item.stuck })
+        if (Object.keys(detail).length > 0) await this.apply(build, { status: 'Queued', detail })
+      }
+      return 'waiting'
+    }
+    // queue items vanish 5 minutes after leaving the queue, and on restart: look for the run itself
+    const run = await client.runByQueueId(build.job_name, queueId)
+    if (run != null) return run
+    const misses = build.poll_errors + 1
+    if (misses >= LOST_AFTER) return 'lost'
+    throw new LostQueueItem(misses)
+  }
+
+  /**
+   * Writes the stages Jenkins shows that differ from what the database has, matched by Jenkins node
+   * id; then captures the log of each that failed (once), from `logs`.
+   */
+  private async syncStages (client: JenkinsClient, build: TrackedBuild, number: number, stages: PolledStage[],
+    logs: StageLogSource, stored?: StoredStage[]): Promise<void> {
+    if (stages.length === 0) return
+    stored ??= await this.storedStages(build.id)
+    const names = assignNames(stages, stored)
+    const byName = new Map(stored.map((s) => [s.name, s]))
+    const seen = new Set(byName.keys())
+    let count = stored.length
+    for (const s of stages) {
+      const name = names.get(s.nodeId) as string
+      // past the cap the write path refuses a new stage (1001): leave it out rather than fail every poll
+      if (!byName.has(name)) {
+        if (count >= MAX_STAGES) continue
+        count++
+      }
+      const startTime = s.startMs == null ? undefined : seconds(s.startMs)
+      const endTime = s.endMs == null ? undefined : seconds(s.endMs)
+      const have = byName.get(name)
+      const reason = s.queueReason ?? null
+      const same = have != null && (have.status === s.status || !canMove(have.status as Status, s.status)) &&
+        (startTime == null || have.start_time === startTime) && (endTime == null || have.end_time === endTime) &&
+        have.nodeId === s.nodeId && have.queueReason === reason
+      if (!same) {
+        const pre = have == null
+          ? s.pre.map((id) => names.get(id)).filter((n): n is string => n != null && seen.has(n))
+          : undefined
+        await this.apply(build, {
+          stageName: name,
+          status: s.status,
+          startTime,
+          endTime,
+          preStageNames: pre,
+          detail: {
+            JenkinsNodeID: s.nodeId,
+            ...(build.jenkins_url == null ? {} : { URL: `${build.jenkins_url}console` }),
+            ...(s.error == null ? {} : { Error: s.error }),
+            ...(s.jenkinsResult == null ? {} : { JenkinsResult: s.jenkinsResult }),
+            ...((have?.queueReason ?? null) !== reason ? { QueueReason: reason } : {})
+          }
+        })
+      }
+      seen.add(name)
+    }
+    const named = stages.filter((s) => names.has(s.nodeId)).map((s) => ({ ...s, name: names.get(s.nodeId) as string }))
+    await captureStageLogs(this.db, this.log, client, build, number, named, logs)
+  }
+
+  private async storedStages (buildId: number): Promise<StoredStage[]> {
+    return (await stageStates(this.db, buildId)).map((s) => {
+      const detail = JSON.parse(s.detail) as { JenkinsNodeID?: unknown, QueueReason?: unknown }
+      const nodeId = detail.JenkinsNodeID == null ? null : String(detail.JenkinsNodeID as string)
+      return { ...s, nodeId, queueReason: detail.QueueReason ?? null }
+    })
+  }
+
+  private async apply (build: TrackedBuild, u: Update): Promise<void> {
+    const plan = { planId: build.plan_id, buildIndex: build.build_index }
+    const jenkins = build.jenkins_build_number == null
+      ? undefined
+      : { buildNumber: build.jenkins_build_number, url: build.jenkins_url ?? undefined }
+    await applyProgress(this.db, { ...plan, ...u, jenkins, source: 'poller' })
+  }
+}
+
+/** The Detail keys that move the build's QueueReason/Stuck to `now` (null = gone); {} when nothing changes. */
+function queueDetail (build: TrackedBuild, now: { why: string, stuck: boolean } | null): Record<string, unknown> {
+  const d = JSON.parse(build.detail) as { QueueReason?: string | null, Stuck?: boolean | null }
+  const out: Record<string, unknown> = {}
+  const why = now?.why ?? null
+  const stuck = now?.stuck === true ? true : null
+  if ((d.QueueReason ?? null) !== why) out.QueueReason = why
+  if ((d.Stuck ?? null) !== stuck) out.Stuck = stuck
+  return out
+}
+
+/**
+ * Blue Ocean is needed for what wfapi gets wrong: new stages (edges; a parallel branch's wfapi id is
+ * never the one stored), and skipped-for-failure stages (any failure, or a run that did not pass).
+ * Otherwise wfapi's ids are the stored ones and its statuses are right.
+ */
+function needsBlueOcean (run: WfapiRun, stored: StoredStage[]): boolean {
+  if (run.stages.length === 0) return false
+  const known = new Set(stored.map((s) => s.nodeId))
+  if (run.stages.some((s) => !known.has(String(s.id)))) return true
+  const status = parseStatus(run.status) ?? 'Running'
+  if (isTerminal(status) && status !== 'Pass') return true
+  return run.stages.some((s) => {
+    const st = parseStatus(s.status)
+    return st === 'Fail' || st === 'Unstable' || st === 'Aborted'
+  })
+}
+
+/** What a wfapi answer says that can change a stage: ids and statuses (durations of running stages grow every poll). */
+function fingerprint (run: WfapiRun): string {
+  return run.status + '|' + run.stages.map((s) => `${s.id}:${s.status}`).join(',')
+}
+
+const seconds = (ms: number): number => Math.floor(ms / 1000)
+
+/**
+ * A run's result as our status. NOT_BUILT on a run means it was interrupted after it started
+ * (abortPrevious, a milestone, a lock): Aborted, not Skipped; an unknown word is Fail.
+ */
+export function runStatus (result: string): Status {
+  if (result.trim().toUpperCase() === 'NOT_BUILT') return 'Aborted'
+  return parseStatus(result) ?? 'Fail'
+}
