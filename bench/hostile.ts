@@ -14,7 +14,7 @@ import { createDialect } from '../db/dialect.js'
 import { migrateToLatest } from '../db/migrate.js'
 import type { Database } from '../db/schema.js'
 import { ROOT } from '../src/lib/root.js'
-import type { Row } from './run.js'
+import type { Row } from './row.js'
 import { seed } from './seed.js'
 
 const run = promisify(execFile)
