@@ -18,6 +18,7 @@ import { migrateToLatest } from '../db/migrate.js'
 import type { Database } from '../db/schema.js'
 import { ROOT } from '../src/lib/root.js'
 import { type FakeBuild, FakeJenkins } from '../test/fixtures/fake-jenkins.js'
+import { hostileRows, seedHostile } from './hostile.js'
 import { seed, seedRunning } from './seed.js'
 import { benchAnalytics } from './analytics.js'
 import type { Row } from './row.js'
@@ -64,7 +65,8 @@ async function waitReady (url: string, child: ChildProcess, timeoutMs = 20_000):
 
 function startServer (env: Record<string, string>, port: number): ChildProcess {
   return spawn(process.execPath, [join(ROOT, 'dist/src/server.js')], {
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '0', POLL_INTERVAL_MS: '3600000', ...env },
+    // the load's connections and streams all come from 127.0.0.1, standing in for many clients
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', RATE_LIMIT_PER_MINUTE: '0', POLL_INTERVAL_MS: '3600000', CONNECTIONS_PER_ADDRESS: '100000', STREAM_MAX_PER_ADDRESS: '100000', ...env },
     stdio: ['ignore', 'ignore', 'inherit']
   })
 }
@@ -375,6 +377,13 @@ async function main (): Promise<void> {
   const rows: Row[] = []
   try {
     await benchDatabase('sqlite', jenkins, rows)
+    if (!SMOKE) {
+      const { url, drop } = await newDatabase('sqlite', 'hostile')
+      log('SQLite: seeding 200k builds and 300k events for the hostile-client rows')
+      await seedHostile(url, 200_000, 300_000)
+      await hostileRows('SQLite', url, rows)
+      await drop()
+    }
     if (MYSQL != null) await benchDatabase('mysql', jenkins, rows)
     else log('MariaDB skipped: set BENCH_MYSQL_URL (or TEST_MYSQL_URL)')
   } finally {

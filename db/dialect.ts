@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { type Dialect, MysqlDialect, SqliteDialect } from 'kysely'
+import { type DatabaseConnection, type Dialect, type Driver, MysqlDialect, SqliteDialect, SqliteDriver } from 'kysely'
 
 export type DialectName = 'mysql' | 'sqlite'
 
@@ -34,7 +34,28 @@ export async function createDialect (url: string, { poolSize = 10 }: { poolSize?
   database.pragma('journal_mode = WAL')
   database.pragma('busy_timeout = 5000')
   database.pragma('foreign_keys = ON')
-  return new SqliteDialect({ database: withStatementCache(database) })
+  return new RollbackKeepingSqliteDialect(withStatementCache(database))
+}
+
+/**
+ * On SQLITE_FULL or an I/O error SQLite may roll the transaction back itself; Kysely then sends
+ * ROLLBACK, which fails ("no transaction is active") and is thrown in place of the real error, so a
+ * full disk showed as an internal error. The ROLLBACK is skipped when no transaction is open.
+ */
+class RollbackKeepingSqliteDialect extends SqliteDialect {
+  constructor (private readonly database: { inTransaction: boolean } & ConstructorParameters<typeof SqliteDialect>[0]['database']) {
+    super({ database })
+  }
+
+  createDriver (): Driver {
+    const database = this.database
+    return new (class extends SqliteDriver {
+      async rollbackTransaction (connection: DatabaseConnection): Promise<void> {
+        if (typeof database === 'object' && !database.inTransaction) return
+        await super.rollbackTransaction(connection)
+      }
+    })({ database })
+  }
 }
 
 /**

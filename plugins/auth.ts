@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { apiError } from '../src/errors.js'
 import { type Access, ALLOWED, type Role } from '../src/lib/access.js'
-import { tokenFrom } from '../src/lib/token.js'
+import { MAX_TOKEN_LENGTH, tokenFrom } from '../src/lib/token.js'
 import { hashToken, TokenGuard } from '../src/repositories/tokens.js'
 
 declare module 'fastify' {
@@ -24,7 +24,23 @@ declare module 'fastify' {
   }
 }
 
+/** The host name of a Host header (no port, lower case, IPv6 without brackets). */
+export function hostName (host: string): string {
+  try {
+    return new URL(`http://${host}`).hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  } catch {
+    return host.toLowerCase()
+  }
+}
+
+/** Whether a Host names this machine's loopback (which no outside page can rebind) or is one of `allowed`. */
+export function hostAllowed (host: string, allowed: Set<string>): boolean {
+  const name = hostName(host)
+  return name === 'localhost' || name.endsWith('.localhost') || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name) || allowed.has(name)
+}
+
 export default fp(async function auth (fastify) {
+  const allowedHosts = new Set((fastify.config.ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== ''))
   // the one transition: open → closed (for good), logged by every process when it notices
   const guard = new TokenGuard(fastify.db, () => { fastify.log.warn('open mode ended: an API token exists, every API request now needs one') })
   fastify.decorate('tokens', guard)
@@ -39,9 +55,18 @@ export default fp(async function auth (fastify) {
   fastify.decorate('authorize', async (request: FastifyRequest) => {
     const access = request.routeOptions.config.access ?? 'admin'
     if (access === 'webhook') return // the webhook checks its own secrets
-    if (await guard.isOpen()) return
+    if (await guard.isOpen()) {
+      // open to anyone who can reach it, so not to pages elsewhere that rebind their name to this
+      // address (DNS rebinding): only a loopback Host, or one the operator named, is answered
+      if (!hostAllowed(request.host, allowedHosts)) {
+        throw apiError('Forbidden', `Host "${hostName(request.host)}" is not answered while the server is open (no API token exists): ` +
+          'use localhost, add the name to ALLOWED_HOSTS, or create a token')
+      }
+      return
+    }
     const token = tokenFrom(request, { allowAccessToken: request.routeOptions.config.accessToken === true })
     if (token == null) throw apiError('Unauthorized', 'credentials required: Authorization: Bearer <token> or X-TestCloud-Token')
+    if (token.length > MAX_TOKEN_LENGTH) throw apiError('Unauthorized', `token longer than ${MAX_TOKEN_LENGTH} characters: no API token is`)
     const caller = await guard.identity(token)
     if (caller == null) throw apiError('Unauthorized', 'unknown or revoked token')
     const role = caller.role

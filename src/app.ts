@@ -1,10 +1,11 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import { createRequire } from 'node:module'
 import etag from '@fastify/etag'
 import rateLimit from '@fastify/rate-limit'
 import auth from '../plugins/auth.js'
 import configPlugin from '../plugins/config.js'
+import connectionLimits from '../plugins/connection-limits.js'
 import dashboard from '../plugins/dashboard.js'
 import database from '../plugins/database.js'
 import docs from '../plugins/docs.js'
@@ -13,11 +14,13 @@ import jenkins from '../plugins/jenkins.js'
 import metrics from '../plugins/metrics.js'
 import poller from '../plugins/poller.js'
 import retention from '../plugins/retention.js'
+import securityHeaders from '../plugins/security-headers.js'
 import type { Config } from './config.js'
-import { apiError, ErrorCode, toEnvelope } from './errors.js'
+import { type ApiError, apiError, ErrorCode, toEnvelope } from './errors.js'
 import { OneLineLogController } from './log-controller.js'
 import { operationIdFor } from './openapi-info.js'
 import { AuthFailures } from './lib/auth-failures.js'
+import { WriteHealth } from './repositories/db-errors.js'
 import build from './routes/build.js'
 import eventStream from './routes/events.js'
 import health from './routes/health.js'
@@ -32,9 +35,12 @@ export const API_PREFIX = '/TestCloud/DevOps'
 export const BODY_LIMIT = 1024 * 1024
 
 /** Fastify options shared by the server and the tests: the validation and limits are part of the contract. */
-export function fastifyOptions (logger: boolean | object = false) {
+export function fastifyOptions (logger: boolean | object = false, config: Pick<Config, 'TRUST_PROXY'> = {}) {
   return {
     logger,
+    // which proxies may say who the client is (X-Forwarded-For): the address the failed-auth limit,
+    // the rate limit and the stream cap count by; none by default, so a client cannot claim another's
+    trustProxy: trustProxy(config.TRUST_PROXY),
     bodyLimit: BODY_LIMIT,
     genReqId: () => randomUUID(),
     // Integers-as-strings are handled by the schemas themselves (see schemas/common.ts)
@@ -53,6 +59,17 @@ export function fastifyOptions (logger: boolean | object = false) {
     return503OnClosing: true,
     forceCloseConnections: 'idle' as const
   }
+}
+
+/** TRUST_PROXY as Fastify's trustProxy: true/false, a hop count, or addresses and CIDRs separated by commas. */
+export function trustProxy (value: string | undefined): boolean | string | ((address: string, hop: number) => boolean) {
+  if (value == null || value === 'false') return false
+  if (value === 'true') return true
+  if (/^[0-9]+$/.test(value)) {
+    const hops = Number(value)
+    return (_address, hop) => hop < hops
+  }
+  return value
 }
 
 type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>
@@ -110,16 +127,56 @@ export interface AppOptions {
   pollerAutoStart?: boolean
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** writes the database refused lately (disk full, read-only): /readyz reports them */
+    dbWrites: WriteHealth
+  }
+}
+
+/** How much of an oversized body is read (and dropped) before the 1008 answer; beyond, the connection closes. */
+export const BODY_DRAIN_LIMIT = 16 * 1024 * 1024
+
+/**
+ * Reads and drops the rest of a request body, up to `max` bytes or 10 s. An answer sent while the
+ * client is still sending makes the server close a socket that data keeps arriving on: the peer
+ * then gets a reset, which may discard the answer before the client reads it.
+ */
+async function drainBody (req: FastifyRequest['raw'], max: number): Promise<void> {
+  if (req.complete || req.destroyed) return
+  await new Promise<void>((resolve) => {
+    let read = 0
+    const done = (): void => {
+      clearTimeout(timer)
+      req.off('data', onData).off('end', done).off('close', done).off('error', done)
+      resolve()
+    }
+    const onData = (chunk: Buffer): void => { read += chunk.length; if (read > max) done() }
+    const timer = setTimeout(done, 10_000)
+    req.on('data', onData).once('end', done).once('close', done).once('error', done)
+    req.resume()
+  })
+}
+
+async function answerError (this: FastifyInstance, err: Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  // the original error goes to the log (below, status 503); the answer names its cause
+  this.dbWrites.observe(err)
+  if ((err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    await drainBody(request.raw, BODY_DRAIN_LIMIT)
+    reply.header('connection', 'close')
+  }
+  const { status, body } = toEnvelope(err)
+  if (status >= 500) request.log.error({ err }, 'request failed')
+  else request.log.info({ code: body.ErrorCode, reason: body.Description }, 'request refused')
+  return reply.code(status).send(body)
+}
+
 /** The whole service as one plugin; server.ts and the tests register it through fastify-plugin. */
 export default async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   // Fastify has no option for it: headers (Node's default 60 s) must arrive within the request timeout
   fastify.server.headersTimeout = 15_000
-  fastify.setErrorHandler((err, request, reply) => {
-    const { status, body } = toEnvelope(err as Error)
-    if (status >= 500) request.log.error({ err }, 'request failed')
-    else request.log.info({ code: body.ErrorCode, reason: body.Description }, 'request refused')
-    return reply.code(status).send(body)
-  })
+  fastify.decorate('dbWrites', new WriteHealth())
+  fastify.setErrorHandler(answerError)
   fastify.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]
     // the route exists with another method: 405 with Allow, so the caller sees the method is wrong, not the path
@@ -133,6 +190,7 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   })
 
   await fastify.register(configPlugin, { config: opts.config })
+  await fastify.register(connectionLimits)
   await fastify.register(database)
   await fastify.register(auth)
   await fastify.register(jenkins)
@@ -140,19 +198,21 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(poller, { autoStart: opts.pollerAutoStart })
   await fastify.register(retention, { autoStart: opts.pollerAutoStart })
   await fastify.register(events)
+  await fastify.register(securityHeaders) // before the pages it adds headers to
   await fastify.register(docs)
   await fastify.register(dashboard)
   await fastify.register(health)
 
   await fastify.register(async (api) => {
-    // failed authentications are limited per address before anything else runs (see lib/auth-failures.ts)
+    // Failed authentications are limited per address (see lib/auth-failures.ts), and only they: a
+    // request whose credentials are right is served whatever else came from its address (behind a
+    // proxy without TRUST_PROXY, that address is everyone's). So the limit turns a 1004 into 1009.
     const failures = new AuthFailures(opts.config.AUTH_FAILURES_PER_MINUTE)
-    api.addHook('onRequest', async (request, reply) => {
-      const wait = failures.blockedFor(request.ip)
-      if (wait > 0) {
-        reply.header('retry-after', Math.ceil(wait / 1000))
-        throw apiError('RateLimited', `too many failed authentications from this address: retry in ${Math.ceil(wait / 1000)} s`)
-      }
+    api.setErrorHandler((err, request, reply) => {
+      const wait = (err as Partial<ApiError>).errorName === 'Unauthorized' ? failures.blockedFor(request.ip) : 0
+      if (wait <= 0) return answerError.call(fastify, err as Error, request, reply)
+      reply.header('retry-after', Math.ceil(wait / 1000))
+      return answerError.call(fastify, apiError('RateLimited', `too many failed authentications from this address: retry in ${Math.ceil(wait / 1000)} s`), request, reply)
     })
     api.addHook('onResponse', async (request, reply) => {
       if (reply.statusCode === 401) failures.fail(request.ip)

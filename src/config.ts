@@ -21,6 +21,8 @@ export const ConfigSchema = Type.Object({
   WEBHOOK_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   /** open event streams (GET /events) one server process holds at most; beyond, 1010 (HTTP 503) */
   STREAM_MAX_SUBSCRIBERS: Type.Integer({ minimum: 1, maximum: 100_000, default: 1000 }),
+  /** open event streams one client address holds at most (per process); beyond, 1009 (HTTP 429) */
+  STREAM_MAX_PER_ADDRESS: Type.Integer({ minimum: 1, maximum: 100_000, default: 20 }),
   /** how often each process reads new events for its stream subscribers (one query shared by all) */
   STREAM_POLL_MS: Type.Integer({ minimum: 20, maximum: 10_000, default: 250 }),
   /** requests per minute per token (per IP while the server is open); 0 turns the limit off */
@@ -29,6 +31,17 @@ export const ConfigSchema = Type.Object({
   DISCOVER_BUILDS: Type.Boolean({ default: true }),
   /** failed authentications (1004) per address per minute before every API request from it is 1009; 0 turns it off */
   AUTH_FAILURES_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 60 }),
+  /**
+   * Fastify's trustProxy: which reverse proxies may set the client address (X-Forwarded-For): `true`
+   * (any), a hop count, or addresses/CIDRs separated by commas; unset, the socket's peer is the client
+   */
+  TRUST_PROXY: Type.Optional(Type.String({ pattern: '^(true|false|[0-9]{1,2}|[0-9A-Fa-f.:/, ]+)$' })),
+  /** host names (comma-separated) answered while the server is open, besides loopback ones (DNS rebinding) */
+  ALLOWED_HOSTS: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9.:\\-\\[\\], ]+$' })),
+  /** open connections one server process accepts in all (keep it below `ulimit -n`); beyond, new ones are closed */
+  CONNECTIONS_MAX: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 4096 }),
+  /** open connections from one client address per process; beyond, new ones are closed */
+  CONNECTIONS_PER_ADDRESS: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 256 }),
   /** MySQL/MariaDB connections per server process (README, "Database pool": measured with npm run bench) */
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   /** retention: ended builds older than this many days are deleted with their stages and events; 0 keeps them for ever */

@@ -1,4 +1,5 @@
 import type { FastifyError } from 'fastify'
+import { writeRefusal } from './repositories/db-errors.js'
 
 /**
  * Every answer's ErrorCode: its number, its HTTP status and what it means. The one table: ApiError,
@@ -15,7 +16,7 @@ export const ERRORS = {
   JenkinsFailed: { code: 1007, http: 502, meaning: 'Jenkins rejected or did not answer (unknown job, auth, timeout); Description says which; on Build/add, BuildIndex names the build kept as Fail' },
   BodyTooLarge: { code: 1008, http: 413, meaning: 'body over 1 MiB (OTLP receiver: 16 MiB, before and after gzip)' },
   RateLimited: { code: 1009, http: 429, meaning: 'too many requests; Retry-After says when' },
-  DatabaseUnavailable: { code: 1010, http: 503, meaning: 'the service cannot take this request now: the database is unreachable, or (event stream) this server holds as many open streams as it allows; retry later' },
+  DatabaseUnavailable: { code: 1010, http: 503, meaning: 'the service cannot take this request now: the database is unreachable or cannot write (disk full, read-only; Description names the cause), or (event stream) this server holds as many open streams as it allows; retry later' },
   Internal: { code: 1099, http: 500, meaning: 'internal error (never for bad input)' }
 } as const
 export type ErrorName = keyof typeof ERRORS
@@ -75,6 +76,10 @@ export function toEnvelope (err: FastifyError | ApiError | Error): { status: num
   }
   if (fe.code?.startsWith('FST_ERR_CTP_') || (fe.statusCode === 400 && err instanceof SyntaxError)) {
     return answer('InvalidParameter', `body: ${fe.message}`)
+  }
+  const refusal = writeRefusal(err)
+  if (refusal != null) {
+    return answer('DatabaseUnavailable', `the database cannot write: ${refusal}; nothing was changed, retry once it can`)
   }
   if (isDatabaseDown(err)) {
     return answer('DatabaseUnavailable', 'database unavailable, retry later')

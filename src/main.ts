@@ -24,7 +24,7 @@ async function main (): Promise<void> {
       req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip })
     }
   }
-  const server = Fastify(fastifyOptions(logger))
+  const server = Fastify(fastifyOptions(logger, config))
   let closing = false
   // while shutting down, answers in flight still go out, then their keep-alive connections close
   server.addHook('onSend', async (_request, reply, payload) => {

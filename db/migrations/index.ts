@@ -11,6 +11,7 @@ import * as createStageLogs from './202612060400_create_stage_logs.js'
 import * as addBuildStartedBy from './202612060410_add_build_started_by.js'
 import * as addPrunedBuilds from './202612060500_add_pruned_builds.js'
 import * as addBuildTraceId from './202612060520_add_build_trace_id.js'
+import * as addEventsProductIndex from './202612060530_add_events_product_index.js'
 
 // A static registry: the same from tsx, from dist/ and under tap, with no directory globbing.
 export const migrations: Record<string, Migration> = {
@@ -25,5 +26,6 @@ export const migrations: Record<string, Migration> = {
   '202612060400_create_stage_logs': createStageLogs,
   '202612060410_add_build_started_by': addBuildStartedBy,
   '202612060500_add_pruned_builds': addPrunedBuilds,
-  '202612060520_add_build_trace_id': addBuildTraceId
+  '202612060520_add_build_trace_id': addBuildTraceId,
+  '202612060530_add_events_product_index': addEventsProductIndex
 }

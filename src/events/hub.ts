@@ -12,12 +12,14 @@ import type { StreamEvent } from '../schemas/event.js'
 export interface Subscriber {
   filter: StreamFilter
   send: (e: StreamEvent) => void
+  /**
+   * Resolves once the subscriber can take another page of backlog (its socket drained): true, or
+   * false when it is gone. Without it, pages follow each other as fast as the database answers.
+   */
+  ready?: () => Promise<boolean>
 }
 
-interface Entry extends Subscriber {
-  /** live events that arrived while the backlog was being sent */
-  pending: StreamEvent[] | null
-}
+type Entry = Subscriber
 
 const PAGE = 500
 /**
@@ -40,6 +42,11 @@ export class EventHub {
   private gapSince: number | null = null
   /** tail queries made so far (a test checks there is one per interval, not one per subscriber) */
   queries = 0
+  /** backlog pages read so far, and subscribers waiting to be ready for their next page (tests read them) */
+  backlogPages = 0
+  waiting = 0
+  /** the backlog page running now (see backlogTurn) */
+  private turn: Promise<void> = Promise.resolve()
 
   constructor (private readonly db: Kysely<Database>, private readonly intervalMs: number,
     private readonly onError: (err: unknown) => void) {}
@@ -49,25 +56,58 @@ export class EventHub {
   /**
    * Adds a subscriber: first every matching event after `afterId` (when given) up to now, read
    * page by page, then live ones, in EventID order, none twice. Answers the unsubscribe function.
+   *
+   * The backlog is read one page per query and the next page only once the subscriber is ready
+   * for it, so a client that reads slowly (or not at all) holds at most one page in the server's
+   * memory. The subscriber joins the live tail only when it has caught up with it: nothing is
+   * buffered for it meanwhile, however long its backlog takes.
    */
   async subscribe (s: Subscriber, afterId?: number): Promise<() => void> {
     await this.start()
-    const entry: Entry = { ...s, pending: afterId == null ? null : [] }
-    const cut = this.lastId
-    this.subscribers.add(entry)
-    if (this.timer == null && !this.ticking) this.schedule()
+    const entry: Entry = { ...s }
     if (afterId != null) {
       let from = afterId
       for (;;) {
-        const page = (await eventsAfter(this.db, from, PAGE, s.filter)).filter((e) => e.EventID <= cut)
-        for (const e of page) s.send(e)
-        if (page.length < PAGE) break
-        from = page[page.length - 1].EventID
+        const { cut, page } = await this.backlogTurn(async () => {
+          const cut = this.lastId
+          this.backlogPages++
+          const page = (await eventsAfter(this.db, from, PAGE, s.filter)).filter((e) => e.EventID <= cut)
+          for (const e of page) s.send(e)
+          return { cut, page }
+        })
+        if (page.length === PAGE) from = page[page.length - 1].EventID
+        // every matching event up to the tail's position was sent, and the tail has not moved
+        // since: from here on the tail delivers (synchronously with this check, so none is lost)
+        else if (this.lastId === cut) break
+        else from = Math.max(from, cut)
+        if (s.ready != null) {
+          this.waiting++
+          const more = await s.ready().finally(() => { this.waiting-- })
+          if (!more) return () => {}
+        }
       }
-      for (const e of entry.pending ?? []) if (e.EventID > cut) s.send(e)
-      entry.pending = null
     }
+    this.subscribers.add(entry)
+    if (this.timer == null && !this.ticking) this.schedule()
     return () => { this.subscribers.delete(entry) }
+  }
+
+  /**
+   * Runs one backlog page: one at a time in the process, each in its own turn of the event loop.
+   * Reading and framing a page takes a few milliseconds (on SQLite without yielding: the query
+   * resolves without I/O), so twenty streams catching up at once would otherwise hold every other
+   * request for the length of twenty pages, page after page.
+   */
+  private async backlogTurn<T> (page: () => Promise<T>): Promise<T> {
+    const before = this.turn
+    let release!: () => void
+    this.turn = new Promise((resolve) => { release = resolve })
+    await before
+    try {
+      return await page()
+    } finally {
+      setImmediate(release)
+    }
   }
 
   close (): void {
@@ -134,9 +174,7 @@ export class EventHub {
 
   private dispatch (e: StreamEvent): void {
     for (const s of this.subscribers) {
-      if (!matches(s.filter, e)) continue
-      if (s.pending != null) s.pending.push(e)
-      else s.send(e)
+      if (matches(s.filter, e)) s.send(e)
     }
   }
 }

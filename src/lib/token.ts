@@ -1,5 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http'
 
+/**
+ * Tokens are `tc_` and 43 characters; anything longer than this is refused before any lookup or
+ * hashing, so junk tokens cost neither a query nor memory.
+ */
+export const MAX_TOKEN_LENGTH = 256
+
 /** What a token is read from: a request's headers and, where allowed, its query string. */
 export interface TokenSource {
   headers: IncomingHttpHeaders

@@ -5,6 +5,7 @@ import { conflict, notFound } from '../errors.js'
 import { now } from '../lib/time.js'
 import { isUniqueViolation } from './db-errors.js'
 import type { Role } from '../lib/access.js'
+import { MAX_TOKEN_LENGTH } from '../lib/token.js'
 
 type Db = Kysely<Database>
 
@@ -72,8 +73,22 @@ export async function anyToken (db: Db): Promise<boolean> {
 
 /** Role of a presented token (looked up by its hash, so the comparison does not leak timing), or null. */
 export async function roleOf (db: Db, token: string): Promise<{ id: number, role: Role, name: string } | null> {
-  const row = await db.selectFrom('api_tokens').select(['id', 'role', 'name']).where('token_hash', '=', hashToken(token)).executeTakeFirst()
+  return await roleByHash(db, hashToken(token))
+}
+
+async function roleByHash (db: Db, hash: string): Promise<{ id: number, role: Role, name: string } | null> {
+  const row = await db.selectFrom('api_tokens').select(['id', 'role', 'name']).where('token_hash', '=', hash).executeTakeFirst()
   return row == null ? null : { id: row.id, role: row.role as Role, name: row.name }
+}
+
+/** Which of these token hashes still belong to a token (the others were revoked). */
+export async function presentTokenHashes (db: Db, hashes: string[]): Promise<Set<string>> {
+  const present = new Set<string>()
+  for (let i = 0; i < hashes.length; i += 500) {
+    const rows = await db.selectFrom('api_tokens').select('token_hash').where('token_hash', 'in', hashes.slice(i, i + 500)).execute()
+    for (const r of rows) present.add(r.token_hash)
+  }
+  return present
 }
 
 export async function touchToken (db: Db, id: number): Promise<void> {
@@ -85,10 +100,14 @@ export async function touchToken (db: Db, id: number): Promise<void> {
 export const ROLE_TTL_MS = 900
 const OPEN_TTL_MS = 900 // the first token created (by the CLI, in another process) closes the server within this long
 const TOUCH_EVERY_MS = 60_000 // last_used_at is written at most this often per token
+/** tokens whose answer is cached at most (then the cache starts over) */
+export const MAX_CACHED = 10_000
 
 /** Looks tokens up (by hash) with a short cache, so a request costs no database round trip. */
 export class TokenGuard {
   private readonly roles = new Map<string, { role: { id: number, role: Role, name: string } | null, until: number }>()
+  /** cached answers (a test checks the bound) */
+  get cached (): number { return this.roles.size }
   private open: { value: boolean, until: number } = { value: true, until: 0 }
   private readonly touched = new Map<number, number>()
 
@@ -109,12 +128,15 @@ export class TokenGuard {
 
   /** The token's role and name (Build/add records the name as StartedBy), or null. */
   async identity (token: string): Promise<{ role: Role, name: string } | null> {
+    if (token.length > MAX_TOKEN_LENGTH) return null // no token is that long: no lookup, nothing cached
     const now = Date.now()
-    let hit = this.roles.get(token)
+    // keyed by the hash: an entry costs 64 characters whatever was presented
+    const key = hashToken(token)
+    let hit = this.roles.get(key)
     if (hit == null || now >= hit.until) {
-      hit = { role: await roleOf(this.db, token), until: now + ROLE_TTL_MS }
-      if (this.roles.size > 10_000) this.roles.clear() // bounded: a flood of junk tokens cannot grow it
-      this.roles.set(token, hit)
+      hit = { role: await roleByHash(this.db, key), until: now + ROLE_TTL_MS }
+      if (this.roles.size >= MAX_CACHED) this.roles.clear() // bounded: a flood of junk tokens cannot grow it
+      this.roles.set(key, hit)
     }
     if (hit.role != null && now - (this.touched.get(hit.role.id) ?? 0) >= TOUCH_EVERY_MS) {
       this.touched.set(hit.role.id, now)

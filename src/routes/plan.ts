@@ -5,6 +5,7 @@ import { definitionsOf, INJECTED } from '../builds/parameters.js'
 import { JenkinsError } from '../jenkins/client.js'
 import { addPlan, deletePlan, getPlan, listPlans, updatePlan } from '../repositories/plans.js'
 import { checkJobName } from '../lib/job-name.js'
+import { normalizeName } from '../lib/names.js'
 import { catalogVersion } from '../repositories/read-versions.js'
 import { PlanSchema } from '../schemas/plan.js'
 import { VersionedCache } from '../lib/versioned-cache.js'
@@ -74,7 +75,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
     checkJobName(JobName)
     const job = JobName == null ? null : cleanName(JobName)
     const instance = knownInstance(JenkinsName) ?? null
-    const id = await addPlan(fastify.db, toInt(ProductID), cleanName(PlanName), job, instance)
+    const id = await addPlan(fastify.db, toInt(ProductID), normalizeName(PlanName, 'body/PlanName'), job, instance)
     return ok({ DevOpsPlanID: id, JobName: job, JenkinsName: instance })
   })
 
@@ -123,7 +124,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
     checkJobName(JobName)
     const id = toInt(DevOpsPlanID)
     await updatePlan(fastify.db, id, {
-      name: PlanName == null ? undefined : cleanName(PlanName),
+      name: PlanName == null ? undefined : normalizeName(PlanName, 'body/PlanName'),
       jobName: JobName === undefined ? undefined : JobName === null ? null : cleanName(JobName),
       jenkinsName: JenkinsName === null ? null : knownInstance(JenkinsName)
     })

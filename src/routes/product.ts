@@ -5,7 +5,8 @@ import { catalogVersion } from '../repositories/read-versions.js'
 import { ProductSchema } from '../schemas/product.js'
 import { VersionedCache } from '../lib/versioned-cache.js'
 import { ReadBatcher } from '../lib/read-batcher.js'
-import { cleanName, EnvelopeSchema, IdSchema, JSON_UTF8, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
+import { normalizeName } from '../lib/names.js'
+import { EnvelopeSchema, IdSchema, JSON_UTF8, NameSchema, ok, OkEnvelope, responses, toInt } from '../schemas/common.js'
 
 const ProductID = IdSchema('the product')
 const ProductName = NameSchema('product name')
@@ -39,7 +40,7 @@ const products: FastifyPluginAsyncTypebox = async (fastify) => {
       body: Type.Object({ ProductName }, { examples: [{ ProductName: 'UShop' }] }),
       response: responses(EnvelopeSchema({ ProductID: Type.Integer() }), ['InvalidParameter', 'Conflict', 'BodyTooLarge'])
     }
-  }, async (request) => ok({ ProductID: await addProduct(fastify.db, cleanName(request.body.ProductName)) }))
+  }, async (request) => ok({ ProductID: await addProduct(fastify.db, normalizeName(request.body.ProductName, 'body/ProductName')) }))
 
   fastify.post('/Product/update', {
     config: { access: 'admin' },
@@ -50,7 +51,7 @@ const products: FastifyPluginAsyncTypebox = async (fastify) => {
       response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'Conflict', 'BodyTooLarge'])
     }
   }, async (request) => {
-    await renameProduct(fastify.db, toInt(request.body.ProductID), cleanName(request.body.ProductName))
+    await renameProduct(fastify.db, toInt(request.body.ProductID), normalizeName(request.body.ProductName, 'body/ProductName'))
     return ok({})
   })
 

@@ -28,7 +28,7 @@ export const NameSchema = (description: string, maxLength = 128) => Type.String(
   minLength: 1,
   maxLength,
   pattern: '\\S',
-  description: `${description}: 1–${maxLength} characters, trimmed; stored and compared exactly`
+  description: `${description}: 1–${maxLength} characters, trimmed`
 })
 
 /** Names are trimmed; the schema already refused empty and blank ones. */

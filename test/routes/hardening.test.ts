@@ -6,26 +6,48 @@ import { build, freePort, get, post } from '../helper.js'
 
 const SECRET = 'webhook-secret-0123456789abcdefghijkl'
 
-// issue 12 point 1: failed authentication is limited per address, before auth, the webhook's secret too
-t.test('failed authentications per address: 1009 once over the limit, also for a right token from that address', async (t) => {
+// failed authentication is limited per address, the webhook's secret too; right credentials are
+// served whatever else came from the address (behind a proxy it is everyone's address)
+t.test('failed authentications per address: 1009 once over the limit, for failing credentials only', async (t) => {
   const app = await build(t, { env: { AUTH_FAILURES_PER_MINUTE: '5', RATE_LIMIT_PER_MINUTE: '0' } })
   const good = await createToken(app.db, 'a', 'admin')
   app.tokens.reset()
   for (let i = 0; i < 5; i++) t.equal((await get(app, '/Product/list', {}, { authorization: 'Bearer tc_wrong' })).json().ErrorCode, 1004)
-  const blocked = await get(app, '/Product/list', {}, { authorization: `Bearer ${good}` })
+  const blocked = await get(app, '/Product/list', {}, { authorization: 'Bearer tc_wrong' })
   t.equal(blocked.statusCode, 429)
   t.match(blocked.json(), { ErrorCode: 1009, Description: /failed authentications/ })
   t.match(blocked.headers['retry-after'], /^\d+$/)
-  const other = await app.inject({ url: `${API_PREFIX}/Product/list`, remoteAddress: '10.0.0.2', headers: { authorization: `Bearer ${good}` } })
-  t.equal(other.json().ErrorCode, 1000, 'another address is not affected')
+  t.equal((await get(app, '/Product/list')).json().ErrorCode, 1009, 'no credentials: held back too')
+  t.equal((await get(app, '/Product/list', {}, { authorization: `Bearer ${good}` })).json().ErrorCode, 1000, 'the right token from that address is served')
+  const other = await app.inject({ url: `${API_PREFIX}/Product/list`, remoteAddress: '10.0.0.2', headers: { authorization: 'Bearer tc_wrong' } })
+  t.equal(other.json().ErrorCode, 1004, 'another address is not held back')
 })
 
-t.test('a wrong webhook secret counts as a failed authentication', async (t) => {
+t.test('a wrong webhook secret counts as a failed authentication; the right one is still served', async (t) => {
   const app = await build(t, { env: { WEBHOOK_TOKEN: SECRET, AUTH_FAILURES_PER_MINUTE: '3', RATE_LIMIT_PER_MINUTE: '0' } })
   const hook = async (token: string) => await app.inject({ method: 'POST', url: `${API_PREFIX}/Webhook/jenkins?token=${token}`, payload: { build: { phase: 'STARTED', queue_id: 1 } } })
   for (let i = 0; i < 3; i++) t.equal((await hook('wrong')).json().ErrorCode, 1004)
   t.equal((await hook('wrong')).json().ErrorCode, 1009, 'the flood is stopped')
-  t.equal((await hook(SECRET)).json().ErrorCode, 1009, 'until the window passes, even the right secret')
+  t.equal((await hook(SECRET)).json().ErrorCode, 1000, 'Jenkins with the right secret is not locked out')
+  t.equal((await hook('wrong')).json().ErrorCode, 1009, 'the flood still is')
+})
+
+t.test('TRUST_PROXY: the client address is taken from X-Forwarded-For only from the trusted proxy', async (t) => {
+  const { trustProxy, fastifyOptions } = await import('../../src/app.js')
+  t.equal(trustProxy(undefined), false)
+  t.equal(trustProxy('true'), true)
+  t.equal(trustProxy('10.0.0.1, 10.1.0.0/16'), '10.0.0.1, 10.1.0.0/16')
+  t.equal((trustProxy('1') as (a: string, hop: number) => boolean)('x', 0), true)
+  t.equal((trustProxy('1') as (a: string, hop: number) => boolean)('x', 1), false)
+  t.throws(() => loadConfig({ TRUST_PROXY: 'everyone' }), /TRUST_PROXY/)
+  const Fastify = (await import('fastify')).default
+  for (const [setting, expected] of [[undefined, '127.0.0.1'], ['127.0.0.1', '203.0.113.7']] as const) {
+    const app = Fastify(fastifyOptions(false, loadConfig(setting == null ? {} : { TRUST_PROXY: setting })))
+    app.get('/ip', async (request) => request.ip)
+    const res = await app.inject({ url: '/ip', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': '203.0.113.7' } })
+    t.equal(res.body, expected, `TRUST_PROXY=${setting ?? '(unset)'}`)
+    await app.close()
+  }
 })
 
 // point 2: the rate limit's key is the verified token, else the address
@@ -147,4 +169,39 @@ t.test('WEBHOOK_TOKEN unset: the refusal says the shared secret is off', async (
   app.tokens.reset()
   const hook = await app.inject({ method: 'POST', url: `${API_PREFIX}/Webhook/jenkins?token=guess`, payload: { build: { phase: 'STARTED', queue_id: 1 } } })
   t.match(hook.json(), { ErrorCode: 1004, Description: /wrong webhook token \(the shared secret is off: WEBHOOK_TOKEN is not set.*set WEBHOOK_TOKEN/ })
+})
+
+t.test('a token over 256 characters is 1004 without a lookup; the token cache is keyed by hash and bounded', async (t) => {
+  const app = await build(t, { env: { RATE_LIMIT_PER_MINUTE: '0', AUTH_FAILURES_PER_MINUTE: '0' } })
+  await createToken(app.db, 'a', 'admin')
+  app.tokens.reset()
+  const long = await get(app, '/Product/list', {}, { authorization: `Bearer ${'x'.repeat(15_000)}` })
+  t.same([long.statusCode, long.json().ErrorCode], [401, 1004])
+  t.match(long.json().Description, /longer than 256/)
+  t.equal(app.tokens.cached, 0, 'not looked up, nothing cached')
+  t.equal((await get(app, '/Product/list', {}, { authorization: `Bearer ${'y'.repeat(256)}` })).json().ErrorCode, 1004)
+  t.equal(app.tokens.cached, 1, 'a token of 256 characters is looked up')
+  const keys = [...(app.tokens as unknown as { roles: Map<string, unknown> }).roles.keys()]
+  t.ok(keys.every((k) => /^[0-9a-f]{64}$/.test(k)), 'cached under the SHA-256, not the token')
+  const { MAX_CACHED } = await import('../../src/repositories/tokens.js')
+  for (let i = 0; i < MAX_CACHED + 10; i++) await app.tokens.role(`tc_junk${i}`)
+  t.ok(app.tokens.cached <= MAX_CACHED, `${app.tokens.cached} cached after ${MAX_CACHED + 10} junk tokens`)
+})
+
+t.test('open mode answers only a loopback Host or one in ALLOWED_HOSTS (DNS rebinding)', async (t) => {
+  const app = await build(t, { env: { ALLOWED_HOSTS: 'ci.example.com, Testcloud.Internal' } })
+  const add = async (host: string) => await app.inject({ method: 'POST', url: '/TestCloud/DevOps/Product/add', headers: { host }, payload: { ProductName: `p-${host}` } })
+  const rebound = await add('rebind.attacker.example:3000')
+  t.same([rebound.statusCode, rebound.json().ErrorCode], [403, 1005])
+  t.match(rebound.json().Description, /Host "rebind\.attacker\.example" is not answered while the server is open.*ALLOWED_HOSTS/)
+  t.equal(await app.db.selectFrom('products').select('id').executeTakeFirst(), undefined, 'nothing created')
+  for (const host of ['localhost:3000', '127.0.0.1:3000', '127.1.2.3', '[::1]:3000', 'LOCALHOST', 'ci.example.com:8080', 'testcloud.internal']) {
+    t.equal((await add(host)).json().ErrorCode, 1000, host)
+  }
+  t.equal((await app.inject({ url: '/TestCloud/DevOps/Product/list', headers: { host: '10.0.0.5:3000' } })).json().ErrorCode, 1005, 'reads too')
+  // once a token exists the token is the guard, whatever the Host
+  const token = await createToken(app.db, 'a', 'admin')
+  app.tokens.reset()
+  const closed = await app.inject({ url: '/TestCloud/DevOps/Product/list', headers: { host: 'testcloud.example.org', authorization: `Bearer ${token}` } })
+  t.equal(closed.json().ErrorCode, 1000)
 })

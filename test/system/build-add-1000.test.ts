@@ -9,7 +9,8 @@ t.test(`${N} concurrent Build/add over two server processes: indexes exactly 1..
   const DATABASE_URL = await freshDatabase(t)
   const { jenkins, env } = await fakeJenkins(t)
   jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-  const common = { ...env, JENKINS_TIMEOUT_MS: '30000', DATABASE_URL, RATE_LIMIT_PER_MINUTE: '0', POLL_INTERVAL_MS: '3600000' }
+  // every client is 127.0.0.1 here, standing in for a fleet: the per-address connection cap is raised
+  const common = { ...env, JENKINS_TIMEOUT_MS: '30000', DATABASE_URL, RATE_LIMIT_PER_MINUTE: '0', POLL_INTERVAL_MS: '3600000', CONNECTIONS_PER_ADDRESS: '2000' }
   const servers = await Promise.all([spawnServer(t, common), spawnServer(t, common)])
   const call = async (base: string, path: string, body: object) => {
     const res = await post(base, path, body)

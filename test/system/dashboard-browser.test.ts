@@ -36,13 +36,15 @@ async function setup (t: Test, { extraEnv = {}, pollerAutoStart = false }: { ext
   return { app, jenkins, base, browser, productId: product.ProductID as number, planId: plan.DevOpsPlanID as number }
 }
 
-/** A page that records every request leaving this server and every script error. */
+/** A page that records every request leaving this server and every script or console error. */
 async function open (browser: Browser, base: string, width: number): Promise<{ page: Page, offsite: string[], errors: string[] }> {
   const page = await browser.newPage({ viewport: { width, height: 800 } })
   const offsite: string[] = []
   const errors: string[] = []
   page.on('request', (r) => { if (!r.url().startsWith(base)) offsite.push(r.url()) })
   page.on('pageerror', (e) => errors.push(e.message))
+  // a Content-Security-Policy refusal shows only here
+  page.on('console', (m) => { if (m.type() === 'error' && /Content[- ]Security[- ]Policy/i.test(m.text())) errors.push(`console: ${m.text()}`) })
   return { page, offsite, errors }
 }
 

@@ -23,7 +23,12 @@ t.test('/docs renders every operation and "Try it out" on Product/list answers 1
   const page = await browser.newPage({ viewport: { width: 1280, height: 2400 } })
   const offsite: string[] = []
   page.on('request', (r) => { if (!r.url().startsWith(base)) offsite.push(r.url()) })
-  await page.goto(`${base}/docs`)
+  // script errors and Content-Security-Policy refusals (console errors)
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  page.on('console', (m) => { if (m.type() === 'error' && /Content[- ]Security[- ]Policy/i.test(m.text())) errors.push(`console: ${m.text()}`) })
+  const docs = await page.goto(`${base}/docs`)
+  t.match(docs?.headers()['content-security-policy'], /frame-ancestors 'none'/, 'the page is sent with a CSP')
 
   const spec = parse(readFileSync(SPEC_FILE, 'utf8')) as { paths: Record<string, object> }
   const paths = page.locator('.opblock-summary-path')
@@ -46,4 +51,5 @@ t.test('/docs renders every operation and "Try it out" on Product/list answers 1
   mkdirSync(dir, { recursive: true })
   await page.screenshot({ path: join(dir, 'docs.png'), fullPage: false })
   t.same(offsite, [], 'the page loads nothing from outside this server')
+  t.same(errors, [], 'no script or console error under the CSP')
 })
