@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
+import { notFound } from '../errors.js'
 
 // The counters that validate the read caches (src/lib/versioned-cache.ts). Each is bumped inside
 // the writer's transaction, so a reader in any process that sees the new data sees the new version.
@@ -29,3 +30,21 @@ export async function bumpPlanListOfBuild (trx: Db, buildId: number): Promise<vo
   await trx.updateTable('plans').set((eb) => ({ list_version: eb('list_version', '+', 1) }))
     .where('id', '=', (eb) => eb.selectFrom('builds').select('plan_id').where('id', '=', buildId)).execute()
 }
+
+/** A build as the API names it. */
+export interface BuildKey { DevOpsPlanID: number, BuildIndex: number }
+
+/**
+ * The build's version for Build/info and Stage/info: its id and revision (every change of the build
+ * or its stages bumps the revision in the writer's transaction); NotFound when there is none.
+ */
+export async function buildVersion (db: Db, { DevOpsPlanID: planId, BuildIndex: buildIndex }: BuildKey):
+Promise<{ id: number, version: string }> {
+  const build = await db.selectFrom('builds').select(['id', 'revision'])
+    .where('plan_id', '=', planId).where('build_index', '=', buildIndex).executeTakeFirst()
+  if (build == null) throw notFound(`build ${buildIndex} of plan ${planId}`)
+  return { id: build.id, version: `${build.id}/${build.revision}` }
+}
+
+/** The key a build's cached answers go under. */
+export const buildKey = ({ DevOpsPlanID, BuildIndex }: BuildKey): string => `${DevOpsPlanID}/${BuildIndex}`

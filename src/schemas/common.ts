@@ -1,27 +1,40 @@
-import { type TObject, type TProperties, type TSchema, Type } from '@sinclair/typebox'
+import { type TObject, type TProperties, type TSchema, type TUnsafe, Type } from '@sinclair/typebox'
 import { type Status, STATUSES, SYNONYM_WORDS } from '../status.js'
 import { ERRORS, ErrorCode, type ErrorName } from '../errors.js'
 
 const byCode = (code: number): ErrorName => (Object.keys(ERRORS) as ErrorName[]).find((n) => ERRORS[n].code === code) as ErrorName
 
-// Jenkinsfiles build bodies by string interpolation, so integers may arrive as strings: "7" is
-// accepted, "abc", "-1", "1.5" and "" are not. Ajv's own coercion is off (it would also turn
-// true into 1), so these unions are the whole rule, and toInt() finishes the job in handlers.
+/** Marks the schemas IntLike() makes, so that plugins/int-like.ts finds the fields to turn into numbers. */
+export const INT_LIKE = Symbol.for('testcloud.int-like')
+
+/**
+ * An integer that may also arrive as the string of its digits, because Jenkinsfiles build bodies and
+ * query strings by interpolation: "7" is accepted, "abc", "-1", "1.5" and "" are not. `digits` is
+ * the pattern such a string must match (kept beside the integer's range, since it is part of the
+ * published contract). Ajv's own coercion stays off (it would also turn true into 1); once a request
+ * is valid, plugins/int-like.ts turns these strings into numbers, so handlers always see a number.
+ */
+export function IntLike (range: { minimum: number, maximum?: number }, digits: string, description: string): TUnsafe<number> {
+  const union = Type.Union([Type.Integer(range), Type.String({ pattern: digits })], { description })
+  return Type.Unsafe<number>({ ...union, [INT_LIKE]: true })
+}
+
 const MAX_ID = 2147483647
 
-export const IdSchema = (description: string) => Type.Union([
-  Type.Integer({ minimum: 1, maximum: MAX_ID }),
-  Type.String({ pattern: '^[1-9][0-9]{0,9}$' })
-], { description: `${description} (an integer ≥ 1; a string of digits is accepted too)` })
+export const IdSchema = (description: string) => IntLike({ minimum: 1, maximum: MAX_ID }, '^[1-9][0-9]{0,9}$',
+  `${description} (an integer ≥ 1; a string of digits is accepted too)`)
 
 export const PlanIdSchema = IdSchema('the DevOps plan')
 export const BuildIndexSchema = IdSchema('the build, numbered 1, 2, 3… per plan')
 
-export const EpochSchema = (description: string) => Type.Union([
-  Type.Integer({ minimum: 0, maximum: 99999999999 }),
-  Type.String({ pattern: '^[0-9]{1,11}$' })
-], { description: `${description}, Unix epoch seconds` })
+export const EpochSchema = (description: string) =>
+  IntLike({ minimum: 0, maximum: 99999999999 }, '^[0-9]{1,11}$', `${description}, Unix epoch seconds`)
 
+/** A page size of 1–500 items. */
+export const PageSizeSchema = (description: string) =>
+  IntLike({ minimum: 1, maximum: 500 }, '^([1-9][0-9]?|[1-4][0-9]{2}|500)$', description)
+
+/** For the routes not yet declared with IntLike (the event stream), which still receive strings. */
 export const toInt = (v: number | string): number => typeof v === 'number' ? v : Number(v)
 
 export const NameSchema = (description: string, maxLength = 128) => Type.String({
@@ -79,8 +92,8 @@ export type { Envelope } from '../errors.js'
 
 export const OkEnvelope = EnvelopeSchema({}, 'OK')
 
-/** The content type of an answer sent as a ready JSON string (cached answers). */
-export const JSON_UTF8 = 'application/json; charset=utf-8'
-
 export const ok = <T extends object>(body: T): T & { ErrorCode: typeof ErrorCode.OK, Description: string } =>
   ({ ErrorCode: ErrorCode.OK, Description: 'OK', ...body })
+
+/** The content type of an answer sent as a ready JSON string (cached answers). */
+export const JSON_UTF8 = 'application/json; charset=utf-8'
