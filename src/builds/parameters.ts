@@ -1,5 +1,9 @@
-import { invalid } from '../errors.js'
-import type { JenkinsClient, ParameterDefinition } from '../jenkins/client.js'
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/schema.js'
+import { apiError, invalid } from '../errors.js'
+import { type JenkinsClient, JenkinsError, type ParameterDefinition } from '../jenkins/client.js'
+import type { JenkinsRegistry } from '../jenkins/registry.js'
+import { getPlan } from '../repositories/plans.js'
 import type { JenkinsParameter } from '../schemas/build.js'
 
 /** Parameters the service always sets itself, so the pipeline can call back. */
@@ -22,6 +26,25 @@ export async function definitionsOf (jenkins: JenkinsClient, jobName: string, cl
   const defs = await jenkins.parameterDefinitions(jobName)
   perJob.set(jobName, { at: clock(), defs })
   return defs
+}
+
+/** The plan's job and the parameters a form offers for it: the job's own, without the injected ones. */
+export async function formParameters (db: Kysely<Database>, registry: JenkinsRegistry, planId: number):
+Promise<{ jobName: string, defs: ParameterDefinition[] }> {
+  const plan = await getPlan(db, planId)
+  if (plan.job_name == null) throw invalid('querystring/DevOpsPlanID: the plan has no JobName')
+  const jenkins = registry.client(plan.jenkins_name)
+  if (jenkins == null) {
+    const which = plan.jenkins_name == null ? '' : ` instance "${plan.jenkins_name}"`
+    throw apiError('JenkinsNotConfigured', `Jenkins${which} is not configured on this server`)
+  }
+  let defs
+  try {
+    defs = await definitionsOf(jenkins, plan.job_name)
+  } catch (err) {
+    throw apiError('JenkinsFailed', err instanceof JenkinsError ? err.message : `Jenkins: ${(err as Error).message}`)
+  }
+  return { jobName: plan.job_name, defs: (defs ?? []).filter((d) => !isInjected(d.name)) }
 }
 
 /** Jenkins refused a trigger: the job may have changed, so the next Build/add reads its definitions again. */
