@@ -11,3 +11,20 @@ export const StageSchema = Type.Object({
   EndTime: EpochOrNull('when it reached a final status')
 })
 export type Stage = Static<typeof StageSchema>
+
+/** Stage/info's answer, as the OpenAPI example shows it. */
+export const StageInfoExample = {
+  StageCount: 2,
+  StageList: [
+    {
+      StageID: 1,
+      StageName: 'Build',
+      PreStageID: [],
+      Status: 'Pass',
+      Detail: { URL: 'http://jenkins/job/Test/7/console' },
+      StartTime: 1491904800,
+      EndTime: 1491904860
+    },
+    { StageID: 2, StageName: 'Test', PreStageID: [1], Status: 'Running', Detail: {}, StartTime: 1491904860, EndTime: null }
+  ]
+}
