@@ -78,14 +78,6 @@ export async function findBuild (db: Db, planId: number, buildIndex: number): Pr
   return build
 }
 
-/** The build's id and revision (what validates its cached Build/info and Stage/info); NotFound when there is none. */
-export async function buildRevision (db: Db, planId: number, buildIndex: number): Promise<{ id: number, revision: number }> {
-  const build = await db.selectFrom('builds').select(['id', 'revision'])
-    .where('plan_id', '=', planId).where('build_index', '=', buildIndex).executeTakeFirst()
-  if (build == null) throw notFound(`build ${buildIndex} of plan ${planId}`)
-  return build
-}
-
 /** The whole build, parameters included, as Build/info answers it. */
 export async function findBuildInfo (db: Db, planId: number, buildIndex: number): Promise<BuildInfo> {
   const b = await db.selectFrom('builds').selectAll()

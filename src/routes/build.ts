@@ -3,14 +3,19 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ErrorCode, invalid, notFound } from '../errors.js'
 import { checkJobName } from '../lib/job-name.js'
 import { applyProgress } from '../builds/progress.js'
-import { buildRevision, findBuildInfo, listBuilds } from '../repositories/builds.js'
-import { planListVersion } from '../repositories/read-versions.js'
-import { VersionedCache } from '../lib/versioned-cache.js'
-import { ReadBatcher } from '../lib/read-batcher.js'
-import { BuildInfoSchema, BuildListItemSchema, JenkinsParameterInSchema } from '../schemas/build.js'
+import { findBuildInfo, listBuilds } from '../repositories/builds.js'
+import { type BuildKey, buildKey, buildVersion, planListVersion } from '../repositories/read-versions.js'
+import { VersionedReader } from '../lib/versioned-reader.js'
 import {
-  BuildIndexSchema, PlanIdSchema, EnvelopeSchema, EpochSchema, IdSchema, JSON_UTF8, NameSchema, ok, OkEnvelope, responses, StatusInSchema, toInt
+  BuildAddExample, BuildEventsExample, BuildInfoSchema, BuildListExample, BuildListItemSchema, BuildUpdateExample,
+  JenkinsParameterInSchema
+} from '../schemas/build.js'
+import {
+  BuildIndexSchema, PlanIdSchema, EnvelopeSchema, EpochSchema, IdSchema, IntLike, NameSchema, ok, OkEnvelope, PageSizeSchema, responses,
+  StatusInSchema
 } from '../schemas/common.js'
+import cachedReply from '../../plugins/cached-reply.js'
+import intLike from '../../plugins/int-like.js'
 import { parseStatus } from '../status.js'
 import { startBuild } from '../builds/trigger.js'
 import { cancelBuild } from '../builds/cancel.js'
@@ -30,17 +35,17 @@ const UpdateBody = Type.Object({
   PreStageName: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 256, description: 'predecessors by name' })),
   StartTime: Type.Optional(EpochSchema('when the stage (or build) started')),
   EndTime: Type.Optional(EpochSchema('when it finished'))
-}, {
-  examples: [{ DevOpsPlanID: 1, BuildIndex: 1, StageName: 'Build', Status: 'running', Detail: { URL: 'http://jenkins/job/Test/7/console' } }]
-})
+}, { examples: [BuildUpdateExample] })
+
+const notFoundPlan = (): never => { throw notFound('plan') }
 
 const builds: FastifyPluginAsyncTypebox = async (fastify) => {
-  // Build/list pages validated by the plan's list version, Build/info by the build's revision (issue 14)
-  const listCache = new VersionedCache<string>(16 * 1024 * 1024)
-  const infoCache = new VersionedCache<number>(16 * 1024 * 1024)
-  // concurrent requests for one plan's or one build's version share a read (lib/read-batcher.ts)
-  const listVersions = new ReadBatcher<number, string | null>()
-  const revisions = new ReadBatcher<string, { id: number, revision: number }>()
+  await fastify.register(intLike)
+  await fastify.register(cachedReply)
+  // Build/list pages are valid while the plan's list version is, Build/info while the build's revision is
+  const lists = new VersionedReader(16 * 1024 * 1024, async (planId: number) =>
+    ({ version: await planListVersion(fastify.db, planId) ?? notFoundPlan() }))
+  const infos = new VersionedReader(16 * 1024 * 1024, async (b: BuildKey) => await buildVersion(fastify.db, b), buildKey)
   fastify.get('/Build/list', {
     config: { access: 'read' },
     schema: {
@@ -49,26 +54,22 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       querystring: Type.Object({
         DevOpsPlanID,
         Status: Type.Optional(StatusInSchema),
-        PageIndex: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[1-9][0-9]{0,8}$' })], { description: '1-based page, default 1' })),
-        PageSize: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 500 }), Type.String({ pattern: '^([1-9][0-9]?|[1-4][0-9]{2}|500)$' })], { description: 'builds per page, 1–500, default 50' }))
+        PageIndex: Type.Optional(IntLike({ minimum: 1 }, '^[1-9][0-9]{0,8}$', '1-based page, default 1')),
+        PageSize: Type.Optional(PageSizeSchema('builds per page, 1–500, default 50'))
       }),
-      response: responses(EnvelopeSchema({ TotalCount: Type.Integer({ description: 'all matching builds, not just this page' }), BuildList: Type.Array(BuildListItemSchema) }, 'one page of builds',
-        { TotalCount: 2, BuildList: [{ BuildIndex: 2, Status: 'Running', StartTime: 1491904860, CreateTime: 1491904855, EndTime: null, Source: 'jenkins', Cause: 'Started by timer' }, { BuildIndex: 1, Status: 'Pass', StartTime: 1491904800, CreateTime: 1491904790, EndTime: 1491904850, Source: 'api', Cause: null }] }), ['InvalidParameter', 'NotFound'])
+      response: responses(EnvelopeSchema({
+        TotalCount: Type.Integer({ description: 'all matching builds, not just this page' }),
+        BuildList: Type.Array(BuildListItemSchema)
+      }, 'one page of builds', BuildListExample), ['InvalidParameter', 'NotFound'])
     }
   }, async (request, reply) => {
-    const q = request.query
-    const planId = toInt(q.DevOpsPlanID)
-    const status = q.Status == null ? undefined : parseStatus(q.Status)
-    if (q.Status != null && status == null) throw invalid(`querystring/Status "${q.Status}" is not a known status`)
-    const page = toInt(q.PageIndex ?? 1)
-    const size = toInt(q.PageSize ?? 50)
-    const version = await listVersions.read(planId, async () => await planListVersion(fastify.db, planId))
-    if (version == null) throw notFound('plan')
-    const answer = await listCache.through(`${planId}/${status ?? ''}/${page}/${size}`, version, async () => {
+    const { DevOpsPlanID: planId, Status, PageIndex: page = 1, PageSize: size = 50 } = request.query
+    const status = Status == null ? undefined : parseStatus(Status)
+    if (Status != null && status == null) throw invalid(`querystring/Status "${Status}" is not a known status`)
+    return await reply.cached(lists.read(planId, async () => {
       const found = await listBuilds(fastify.db, planId, status, page, size)
       return ok({ TotalCount: found.total, BuildList: found.list })
-    })
-    return await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
+    }, `${status ?? ''}/${page}/${size}`))
   })
 
   fastify.get('/Build/events', {
@@ -79,17 +80,16 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       querystring: Type.Object({
         DevOpsPlanID,
         BuildIndex,
-        AfterEventID: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^(0|[1-9][0-9]{0,15})$' })], { description: 'only events after this EventID (the last one of the previous page)' })),
-        PageSize: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 500 }), Type.String({ pattern: '^([1-9][0-9]?|[1-4][0-9]{2}|500)$' })], { description: 'events per page, 1–500, default 100' }))
+        AfterEventID: Type.Optional(IntLike({ minimum: 0 }, '^(0|[1-9][0-9]{0,15})$',
+          'only events after this EventID (the last one of the previous page)')),
+        PageSize: Type.Optional(PageSizeSchema('events per page, 1–500, default 100'))
       }),
-      response: responses(EnvelopeSchema({ EventList: Type.Array(BuildEventSchema) }, 'one page of the build\'s history',
-        { EventList: [{ EventID: 41, Time: 1491904790, Source: 'api', StageName: '', Status: 'Queued', Detail: {} }, { EventID: 57, Time: 1491904800, Source: 'callback', StageName: 'Build', Status: 'Running', Detail: { URL: 'http://jenkins/job/Test/7/console' } }] }),
-      ['InvalidParameter', 'NotFound'])
+      response: responses(EnvelopeSchema({ EventList: Type.Array(BuildEventSchema) }, 'one page of the build\'s history', BuildEventsExample),
+        ['InvalidParameter', 'NotFound'])
     }
   }, async (request) => {
-    const q = request.query
-    const EventList = await listBuildEvents(fastify.db, toInt(q.DevOpsPlanID), toInt(q.BuildIndex), toInt(q.AfterEventID ?? 0), toInt(q.PageSize ?? 100))
-    return ok({ EventList })
+    const { DevOpsPlanID, BuildIndex, AfterEventID = 0, PageSize = 100 } = request.query
+    return ok({ EventList: await listBuildEvents(fastify.db, DevOpsPlanID, BuildIndex, AfterEventID, PageSize) })
   })
 
   fastify.get('/Build/info', {
@@ -101,11 +101,8 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       response: responses(EnvelopeSchema({ Build: BuildInfoSchema }), ['InvalidParameter', 'NotFound'])
     }
   }, async (request, reply) => {
-    const planId = toInt(request.query.DevOpsPlanID)
-    const buildIndex = toInt(request.query.BuildIndex)
-    const { id, revision } = await revisions.read(`${planId}/${buildIndex}`, async () => await buildRevision(fastify.db, planId, buildIndex))
-    const answer = await infoCache.through(id, String(revision), async () => ok({ Build: await findBuildInfo(fastify.db, planId, buildIndex) }))
-    return await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
+    const { DevOpsPlanID: planId, BuildIndex: buildIndex } = request.query
+    return await reply.cached(infos.read(request.query, async () => ok({ Build: await findBuildInfo(fastify.db, planId, buildIndex) })))
   })
 
   fastify.post('/Build/add', {
@@ -125,7 +122,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
           parameter: Type.Union([Type.Array(JenkinsParameterInSchema, { maxItems: 1000 }), JenkinsParameterInSchema])
         })),
         RequestID: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'makes the call idempotent per plan: a RequestID seen before answers the same BuildIndex with 1000 and triggers nothing' }))
-      }, { examples: [{ DevOpsPlanID: 1, JobName: 'Test', Parameter: { parameter: [{ name: 'Branch', value: 'main' }] }, RequestID: 'deploy-2026-11-28-1' }] }),
+      }, { examples: [BuildAddExample] }),
       response: responses(EnvelopeSchema({ BuildIndex: Type.Integer() }), ['InvalidParameter', 'NotFound', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
     }
   }, async (request) => {
@@ -133,7 +130,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     checkJobName(JobName)
     const given = Parameter == null ? [] : Array.isArray(Parameter.parameter) ? Parameter.parameter : [Parameter.parameter]
     const buildIndex = await startBuild(fastify.db, fastify.jenkins, {
-      planId: toInt(DevOpsPlanID),
+      planId: DevOpsPlanID,
       jobName: JobName?.trim(),
       parameter: given.map((p) => ({ name: p.name, value: p.value == null ? '' : String(p.value) })),
       requestId: RequestID
@@ -152,7 +149,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'Conflict', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
     }
   }, async (request) => {
-    const description = await cancelBuild(fastify.db, fastify.jenkins, toInt(request.body.DevOpsPlanID), toInt(request.body.BuildIndex))
+    const description = await cancelBuild(fastify.db, fastify.jenkins, request.body.DevOpsPlanID, request.body.BuildIndex)
     return { ...ok({}), Description: description }
   })
 
@@ -172,15 +169,15 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     const status = parseStatus(b.Status)
     if (status == null) throw invalid(`body/Status "${b.Status}" is not a known status`)
     const result = await applyProgress(fastify.db, {
-      planId: toInt(b.DevOpsPlanID),
-      buildIndex: toInt(b.BuildIndex),
+      planId: b.DevOpsPlanID,
+      buildIndex: b.BuildIndex,
       status,
       stageName: b.StageName,
       detail: b.Detail,
-      preStageIds: b.PreStageID?.map(toInt),
+      preStageIds: b.PreStageID,
       preStageNames: b.PreStageName,
-      startTime: b.StartTime == null ? undefined : toInt(b.StartTime),
-      endTime: b.EndTime == null ? undefined : toInt(b.EndTime),
+      startTime: b.StartTime,
+      endTime: b.EndTime,
       source: 'callback'
     })
     return { ErrorCode: ErrorCode.OK, Description: result.ignored == null ? 'OK' : `OK (ignored: ${result.ignored})` }

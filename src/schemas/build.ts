@@ -33,3 +33,42 @@ export const BuildInfoSchema = Type.Object({
   Detail: Type.Record(Type.String(), Type.Unknown())
 })
 export type BuildInfo = Static<typeof BuildInfoSchema>
+
+// Examples the OpenAPI document shows for the Build routes.
+
+export const BuildListExample = {
+  TotalCount: 2,
+  BuildList: [
+    { BuildIndex: 2, Status: 'Running', StartTime: 1491904860, CreateTime: 1491904855, EndTime: null, Source: 'jenkins', Cause: 'Started by timer' },
+    { BuildIndex: 1, Status: 'Pass', StartTime: 1491904800, CreateTime: 1491904790, EndTime: 1491904850, Source: 'api', Cause: null }
+  ]
+}
+
+export const BuildEventsExample = {
+  EventList: [
+    { EventID: 41, Time: 1491904790, Source: 'api', StageName: '', Status: 'Queued', Detail: {} },
+    {
+      EventID: 57,
+      Time: 1491904800,
+      Source: 'callback',
+      StageName: 'Build',
+      Status: 'Running',
+      Detail: { URL: 'http://jenkins/job/Test/7/console' }
+    }
+  ]
+}
+
+export const BuildAddExample = {
+  DevOpsPlanID: 1,
+  JobName: 'Test',
+  Parameter: { parameter: [{ name: 'Branch', value: 'main' }] },
+  RequestID: 'deploy-2026-11-28-1'
+}
+
+export const BuildUpdateExample = {
+  DevOpsPlanID: 1,
+  BuildIndex: 1,
+  StageName: 'Build',
+  Status: 'running',
+  Detail: { URL: 'http://jenkins/job/Test/7/console' }
+}

@@ -94,6 +94,3 @@ export const OkEnvelope = EnvelopeSchema({}, 'OK')
 
 export const ok = <T extends object>(body: T): T & { ErrorCode: typeof ErrorCode.OK, Description: string } =>
   ({ ErrorCode: ErrorCode.OK, Description: 'OK', ...body })
-
-/** The content type of an answer sent as a ready JSON string (cached answers). */
-export const JSON_UTF8 = 'application/json; charset=utf-8'
