@@ -17,11 +17,11 @@ const PlanName = NameSchema('plan name')
 const JobName = NameSchema('Jenkins job, folders as `folder/sub/job`', 512)
 const JenkinsName = Type.String({ minLength: 1, maxLength: 64, description: 'a Jenkins instance named in JENKINS_INSTANCES' })
 /** What a plan add/update answers: the job and instance it now watches. */
-const Watched = {
+const watched = (description: string) => responses(EnvelopeSchema({
   DevOpsPlanID: Type.Integer(),
   JobName: PlanSchema.properties.JobName,
   JenkinsName: PlanSchema.properties.JenkinsName
-}
+}, description), ['InvalidParameter', 'NotFound', 'Conflict', 'BodyTooLarge'])
 const ParameterSchema = Type.Object({
   Name: Type.String(),
   Type: Type.Union(['string', 'text', 'boolean', 'choice', 'password', 'other'].map((t) => Type.Literal(t))),
@@ -49,15 +49,17 @@ export const PlanAdd = {
   body: Type.Object({ ProductID, PlanName, JobName: Type.Optional(JobName), JenkinsName: Type.Optional(JenkinsName) }, {
     examples: [{ ProductID: 1, PlanName: 'UShopApi', JobName: 'Test' }]
   }),
-  response: responses(EnvelopeSchema(Watched, 'the new plan, with the job and instance it watches'),
-    ['InvalidParameter', 'NotFound', 'Conflict', 'BodyTooLarge'])
+  response: watched('the new plan, with the job and instance it watches')
 }
 
 export const PlanParameters = {
   tags: ['Plan'],
   summary: 'The parameters of the plan\'s Jenkins job, for forms (DevOpsPlanID and BuildIndex are set by the service)',
   querystring: Type.Object({ DevOpsPlanID }),
-  response: responses(EnvelopeSchema({ JobName: Type.String(), ParameterList: Type.Array(ParameterSchema) }, 'the job\'s parameter definitions', {
+  response: responses(EnvelopeSchema({
+    JobName: Type.String(),
+    ParameterList: Type.Array(ParameterSchema)
+  }, 'the job\'s parameter definitions', {
     JobName: 'Test',
     ParameterList: [
       { Name: 'Branch', Type: 'string', Default: 'main', Choices: [], Description: 'git branch' },
@@ -75,8 +77,7 @@ export const PlanUpdate = {
     JobName: Type.Optional(Type.Union([JobName, Type.Null()])),
     JenkinsName: Type.Optional(Type.Union([JenkinsName, Type.Null()]))
   }),
-  response: responses(EnvelopeSchema(Watched, 'the plan, with the job and instance it now watches'),
-    ['InvalidParameter', 'NotFound', 'Conflict', 'BodyTooLarge'])
+  response: watched('the plan, with the job and instance it now watches')
 }
 
 export const PlanDelete = {
