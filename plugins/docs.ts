@@ -22,7 +22,10 @@ export default fp(async function docs (fastify) {
   // parsed on the first request for it: the YAML parser and the parse cost ~200 ms and 13 MB at start (issue 14)
   let parsed: Record<string, unknown> | undefined
   const jsonSpec = (): Record<string, unknown> => {
-    parsed ??= (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(yamlText) as Record<string, unknown>
+    parsed ??= (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(yamlText) as Record<
+      string,
+      unknown
+    >
     return parsed
   }
   await fastify.register(swaggerUi, {

@@ -41,7 +41,8 @@ export default fp(async function intLike (fastify) {
       if (convert != null) converts.push([field, convert])
     }
     if (converts.length === 0) return
-    const given = route.preHandler == null ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]
+    const given =
+      route.preHandler == null ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler]
     route.preHandler = [...given, async (request) => {
       for (const [field, convert] of converts) convert(request[field])
     }]

@@ -1,7 +1,15 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
-import { advanceMark, getMark, importRun, ownRuns, setFirstMark, watchers, type Watcher } from '../repositories/discovery.js'
+import {
+  advanceMark,
+  getMark,
+  importRun,
+  ownRuns,
+  setFirstMark,
+  watchers,
+  type Watcher
+} from '../repositories/discovery.js'
 import type { JenkinsParameter } from '../schemas/build.js'
 import { JenkinsError, type JenkinsClient, type RecentRun } from '../jenkins/client.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
@@ -21,8 +29,12 @@ export interface DiscoveryReport { jobs: number, requests: number, imported: num
  * One Jenkins request per (instance, job) per tick; a per-job watermark means no backfill.
  */
 export class Discovery {
-  constructor (private readonly db: Kysely<Database>, private readonly registry: JenkinsRegistry,
-    private readonly log: FastifyBaseLogger, private readonly opts: DiscoveryOptions) {}
+  constructor (
+    private readonly db: Kysely<Database>,
+    private readonly registry: JenkinsRegistry,
+    private readonly log: FastifyBaseLogger,
+    private readonly opts: DiscoveryOptions
+  ) {}
 
   async runOnce (): Promise<DiscoveryReport> {
     const report: DiscoveryReport = { jobs: 0, requests: 0, imported: 0, errors: 0 }
@@ -57,11 +69,18 @@ export class Discovery {
       }
     }
     await Promise.all(Array.from({ length: this.opts.concurrency ?? 8 }, worker))
-    if (report.imported > 0) this.log.info({ imported: report.imported }, 'discovery: runs Jenkins started itself recorded')
+    if (report.imported > 0) {
+      this.log.info({ imported: report.imported }, 'discovery: runs Jenkins started itself recorded')
+    }
     return report
   }
 
-  private async discoverJob (client: JenkinsClient, jenkinsName: string | null, jobName: string, plans: Watcher[]): Promise<number> {
+  private async discoverJob (
+    client: JenkinsClient,
+    jenkinsName: string | null,
+    jobName: string,
+    plans: Watcher[]
+  ): Promise<number> {
     const key = jenkinsName ?? ''
     const { nextBuildNumber, builds } = await client.recentRuns(jobName)
     const mark = await getMark(this.db, key, jobName)
@@ -73,11 +92,16 @@ export class Discovery {
     const fresh = builds.filter((b) => b.number > mark).sort((a, b) => a.number - b.number)
     if (fresh.length === 0) return 0
     const described = fresh.map((run) => ({ run, ...describe(run) }))
-    const own = await ownRuns(this.db, jenkinsName, jobName, described.map(({ run, parameter }) => ({
-      number: run.number,
-      queueId: run.queueId ?? null,
-      ...ourKey(parameter)
-    })))
+    const own = await ownRuns(
+      this.db,
+      jenkinsName,
+      jobName,
+      described.map(({ run, parameter }) => ({
+        number: run.number,
+        queueId: run.queueId ?? null,
+        ...ourKey(parameter)
+      }))
+    )
     let imported = 0
     for (const { run, cause, parameter } of described) {
       if (own.has(run.number)) continue
@@ -85,7 +109,15 @@ export class Discovery {
         // never a run older than the plan
         if (run.timestamp < plan.created_at * 1000) continue
         const done = await importRun(this.db, {
-          planId: plan.id, jenkinsName, jobName, number: run.number, queueId: run.queueId ?? null, url: run.url, timestamp: run.timestamp, cause, parameter
+          planId: plan.id,
+          jenkinsName,
+          jobName,
+          number: run.number,
+          queueId: run.queueId ?? null,
+          url: run.url,
+          timestamp: run.timestamp,
+          cause,
+          parameter
         })
         if (done) imported++
       }
@@ -110,5 +142,7 @@ function describe (run: RecentRun): { cause: string | null, parameter: JenkinsPa
 function ourKey (parameter: JenkinsParameter[]): { planId?: number, buildIndex?: number } {
   const planId = Number(parameter.find((p) => p.name === 'DevOpsPlanID')?.value)
   const buildIndex = Number(parameter.find((p) => p.name === 'BuildIndex')?.value)
-  return Number.isSafeInteger(planId) && planId > 0 && Number.isSafeInteger(buildIndex) && buildIndex > 0 ? { planId, buildIndex } : {}
+  return Number.isSafeInteger(planId) && planId > 0 && Number.isSafeInteger(buildIndex) && buildIndex > 0
+    ? { planId, buildIndex }
+    : {}
 }

@@ -14,7 +14,9 @@ import { canMove, isTerminal, parseStatus, type Status } from '../status.js'
 // result. Each call moves the build as far as Jenkins shows now; everything learnt goes through
 // applyProgress, the same write path as Build/update and the webhook.
 
-/** a queue item gone with no run carrying its id, or a run answering 404, this many polls in a row: the build is lost */
+/**
+ * A queue item gone with no run carrying its id, or a run answering 404, this many polls in a row: the build is lost.
+ */
 export const LOST_AFTER = 3
 
 /** Not an outage: the queue item is gone and the run is not listed yet; counted towards "lost". */
@@ -127,7 +129,10 @@ export class RunFollower {
     const status: Status = stages.some((s) => s.status === 'Paused') ? 'Paused' : 'Running'
     if (status !== build.status) {
       const first = stages[0]?.startMs
-      await this.apply(build, { status, ...(build.start_time == null && first != null ? { startTime: seconds(first) } : {}) })
+      await this.apply(build, {
+        status,
+        ...(build.start_time == null && first != null ? { startTime: seconds(first) } : {})
+      })
     }
     return false
   }
@@ -201,7 +206,8 @@ export class RunFollower {
     // a build that already ended (the pipeline reported it) keeps its result
     if (!isTerminal(build.status as Status)) {
       const reason = jobThere
-        ? `Jenkins no longer has run #${number} of "${job}" (deleted by log rotation or by hand); it answered 404 ${misses} times`
+        ? `Jenkins no longer has run #${number} of "${job}" (deleted by log rotation or by hand); it answered 404 ` +
+          `${misses} times`
         : `the Jenkins job "${job}" no longer exists (deleted or renamed); run #${number} went with it`
       await this.apply(build, { status: 'Aborted', detail: { Reason: reason } })
     }

@@ -18,16 +18,24 @@ export interface NotificationDeps {
  * Applies one notification through the common write path; returns the Description: "OK", or what
  * was ignored. Jenkins must get a 2xx either way, or it would retry forever.
  */
-export async function receiveNotification (db: Kysely<Database>, deps: NotificationDeps, n: Notification): Promise<string> {
+export async function receiveNotification (
+  db: Kysely<Database>,
+  deps: NotificationDeps,
+  n: Notification
+): Promise<string> {
   const build = await correlate(db, deps.registry, n)
   if (build == null) return `ignored: no build matches this notification (${describeKey(n)})`
   const b = n.build
   // known facts are never overwritten: a notification naming another run is not about this build
   if (build.jenkins_build_number != null && b.number != null && b.number !== build.jenkins_build_number) {
-    return `ignored: build ${build.build_index} of plan ${build.plan_id} is Jenkins run #${build.jenkins_build_number}, not #${b.number}`
+    return `ignored: build ${build.build_index} of plan ${build.plan_id} is Jenkins run ` +
+      `#${build.jenkins_build_number}, not #${b.number}`
   }
   // a run URL is kept only under a configured instance's base URL (never `javascript:` or another host)
-  const facts = { buildNumber: b.number, url: instanceOf(deps.registry, b.full_url) === undefined ? undefined : b.full_url }
+  const facts = {
+    buildNumber: b.number,
+    url: instanceOf(deps.registry, b.full_url) === undefined ? undefined : b.full_url
+  }
   const key = { planId: build.plan_id, buildIndex: build.build_index, jenkins: facts, source: 'webhook' as const }
   const phase = b.phase.toUpperCase()
   const at = typeof b.timestamp === 'number' ? Math.floor(b.timestamp / 1000) : undefined
@@ -48,8 +56,14 @@ export async function receiveNotification (db: Kysely<Database>, deps: Notificat
   return `ignored: phase ${b.phase} carries no status`
 }
 
-/** The build a notification is about: by (instance, queue id), by run URL, by (instance, job, number), else by our parameters while it has no run yet. */
-async function correlate (db: Kysely<Database>, registry: JenkinsRegistry, n: Notification): Promise<TrackedBuild | undefined> {
+/** The build a notification is about: by (instance, queue id), by run URL, by (instance, job, number), else by our
+ * parameters while it has no run yet.
+ */
+async function correlate (
+  db: Kysely<Database>,
+  registry: JenkinsRegistry,
+  n: Notification
+): Promise<TrackedBuild | undefined> {
   const b = n.build
   const params = b.parameters ?? {}
   return await findForNotification(db, {
@@ -70,7 +84,9 @@ function instanceOf (registry: JenkinsRegistry, url: string | undefined): string
     ...(registry.default == null ? [] : [[null, registry.default.baseUrl] as [null, string]]),
     ...registry.names().map((n) => [n, registry.client(n)?.baseUrl ?? ''] as [string, string])
   ]
-  const hit = candidates.filter(([, base]) => base !== '' && url.startsWith(base + '/')).sort((a, b) => b[1].length - a[1].length)[0]
+  const hit = candidates
+    .filter(([, base]) => base !== '' && url.startsWith(base + '/'))
+    .sort((a, b) => b[1].length - a[1].length)[0]
   return hit == null ? undefined : hit[0]
 }
 
@@ -81,6 +97,13 @@ function positiveInt (v: unknown): number | undefined {
 
 function describeKey (n: Notification): string {
   const b = n.build
-  return [b.queue_id == null ? null : `queue_id ${b.queue_id}`, b.full_url ?? n.url, b.number == null ? null : `#${b.number}`]
-    .filter((x) => x != null).join(', ') || 'no queue_id, parameters or URL'
+  return (
+    [
+      b.queue_id == null ? null : `queue_id ${b.queue_id}`,
+      b.full_url ?? n.url,
+      b.number == null ? null : `#${b.number}`
+    ]
+      .filter((x) => x != null)
+      .join(', ') || 'no queue_id, parameters or URL'
+  )
 }

@@ -18,9 +18,13 @@ interface Cached { at: number, defs: ParameterDefinition[] | null }
 const cache = new WeakMap<JenkinsClient, Map<string, Cached>>()
 
 /** The job's definitions (null: not parameterized), from the cache when younger than 60 s. */
-export async function definitionsOf (jenkins: JenkinsClient, jobName: string, clock: () => number = Date.now): Promise<ParameterDefinition[] | null> {
+export async function definitionsOf (
+  jenkins: JenkinsClient,
+  jobName: string,
+  clock: () => number = Date.now
+): Promise<ParameterDefinition[] | null> {
   let perJob = cache.get(jenkins)
-  if (perJob == null) cache.set(jenkins, perJob = new Map())
+  if (perJob == null) cache.set(jenkins, (perJob = new Map()))
   const hit = perJob.get(jobName)
   if (hit != null && clock() - hit.at < DEFINITIONS_TTL_MS) return hit.defs
   const defs = await jenkins.parameterDefinitions(jobName)
@@ -67,15 +71,22 @@ export interface Resolved {
  * list is 1001 (Jenkins would drop the one silently and fail on the other). Missing ones take the
  * job's default; a password without a value is left to Jenkins and never stored.
  */
-export function resolveParameters (jobName: string, defs: ParameterDefinition[] | null, given: JenkinsParameter[]): Resolved {
+export function resolveParameters (
+  jobName: string,
+  defs: ParameterDefinition[] | null,
+  given: JenkinsParameter[]
+): Resolved {
   const caller = given.filter((p) => !isInjected(p.name))
   const declared = (defs ?? []).filter((d) => !isInjected(d.name))
   for (const p of caller) {
     const def = declared.find((d) => d.name === p.name)
     if (def == null) {
-      throw invalid(declared.length === 0
-        ? `body/Parameter "${p.name}": job "${jobName}" declares no parameters`
-        : `body/Parameter "${p.name}" is not a parameter of job "${jobName}"; it declares: ${declared.map((d) => d.name).join(', ')}`)
+      throw invalid(
+        declared.length === 0
+          ? `body/Parameter "${p.name}": job "${jobName}" declares no parameters`
+          : `body/Parameter "${p.name}" is not a parameter of job "${jobName}"; it declares: ` +
+            `${declared.map((d) => d.name).join(', ')}`
+      )
     }
     if (def.type === 'choice' && !def.choices.includes(p.value)) {
       throw invalid(`body/Parameter "${p.name}" must be one of: ${def.choices.join(', ')}`)

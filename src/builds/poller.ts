@@ -93,7 +93,8 @@ export class Poller {
         status: 'Fail',
         source: 'poller',
         detail: {
-          Reason: 'the trigger never completed (the server stopped while calling Jenkins); the build may not have started'
+          Reason:
+            'the trigger never completed (the server stopped while calling Jenkins); the build may not have started'
         }
       })
     }

@@ -17,7 +17,9 @@ export interface StartBuild {
   requestId?: string
 }
 
-const UNMATCHABLE = 'the job does not declare DevOpsPlanID and BuildIndex: callbacks cannot be matched by parameters (the poller follows the build by its queue item)'
+const UNMATCHABLE =
+  'the job does not declare DevOpsPlanID and BuildIndex: callbacks cannot be matched by parameters (the poller ' +
+    'follows the build by its queue item)'
 
 /**
  * Build/add: check the caller's parameters against the job's definitions (nothing recorded when
@@ -45,11 +47,17 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
     defs = await definitionsOf(jenkins, jobName)
   } catch (err) {
     // round-1 rule: the build is recorded as Fail with the reason, so nothing the caller sent is lost
-    unreadable = err instanceof JenkinsError ? err.message : `Jenkins parameter definitions unreadable: ${(err as Error).message}`
+    unreadable =
+      err instanceof JenkinsError ? err.message : `Jenkins parameter definitions unreadable: ${(err as Error).message}`
   }
-  const resolved: Resolved = defs === undefined
-    ? { send: req.parameter, effective: req.parameter.filter((p) => !(INJECTED as readonly string[]).includes(p.name)), matchable: true }
-    : resolveParameters(jobName, defs, req.parameter)
+  const resolved: Resolved =
+    defs === undefined
+      ? {
+          send: req.parameter,
+          effective: req.parameter.filter((p) => !(INJECTED as readonly string[]).includes(p.name)),
+          matchable: true
+        }
+      : resolveParameters(jobName, defs, req.parameter)
 
   const build = await recordBuild(db, plan.id, jobName, plan.jenkins_name, (index) => [
     ...resolved.effective,
@@ -63,13 +71,20 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
   }
 
   try {
-    const send = resolved.send == null
-      ? null
-      : { ...Object.fromEntries(resolved.send.map((p) => [p.name, p.value])), DevOpsPlanID: String(plan.id), BuildIndex: String(build.buildIndex) }
+    const send =
+      resolved.send == null
+        ? null
+        : {
+            ...Object.fromEntries(resolved.send.map((p) => [p.name, p.value])),
+            DevOpsPlanID: String(plan.id),
+            BuildIndex: String(build.buildIndex)
+          }
     const queued = await jenkins.trigger(jobName, send)
     const notes = [
       queued.reusedQueueItem ? 'Jenkins reused an identical waiting queue item' : undefined,
-      queued.queueId == null ? 'Jenkins accepted the build without naming its queue item: it cannot be followed' : undefined,
+      queued.queueId == null
+        ? 'Jenkins accepted the build without naming its queue item: it cannot be followed'
+        : undefined,
       resolved.matchable ? undefined : UNMATCHABLE
     ].filter((n) => n != null)
     await markQueued(db, build.id, queued.queueId, notes.length === 0 ? undefined : notes.join('; '))

@@ -3,6 +3,11 @@ import { errorCode } from '../lib/error-code.js'
 import { JenkinsError } from './error.js'
 import { jobPath, orNull404, queueIdFromLocation } from './urls.js'
 
+// The `tree` parameters of the job reads: only the fields used, so Jenkins serializes little
+const PARAMETERS_TREE = 'property[parameterDefinitions[name,type,description,choices,defaultParameterValue[value]]]'
+const RECENT_RUNS_TREE = 'nextBuildNumber,builds[number,queueId,url,timestamp,building,' +
+  'actions[causes[shortDescription],parameters[name,value]]]{0,20}'
+
 // Our one door to Jenkins. The `jenkins` npm client (the user's choice) triggers builds; its traps,
 // from docs/jenkins-contract.md §7, are handled here so nothing else has to know them:
 // - job.build(name, params) treats params as options: always call job.build({ name, parameters }).
@@ -126,7 +131,10 @@ export interface RecentRun {
   url: string
   timestamp: number
   building: boolean
-  actions?: Array<{ causes?: Array<{ shortDescription?: string }>, parameters?: Array<{ name: string, value?: unknown }> } | null>
+  actions?: Array<{
+    causes?: Array<{ shortDescription?: string }>
+    parameters?: Array<{ name: string, value?: unknown }>
+  } | null>
 }
 
 interface RawParameterDefinition {
@@ -177,12 +185,15 @@ export class JenkinsClient {
     return await this.clients
   }
 
-  /** Queues `jobName` (folders as `a/b/job`) with string parameters (null: a job without parameters, `POST job/…/build`); resolves to the queue item. */
+  /** Queues `jobName` (folders as `a/b/job`) with string parameters (null: a job without parameters, `POST
+   * job/…/build`); resolves to the queue item.
+   */
   async trigger (jobName: string, parameters: Record<string, string> | null): Promise<TriggerResult> {
     const call = async (client: Jenkins): Promise<TriggerResult> => {
       this.requests++
-      const id = await client.job.build(parameters == null ? { name: jobName } : { name: jobName, parameters }) as number | undefined
-      return { queueId: Number.isSafeInteger(id) ? id as number : null, reusedQueueItem: false }
+      const id = (await client.job.build(parameters == null ? { name: jobName } : { name: jobName, parameters })) as
+        number | undefined
+      return { queueId: Number.isSafeInteger(id) ? (id as number) : null, reusedQueueItem: false }
     }
     const { plain, withCrumb } = await this.jenkinsClients()
     try {
@@ -190,7 +201,7 @@ export class JenkinsClient {
         return await call(plain)
       } catch (err) {
         if ((err as ClientError).statusCode !== 403) throw err
-        return await call(withCrumb)  // password auth: Jenkins wants a CSRF crumb
+        return await call(withCrumb) // password auth: Jenkins wants a CSRF crumb
       }
     } catch (err) {
       const e = err as ClientError
@@ -204,8 +215,10 @@ export class JenkinsClient {
 
   /** The job's parameter definitions (ParametersDefinitionProperty); null when the job is not parameterized. */
   async parameterDefinitions (jobName: string): Promise<ParameterDefinition[] | null> {
-    const job = await this.getJson(`${jobPath(jobName)}/api/json?tree=property[parameterDefinitions[name,type,description,choices,defaultParameterValue[value]]]`,
-      `job "${jobName}"`) as { property?: Array<{ parameterDefinitions?: RawParameterDefinition[] } | null> }
+    const job = (await this.getJson(
+      `${jobPath(jobName)}/api/json?tree=${PARAMETERS_TREE}`,
+      `job "${jobName}"`
+    )) as { property?: Array<{ parameterDefinitions?: RawParameterDefinition[] } | null> }
     const defs = job.property?.find((p) => Array.isArray(p?.parameterDefinitions))?.parameterDefinitions
     if (defs == null) return null
     return defs.map((d) => {
@@ -224,16 +237,34 @@ export class JenkinsClient {
 
   /** Discovery's one request per job and tick: the next number and the 20 newest runs with causes and parameters. */
   async recentRuns (jobName: string): Promise<{ nextBuildNumber: number, builds: RecentRun[] }> {
-    const job = await this.getJson(`${jobPath(jobName)}/api/json?tree=nextBuildNumber,builds[number,queueId,url,timestamp,building,actions[causes[shortDescription],parameters[name,value]]]{0,20}`,
-      `job "${jobName}"`) as { nextBuildNumber?: number, builds?: RecentRun[] }
+    const job = (await this.getJson(
+      `${jobPath(jobName)}/api/json?tree=${RECENT_RUNS_TREE}`,
+      `job "${jobName}"`
+    )) as { nextBuildNumber?: number, builds?: RecentRun[] }
     return { nextBuildNumber: job.nextBuildNumber ?? 1, builds: job.builds ?? [] }
   }
 
-  /** The queue item: cancelled, the build it became (null while still waiting or just leaving), why it waits, its job. */
+  /**
+   * The queue item: cancelled, the build it became (null while still waiting or just leaving), why it waits, its job.
+   */
   async queueItem (id: number): Promise<QueueItemState> {
-    const item = await this.getJson(`/queue/item/${id}/api/json?tree=cancelled,executable[number,url],why,stuck,task[url]`, `queue item ${id}`) as
-      { cancelled?: boolean, executable?: { number: number, url: string } | null, why?: string | null, stuck?: boolean, task?: { url?: string } }
-    return { cancelled: item.cancelled === true, executable: item.executable ?? null, why: item.why ?? null, stuck: item.stuck === true, taskUrl: item.task?.url ?? null }
+    const item = (await this.getJson(
+      `/queue/item/${id}/api/json?tree=cancelled,executable[number,url],why,stuck,task[url]`,
+      `queue item ${id}`
+    )) as {
+      cancelled?: boolean
+      executable?: { number: number, url: string } | null
+      why?: string | null
+      stuck?: boolean
+      task?: { url?: string }
+    }
+    return {
+      cancelled: item.cancelled === true,
+      executable: item.executable ?? null,
+      why: item.why ?? null,
+      stuck: item.stuck === true,
+      taskUrl: item.task?.url ?? null
+    }
   }
 
   /** The absolute URL Jenkins gives the job (a queue item's task.url): base + /job/a/job/b/ */
@@ -243,15 +274,19 @@ export class JenkinsClient {
 
   /** Finds the run a queue item became, once the item itself is gone (5 minutes after it left). */
   async runByQueueId (jobName: string, queueId: number): Promise<{ number: number, url: string } | null> {
-    const job = await this.getJson(`${jobPath(jobName)}/api/json?tree=builds[number,queueId,url]{0,100}`, `job "${jobName}"`) as
-      { builds?: Array<{ number: number, queueId?: number, url: string }> }
+    const job = (await this.getJson(
+      `${jobPath(jobName)}/api/json?tree=builds[number,queueId,url]{0,100}`,
+      `job "${jobName}"`
+    )) as { builds?: Array<{ number: number, queueId?: number, url: string }> }
     const found = job.builds?.find((b) => b.queueId === queueId)
     return found == null ? null : { number: found.number, url: found.url }
   }
 
   async run (jobName: string, number: number): Promise<RunState> {
-    return await this.getJson(`${jobPath(jobName)}/${number}/api/json?tree=number,url,building,result,timestamp,duration,queueId`,
-      `build ${jobName} #${number}`) as RunState
+    return (await this.getJson(
+      `${jobPath(jobName)}/${number}/api/json?tree=number,url,building,result,timestamp,duration,queueId`,
+      `build ${jobName} #${number}`
+    )) as RunState
   }
 
   /** Whether the job still exists (a lost run's job may be gone or renamed). */
@@ -263,20 +298,35 @@ export class JenkinsClient {
 
   /** Pipeline Graph View's stage tree; throws JenkinsError 404 when the plugin or the run is missing. */
   async stagesTree (jobName: string, number: number): Promise<GraphTree> {
-    const body = await this.getJson(`${jobPath(jobName)}/${number}/stages/tree`, `stages of ${jobName} #${number}`) as { data?: Partial<GraphTree> }
+    const body = (await this.getJson(
+      `${jobPath(jobName)}/${number}/stages/tree`,
+      `stages of ${jobName} #${number}`
+    )) as { data?: Partial<GraphTree> }
     return { stages: body.data?.stages ?? [], complete: body.data?.complete === true }
   }
 
-  /** Stages and run status in one call (Pipeline: Stage View); throws JenkinsError 404 when the plugin or the run is missing. */
+  /** Stages and run status in one call (Pipeline: Stage View); throws JenkinsError 404 when the plugin or the run is
+   * missing.
+   */
   async describe (jobName: string, number: number): Promise<WfapiRun> {
-    return await this.getJson(`${jobPath(jobName)}/${number}/wfapi/describe`, `build ${jobName} #${number}`) as WfapiRun
+    return (await this.getJson(
+      `${jobPath(jobName)}/${number}/wfapi/describe`,
+      `build ${jobName} #${number}`
+    )) as WfapiRun
   }
 
   /** Blue Ocean's stage graph (edges = successors); null when Blue Ocean is not installed. */
   async blueNodes (jobName: string, number: number): Promise<BlueNode[] | null> {
-    const pipelines = jobName.split('/').map((n) => `pipelines/${encodeURIComponent(n)}`).join('/')
-    return await orNull404(this.getJson(`/blue/rest/organizations/jenkins/${pipelines}/runs/${number}/nodes/`,
-      `Blue Ocean nodes of ${jobName} #${number}`) as Promise<BlueNode[]>)
+    const pipelines = jobName
+      .split('/')
+      .map((n) => `pipelines/${encodeURIComponent(n)}`)
+      .join('/')
+    return await orNull404(
+      this.getJson(
+        `/blue/rest/organizations/jenkins/${pipelines}/runs/${number}/nodes/`,
+        `Blue Ocean nodes of ${jobName} #${number}`
+      ) as Promise<BlueNode[]>
+    )
   }
 
   /** The cheapest authenticated call (`/api/json?tree=mode`): does the instance answer, with our credentials? */
@@ -318,15 +368,26 @@ export class JenkinsClient {
   }
 
   /** One HTTP call with auth and timeout; POSTs retry once with a crumb on 403 (password auth). */
-  private async request (method: 'GET' | 'POST', path: string, what: string, okStatuses: number[] = [], timeoutMs = this.opts.timeoutMs): Promise<Response> {
+  private async request (
+    method: 'GET' | 'POST',
+    path: string,
+    what: string,
+    okStatuses: number[] = [],
+    timeoutMs = this.opts.timeoutMs
+  ): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' }
     if (this.auth != null) headers.authorization = this.auth
     const send = async (extra: Record<string, string> = {}): Promise<Response> => {
       this.requests++
-      const count = (outcome: string): void => { this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1 }
+      const count = (outcome: string): void => {
+        this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1
+      }
       try {
         const res = await fetch(this.baseUrl + path, {
-          method, headers: { ...headers, ...extra }, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs)
+          method,
+          headers: { ...headers, ...extra },
+          redirect: 'manual',
+          signal: AbortSignal.timeout(timeoutMs)
         })
         count(res.status >= 500 ? 'server_error' : res.status >= 400 ? 'client_error' : 'ok')
         return res
@@ -347,11 +408,15 @@ export class JenkinsClient {
   private async crumbHeaders (): Promise<Record<string, string>> {
     this.requests++
     const res = await fetch(`${this.baseUrl}/crumbIssuer/api/json`, {
-      headers: this.auth == null ? {} : { authorization: this.auth }, signal: AbortSignal.timeout(this.opts.timeoutMs)
+      headers: this.auth == null ? {} : { authorization: this.auth },
+      signal: AbortSignal.timeout(this.opts.timeoutMs)
     })
     if (!res.ok) return {}
-    const crumb = await res.json() as { crumb: string, crumbRequestField: string }
-    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
+    const crumb = (await res.json()) as { crumb: string, crumbRequestField: string }
+    const cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ')
     return { [crumb.crumbRequestField]: crumb.crumb, ...(cookie === '' ? {} : { cookie }) }
   }
 
@@ -363,7 +428,9 @@ export class JenkinsClient {
     if (e.code === 'ETIMEDOUT' || /time(d)? ?out/i.test(e.message)) {
       return new JenkinsError(`Jenkins did not answer within ${this.opts.timeoutMs} ms`)
     }
-    if (e.statusCode != null) return new JenkinsError(`Jenkins answered ${e.statusCode} for ${what}: ${e.message}`, e.statusCode)
+    if (e.statusCode != null) {
+      return new JenkinsError(`Jenkins answered ${e.statusCode} for ${what}: ${e.message}`, e.statusCode)
+    }
     return new JenkinsError(`Jenkins unreachable (${errorCode(e)})`)
   }
 }

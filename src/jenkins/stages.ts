@@ -35,7 +35,13 @@ export function fromGraphTree (stages: GraphStage[]): PolledStage[] {
     for (const g of list) {
       const status = parseStatus(g.state) ?? 'Running'
       const start = g.startTimeMillis != null && g.startTimeMillis > 0 ? g.startTimeMillis : undefined
-      const s: PolledStage = { nodeId: String(g.id), name: g.name.trim(), status, pre: before, ...(parent == null ? {} : { parent }) }
+      const s: PolledStage = {
+        nodeId: String(g.id),
+        name: g.name.trim(),
+        status,
+        pre: before,
+        ...(parent == null ? {} : { parent })
+      }
       if (start != null) s.startMs = start
       if (start != null && isTerminal(status) && g.totalDurationMillis != null) s.endMs = start + g.totalDurationMillis
       if (g.causeOfBlockage != null && !isTerminal(status)) s.queueReason = g.causeOfBlockage
@@ -52,17 +58,29 @@ export function fromGraphTree (stages: GraphStage[]): PolledStage[] {
   return followBranches(out)
 }
 
-/** wfapi alone: a flat list in start order, each stage after the previous one; skipped-for-failure recognised by its timing. */
+/** wfapi alone: a flat list in start order, each stage after the previous one; skipped-for-failure recognised by its
+ * timing.
+ */
 export function fromWfapi (run: WfapiRun): PolledStage[] {
   const failedRun = parseStatus(run.status) === 'Fail'
   const firstFailed = run.stages.find((s) => parseStatus(s.status) === 'Fail')
   let before: string[] = []
   return run.stages.map((w) => {
     let status = parseStatus(w.status) ?? 'Running'
-    if (failedRun && firstFailed != null && status === 'Pass' && w.startTimeMillis > firstFailed.startTimeMillis && w.durationMillis < SKIPPED_MAX_MS) {
+    if (
+      failedRun &&
+      firstFailed != null &&
+      status === 'Pass' &&
+      w.startTimeMillis > firstFailed.startTimeMillis &&
+      w.durationMillis < SKIPPED_MAX_MS
+    ) {
       status = 'Skipped'
     }
-    const s = wfapiTimes({ nodeId: String(w.id), name: w.name.trim(), status, pre: before }, w.startTimeMillis, w.durationMillis)
+    const s = wfapiTimes(
+      { nodeId: String(w.id), name: w.name.trim(), status, pre: before },
+      w.startTimeMillis,
+      w.durationMillis
+    )
     if (w.error?.message != null && status !== 'Skipped') s.error = w.error.message
     before = [s.nodeId]
     return s
@@ -146,7 +164,9 @@ function topological (nodes: BlueNode[], pre: Map<string, string[]>): BlueNode[]
 
 const SEVERITY: Partial<Record<Status, number>> = { Pass: 0, Skipped: 0, Unstable: 1, Fail: 2, Aborted: 3 }
 
-/** A stage holding parallel branches or nested stages runs until they all end and is no better than the worst of them. */
+/**
+ * A stage holding parallel branches or nested stages runs until they all end and is no better than the worst of them.
+ */
 export function followBranches (stages: PolledStage[]): PolledStage[] {
   const byParent = new Map<string, PolledStage[]>()
   for (const s of stages) if (s.parent != null) byParent.set(s.parent, [...(byParent.get(s.parent) ?? []), s])
@@ -172,7 +192,10 @@ export function followBranches (stages: PolledStage[]): PolledStage[] {
  * `Name (2)`, `Name (3)`… when another node holds that name (matrix cells, retry). A stored stage
  * without a node id (reported by the pipeline itself) is the same stage as the first node of its name.
  */
-export function assignNames (stages: PolledStage[], stored: Array<{ name: string, nodeId: string | null }>): Map<string, string> {
+export function assignNames (
+  stages: PolledStage[],
+  stored: Array<{ name: string, nodeId: string | null }>
+): Map<string, string> {
   const byNode = new Map<string, string>()
   const taken = new Set(stored.map((s) => s.name))
   const adoptable = new Set(stored.filter((s) => s.nodeId == null).map((s) => s.name))
@@ -180,7 +203,10 @@ export function assignNames (stages: PolledStage[], stored: Array<{ name: string
   const names = new Map<string, string>()
   for (const s of stages) {
     const known = byNode.get(s.nodeId)
-    if (known != null) { names.set(s.nodeId, known); continue }
+    if (known != null) {
+      names.set(s.nodeId, known)
+      continue
+    }
     let name = s.name
     if (adoptable.has(name)) {
       adoptable.delete(name)

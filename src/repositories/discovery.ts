@@ -21,10 +21,15 @@ export async function getMark (db: Db, jenkinsKey: string, jobName: string): Pro
   return m?.last_number
 }
 
-/** First sighting of a job: runs up to `lastNumber` are history, never imported. Another process may have set it first. */
+/**
+ * First sighting of a job: runs up to `lastNumber` are history, never imported. Another process may have set it first.
+ */
 export async function setFirstMark (db: Db, jenkinsKey: string, jobName: string, lastNumber: number): Promise<void> {
   try {
-    await db.insertInto('discovery_marks').values({ jenkins_key: jenkinsKey, job_name: jobName, last_number: lastNumber }).execute()
+    await db
+      .insertInto('discovery_marks')
+      .values({ jenkins_key: jenkinsKey, job_name: jobName, last_number: lastNumber })
+      .execute()
   } catch (err) {
     if (!isUniqueViolation(err)) throw err
   }
@@ -32,8 +37,13 @@ export async function setFirstMark (db: Db, jenkinsKey: string, jobName: string,
 
 /** Moves the mark forward only (two processes may race; the higher number wins). */
 export async function advanceMark (db: Db, jenkinsKey: string, jobName: string, lastNumber: number): Promise<void> {
-  await db.updateTable('discovery_marks').set({ last_number: lastNumber })
-    .where('jenkins_key', '=', jenkinsKey).where('job_name', '=', jobName).where('last_number', '<', lastNumber).execute()
+  await db
+    .updateTable('discovery_marks')
+    .set({ last_number: lastNumber })
+    .where('jenkins_key', '=', jenkinsKey)
+    .where('job_name', '=', jobName)
+    .where('last_number', '<', lastNumber)
+    .execute()
 }
 
 /**
@@ -43,19 +53,46 @@ export async function advanceMark (db: Db, jenkinsKey: string, jobName: string, 
  */
 export async function ownRuns (db: Db, jenkinsName: string | null, jobName: string,
   runs: Array<{ number: number, queueId: number | null, planId?: number, buildIndex?: number }>): Promise<Set<number>> {
-  const sameInstance = (q: any) => jenkinsName == null ? q.where('jenkins_name', 'is', null) : q.where('jenkins_name', '=', jenkinsName)
+  const sameInstance = (q: any) =>
+    jenkinsName == null ? q.where('jenkins_name', 'is', null) : q.where('jenkins_name', '=', jenkinsName)
   const queueIds = runs.map((r) => r.queueId).filter((q): q is number => q != null)
-  const rows = await sameInstance(db.selectFrom('builds').select(['queue_id', 'jenkins_build_number', 'plan_id', 'build_index'])
-    .where('source', '=', 'api').where('job_name', '=', jobName))
-    .where((eb: any) => eb.or([
-      eb('jenkins_build_number', 'in', runs.map((r) => r.number)),
-      ...(queueIds.length > 0 ? [eb('queue_id', 'in', queueIds)] : []),
-      ...runs.filter((r) => r.planId != null).map((r) => eb.and([eb('plan_id', '=', r.planId), eb('build_index', '=', r.buildIndex)]))
-    ])).execute() as Array<{ queue_id: number | null, jenkins_build_number: number | null, plan_id: number, build_index: number }>
+  const rows = (await sameInstance(
+    db
+      .selectFrom('builds')
+      .select(['queue_id', 'jenkins_build_number', 'plan_id', 'build_index'])
+      .where('source', '=', 'api')
+      .where('job_name', '=', jobName)
+  )
+    .where((eb: any) =>
+      eb.or([
+        eb(
+          'jenkins_build_number',
+          'in',
+          runs.map((r) => r.number)
+        ),
+        ...(queueIds.length > 0 ? [eb('queue_id', 'in', queueIds)] : []),
+        ...runs
+          .filter((r) => r.planId != null)
+          .map((r) => eb.and([eb('plan_id', '=', r.planId), eb('build_index', '=', r.buildIndex)]))
+      ])
+    )
+    .execute()) as Array<{
+      queue_id: number | null
+      jenkins_build_number: number | null
+      plan_id: number
+      build_index: number
+    }>
   const own = new Set<number>()
   for (const r of runs) {
-    const mine = rows.some((b) => b.jenkins_build_number === r.number || (r.queueId != null && b.queue_id === r.queueId) ||
-      (b.plan_id === r.planId && b.build_index === r.buildIndex && b.queue_id == null && b.jenkins_build_number == null))
+    const mine = rows.some(
+      (b) =>
+        b.jenkins_build_number === r.number ||
+        (r.queueId != null && b.queue_id === r.queueId) ||
+        (b.plan_id === r.planId &&
+          b.build_index === r.buildIndex &&
+          b.queue_id == null &&
+          b.jenkins_build_number == null)
+    )
     if (mine) own.add(r.number)
   }
   return own
@@ -82,8 +119,16 @@ export interface ImportedRun {
 export async function importRun (db: Db, run: ImportedRun): Promise<boolean> {
   try {
     await db.transaction().execute(async (trx) => {
-      await trx.updateTable('plans').set((eb) => ({ last_build_index: eb('last_build_index', '+', 1), list_version: eb('list_version', '+', 1) })).where('id', '=', run.planId).execute()
-      const plan = await trx.selectFrom('plans').select('last_build_index').where('id', '=', run.planId).executeTakeFirstOrThrow()
+      await trx
+        .updateTable('plans')
+        .set((eb) => ({ last_build_index: eb('last_build_index', '+', 1), list_version: eb('list_version', '+', 1) }))
+        .where('id', '=', run.planId)
+        .execute()
+      const plan = await trx
+        .selectFrom('plans')
+        .select('last_build_index')
+        .where('id', '=', run.planId)
+        .executeTakeFirstOrThrow()
       const r = await trx.insertInto('builds').values({
         plan_id: run.planId,
         build_index: plan.last_build_index,
@@ -102,8 +147,12 @@ export async function importRun (db: Db, run: ImportedRun): Promise<boolean> {
         cause: run.cause
       }).executeTakeFirstOrThrow()
       // the build's history starts with its discovery (the poller found it)
-      await appendEvents(trx, { id: Number(r.insertId), plan_id: run.planId, build_index: plan.last_build_index }, 'poller',
-        [{ stageName: '', status: 'Running', detail: { Cause: run.cause } }])
+      await appendEvents(
+        trx,
+        { id: Number(r.insertId), plan_id: run.planId, build_index: plan.last_build_index },
+        'poller',
+        [{ stageName: '', status: 'Running', detail: { Cause: run.cause } }]
+      )
     })
     return true
   } catch (err) {

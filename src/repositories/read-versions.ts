@@ -14,14 +14,23 @@ export async function catalogVersion (db: Db): Promise<string> {
 }
 
 export async function bumpCatalog (trx: Db): Promise<void> {
-  await trx.updateTable('read_versions').set((eb) => ({ version: eb('version', '+', 1) })).where('name', '=', 'catalog').execute()
+  await trx
+    .updateTable('read_versions')
+    .set((eb) => ({ version: eb('version', '+', 1) }))
+    .where('name', '=', 'catalog')
+    .execute()
 }
 
 /** The plan's Build/list version with the catalog's (a deleted plan changes that); null: no such plan. */
 export async function planListVersion (db: Db, planId: number): Promise<string | null> {
-  const row = await db.selectFrom('plans')
-    .select((eb) => ['list_version', eb.selectFrom('read_versions').select('version').where('name', '=', 'catalog').as('catalog')])
-    .where('id', '=', planId).executeTakeFirst()
+  const row = await db
+    .selectFrom('plans')
+    .select((eb) => [
+      'list_version',
+      eb.selectFrom('read_versions').select('version').where('name', '=', 'catalog').as('catalog')
+    ])
+    .where('id', '=', planId)
+    .executeTakeFirst()
   return row == null ? null : `${String(row.list_version)}.${String(row.catalog)}`
 }
 

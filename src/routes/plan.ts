@@ -44,7 +44,11 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/Plan/parameters', { config: { access: 'read' }, schema: PlanParameters }, async (request) => {
     const { jobName, defs } = await formParameters(fastify.db, fastify.jenkins, request.query.DevOpsPlanID)
     const ParameterList = defs.map((d) => ({
-      Name: d.name, Type: d.type, Default: d.type === 'password' ? '' : d.default ?? '', Choices: d.choices, Description: d.description
+      Name: d.name,
+      Type: d.type,
+      Default: d.type === 'password' ? '' : (d.default ?? ''),
+      Choices: d.choices,
+      Description: d.description
     }))
     return ok({ JobName: jobName, ParameterList })
   })

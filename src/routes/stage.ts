@@ -15,7 +15,11 @@ const stage: FastifyPluginAsyncTypebox = async (fastify) => {
   await fastify.register(intLike)
   await fastify.register(cachedReply)
   // valid while the build's revision is (every change bumps it); bounded in bytes: one build may hold 1,000 stages
-  const stages = new VersionedReader(32 * 1024 * 1024, async (b: BuildKey) => await buildVersion(fastify.db, b), buildKey)
+  const stages = new VersionedReader(
+    32 * 1024 * 1024,
+    async (b: BuildKey) => await buildVersion(fastify.db, b),
+    buildKey
+  )
   fastify.get('/Stage/info', {
     config: { access: 'read' },
     schema: {

@@ -18,15 +18,26 @@ export const BuildListItemSchema = Type.Object({
   StartTime: EpochOrNull('when it started running'),
   CreateTime: Type.Integer({ description: 'when it was recorded, Unix epoch seconds' }),
   EndTime: EpochOrNull('when it finished'),
-  Source: Type.Union([Type.Literal('api'), Type.Literal('jenkins')], { description: 'api: started by Build/add; jenkins: a run Jenkins started itself (timer, SCM, a person, replay, upstream)' }),
-  Cause: Type.Union([Type.String(), Type.Null()], { description: 'Jenkins\' cause text, e.g. "Started by timer"; null for builds started through the API' })
+  Source: Type.Union([Type.Literal('api'), Type.Literal('jenkins')], {
+    description:
+      'api: started by Build/add; jenkins: a run Jenkins started itself (timer, SCM, a person, replay, upstream)'
+  }),
+  Cause: Type.Union([Type.String(), Type.Null()], {
+    description: 'Jenkins\' cause text, e.g. "Started by timer"; null for builds started through the API'
+  })
 })
 export type BuildListItem = Static<typeof BuildListItemSchema>
 
 export const BuildInfoSchema = Type.Object({
   ...BuildListItemSchema.properties,
   JobName: Type.String(),
-  Parameter: Type.Object({ parameter: Type.Array(JenkinsParameterSchema) }, { description: 'the effective values: the caller\'s, the job\'s defaults (never a password\'s), and the injected DevOpsPlanID and BuildIndex' }),
+  Parameter: Type.Object(
+    { parameter: Type.Array(JenkinsParameterSchema) },
+    {
+      description: 'the effective values: the caller\'s, the job\'s defaults (never a password\'s), ' +
+        'and the injected DevOpsPlanID and BuildIndex'
+    }
+  ),
   JenkinsQueueID: Type.Union([Type.Integer(), Type.Null()]),
   JenkinsBuildNumber: Type.Union([Type.Integer(), Type.Null()]),
   JenkinsURL: Type.Union([Type.String(), Type.Null()]),
@@ -39,8 +50,24 @@ export type BuildInfo = Static<typeof BuildInfoSchema>
 export const BuildListExample = {
   TotalCount: 2,
   BuildList: [
-    { BuildIndex: 2, Status: 'Running', StartTime: 1491904860, CreateTime: 1491904855, EndTime: null, Source: 'jenkins', Cause: 'Started by timer' },
-    { BuildIndex: 1, Status: 'Pass', StartTime: 1491904800, CreateTime: 1491904790, EndTime: 1491904850, Source: 'api', Cause: null }
+    {
+      BuildIndex: 2,
+      Status: 'Running',
+      StartTime: 1491904860,
+      CreateTime: 1491904855,
+      EndTime: null,
+      Source: 'jenkins',
+      Cause: 'Started by timer'
+    },
+    {
+      BuildIndex: 1,
+      Status: 'Pass',
+      StartTime: 1491904800,
+      CreateTime: 1491904790,
+      EndTime: 1491904850,
+      Source: 'api',
+      Cause: null
+    }
   ]
 }
 

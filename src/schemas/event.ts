@@ -1,7 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox'
 
-export const EventSourceSchema = Type.Union(['api', 'callback', 'poller', 'webhook', 'cancel'].map((s) => Type.Literal(s)),
-  { description: 'who reported the change: api (Build/add), callback (Build/update), poller, webhook, cancel' })
+export const EventSourceSchema = Type.Union(
+  ['api', 'callback', 'poller', 'webhook', 'cancel'].map((s) => Type.Literal(s)),
+  { description: 'who reported the change: api (Build/add), callback (Build/update), poller, webhook, cancel' }
+)
 
 /** One accepted change of a build or of one of its stages (GET /Build/events). */
 export const BuildEventSchema = Type.Object({

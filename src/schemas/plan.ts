@@ -15,7 +15,11 @@ const DevOpsPlanID = PlanIdSchema
 const ProductID = IdSchema('the product')
 const PlanName = NameSchema('plan name')
 const JobName = NameSchema('Jenkins job, folders as `folder/sub/job`', 512)
-const JenkinsName = Type.String({ minLength: 1, maxLength: 64, description: 'a Jenkins instance named in JENKINS_INSTANCES' })
+const JenkinsName = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: 'a Jenkins instance named in JENKINS_INSTANCES'
+})
 /** What a plan add/update answers: the job and instance it now watches. */
 const watched = (description: string) => responses(EnvelopeSchema({
   DevOpsPlanID: Type.Integer(),
@@ -34,13 +38,16 @@ export const PlanList = {
   tags: ['Plan'],
   summary: 'List the DevOps plans of a product (获取某个 Product 下对应的 DevOpsPlan 的 list)',
   querystring: Type.Object({ ProductID }),
-  response: responses(EnvelopeSchema({ TotalCount: Type.Integer(), PlanList: Type.Array(PlanSchema) }, 'the plans of the product', {
-    TotalCount: 2,
-    PlanList: [
-      { DevOpsPlanID: 1, PlanName: 'UShopApi', JobName: 'Test', JenkinsName: null },
-      { DevOpsPlanID: 2, PlanName: 'UShopMsgPro', JobName: null, JenkinsName: null }
-    ]
-  }), ['InvalidParameter', 'NotFound'])
+  response: responses(
+    EnvelopeSchema({ TotalCount: Type.Integer(), PlanList: Type.Array(PlanSchema) }, 'the plans of the product', {
+      TotalCount: 2,
+      PlanList: [
+        { DevOpsPlanID: 1, PlanName: 'UShopApi', JobName: 'Test', JenkinsName: null },
+        { DevOpsPlanID: 2, PlanName: 'UShopMsgPro', JobName: null, JenkinsName: null }
+      ]
+    }),
+    ['InvalidParameter', 'NotFound']
+  )
 }
 
 export const PlanAdd = {

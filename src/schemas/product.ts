@@ -10,10 +10,15 @@ const ProductName = NameSchema('product name')
 export const ProductList = {
   tags: ['Product'],
   summary: 'List products (获取 Product 的列表)',
-  response: responses(EnvelopeSchema({ TotalCount: Type.Integer(), ProductList: Type.Array(ProductSchema) }, 'the products', {
-    TotalCount: 2,
-    ProductList: [{ ProductID: 1, ProductName: 'UShop' }, { ProductID: 2, ProductName: 'RMM' }]
-  }))
+  response: responses(
+    EnvelopeSchema({ TotalCount: Type.Integer(), ProductList: Type.Array(ProductSchema) }, 'the products', {
+      TotalCount: 2,
+      ProductList: [
+        { ProductID: 1, ProductName: 'UShop' },
+        { ProductID: 2, ProductName: 'RMM' }
+      ]
+    })
+  )
 }
 
 export const ProductAdd = {

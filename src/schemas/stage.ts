@@ -25,6 +25,14 @@ export const StageInfoExample = {
       StartTime: 1491904800,
       EndTime: 1491904860
     },
-    { StageID: 2, StageName: 'Test', PreStageID: [1], Status: 'Running', Detail: {}, StartTime: 1491904860, EndTime: null }
+    {
+      StageID: 2,
+      StageName: 'Test',
+      PreStageID: [1],
+      Status: 'Running',
+      Detail: {},
+      StartTime: 1491904860,
+      EndTime: null
+    }
   ]
 }
