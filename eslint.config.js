@@ -12,7 +12,7 @@ export default [
     rules: { '@stylistic/max-len': ['error', { code: 120, tabWidth: 2 }] }
   },
   {
-    // the Jenkins double is being rewritten on another branch; its `void promise` calls go with it
+    // the Jenkins double fires work it does not wait for (timers, socket callbacks) with `void promise`
     files: ['test/fixtures/fake-jenkins.ts'],
     rules: { 'no-void': 'off' }
   }

@@ -35,7 +35,7 @@ export default fp<PollerPluginOptions>(async function poller (fastify, opts) {
   const loop = (): void => {
     const observe = fastify.metrics.pollerTick.startTimer()
     inFlight = instance.runOnce()
-      .then(async () => await fastify.discovery.runOnce()) // discovery (helper P): one request per watched job
+      .then(async () => await fastify.discovery.runOnce()) // discovery: one request per watched job
       .then(() => {
         if (failing) fastify.log.info('poller: ticks succeed again')
         failing = false

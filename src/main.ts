@@ -13,8 +13,8 @@ async function main (): Promise<void> {
     console.error(`invalid configuration: ${(err as Error).message}`)
     process.exit(1)
   }
-  // Asynchronous stdout: a synchronous write per log line cost ~17 % of a cached read's busy CPU (issue
-  // 14, profile in the README); lines written while one write is in flight go out together.
+  // Asynchronous stdout: a synchronous write per log line cost ~17 % of a cached read's busy CPU
+  // (profile in the README); lines written while one write is in flight go out together.
   const destination = pino.destination({ dest: 1, sync: false })
   const logger = {
     level: config.LOG_LEVEL,

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 
-// Issue 11: idempotent Build/add (request_id), builds Jenkins starts itself (source, cause,
+// Idempotent Build/add (request_id), builds Jenkins starts itself (source, cause,
 // jenkins_key) and the per-(instance, job) watermark of discovery.
 export async function up (db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('builds').addColumn('request_id', 'varchar(128)').execute()

@@ -12,7 +12,7 @@ import { isTerminal, type Status } from '../status.js'
  * Build/cancel: takes the build out of the Jenkins queue, or stops it if it runs, then records it as
  * Aborted; returns the Description. A build can always be cancelled: one caught between queue and
  * executor is stopped by the poller once its number shows, and one Jenkins no longer has ends
- * Aborted here (docs/API.md, Round 2 "Following Jenkins as it is installed today").
+ * Aborted here (docs/API.md, "Following Jenkins as it is installed today").
  */
 export async function cancelBuild (
   db: Kysely<Database>,

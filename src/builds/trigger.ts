@@ -46,7 +46,7 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
   try {
     defs = await definitionsOf(jenkins, jobName)
   } catch (err) {
-    // round-1 rule: the build is recorded as Fail with the reason, so nothing the caller sent is lost
+    // as Build/add promises: the build is recorded as Fail with the reason, so nothing the caller sent is lost
     unreadable =
       err instanceof JenkinsError ? err.message : `Jenkins parameter definitions unreadable: ${(err as Error).message}`
   }

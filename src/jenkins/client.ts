@@ -161,7 +161,7 @@ export class JenkinsClient {
   readonly outcomes: Record<string, number> = {}
   private readonly auth: string | undefined
   private readonly headers: Record<string, string>
-  // the `jenkins` library is loaded on the first trigger, not at start (issue 14: start-up time and memory)
+  // the `jenkins` library is loaded on the first trigger, not at start (start-up time and memory)
   private clients?: Promise<{ plain: Jenkins, withCrumb: Jenkins }>
 
   constructor (readonly opts: JenkinsOptions) {

@@ -240,7 +240,7 @@ export interface NotificationKey {
 /**
  * The build a notification is about. A run is ours only by (instance, queue id) or (instance, job,
  * number); our DevOpsPlanID/BuildIndex parameters match only a build that has no run number yet,
- * since a replay or rebuild copies them (docs/API.md, Round 2).
+ * since a replay or rebuild copies them (docs/API.md, "Following Jenkins as it is installed today").
  */
 export async function findForNotification (db: Db, k: NotificationKey): Promise<TrackedBuild | undefined> {
   const scoped = <Q extends { where: (...a: any[]) => Q }>(q: Q): Q => {
