@@ -11,18 +11,8 @@ import {
   JenkinsParameterInSchema
 } from '../schemas/build.js'
 import {
-  BuildIndexSchema,
-  PlanIdSchema,
-  EnvelopeSchema,
-  EpochSchema,
-  IdSchema,
-  IntLike,
-  NameSchema,
-  ok,
-  OkEnvelope,
-  PageSizeSchema,
-  responses,
-  StatusInSchema
+  BuildIndexSchema, PlanIdSchema, EnvelopeSchema, EpochSchema, IdSchema, IntLike, NameSchema, ok, OkEnvelope,
+  PageSizeSchema, responses, StatusInSchema
 } from '../schemas/common.js'
 import cachedReply from '../../plugins/cached-reply.js'
 import intLike from '../../plugins/int-like.js'
@@ -35,34 +25,26 @@ import { BuildEventSchema } from '../schemas/event.js'
 const DevOpsPlanID = PlanIdSchema
 const BuildIndex = BuildIndexSchema
 
-const UpdateBody = Type.Object(
-  {
-    DevOpsPlanID,
-    BuildIndex,
-    StageName: Type.Optional(
-      Type.String({ maxLength: 128, description: 'the stage; absent or "" for the build itself' })
-    ),
-    Status: StatusInSchema,
-    Detail: Type.Optional(
-      Type.Record(Type.String(), Type.Unknown(), {
-        description:
-          'shallow-merged into the stored Detail; in all at most 16 KiB of JSON, 32 levels deep, 256 keys per object'
-      })
-    ),
-    PreStageID: Type.Optional(
-      Type.Array(IdSchema('an earlier stage'), {
-        maxItems: 256,
-        description: 'predecessors by StageID (new stages; default: the latest stage)'
-      })
-    ),
-    PreStageName: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 256, description: 'predecessors by name' })
-    ),
-    StartTime: Type.Optional(EpochSchema('when the stage (or build) started')),
-    EndTime: Type.Optional(EpochSchema('when it finished'))
-  },
-  { examples: [BuildUpdateExample] }
-)
+const UpdateBody = Type.Object({
+  DevOpsPlanID,
+  BuildIndex,
+  StageName: Type.Optional(Type.String({
+    maxLength: 128, description: 'the stage; absent or "" for the build itself'
+  })),
+  Status: StatusInSchema,
+  Detail: Type.Optional(Type.Record(Type.String(), Type.Unknown(), {
+    description: 'shallow-merged into the stored Detail; in all at most 16 KiB of JSON, 32 levels deep, ' +
+      '256 keys per object'
+  })),
+  PreStageID: Type.Optional(Type.Array(IdSchema('an earlier stage'), {
+    maxItems: 256, description: 'predecessors by StageID (new stages; default: the latest stage)'
+  })),
+  PreStageName: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
+    maxItems: 256, description: 'predecessors by name'
+  })),
+  StartTime: Type.Optional(EpochSchema('when the stage (or build) started')),
+  EndTime: Type.Optional(EpochSchema('when it finished'))
+}, { examples: [BuildUpdateExample] })
 
 const notFoundPlan = (): never => { throw notFound('plan') }
 
@@ -72,11 +54,8 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
   // Build/list pages are valid while the plan's list version is, Build/info while the build's revision is
   const lists = new VersionedReader(16 * 1024 * 1024, async (planId: number) =>
     ({ version: await planListVersion(fastify.db, planId) ?? notFoundPlan() }))
-  const infos = new VersionedReader(
-    16 * 1024 * 1024,
-    async (b: BuildKey) => await buildVersion(fastify.db, b),
-    buildKey
-  )
+  const infos = new VersionedReader(16 * 1024 * 1024,
+    async (b: BuildKey) => await buildVersion(fastify.db, b), buildKey)
   fastify.get('/Build/list', {
     config: { access: 'read' },
     schema: {
@@ -103,40 +82,25 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     }, `${status ?? ''}/${page}/${size}`))
   })
 
-  fastify.get(
-    '/Build/events',
-    {
-      config: { access: 'read' },
-      schema: {
-        tags: ['Build'],
-        summary: 'The history of a build: every accepted change of it or its stages, oldest first',
-        querystring: Type.Object({
-          DevOpsPlanID,
-          BuildIndex,
-          AfterEventID: Type.Optional(
-            IntLike(
-              { minimum: 0 },
-              '^(0|[1-9][0-9]{0,15})$',
-              'only events after this EventID (the last one of the previous page)'
-            )
-          ),
-          PageSize: Type.Optional(PageSizeSchema('events per page, 1–500, default 100'))
-        }),
-        response: responses(
-          EnvelopeSchema(
-            { EventList: Type.Array(BuildEventSchema) },
-            "one page of the build's history",
-            BuildEventsExample
-          ),
-          ['InvalidParameter', 'NotFound']
-        )
-      }
-    },
-    async (request) => {
-      const { DevOpsPlanID, BuildIndex, AfterEventID = 0, PageSize = 100 } = request.query
-      return ok({ EventList: await listBuildEvents(fastify.db, DevOpsPlanID, BuildIndex, AfterEventID, PageSize) })
+  fastify.get('/Build/events', {
+    config: { access: 'read' },
+    schema: {
+      tags: ['Build'],
+      summary: 'The history of a build: every accepted change of it or its stages, oldest first',
+      querystring: Type.Object({
+        DevOpsPlanID,
+        BuildIndex,
+        AfterEventID: Type.Optional(IntLike({ minimum: 0 }, '^(0|[1-9][0-9]{0,15})$',
+          'only events after this EventID (the last one of the previous page)')),
+        PageSize: Type.Optional(PageSizeSchema('events per page, 1–500, default 100'))
+      }),
+      response: responses(EnvelopeSchema({ EventList: Type.Array(BuildEventSchema) },
+        'one page of the build\'s history', BuildEventsExample), ['InvalidParameter', 'NotFound'])
     }
-  )
+  }, async (request) => {
+    const { DevOpsPlanID, BuildIndex, AfterEventID = 0, PageSize = 100 } = request.query
+    return ok({ EventList: await listBuildEvents(fastify.db, DevOpsPlanID, BuildIndex, AfterEventID, PageSize) })
+  })
 
   fastify.get('/Build/info', {
     config: { access: 'read' },
@@ -148,143 +112,102 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const { DevOpsPlanID: planId, BuildIndex: buildIndex } = request.query
-    return await reply.cached(
-      infos.read(request.query, async () => ok({ Build: await findBuildInfo(fastify.db, planId, buildIndex) }))
-    )
+    return await reply.cached(infos.read(request.query, async () =>
+      ok({ Build: await findBuildInfo(fastify.db, planId, buildIndex) })))
   })
 
-  fastify.post(
-    '/Build/add',
-    {
-      config: { access: 'trigger' },
-      schema: {
-        tags: ['Build'],
-        summary: 'Start a build: allocate the next BuildIndex and trigger the Jenkins job (添加一个 Build)',
-        description:
-          "Checks the parameters against the job's definitions (an undeclared name or a choice outside its list: " +
-          `${ErrorCode.InvalidParameter}, nothing recorded or triggered; missing ones take the job's defaults). ` +
-          "Records the build as Queued, then triggers the job with the caller's parameters plus DevOpsPlanID and " +
-          `BuildIndex. No Jenkins configured: ${ErrorCode.JenkinsNotConfigured} and nothing recorded. Jenkins ` +
-            `refuses or does not answer: ${ErrorCode.JenkinsFailed} with the ` +
-          'BuildIndex of the build, kept as Fail with the reason in its Detail.',
-        body: Type.Object(
-          {
-            DevOpsPlanID,
-            JobName: Type.Optional(
-              NameSchema("Jenkins job, folders as `folder/sub/job`; defaults to the plan's JobName", 512)
-            ),
-            Parameter: Type.Optional(
-              Type.Object({
-                parameter: Type.Union([
-                  Type.Array(JenkinsParameterInSchema, { maxItems: 1000 }),
-                  JenkinsParameterInSchema
-                ])
-              })
-            ),
-            RequestID: Type.Optional(
-              Type.String({
-                minLength: 1,
-                maxLength: 128,
-                description:
-                  'makes the call idempotent per plan: a RequestID seen before answers the same BuildIndex with ' +
-                    '1000 and triggers nothing'
-              })
-            )
-          },
-          { examples: [BuildAddExample] }
-        ),
-        response: responses(EnvelopeSchema({ BuildIndex: Type.Integer() }), [
-          'InvalidParameter',
-          'NotFound',
-          'JenkinsNotConfigured',
-          'JenkinsFailed',
-          'BodyTooLarge'
-        ])
-      }
-    },
-    async (request) => {
-      const { DevOpsPlanID, JobName, Parameter, RequestID } = request.body
-      checkJobName(JobName)
-      const given =
-        Parameter == null ? [] : Array.isArray(Parameter.parameter) ? Parameter.parameter : [Parameter.parameter]
-      const buildIndex = await startBuild(fastify.db, fastify.jenkins, {
-        planId: DevOpsPlanID,
-        jobName: JobName?.trim(),
-        parameter: given.map((p) => ({ name: p.name, value: p.value == null ? '' : String(p.value) })),
-        requestId: RequestID
-      })
-      return ok({ BuildIndex: buildIndex })
+  fastify.post('/Build/add', {
+    config: { access: 'trigger' },
+    schema: {
+      tags: ['Build'],
+      summary: 'Start a build: allocate the next BuildIndex and trigger the Jenkins job (添加一个 Build)',
+      description: 'Checks the parameters against the job\'s definitions (an undeclared name or a choice outside ' +
+        `its list: ${ErrorCode.InvalidParameter}, nothing recorded or triggered; ` +
+        'missing ones take the job\'s defaults). ' +
+        'Records the build as Queued, then triggers the job with the caller\'s parameters plus DevOpsPlanID and ' +
+        `BuildIndex. No Jenkins configured: ${ErrorCode.JenkinsNotConfigured} and nothing recorded. ` +
+        `Jenkins refuses or does not answer: ${ErrorCode.JenkinsFailed} with the ` +
+        'BuildIndex of the build, kept as Fail with the reason in its Detail.',
+      body: Type.Object({
+        DevOpsPlanID,
+        JobName: Type.Optional(NameSchema('Jenkins job, folders as `folder/sub/job`; defaults to the plan\'s JobName',
+          512)),
+        Parameter: Type.Optional(Type.Object({
+          parameter: Type.Union([Type.Array(JenkinsParameterInSchema, { maxItems: 1000 }), JenkinsParameterInSchema])
+        })),
+        RequestID: Type.Optional(Type.String({
+          minLength: 1,
+          maxLength: 128,
+          description: 'makes the call idempotent per plan: a RequestID seen before answers the same BuildIndex with ' +
+            '1000 and triggers nothing'
+        }))
+      }, { examples: [BuildAddExample] }),
+      response: responses(EnvelopeSchema({ BuildIndex: Type.Integer() }),
+        ['InvalidParameter', 'NotFound', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
     }
-  )
+  }, async (request) => {
+    const { DevOpsPlanID, JobName, Parameter, RequestID } = request.body
+    checkJobName(JobName)
+    const given = Parameter == null
+      ? []
+      : Array.isArray(Parameter.parameter) ? Parameter.parameter : [Parameter.parameter]
+    const buildIndex = await startBuild(fastify.db, fastify.jenkins, {
+      planId: DevOpsPlanID,
+      jobName: JobName?.trim(),
+      parameter: given.map((p) => ({ name: p.name, value: p.value == null ? '' : String(p.value) })),
+      requestId: RequestID
+    })
+    return ok({ BuildIndex: buildIndex })
+  })
 
-  fastify.post(
-    '/Build/cancel',
-    {
-      config: { access: 'trigger' },
-      schema: {
-        tags: ['Build'],
-        summary: 'Cancel a build: out of the Jenkins queue, or stopped if running; it ends Aborted',
-        description:
-          `A build that already ended: ${ErrorCode.Conflict}. Jenkins refuses or does not answer: ` +
-            `${ErrorCode.JenkinsFailed} and the status is unchanged. ` +
-          `A build Jenkins no longer has ends Aborted here (${ErrorCode.OK}, the Description says so).`,
-        body: Type.Object({ DevOpsPlanID, BuildIndex }, { examples: [{ DevOpsPlanID: 1, BuildIndex: 2 }] }),
-        response: responses(OkEnvelope, [
-          'InvalidParameter',
-          'NotFound',
-          'Conflict',
-          'JenkinsNotConfigured',
-          'JenkinsFailed',
-          'BodyTooLarge'
-        ])
-      }
-    },
-    async (request) => {
-      const description = await cancelBuild(
-        fastify.db,
-        fastify.jenkins,
-        request.body.DevOpsPlanID,
-        request.body.BuildIndex
-      )
-      return { ...ok({}), Description: description }
+  fastify.post('/Build/cancel', {
+    config: { access: 'trigger' },
+    schema: {
+      tags: ['Build'],
+      summary: 'Cancel a build: out of the Jenkins queue, or stopped if running; it ends Aborted',
+      description: `A build that already ended: ${ErrorCode.Conflict}. ` +
+        `Jenkins refuses or does not answer: ${ErrorCode.JenkinsFailed} and the status is unchanged. ` +
+        `A build Jenkins no longer has ends Aborted here (${ErrorCode.OK}, the Description says so).`,
+      body: Type.Object({ DevOpsPlanID, BuildIndex }, { examples: [{ DevOpsPlanID: 1, BuildIndex: 2 }] }),
+      response: responses(OkEnvelope,
+        ['InvalidParameter', 'NotFound', 'Conflict', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
     }
-  )
+  }, async (request) => {
+    const { DevOpsPlanID, BuildIndex } = request.body
+    const description = await cancelBuild(fastify.db, fastify.jenkins, DevOpsPlanID, BuildIndex)
+    return { ...ok({}), Description: description }
+  })
 
-  fastify.post(
-    '/Build/update',
-    {
-      config: { access: 'callback' },
-      schema: {
-        tags: ['Build'],
-        summary: 'Report the status of a stage, or of the build itself (修改某个 Build 的状态)',
-        description:
-          'Creates the stage on first sight (next StageID, PreStageID = the latest stage unless PreStageID or ' +
-          'PreStageName is given) or updates it. Statuses only move forward; a backward move is answered ' +
-            `${ErrorCode.OK} and ignored. ` +
-          "Without StageName the status is the build's own. The same update twice changes nothing.",
-        body: UpdateBody,
-        response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'BodyTooLarge'])
-      }
-    },
-    async (request) => {
-      const b = request.body
-      const status = parseStatus(b.Status)
-      if (status == null) throw invalid(`body/Status "${b.Status}" is not a known status`)
-      const result = await applyProgress(fastify.db, {
-        planId: b.DevOpsPlanID,
-        buildIndex: b.BuildIndex,
-        status,
-        stageName: b.StageName,
-        detail: b.Detail,
-        preStageIds: b.PreStageID,
-        preStageNames: b.PreStageName,
-        startTime: b.StartTime,
-        endTime: b.EndTime,
-        source: 'callback'
-      })
-      return { ErrorCode: ErrorCode.OK, Description: result.ignored == null ? 'OK' : `OK (ignored: ${result.ignored})` }
+  fastify.post('/Build/update', {
+    config: { access: 'callback' },
+    schema: {
+      tags: ['Build'],
+      summary: 'Report the status of a stage, or of the build itself (修改某个 Build 的状态)',
+      description: 'Creates the stage on first sight (next StageID, PreStageID = the latest stage unless ' +
+        'PreStageID or PreStageName is given) or updates it. Statuses only move forward; ' +
+        `a backward move is answered ${ErrorCode.OK} and ignored. ` +
+        'Without StageName the status is the build\'s own. The same update twice changes nothing.',
+      body: UpdateBody,
+      response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'BodyTooLarge'])
     }
-  )
+  }, async (request) => {
+    const b = request.body
+    const status = parseStatus(b.Status)
+    if (status == null) throw invalid(`body/Status "${b.Status}" is not a known status`)
+    const result = await applyProgress(fastify.db, {
+      planId: b.DevOpsPlanID,
+      buildIndex: b.BuildIndex,
+      status,
+      stageName: b.StageName,
+      detail: b.Detail,
+      preStageIds: b.PreStageID,
+      preStageNames: b.PreStageName,
+      startTime: b.StartTime,
+      endTime: b.EndTime,
+      source: 'callback'
+    })
+    return { ErrorCode: ErrorCode.OK, Description: result.ignored == null ? 'OK' : `OK (ignored: ${result.ignored})` }
+  })
 }
 
 export default builds
