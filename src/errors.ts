@@ -9,17 +9,15 @@ export const ERRORS = {
   InvalidParameter: {
     code: 1001,
     http: 400,
-    meaning:
-      'invalid parameter: missing, wrong type, out of range, malformed JSON, unknown status; Description names the ' +
-        'field. Also a route called with the wrong method (HTTP 405, Allow names the right one)'
+    meaning: 'invalid parameter: missing, wrong type, out of range, malformed JSON, unknown status; ' +
+      'Description names the field. Also a route called with the wrong method (HTTP 405, Allow names the right one)'
   },
   NotFound: { code: 1002, http: 404, meaning: 'not found: product, plan, build, or route' },
   Conflict: {
     code: 1003,
     http: 409,
-    meaning:
-      'conflict: a name that already exists under the same parent, a delete that would orphan children (the record ' +
-        'has children), or a build that already ended'
+    meaning: 'conflict: a name that already exists under the same parent, a delete that would orphan children ' +
+      '(the record has children), or a build that already ended'
   },
   Unauthorized: { code: 1004, http: 401, meaning: 'missing or wrong credentials' },
   Forbidden: { code: 1005, http: 403, meaning: 'credentials valid but not allowed for this action' },
@@ -27,18 +25,16 @@ export const ERRORS = {
   JenkinsFailed: {
     code: 1007,
     http: 502,
-    meaning:
-      'Jenkins rejected or did not answer (unknown job, auth, timeout); Description says which; on Build/add, ' +
-        'BuildIndex names the build kept as Fail'
+    meaning: 'Jenkins rejected or did not answer (unknown job, auth, timeout); Description says which; on Build/add, ' +
+      'BuildIndex names the build kept as Fail'
   },
   BodyTooLarge: { code: 1008, http: 413, meaning: 'body over 1 MiB' },
   RateLimited: { code: 1009, http: 429, meaning: 'too many requests; Retry-After says when' },
   DatabaseUnavailable: {
     code: 1010,
     http: 503,
-    meaning:
-      'the service cannot take this request now: the database is unreachable, or (event stream) this server holds ' +
-        'as many open streams as it allows; retry later'
+    meaning: 'the service cannot take this request now: the database is unreachable, or (event stream) this server ' +
+      'holds as many open streams as it allows; retry later'
   },
   Internal: { code: 1099, http: 500, meaning: 'internal error (never for bad input)' }
 } as const
@@ -132,8 +128,8 @@ function describeValidation (err: FastifyError): string {
   if (missing != null) return `${where}${v.instancePath}/${missing} is required`
   // an integer-or-digits union reports its first branch ("must be integer"); say the range instead
   const union = err.validation?.find((e) => e.keyword === 'anyOf' && e.instancePath === v.instancePath)
-  const schema = (union ?? (['type', 'minimum', 'maximum'].includes(v.keyword) ? v : undefined)) as
-    { parentSchema?: IntSchema } | undefined
+  const own = ['type', 'minimum', 'maximum'].includes(v.keyword) ? v : undefined
+  const schema = (union ?? own) as { parentSchema?: IntSchema } | undefined
   const rule = integerRule(schema?.parentSchema)
   return `${where}${v.instancePath} ${rule ?? v.message ?? 'is invalid'}`
 }
