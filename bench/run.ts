@@ -3,6 +3,7 @@
 //   BENCH_SMOKE=1        a few seconds, small data: checks the harness works (used by npm test)
 //   BENCH_MYSQL_URL=…    also measure on MariaDB/MySQL (default: TEST_MYSQL_URL when set)
 //   BENCH_OUT=path       where to write the results (default bench/results.json)
+//   BENCH_ONLY=analytics only the rows of stage statistics, estimates and retention (bench/analytics.ts)
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process'
 import { get as httpGet, type IncomingMessage } from 'node:http'
 import { promisify } from 'node:util'
@@ -18,6 +19,8 @@ import type { Database } from '../db/schema.js'
 import { ROOT } from '../src/lib/root.js'
 import { type FakeBuild, FakeJenkins } from '../test/fixtures/fake-jenkins.js'
 import { seed, seedRunning } from './seed.js'
+import { benchAnalytics } from './analytics.js'
+import type { Row } from './row.js'
 
 const SMOKE = process.env.BENCH_SMOKE === '1'
 const DURATION = SMOKE ? 1 : Number(process.env.BENCH_DURATION ?? 5)
@@ -25,21 +28,9 @@ const ROUNDS = SMOKE ? 1 : Number(process.env.BENCH_ROUNDS ?? 3)
 const CONNECTIONS = 50
 const OUT = process.env.BENCH_OUT ?? join(ROOT, 'bench', 'results.json')
 const MYSQL = process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL
+const ONLY = process.env.BENCH_ONLY
 
-export interface Row {
-  name: string
-  database: string
-  rps: number | null
-  p50_ms: number | null
-  p99_ms: number | null
-  baseline: string | null
-  baseline_rps: number | null
-  ratio: number | null
-  target: string
-  met: boolean
-  /** figures of rows that are not request rates (poller, startup) */
-  extra?: Record<string, number>
-}
+export type { Row }
 
 interface Load { rps: number, p50_ms: number, p99_ms: number, errors: number, non2xx: number }
 
@@ -158,6 +149,9 @@ async function newDatabase (kind: 'sqlite' | 'mysql', name: string): Promise<{ u
 
 async function benchDatabase (kind: 'sqlite' | 'mysql', jenkins: FakeJenkins, rows: Row[]): Promise<void> {
   const database = kind === 'sqlite' ? 'SQLite' : 'MariaDB'
+  const jenkinsEnv = { JENKINS_URL: jenkins.baseUrl, JENKINS_USER: jenkins.user, JENKINS_TOKEN: jenkins.apiToken }
+  const harness = { smoke: SMOKE, measure, startServer, stop, waitReady, freePort, newDatabase, log }
+  if (ONLY === 'analytics') { await benchAnalytics(kind, jenkinsEnv, harness, rows); return }
   const { url, drop } = await newDatabase(kind, 'api')
   const db = new Kysely<Database>({ dialect: await createDialect(url) })
   await migrateToLatest(db, { info: () => {}, error: () => {} })
@@ -345,6 +339,7 @@ async function benchDatabase (kind: 'sqlite' | 'mysql', jenkins: FakeJenkins, ro
     extra: disc
   })
   await drop()
+  await benchAnalytics(kind, jenkinsEnv, harness, rows)
 }
 
 async function main (): Promise<void> {

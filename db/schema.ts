@@ -21,6 +21,8 @@ export interface PlanTable {
   created_at: number
   /** moves with every change the plan's Build/list shows: validates its read cache */
   list_version: Generated<number>
+  /** builds retention deleted: the plan holds last_build_index − pruned_builds builds */
+  pruned_builds: Generated<number>
 }
 
 export interface BuildTable {

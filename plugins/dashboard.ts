@@ -18,8 +18,12 @@ export const VENDOR: Record<string, string> = {
   // htm's "require" entry is CommonJS; its ES module sits next to it
   'htm.mjs': near('htm', 'htm.module.js'),
   // the ESM build of dagre bundles graphlib and imports nothing
-  'dagre.mjs': near('@dagrejs/dagre', 'dagre.esm.js')
+  'dagre.mjs': near('@dagrejs/dagre', 'dagre.esm.js'),
+  // the insights page's charts
+  'uplot.mjs': near('uplot', 'uPlot.esm.js')
 }
+/** Their stylesheets, as /ui/vendor/<name>. */
+export const VENDOR_CSS: Record<string, string> = { 'uplot.css': near('uplot', 'uPlot.min.css') }
 
 // The dashboard: static files, no build step. Open like /docs; the API calls it makes carry the token.
 export default fp(async function dashboard (fastify) {
@@ -28,6 +32,11 @@ export default fp(async function dashboard (fastify) {
   for (const [name, file] of Object.entries(VENDOR)) {
     fastify.get(`/ui/vendor/${name}`, { schema: { hide: true } }, (_req, reply) =>
       reply.type('text/javascript; charset=utf-8').sendFile(basename(file), dirname(file)))
+  }
+
+  for (const [name, file] of Object.entries(VENDOR_CSS)) {
+    fastify.get(`/ui/vendor/${name}`, { schema: { hide: true } }, (_req, reply) =>
+      reply.type('text/css; charset=utf-8').sendFile(basename(file), dirname(file)))
   }
 
   const indexHtml = readFileSync(join(WEB_DIR, 'index.html'), 'utf8')

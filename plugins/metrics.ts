@@ -79,6 +79,19 @@ export default fp(async function metrics (fastify) {
     }
   })
 
+  // retention (src/builds/retention.ts): rows this process deleted; summed over processes, what was pruned
+  new Counter({ // eslint-disable-line no-new
+    name: 'testcloud_retention_pruned_total',
+    help: 'Rows deleted by retention (builds, stages, events) by this process',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect () {
+      this.reset()
+      if (!fastify.hasDecorator('retention')) return
+      for (const [kind, n] of Object.entries(fastify.retention.pruned)) this.inc({ kind }, n)
+    }
+  })
+
   fastify.decorate('metrics', { registry, pollerTick })
   fastify.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     return await reply.type(registry.contentType).send(await registry.metrics())

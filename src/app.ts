@@ -12,6 +12,7 @@ import events from '../plugins/events.js'
 import jenkins from '../plugins/jenkins.js'
 import metrics from '../plugins/metrics.js'
 import poller from '../plugins/poller.js'
+import retention from '../plugins/retention.js'
 import type { Config } from './config.js'
 import { apiError, ErrorCode, toEnvelope } from './errors.js'
 import { OneLineLogController } from './log-controller.js'
@@ -135,6 +136,7 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(jenkins)
   await fastify.register(metrics)
   await fastify.register(poller, { autoStart: opts.pollerAutoStart })
+  await fastify.register(retention, { autoStart: opts.pollerAutoStart })
   await fastify.register(events)
   await fastify.register(docs)
   await fastify.register(dashboard)

@@ -7,14 +7,17 @@ import { ProductsPage } from './pages/products.js'
 import { PlansPage } from './pages/plans.js'
 import { BuildPage } from './pages/build.js'
 import { BuildsPage } from './pages/builds.js'
+import { InsightsPage } from './pages/insights.js'
 
 // Hash routes: #/ · #/product/1 · #/product/1/plan/2?status=Fail&page=2 · #/product/1/plan/2/build/3
+// · #/product/1/plan/2/insights (a trailing name without a value is the view)
 export function parseHash (hash) {
   const [path, qs] = hash.replace(/^#/, '').split('?')
   const parts = path.split('/').filter(Boolean)
   const params = {}
   for (let i = 0; i + 1 < parts.length; i += 2) params[parts[i]] = decodeURIComponent(parts[i + 1])
-  return { params, query: Object.fromEntries(new URLSearchParams(qs ?? '')) }
+  const view = parts.length % 2 === 1 ? parts[parts.length - 1] : null
+  return { params, query: Object.fromEntries(new URLSearchParams(qs ?? '')), view }
 }
 
 function useHash () {
@@ -30,6 +33,7 @@ function useHash () {
 function Page ({ route }) {
   const { params, query } = route
   if (params.build != null) return html`<${BuildPage} productId=${params.product} planId=${params.plan} buildIndex=${params.build} />`
+  if (params.plan != null && route.view === 'insights') return html`<${InsightsPage} productId=${params.product} planId=${params.plan} query=${query} />`
   if (params.plan != null) return html`<${BuildsPage} productId=${params.product} planId=${params.plan} query=${query} />`
   if (params.product != null) return html`<${PlansPage} productId=${params.product} />`
   return html`<${ProductsPage} />`

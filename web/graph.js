@@ -2,9 +2,10 @@ import dagre from 'dagre'
 import { useState } from 'preact/hooks'
 import { visibleGraph } from './groups.js'
 import { fmtDuration, html } from './util.js'
+import { stageNorm } from './progress.js'
 
 const NODE_W = 150
-const NODE_H = 52
+const NODE_H = 64
 
 /** Lays the visible nodes out with dagre, one edge per predecessor. */
 export function layout (nodes, edges, rankdir = 'LR') {
@@ -37,7 +38,7 @@ function GroupToggles ({ groups, stages, collapsed, toggle }) {
 }
 
 /** The stage DAG as SVG; nodes are focusable buttons (Tab, Enter/Space or click selects; a collapsed group expands). */
-export function StageGraph ({ stages, selected, onSelect }) {
+export function StageGraph ({ stages, selected, onSelect, norms }) {
   const [collapsed, setCollapsed] = useState(() => new Set())
   if (stages.length === 0) return html`<p class="empty">No stages reported yet.</p>`
   const toggle = (key) => setCollapsed((c) => { const n = new Set(c); if (n.has(key)) n.delete(key); else n.add(key); return n })
@@ -49,6 +50,8 @@ export function StageGraph ({ stages, selected, onSelect }) {
     if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); act(n) }
   }
   const isSel = (n) => n.stage != null && n.stage.StageID === selected
+  // the plan's usual duration of the stage, and whether it now runs past its P90 (progress.js)
+  const norm = (n) => n.stage == null ? { usual: null, late: false } : stageNorm(n.stage, norms?.get(n.stage.StageName))
   return html`
     <${GroupToggles} groups=${vis.groups} stages=${stages} collapsed=${collapsed} toggle=${toggle} />
     <div class="graph-wrap">
@@ -60,16 +63,17 @@ export function StageGraph ({ stages, selected, onSelect }) {
         </defs>
         ${edges.map((e) => html`<path key=${e.key} class="edge" d=${path(e.points)} marker-end="url(#arrow)" />`)}
         ${nodes.map((n) => html`
-          <g key=${n.id} class=${`node stage-${n.status}${n.group ? ' group' : ''}${isSel(n) ? ' selected' : ''}`}
+          <g key=${n.id} class=${`node stage-${n.status}${n.group ? ' group' : ''}${isSel(n) ? ' selected' : ''}${norm(n).late ? ' late' : ''}`}
              data-stage=${n.stage?.StageName} data-group=${n.group ? n.id : undefined}
              transform=${`translate(${n.x - NODE_W / 2},${n.y - NODE_H / 2})`}
              tabindex="0" role="button" aria-pressed=${n.group ? undefined : isSel(n) ? 'true' : 'false'}
              aria-label=${n.group ? `${n.name}: ${n.status}, collapsed; Enter expands` : `${n.name}: ${n.status}`}
              onClick=${() => act(n)} onKeyDown=${key(n)}>
-            <title>${n.name} — ${n.status}</title>
+            <title>${n.name} — ${n.status}${norm(n).late ? ` — ${norm(n).lateText}` : ''}</title>
             <rect width=${NODE_W} height=${NODE_H} rx="6" />
             <text class="name" x="10" y="21">${n.group ? '▸ ' : ''}${clip(n.name, 16)}</text>
             <text class="meta" x="10" y="40">${n.status} · ${fmtDuration(n.start, n.end)}</text>
+            ${norm(n).usual ? html`<text class="usual" x="10" y="56">${norm(n).late ? '⚠ ' : ''}${norm(n).usual}</text>` : null}
           </g>`)}
       </svg>
     </div>`

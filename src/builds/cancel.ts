@@ -71,7 +71,7 @@ async function findRun (
   build: TrackedBuild,
   queueId: number,
   askItem: boolean
-): Promise<{ number: number, url: string } | null> {
+): Promise<{ number: number, url: string | null } | null> {
   if (askItem) {
     const item = await orNull404(client.queueItem(queueId))
     if (item != null && isOwnQueueItem(item, client.baseUrl, build.job_name) && item.executable != null) {

@@ -6,6 +6,7 @@ import {
   getMark,
   importRun,
   ownRuns,
+  resetMark,
   setFirstMark,
   watchers,
   type Watcher
@@ -13,6 +14,12 @@ import {
 import type { JenkinsParameter } from '../schemas/build.js'
 import { JenkinsError, type JenkinsClient, type RecentRun } from '../jenkins/client.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
+import { isHttpUrl, plausibleTimeMs, positiveSafeInt } from '../lib/bounds.js'
+
+/** runs read per request; more pages are read only when more runs than this came in since the mark */
+const PAGE = 20
+/** at most this many pages per job and tick (200 runs): a job far behind catches up over a few ticks */
+const MAX_PAGES = 10
 
 export interface DiscoveryOptions {
   /** DISCOVER_BUILDS */
@@ -26,15 +33,12 @@ export interface DiscoveryReport { jobs: number, requests: number, imported: num
 /**
  * Finds runs of watched jobs that the service did not start (timer, SCM, a person, replay, rebuild,
  * upstream) and records each as a new build of every plan watching that job on that instance.
- * One Jenkins request per (instance, job) per tick; a per-job watermark means no backfill.
+ * One Jenkins request per (instance, job) per tick (more only when more than 20 runs came in); a
+ * per-job watermark means no backfill, and starts over when the job's numbers go back.
  */
 export class Discovery {
-  constructor (
-    private readonly db: Kysely<Database>,
-    private readonly registry: JenkinsRegistry,
-    private readonly log: FastifyBaseLogger,
-    private readonly opts: DiscoveryOptions
-  ) {}
+  constructor (private readonly db: Kysely<Database>, private readonly registry: JenkinsRegistry,
+    private readonly log: FastifyBaseLogger, private readonly opts: DiscoveryOptions) {}
 
   async runOnce (): Promise<DiscoveryReport> {
     const report: DiscoveryReport = { jobs: 0, requests: 0, imported: 0, errors: 0 }
@@ -55,10 +59,9 @@ export class Discovery {
         const instance = g.jenkinsName ?? ''
         if (client == null || unreachable.has(instance)) continue
         report.jobs++
-        report.requests++
         try {
           // awaited first: `x += await` would read x before the other workers add to it
-          const imported = await this.discoverJob(client, g.jenkinsName, g.jobName, g.plans)
+          const imported = await this.discoverJob(client, g.jenkinsName, g.jobName, g.plans, report)
           report.imported += imported
         } catch (err) {
           report.errors++
@@ -75,33 +78,48 @@ export class Discovery {
     return report
   }
 
-  private async discoverJob (
-    client: JenkinsClient,
-    jenkinsName: string | null,
-    jobName: string,
-    plans: Watcher[]
-  ): Promise<number> {
+  private async discoverJob (client: JenkinsClient, jenkinsName: string | null, jobName: string, plans: Watcher[],
+    report: DiscoveryReport): Promise<number> {
     const key = jenkinsName ?? ''
-    const { nextBuildNumber, builds } = await client.recentRuns(jobName)
-    const mark = await getMark(this.db, key, jobName)
+    report.requests++
+    const first = await client.recentRuns(jobName, 0, PAGE)
+    const nextBuildNumber = first.nextBuildNumber
+    let mark = await getMark(this.db, key, jobName)
     if (mark == null) {
       // first sighting: what ran before is history
       await setFirstMark(this.db, key, jobName, nextBuildNumber - 1)
       return 0
     }
-    const fresh = builds.filter((b) => b.number > mark).sort((a, b) => a.number - b.number)
+    if (nextBuildNumber - 1 < mark) {
+      // the job's numbers went back: it was deleted and created again (Job DSL, JCasC, a re-pushed branch)
+      await resetMark(this.db, key, jobName, 0)
+      mark = 0
+      this.log.info(
+        { job: jobName, instance: key || 'default' },
+        "discovery: the job's run numbers went back (recreated): reading it from the start"
+      )
+    }
+    // back to the mark, however many runs came in since the last read (a bounded number of pages)
+    const builds = [...first.builds]
+    for (
+      let page = 1;
+      page < MAX_PAGES && builds.length === page * PAGE && Math.min(...builds.map((b) => b.number)) > mark + 1;
+      page++
+    ) {
+      report.requests++
+      builds.push(...(await client.recentRuns(jobName, page * PAGE, (page + 1) * PAGE)).builds)
+    }
+    const fresh = builds
+      .filter((b) => positiveSafeInt(b.number) != null && b.number > (mark as number))
+      .sort((a, b) => a.number - b.number)
     if (fresh.length === 0) return 0
     const described = fresh.map((run) => ({ run, ...describe(run) }))
-    const own = await ownRuns(
-      this.db,
-      jenkinsName,
-      jobName,
-      described.map(({ run, parameter }) => ({
-        number: run.number,
-        queueId: run.queueId ?? null,
-        ...ourKey(parameter)
-      }))
-    )
+    const own = await ownRuns(this.db, jenkinsName, jobName, described.map(({ run, parameter }) => ({
+      number: run.number,
+      queueId: positiveSafeInt(run.queueId) ?? null,
+      timestamp: plausibleTimeMs(run.timestamp) ?? Date.now(),
+      ...ourKey(parameter)
+    })))
     let imported = 0
     for (const { run, cause, parameter } of described) {
       if (own.has(run.number)) continue
@@ -113,9 +131,9 @@ export class Discovery {
           jenkinsName,
           jobName,
           number: run.number,
-          queueId: run.queueId ?? null,
-          url: run.url,
-          timestamp: run.timestamp,
+          queueId: positiveSafeInt(run.queueId) ?? null,
+          url: isHttpUrl(run.url) ? run.url : null,
+          timestamp: plausibleTimeMs(run.timestamp) ?? Date.now(),
           cause,
           parameter
         })

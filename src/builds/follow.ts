@@ -3,12 +3,20 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import { type RunState, JenkinsError, type JenkinsClient, type WfapiRun, WORKFLOW_RUN } from '../jenkins/client.js'
 import type { InstanceMonitor, StageSource } from '../jenkins/instance-monitor.js'
-import { assignNames, fromBlueOcean, fromGraphTree, fromWfapi, type PolledStage } from '../jenkins/stages.js'
+import {
+  assignNames,
+  fromBlueOcean,
+  fromGraphTree,
+  fromWfapi,
+  placeholderOf,
+  type PolledStage
+} from '../jenkins/stages.js'
 import { isOwnQueueItem, orNull404 } from '../jenkins/urls.js'
 import { applyProgress, MAX_STAGES, type ProgressUpdate } from './progress.js'
 import { recordRun, type TrackedBuild } from '../repositories/builds.js'
 import { stageStates } from '../repositories/stages.js'
 import { canMove, isTerminal, parseStatus, type Status } from '../status.js'
+import { plausibleTimeMs } from '../lib/bounds.js'
 
 // Follows one build through Jenkins: its queue item → the run it became → the run's stages → its
 // result. Each call moves the build as far as Jenkins shows now; everything learnt goes through
@@ -29,6 +37,16 @@ export class LostRun extends Error {
   constructor (readonly misses: number) { super(`run answers 404 (${misses}/${LOST_AFTER})`) }
 }
 
+/**
+ * Not an outage: this run's stage API failed (a 500 from one run's tree, a timeout on a huge run, a
+ * 403 from a folder's authorization) while its api/json answers; the build backs off on its own.
+ */
+export class StageApiFailed extends Error {
+  constructor (readonly cause: JenkinsError) {
+    super(`the run's stage API failed (${cause.message}); its api/json answers`)
+  }
+}
+
 interface StoredStage {
   name: string
   status: string
@@ -44,8 +62,11 @@ export class RunFollower {
   /** per build: the last wfapi answer's ids and statuses; Blue Ocean is asked only when it changes */
   private readonly lastSeen = new Map<number, string>()
 
-  constructor (private readonly db: Kysely<Database>, private readonly monitor: InstanceMonitor,
-    private readonly log: FastifyBaseLogger) {}
+  constructor (
+    private readonly db: Kysely<Database>,
+    private readonly monitor: InstanceMonitor,
+    private readonly log: FastifyBaseLogger
+  ) {}
 
   /** Moves one build forward; true once Jenkins is done with it. */
   async follow (client: JenkinsClient, build: TrackedBuild): Promise<boolean> {
@@ -92,19 +113,27 @@ export class RunFollower {
   }
 
   /** One try with one stage source; null when the instance turned out not to have it (try the next). */
-  private async followWith (client: JenkinsClient, build: TrackedBuild, number: number, source: StageSource,
-    probing: boolean, known: { run?: RunState | null }): Promise<boolean | null> {
+  private async followWith (
+    client: JenkinsClient,
+    build: TrackedBuild,
+    number: number,
+    source: StageSource,
+    probing: boolean,
+    known: { run?: RunState | null }
+  ): Promise<boolean | null> {
     const key = build.jenkins_name ?? ''
     try {
-      const done = source === 'graph-view'
-        ? await this.followGraph(client, build, number)
-        : source === 'stage-view'
-          ? await this.followStageView(client, build, number)
-          : await this.followRun(client, build, number)
+      const done =
+        source === 'graph-view'
+          ? await this.followGraph(client, build, number)
+          : source === 'stage-view'
+            ? await this.followStageView(client, build, number)
+            : await this.followRun(client, build, number)
       if (probing) this.monitor.confirm(key, source)
       return done
     } catch (err) {
-      if (!(err instanceof JenkinsError) || err.statusCode !== 404 || source === 'none') throw err
+      if (!(err instanceof JenkinsError) || source === 'none') throw err
+      if (err.statusCode !== 404) return await this.afterStageApiFailure(client, build, number, err)
     }
     // the stage API answered 404: is the run gone, or is the API missing?
     const run = known.run !== undefined ? known.run : await orNull404(client.run(build.job_name, number))
@@ -120,12 +149,49 @@ export class RunFollower {
     return source === 'stage-view' ? await this.finishFrom(build, run) : null
   }
 
+  /**
+   * The stage API of this run failed but not with 404: when the run's own api/json answers, the
+   * instance is fine and this run is the problem: it ends from api/json when Jenkins is done with
+   * it, else it backs off (StageApiFailed). When api/json fails too, the instance is in trouble.
+   */
+  private async afterStageApiFailure (
+    client: JenkinsClient,
+    build: TrackedBuild,
+    number: number,
+    err: JenkinsError
+  ): Promise<boolean> {
+    let run: RunState | null
+    try {
+      run = await orNull404(client.run(build.job_name, number))
+    } catch {
+      throw err
+    }
+    if (run == null) return await this.lostRun(client, build, number)
+    if (await this.finishFrom(build, run)) {
+      this.log.info({ build: build.id, reason: err.message }, 'stage API failed for this run: ended from its api/json')
+      return true
+    }
+    throw new StageApiFailed(err)
+  }
+
   /** Pipeline Graph View: one request per poll; `complete` sends us to the run for its result. */
   private async followGraph (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
     const tree = await client.stagesTree(build.job_name, number)
     const stages = fromGraphTree(tree.stages)
     await this.syncStages(build, stages)
-    if (tree.complete) return await this.followRun(client, build, number)
+    if (tree.complete) {
+      await this.endMissing(build, stages)
+      // only the placeholder: the run ended before any stage began (an early failure)
+      const placeholder = stages.length === 0 ? placeholderOf(tree.stages) : undefined
+      const state = placeholder?.state.toLowerCase()
+      const early =
+        state === 'failure' || state === 'aborted' || state === 'unstable'
+          ? `the run ${state === 'failure' ? 'failed' : state === 'aborted' ? 'was aborted' : 'ended unstable'} ` +
+            'before any stage ' +
+            `began (Jenkins shows only its start, "${placeholder?.name ?? ''}"): see its console`
+          : undefined
+      return await this.followRun(client, build, number, early)
+    }
     const status: Status = stages.some((s) => s.status === 'Paused') ? 'Paused' : 'Running'
     if (status !== build.status) {
       const first = stages[0]?.startMs
@@ -154,8 +220,10 @@ export class RunFollower {
       if (blueOcean !== false && needsBlueOcean(run, stored)) {
         const nodes = await client.blueNodes(build.job_name, number)
         if (nodes == null && blueOcean == null) {
-          this.log.info({ jenkins: build.jenkins_name ?? 'default' },
-            'Blue Ocean not available: wfapi alone gives the stages, each after the previous one')
+          this.log.info(
+            { jenkins: build.jenkins_name ?? 'default' },
+            'Blue Ocean not available: wfapi alone gives the stages, each after the previous one'
+          )
         }
         this.monitor.setBlueOcean(key, nodes != null)
         if (nodes != null) stages = fromBlueOcean(nodes, run)
@@ -171,24 +239,63 @@ export class RunFollower {
     return await this.followRun(client, build, number)
   }
 
-  /** The run's own api/json: Running until `building` is false with a result (the only final word). */
-  private async followRun (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
-    const run = await orNull404(client.run(build.job_name, number))
-    if (run == null) return await this.lostRun(client, build, number)
-    return await this.finishFrom(build, run)
+  /**
+   * The run completed: a stored stage that is not final and that graph view no longer reports (a
+   * stage recorded from an earlier answer that the final one dropped) would stay Running for ever.
+   */
+  private async endMissing (build: TrackedBuild, reported: PolledStage[]): Promise<void> {
+    const stored = await this.storedStages(build.id)
+    const open = stored.filter((s) => !isTerminal(s.status as Status))
+    if (open.length === 0) return
+    const names = new Set(assignNames(reported, stored).values())
+    for (const s of open) {
+      if (names.has(s.name)) continue
+      await this.apply(build, {
+        stageName: s.name,
+        status: 'Aborted',
+        detail: { Reason: 'the run completed and Jenkins no longer reports this stage' }
+      })
+    }
   }
 
-  private async finishFrom (build: TrackedBuild, run: RunState): Promise<boolean> {
+  /** The run's own api/json: Running until `building` is false with a result (the only final word). */
+  private async followRun (
+    client: JenkinsClient,
+    build: TrackedBuild,
+    number: number,
+    reason?: string
+  ): Promise<boolean> {
+    const run = await orNull404(client.run(build.job_name, number))
+    if (run == null) return await this.lostRun(client, build, number)
+    return await this.finishFrom(build, run, reason)
+  }
+
+  private async finishFrom (build: TrackedBuild, run: RunState, reason?: string): Promise<boolean> {
+    // times from Jenkins are used only when they are times (2000–2100)
+    const started = plausibleTimeMs(run.timestamp)
     if (run.building || run.result == null) {
-      if (build.status === 'Queued') await this.apply(build, { status: 'Running', startTime: seconds(run.timestamp) })
+      if (build.status === 'Queued') {
+        await this.apply(build, { status: 'Running', startTime: started == null ? undefined : seconds(started) })
+      }
       return false
     }
     this.lastSeen.delete(build.id)
+    const ended =
+      started == null ? undefined : plausibleTimeMs(started + (Number.isFinite(run.duration) ? run.duration : 0))
+    const status = runStatus(run.result)
+    const keepWord = status !== parseStatus(run.result) // NOT_BUILT, or a word we do not know
     await this.apply(build, {
-      status: parseStatus(run.result) ?? 'Fail',
-      startTime: build.start_time ?? seconds(run.timestamp),
-      endTime: seconds(run.timestamp + run.duration),
-      ...(parseStatus(run.result) == null ? { detail: { JenkinsResult: run.result } } : {})
+      status,
+      startTime: build.start_time ?? (started == null ? undefined : seconds(started)),
+      endTime: ended == null ? undefined : seconds(ended),
+      ...(keepWord || reason != null
+        ? {
+            detail: {
+              ...(keepWord ? { JenkinsResult: run.result } : {}),
+              ...(reason != null ? { Reason: reason } : {})
+            }
+          }
+        : {})
     })
     return true
   }
@@ -215,8 +322,10 @@ export class RunFollower {
   }
 
   /** Where a queued build is: still waiting (its reason recorded), cancelled, lost, or the run it became. */
-  private async findRun (client: JenkinsClient, build: TrackedBuild):
-  Promise<'waiting' | 'cancelled' | 'lost' | { number: number, url: string }> {
+  private async findRun (
+    client: JenkinsClient,
+    build: TrackedBuild
+  ): Promise<'waiting' | 'cancelled' | 'lost' | { number: number, url: string | null }> {
     const queueId = build.queue_id as number
     const item = await orNull404(client.queueItem(queueId))
     if (item != null && isOwnQueueItem(item, client.baseUrl, build.job_name)) {
@@ -256,13 +365,18 @@ export class RunFollower {
       const endTime = s.endMs == null ? undefined : seconds(s.endMs)
       const have = byName.get(name)
       const reason = s.queueReason ?? null
-      const same = have != null && (have.status === s.status || !canMove(have.status as Status, s.status)) &&
-        (startTime == null || have.start_time === startTime) && (endTime == null || have.end_time === endTime) &&
-        have.nodeId === s.nodeId && have.queueReason === reason
+      const same =
+        have != null &&
+        (have.status === s.status || !canMove(have.status as Status, s.status)) &&
+        (startTime == null || have.start_time === startTime) &&
+        (endTime == null || have.end_time === endTime) &&
+        have.nodeId === s.nodeId &&
+        have.queueReason === reason
       if (!same) {
-        const pre = have == null
-          ? s.pre.map((id) => names.get(id)).filter((n): n is string => n != null && seen.has(n))
-          : undefined
+        const pre =
+          have == null
+            ? s.pre.map((id) => names.get(id)).filter((n): n is string => n != null && seen.has(n))
+            : undefined
         await this.apply(build, {
           stageName: name,
           status: s.status,
@@ -273,6 +387,7 @@ export class RunFollower {
             JenkinsNodeID: s.nodeId,
             ...(build.jenkins_url == null ? {} : { URL: `${build.jenkins_url}console` }),
             ...(s.error == null ? {} : { Error: s.error }),
+            ...(s.jenkinsResult == null ? {} : { JenkinsResult: s.jenkinsResult }),
             ...((have?.queueReason ?? null) !== reason ? { QueueReason: reason } : {})
           }
         })
@@ -291,9 +406,10 @@ export class RunFollower {
 
   private async apply (build: TrackedBuild, u: Update): Promise<void> {
     const plan = { planId: build.plan_id, buildIndex: build.build_index }
-    const jenkins = build.jenkins_build_number == null
-      ? undefined
-      : { buildNumber: build.jenkins_build_number, url: build.jenkins_url ?? undefined }
+    const jenkins =
+      build.jenkins_build_number == null
+        ? undefined
+        : { buildNumber: build.jenkins_build_number, url: build.jenkins_url ?? undefined }
     await applyProgress(this.db, { ...plan, ...u, jenkins, source: 'poller' })
   }
 }
@@ -332,3 +448,12 @@ function fingerprint (run: WfapiRun): string {
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000)
+
+/**
+ * A run's result as our status. NOT_BUILT on a run means it was interrupted after it started
+ * (abortPrevious, a milestone, a lock): Aborted, not Skipped; an unknown word is Fail.
+ */
+export function runStatus (result: string): Status {
+  if (result.trim().toUpperCase() === 'NOT_BUILT') return 'Aborted'
+  return parseStatus(result) ?? 'Fail'
+}

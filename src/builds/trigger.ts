@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import { apiError, invalid } from '../errors.js'
-import { JenkinsError, type ParameterDefinition } from '../jenkins/client.js'
+import { JenkinsError, NotAJob, type ParameterDefinition } from '../jenkins/client.js'
 import { errorCode } from '../lib/error-code.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { findByRequestId, markQueued, markTriggerFailed, recordBuild } from '../repositories/builds.js'
@@ -46,6 +46,8 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
   try {
     defs = await definitionsOf(jenkins, jobName)
   } catch (err) {
+    // a folder or a multibranch project has nothing to build: the caller named the wrong thing
+    if (err instanceof NotAJob) throw invalid(`body/JobName ${err.message}`)
     // as Build/add promises: the build is recorded as Fail with the reason, so nothing the caller sent is lost
     unreadable =
       err instanceof JenkinsError ? err.message : `Jenkins parameter definitions unreadable: ${(err as Error).message}`
@@ -80,11 +82,14 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
             BuildIndex: String(build.buildIndex)
           }
     const queued = await jenkins.trigger(jobName, send)
+    // without a queue item nothing can be followed, and a Queued build would wait for ever
+    if (queued.queueId == null) {
+      throw new JenkinsError(
+        `Jenkins answered the trigger of "${jobName}" without a queue item: nothing was queued to follow`
+      )
+    }
     const notes = [
       queued.reusedQueueItem ? 'Jenkins reused an identical waiting queue item' : undefined,
-      queued.queueId == null
-        ? 'Jenkins accepted the build without naming its queue item: it cannot be followed'
-        : undefined,
       resolved.matchable ? undefined : UNMATCHABLE
     ].filter((n) => n != null)
     await markQueued(db, build.id, queued.queueId, notes.length === 0 ? undefined : notes.join('; '))

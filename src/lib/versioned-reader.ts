@@ -1,8 +1,12 @@
 import { type CachedAnswer, VersionedCache } from './versioned-cache.js'
 import { ReadBatcher } from './read-batcher.js'
 
-/** What a version read gives: the version itself plus whatever the answer's computation needs from it. */
-export interface Versioned { version: string }
+export interface VersionedReaderOptions<K, V> {
+  /** The version string of what `readVersion` gave; by default that is the version itself. */
+  versionOf?: (v: V) => string
+  /** Names a key for the cache and for sharing reads; keys that are strings or numbers name themselves. */
+  keyOf?: (key: K) => string | number
+}
 
 /**
  * Cached answers of one kind of read, each valid while the data's version is unchanged: concurrent
@@ -10,17 +14,20 @@ export interface Versioned { version: string }
  * and serialized once per version (versioned-cache.ts). `readVersion` may throw (a plan or build
  * that does not exist): every request waiting on that read gets the error.
  */
-export class VersionedReader<K, V extends Versioned> {
+export class VersionedReader<K, V> {
   private readonly versions = new ReadBatcher<string | number, V>()
   private readonly answers: VersionedCache<string>
+  private readonly versionOf: (v: V) => string
+  private readonly keyOf: (key: K) => string | number
 
-  /** `keyOf` names a key for the cache and for sharing reads; keys that are strings or numbers name themselves. */
   constructor (
     maxBytes: number,
     private readonly readVersion: (key: K) => Promise<V>,
-    private readonly keyOf: (key: K) => string | number = (key) => key as string
+    opts: VersionedReaderOptions<K, V> = {}
   ) {
     this.answers = new VersionedCache<string>(maxBytes)
+    this.versionOf = opts.versionOf ?? ((v) => v as string)
+    this.keyOf = opts.keyOf ?? ((key) => key as string)
   }
 
   /**
@@ -28,8 +35,18 @@ export class VersionedReader<K, V extends Versioned> {
    * (a page, a filter). `compute` runs only when the cached answer is older than the version.
    */
   async read (key: K, compute: (v: V) => Promise<unknown>, variant: string | number = ''): Promise<CachedAnswer> {
+    return (await this.readVersioned(key, compute, variant)).answer
+  }
+
+  /** As read(), with what the version read gave, for a handler that adds to the cached answer. */
+  async readVersioned (
+    key: K,
+    compute: (v: V) => Promise<unknown>,
+    variant: string | number = ''
+  ): Promise<{ answer: CachedAnswer, v: V }> {
     const name = this.keyOf(key)
     const v = await this.versions.read(name, async () => await this.readVersion(key))
-    return await this.answers.through(`${name}/${variant}`, v.version, async () => await compute(v))
+    const answer = await this.answers.through(`${name}/${variant}`, this.versionOf(v), async () => await compute(v))
+    return { answer, v }
   }
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely'
+import { type Kysely, type Selectable, sql } from 'kysely'
 import type { BuildTable, Database } from '../../db/schema.js'
 import { notFound } from '../errors.js'
 import type { Status } from '../status.js'
@@ -112,6 +112,28 @@ export async function findBuild (db: Db, planId: number, buildIndex: number): Pr
   return build
 }
 
+/** What validates a build's cached Build/info and Stage/info, and what its estimate needs. */
+export interface BuildVersion {
+  id: number
+  revision: number
+  status: string
+  start_time: number | null
+  /** the plan's Build/list version: moves when a build of the plan changes, so its history too */
+  list_version: number
+}
+
+/**
+ * The build's id, revision, status and start, and its plan's list version, in one read; NotFound when there is none.
+ */
+export async function buildRevision (db: Db, planId: number, buildIndex: number): Promise<BuildVersion> {
+  const build = await db.selectFrom('builds')
+    .select(['id', 'revision', 'status', 'start_time', (eb) => eb.selectFrom('plans').select('plans.list_version')
+      .whereRef('plans.id', '=', 'builds.plan_id').$asScalar().$notNull().as('list_version')])
+    .where('builds.plan_id', '=', planId).where('builds.build_index', '=', buildIndex).executeTakeFirst()
+  if (build == null) throw notFound(`build ${buildIndex} of plan ${planId}`)
+  return build
+}
+
 /** The whole build, parameters included, as Build/info answers it. */
 export async function findBuildInfo (db: Db, planId: number, buildIndex: number): Promise<BuildInfo> {
   const b = await db.selectFrom('builds').selectAll()
@@ -130,7 +152,10 @@ export async function findBuildInfo (db: Db, planId: number, buildIndex: number)
     JenkinsURL: b.jenkins_url,
     Detail: JSON.parse(b.detail) as Record<string, unknown>,
     Source: b.source === 'jenkins' ? 'jenkins' : 'api',
-    Cause: b.cause
+    Cause: b.cause,
+    // filled in per request while the build runs (routes/build.ts): they move with the clock
+    EstimatedEndTime: null,
+    Progress: null
   }
 }
 
@@ -139,8 +164,8 @@ Promise<{ total: number, list: BuildListItem[] }> {
   let q = db.selectFrom('builds').where('plan_id', '=', planId)
   if (status != null) q = q.where('status', '=', status)
   const [plan, counted, list] = await Promise.all([
-    db.selectFrom('plans').select('last_build_index').where('id', '=', planId).executeTakeFirst(),
-    // without a filter the count is the plan's counter: indexes run 1..N with no gap and builds are never deleted
+    db.selectFrom('plans').select(['last_build_index', 'pruned_builds']).where('id', '=', planId).executeTakeFirst(),
+    // without a filter the count is the plan's counter less what retention deleted (indexes are never reused)
     status == null ? undefined : q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
     q
       .select([
@@ -159,7 +184,7 @@ Promise<{ total: number, list: BuildListItem[] }> {
       .execute()
   ])
   if (plan == null) throw notFound('plan') // an unknown plan is NotFound, not an empty list
-  return { total: Number(counted?.total ?? plan.last_build_index), list }
+  return { total: Number(counted?.total ?? Number(plan.last_build_index) - Number(plan.pruned_builds)), list }
 }
 
 /** Jenkins accepted the trigger: remember the queue item so the poller can follow it. */
@@ -393,4 +418,16 @@ export async function updateBuildProgress (db: Db, id: number,
   if (set.status !== undefined || set.start_time !== undefined || set.end_time !== undefined) {
     await bumpPlanListOfBuild(db, id)
   }
+}
+
+/**
+ * The instance (null = the default) of a build whose stored run URL starts with `root` (a root URL
+ * Jenkins reports behind a reverse proxy); undefined when no stored run is under it.
+ */
+export async function instanceOfRunUrl (db: Db, root: string): Promise<string | null | undefined> {
+  // '!' escapes LIKE's wildcards the same way on SQLite and MariaDB (a backslash is read differently by each)
+  const pattern = root.replace(/[!%_]/g, (c) => '!' + c) + '%'
+  const row = await db.selectFrom('builds').select('jenkins_name')
+    .where(sql<boolean>`jenkins_url like ${pattern} escape '!'`).limit(1).executeTakeFirst()
+  return row == null ? undefined : row.jenkins_name
 }

@@ -34,6 +34,13 @@ export async function planListVersion (db: Db, planId: number): Promise<string |
   return row == null ? null : `${String(row.list_version)}.${String(row.catalog)}`
 }
 
+/** planListVersion of a plan that must exist: NotFound when there is none. */
+export async function existingPlanListVersion (db: Db, planId: number): Promise<string> {
+  const version = await planListVersion(db, planId)
+  if (version == null) throw notFound('plan')
+  return version
+}
+
 /** A build of the plan changed what Build/list shows (status, times); called in the writer's transaction. */
 export async function bumpPlanListOfBuild (trx: Db, buildId: number): Promise<void> {
   await trx.updateTable('plans').set((eb) => ({ list_version: eb('list_version', '+', 1) }))
@@ -42,18 +49,6 @@ export async function bumpPlanListOfBuild (trx: Db, buildId: number): Promise<vo
 
 /** A build as the API names it. */
 export interface BuildKey { DevOpsPlanID: number, BuildIndex: number }
-
-/**
- * The build's version for Build/info and Stage/info: its id and revision (every change of the build
- * or its stages bumps the revision in the writer's transaction); NotFound when there is none.
- */
-export async function buildVersion (db: Db, { DevOpsPlanID: planId, BuildIndex: buildIndex }: BuildKey):
-Promise<{ id: number, version: string }> {
-  const build = await db.selectFrom('builds').select(['id', 'revision'])
-    .where('plan_id', '=', planId).where('build_index', '=', buildIndex).executeTakeFirst()
-  if (build == null) throw notFound(`build ${buildIndex} of plan ${planId}`)
-  return { id: build.id, version: `${build.id}/${build.revision}` }
-}
 
 /** The key a build's cached answers go under. */
 export const buildKey = ({ DevOpsPlanID, BuildIndex }: BuildKey): string => `${DevOpsPlanID}/${BuildIndex}`

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ErrorCode, invalid, notFound } from '../errors.js'
+import { ErrorCode, invalid } from '../errors.js'
 import { checkJobName } from '../lib/job-name.js'
 import { applyProgress } from '../builds/progress.js'
-import { findBuildInfo, listBuilds } from '../repositories/builds.js'
-import { type BuildKey, buildKey, buildVersion, planListVersion } from '../repositories/read-versions.js'
+import { buildRevision, findBuildInfo, listBuilds } from '../repositories/builds.js'
+import { type BuildKey, buildKey, existingPlanListVersion } from '../repositories/read-versions.js'
 import { VersionedReader } from '../lib/versioned-reader.js'
 import {
   BuildAddExample, BuildEventsExample, BuildInfoSchema, BuildListExample, BuildListItemSchema, BuildUpdateExample,
@@ -16,9 +16,16 @@ import {
 } from '../schemas/common.js'
 import cachedReply from '../../plugins/cached-reply.js'
 import intLike from '../../plugins/int-like.js'
-import { parseStatus } from '../status.js'
+import { isTerminal, parseStatus, type Status } from '../status.js'
+import { estimate } from '../builds/estimate.js'
+import { PlanHistories } from '../builds/plan-history.js'
+import { stageRuns } from '../repositories/analytics.js'
+import type { StageRun } from '../builds/stage-stats.js'
+import { VersionedMemo } from '../lib/versioned-memo.js'
+import { now } from '../lib/time.js'
 import { startBuild } from '../builds/trigger.js'
 import { cancelBuild } from '../builds/cancel.js'
+import { routeToRun } from '../builds/rerun.js'
 import { listBuildEvents } from '../repositories/events.js'
 import { BuildEventSchema } from '../schemas/event.js'
 
@@ -46,16 +53,21 @@ const UpdateBody = Type.Object({
   EndTime: Type.Optional(EpochSchema('when it finished'))
 }, { examples: [BuildUpdateExample] })
 
-const notFoundPlan = (): never => { throw notFound('plan') }
+/** How a cached Build/info answer ends: Build's last fields, then the envelope's end. */
+const NO_ESTIMATE = '"EstimatedEndTime":null,"Progress":null}}'
 
 const builds: FastifyPluginAsyncTypebox = async (fastify) => {
   await fastify.register(intLike)
   await fastify.register(cachedReply)
   // Build/list pages are valid while the plan's list version is, Build/info while the build's revision is
-  const lists = new VersionedReader(16 * 1024 * 1024, async (planId: number) =>
-    ({ version: await planListVersion(fastify.db, planId) ?? notFoundPlan() }))
+  const lists = new VersionedReader(16 * 1024 * 1024,
+    async (planId: number) => await existingPlanListVersion(fastify.db, planId))
   const infos = new VersionedReader(16 * 1024 * 1024,
-    async (b: BuildKey) => await buildVersion(fastify.db, b), buildKey)
+    async (b: BuildKey) => await buildRevision(fastify.db, b.DevOpsPlanID, b.BuildIndex),
+    { keyOf: buildKey, versionOf: (b) => `${b.id}/${b.revision}` })
+  // a running build's estimate: the plan's passed history (by list version) and the build's stages (by revision)
+  const histories = new PlanHistories()
+  const runningStages = new VersionedMemo<number, StageRun[]>(2000)
   fastify.get('/Build/list', {
     config: { access: 'read' },
     schema: {
@@ -112,8 +124,21 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const { DevOpsPlanID: planId, BuildIndex: buildIndex } = request.query
-    return await reply.cached(infos.read(request.query, async () =>
-      ok({ Build: await findBuildInfo(fastify.db, planId, buildIndex) })))
+    const { answer, v: build } = await infos.readVersioned(request.query, async () =>
+      ok({ Build: await findBuildInfo(fastify.db, planId, buildIndex) }))
+    if (isTerminal(build.status as Status)) return await reply.cached(answer)
+    // not ended: the estimate moves with the clock, so it is spliced into the cached answer per request
+    const [history, stages] = await Promise.all([
+      histories.of(fastify.db, planId, String(build.list_version)),
+      runningStages.through(build.id, String(build.revision), async () => await stageRuns(fastify.db, build.id))
+    ])
+    const e = estimate(history, build, stages, now())
+    if (e == null || !answer.body.endsWith(NO_ESTIMATE)) return await reply.cached(answer)
+    const tail = `"EstimatedEndTime":${e.EstimatedEndTime},"Progress":${e.Progress}}}`
+    return await reply.cached({
+      body: answer.body.slice(0, -NO_ESTIMATE.length) + tail,
+      etag: `${answer.etag.slice(0, -1)}.${e.EstimatedEndTime}.${e.Progress}"`
+    })
   })
 
   fastify.post('/Build/add', {
@@ -186,7 +211,10 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Creates the stage on first sight (next StageID, PreStageID = the latest stage unless ' +
         'PreStageID or PreStageName is given) or updates it. Statuses only move forward; ' +
         `a backward move is answered ${ErrorCode.OK} and ignored. ` +
-        'Without StageName the status is the build\'s own. The same update twice changes nothing.',
+        'Without StageName the status is the build\'s own. The same update twice changes nothing. ' +
+        'An update naming another Jenkins run than the build\'s (Detail.JenkinsBuildNumber or Detail.URL: ' +
+        'a rerun, replay or restart copies DevOpsPlanID and BuildIndex) goes to that run\'s build, ' +
+        'and the Description says which.',
       body: UpdateBody,
       response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'BodyTooLarge'])
     }
@@ -194,9 +222,11 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     const b = request.body
     const status = parseStatus(b.Status)
     if (status == null) throw invalid(`body/Status "${b.Status}" is not a known status`)
+    // a rerun, replay or restart reports with the original's key: its updates go to its own build
+    const target = await routeToRun(fastify.db, b.DevOpsPlanID, b.BuildIndex, b.Detail)
     const result = await applyProgress(fastify.db, {
-      planId: b.DevOpsPlanID,
-      buildIndex: b.BuildIndex,
+      planId: target.planId,
+      buildIndex: target.buildIndex,
       status,
       stageName: b.StageName,
       detail: b.Detail,
@@ -206,7 +236,11 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       endTime: b.EndTime,
       source: 'callback'
     })
-    return { ErrorCode: ErrorCode.OK, Description: result.ignored == null ? 'OK' : `OK (ignored: ${result.ignored})` }
+    const where = target.routed == null
+      ? ''
+      : `applied to BuildIndex ${target.routed.buildIndex}, Jenkins run #${target.routed.runNumber}`
+    const said = [where, result.ignored == null ? '' : `ignored: ${result.ignored}`].filter((x) => x !== '').join('; ')
+    return { ErrorCode: ErrorCode.OK, Description: said === '' ? 'OK' : `OK (${said})` }
   })
 }
 

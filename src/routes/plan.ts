@@ -14,7 +14,7 @@ const plans: FastifyPluginAsyncTypebox = async (fastify) => {
   await fastify.register(intLike)
   await fastify.register(cachedReply)
   // per product, valid while the catalog version is (every product or plan write bumps it)
-  const catalog = new VersionedReader(8 * 1024 * 1024, async () => ({ version: await catalogVersion(fastify.db) }))
+  const catalog = new VersionedReader(8 * 1024 * 1024, async () => await catalogVersion(fastify.db))
   /** A JenkinsName must name a configured instance, so a plan never points at nothing. */
   function knownInstance (name: string | undefined): string | undefined {
     if (name != null && !fastify.jenkins.has(name)) {

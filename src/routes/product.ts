@@ -11,7 +11,7 @@ const products: FastifyPluginAsyncTypebox = async (fastify) => {
   await fastify.register(intLike)
   await fastify.register(cachedReply)
   // one answer, valid while the catalog version is (every product or plan write bumps it)
-  const catalog = new VersionedReader(4 * 1024 * 1024, async () => ({ version: await catalogVersion(fastify.db) }))
+  const catalog = new VersionedReader(4 * 1024 * 1024, async () => await catalogVersion(fastify.db))
 
   fastify.get('/Product/list', { config: { access: 'read' }, schema: ProductList }, async (_request, reply) =>
     await reply.cached(catalog.read('catalog', async () => {

@@ -34,14 +34,25 @@ export const BuildInfoSchema = Type.Object({
   Parameter: Type.Object(
     { parameter: Type.Array(JenkinsParameterSchema) },
     {
-      description: 'the effective values: the caller\'s, the job\'s defaults (never a password\'s), ' +
+      description:
+        "the effective values: the caller's, the job's defaults (never a password's), " +
         'and the injected DevOpsPlanID and BuildIndex'
     }
   ),
   JenkinsQueueID: Type.Union([Type.Integer(), Type.Null()]),
   JenkinsBuildNumber: Type.Union([Type.Integer(), Type.Null()]),
   JenkinsURL: Type.Union([Type.String(), Type.Null()]),
-  Detail: Type.Record(Type.String(), Type.Unknown())
+  Detail: Type.Record(Type.String(), Type.Unknown()),
+  EstimatedEndTime: Type.Union([Type.Integer(), Type.Null()], {
+    description:
+      "while the build has not ended: when it should, Unix epoch seconds, from the plan's last passed builds; " +
+      'null when it ended or with fewer than 3 passed builds'
+  }),
+  Progress: Type.Union([Type.Integer({ minimum: 0, maximum: 100 }), Type.Null()], {
+    description:
+      'while the build has not ended: percent done, round(100 × elapsed ÷ (elapsed + remaining)); null as ' +
+        'EstimatedEndTime'
+  })
 })
 export type BuildInfo = Static<typeof BuildInfoSchema>
 

@@ -5,7 +5,7 @@ t.test('concurrent reads of one key share one version read; an answer is compute
   let version = 1
   let versionReads = 0
   let computed = 0
-  const reader = new VersionedReader(1024, async (_key: string) => { versionReads++; return { version: String(version) } })
+  const reader = new VersionedReader(1024, async (_key: string) => { versionReads++; return String(version) })
   const compute = async () => ({ n: ++computed })
   const first = await Promise.all([reader.read('k', compute), reader.read('k', compute), reader.read('k', compute)])
   t.equal(versionReads, 1, 'one version read for three requests')
@@ -20,7 +20,7 @@ t.test('concurrent reads of one key share one version read; an answer is compute
 })
 
 t.test('variants of one key are kept apart and share the key\'s version', async (t) => {
-  const reader = new VersionedReader(1024, async (_key: number) => ({ version: 'v' }))
+  const reader = new VersionedReader(1024, async (_key: number) => 'v')
   const page1 = await reader.read(7, async () => ({ page: 1 }), 1)
   const page2 = await reader.read(7, async () => ({ page: 2 }), 2)
   t.equal(page1.body, '{"page":1}')
@@ -28,12 +28,12 @@ t.test('variants of one key are kept apart and share the key\'s version', async 
   t.equal((await reader.read(7, async () => ({ page: 'again' }), 1)).body, '{"page":1}')
 })
 
-t.test('what the version read gives reaches compute; keyOf names object keys', async (t) => {
+t.test('what the version read gives reaches compute; keyOf names object keys, versionOf the version', async (t) => {
   let versionReads = 0
   const reader = new VersionedReader(1024, async (b: { plan: number, index: number }) => {
     versionReads++
-    return { version: '1', id: b.plan * 100 + b.index }
-  }, (b) => `${b.plan}/${b.index}`)
+    return { revision: 1, id: b.plan * 100 + b.index }
+  }, { keyOf: (b) => `${b.plan}/${b.index}`, versionOf: (v) => `${v.id}/${v.revision}` })
   const answers = await Promise.all([
     reader.read({ plan: 1, index: 2 }, async (v) => ({ id: v.id })),
     reader.read({ plan: 1, index: 2 }, async (v) => ({ id: v.id }))
@@ -46,7 +46,7 @@ t.test('a failed version read fails every request that waited on it, and nothing
   let fail = true
   const reader = new VersionedReader(1024, async (_key: string) => {
     if (fail) throw new Error('no such build')
-    return { version: '1' }
+    return '1'
   })
   const waiting = [reader.read('k', async () => 1), reader.read('k', async () => 1)]
   for (const p of waiting) await t.rejects(p, /no such build/)

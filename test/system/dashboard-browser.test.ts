@@ -59,13 +59,14 @@ t.test('GET / is the dashboard; its modules and libraries are served, nothing fr
   t.match(root.headers['content-type'], /^text\/html/)
   t.notMatch(root.body, /https?:\/\//, 'no absolute URL: nothing leaves this server')
   const map = JSON.parse(/<script type="importmap">([\s\S]*?)<\/script>/.exec(root.body)?.[1] ?? '{}') as { imports: Record<string, string> }
-  t.same(Object.keys(map.imports).sort(), ['dagre', 'htm', 'preact', 'preact/hooks'])
+  t.same(Object.keys(map.imports).sort(), ['dagre', 'htm', 'preact', 'preact/hooks', 'uplot'])
   for (const url of [...Object.values(map.imports), '/ui/app.js', '/ui/style.css', '/ui/pages/build.js']) {
     const res = await app.inject({ url })
     t.equal(res.statusCode, 200, url)
     t.match(res.headers['content-type'], url.endsWith('.css') ? /text\/css/ : /javascript/, `${url} type`)
   }
   t.match((await app.inject({ url: '/ui/vendor/dagre.mjs' })).body, /export\s*\{/, 'dagre as an ES module')
+  t.match((await app.inject({ url: '/ui/vendor/uplot.css' })).headers['content-type'], /text\/css/, 'uPlot\'s stylesheet')
   t.equal((await app.inject({ url: '/ui/../package.json' })).statusCode, 404, 'nothing outside web/')
   t.equal((await app.inject({ url: '/ui/vendor/other.mjs' })).statusCode, 404)
 })

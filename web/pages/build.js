@@ -10,6 +10,7 @@ import { ErrorBox, StatusBadge, fmtDuration, fmtTime, html } from '../util.js'
 import { planOf } from './builds.js'
 import { productName } from './plans.js'
 import { useLoad } from './use-load.js'
+import { BuildProgress, useStageNorms } from '../progress.js'
 
 /** The stage to show first: the first failed one, else the first running one, else none. */
 export function firstSelected (stages) {
@@ -50,6 +51,7 @@ export function BuildPage ({ productId, planId, buildIndex }) {
     return { prod, plan, build: info.Build, stages: stages.StageList }
   }, [productId, planId, buildIndex])
   useLive({ DevOpsPlanID: planId, BuildIndex: buildIndex }, reload)
+  const norms = useStageNorms(planId, data?.build.EndTime ?? null)
   const stages = data?.stages ?? []
   // until someone picks a stage, the first failed one is shown (also when it fails later, live)
   const selected = picked ?? firstSelected(stages)
@@ -64,6 +66,7 @@ export function BuildPage ({ productId, planId, buildIndex }) {
     ${loading ? html`<p class="loading">Loading…</p>` : null}
     ${data
       ? html`<${BuildHeader} build=${data.build}>
+        <${BuildProgress} build=${data.build} />
         <${BuildActions} productId=${productId} planId=${planId} build=${data.build} onChange=${reload} />
       <//>`
       : null}
@@ -72,7 +75,7 @@ export function BuildPage ({ productId, planId, buildIndex }) {
       <div class="build-body">
         <section class="panel">
           <h2>Stages <small>${stages.length}</small></h2>
-          <${StageGraph} stages=${stages} selected=${selected} onSelect=${setPicked} />
+          <${StageGraph} stages=${stages} selected=${selected} onSelect=${setPicked} norms=${norms} />
         </section>
         <${StageDetail} stage=${stage} stages=${stages} />
       </div>

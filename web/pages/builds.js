@@ -5,6 +5,8 @@ import { Stamp, useLive } from '../live.js'
 import { StartBuild } from '../start-build.js'
 import { productName } from './plans.js'
 import { useLoad } from './use-load.js'
+import { RowProgress } from '../progress.js'
+import { t } from '../insights-i18n.js'
 
 const PAGE_SIZE = 20
 
@@ -47,6 +49,7 @@ export function BuildsPage ({ productId, planId, query }) {
       </select></label>
       <span class="count">${total} build${total === 1 ? '' : 's'}</span>
       <${Stamp} at=${at} />
+      <a class="insights-link" href=${`${base}/insights`}>${t('insights.link')}</a>
     </div>
     <details class="start">
       <summary>Start build</summary>
@@ -64,7 +67,7 @@ export function BuildsPage ({ productId, planId, query }) {
             <td><${StatusBadge} status=${b.Status} /></td>
             <td>${b.Source ?? 'api'}${b.Cause ? html` <span class="cause">${b.Cause}</span>` : null}</td>
             <td>${fmtTime(b.StartTime)}</td>
-            <td class="num">${fmtDuration(b.StartTime, b.EndTime)}</td>
+            <td class="num">${fmtDuration(b.StartTime, b.EndTime)}${b.EndTime == null ? html` <${RowProgress} planId=${planId} buildIndex=${b.BuildIndex} at=${at} />` : null}</td>
           </tr>`)}
       </tbody>
     </table>
