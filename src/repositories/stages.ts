@@ -41,32 +41,19 @@ export async function lastStageId (db: Db, buildId: number): Promise<number> {
   return Number(r?.last ?? 0)
 }
 
-export async function stagesByIds (
-  db: Db,
-  buildId: number,
-  ids: number[]
-): Promise<Array<{ stage_id: number, name: string }>> {
+/** A stage as the write path resolves PreStageID and PreStageName. */
+type StageRef = { stage_id: number, name: string }
+
+export async function stagesByIds (db: Db, buildId: number, ids: number[]): Promise<StageRef[]> {
   if (ids.length === 0) return []
-  return await db
-    .selectFrom('stages')
-    .select(['stage_id', 'name'])
-    .where('build_id', '=', buildId)
-    .where('stage_id', 'in', ids)
-    .execute()
+  return await db.selectFrom('stages').select(['stage_id', 'name'])
+    .where('build_id', '=', buildId).where('stage_id', 'in', ids).execute()
 }
 
-export async function stagesByNames (
-  db: Db,
-  buildId: number,
-  names: string[]
-): Promise<Array<{ stage_id: number, name: string }>> {
+export async function stagesByNames (db: Db, buildId: number, names: string[]): Promise<StageRef[]> {
   if (names.length === 0) return []
-  return await db
-    .selectFrom('stages')
-    .select(['stage_id', 'name'])
-    .where('build_id', '=', buildId)
-    .where('name', 'in', names)
-    .execute()
+  return await db.selectFrom('stages').select(['stage_id', 'name'])
+    .where('build_id', '=', buildId).where('name', 'in', names).execute()
 }
 
 /** Name, status, times and Detail of each stage: what the poller compares with Jenkins (Detail holds the node id). */
