@@ -28,7 +28,7 @@ export const ERRORS = {
     meaning: 'Jenkins rejected or did not answer (unknown job, auth, timeout); Description says which; on Build/add, ' +
       'BuildIndex names the build kept as Fail'
   },
-  BodyTooLarge: { code: 1008, http: 413, meaning: 'body over 1 MiB' },
+  BodyTooLarge: { code: 1008, http: 413, meaning: 'body over 1 MiB (OTLP receiver: 16 MiB, before and after gzip)' },
   RateLimited: { code: 1009, http: 429, meaning: 'too many requests; Retry-After says when' },
   DatabaseUnavailable: {
     code: 1010,

@@ -111,7 +111,7 @@ async function correlate (
  * process from the URLs Jenkins returned, or by another one, from the run URLs stored); undefined
  * when none does.
  */
-async function instanceOf (
+export async function instanceOf (
   db: Kysely<Database>,
   registry: JenkinsRegistry,
   url: string

@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
-import { apiError, invalid } from '../errors.js'
+import { apiError, invalid, notFound } from '../errors.js'
 import { JenkinsError, NotAJob, type ParameterDefinition } from '../jenkins/client.js'
 import { errorCode } from '../lib/error-code.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
-import { findByRequestId, markQueued, markTriggerFailed, recordBuild } from '../repositories/builds.js'
+import { buildExists, findByRequestId, markQueued, markTriggerFailed, recordBuild } from '../repositories/builds.js'
 import type { JenkinsParameter } from '../schemas/build.js'
 import { getPlan } from '../repositories/plans.js'
 import { definitionsOf, forgetDefinitions, INJECTED, resolveParameters, type Resolved } from './parameters.js'
@@ -15,6 +16,10 @@ export interface StartBuild {
   parameter: JenkinsParameter[]
   /** Build/add's RequestID: a repeat answers the first build's BuildIndex and triggers nothing */
   requestId?: string
+  /** the calling token's name (null in open mode) */
+  startedBy?: string | null
+  /** the BuildIndex of this plan the build repeats */
+  rebuildOf?: number
 }
 
 const UNMATCHABLE =
@@ -31,6 +36,9 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
   if (req.requestId != null) {
     const seen = await findByRequestId(db, plan.id, req.requestId)
     if (seen != null) return seen
+  }
+  if (req.rebuildOf != null && !(await buildExists(db, plan.id, req.rebuildOf))) {
+    throw notFound(`body/RebuildOf: build ${req.rebuildOf} of plan ${plan.id}`)
   }
   const jobName = req.jobName ?? plan.job_name
   if (jobName == null) throw invalid('body/JobName is required: the plan has no default job')
@@ -61,11 +69,14 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
         }
       : resolveParameters(jobName, defs, req.parameter)
 
+  // W3C trace context for Jenkins' OpenTelemetry plugin: the run's spans then carry our trace id
+  // (flags 01 = sampled: its default sampler follows the parent's decision)
+  const trace = newTraceContext()
   const build = await recordBuild(db, plan.id, jobName, plan.jenkins_name, (index) => [
     ...resolved.effective,
     { name: 'DevOpsPlanID', value: String(plan.id) },
     { name: 'BuildIndex', value: String(index) }
-  ], req.requestId)
+  ], req.requestId, { startedBy: req.startedBy, rebuildOf: req.rebuildOf, traceId: trace.traceId })
   if (build.existing) return build.buildIndex
   if (unreadable != null) {
     await markTriggerFailed(db, build.id, unreadable)
@@ -81,7 +92,7 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
             DevOpsPlanID: String(plan.id),
             BuildIndex: String(build.buildIndex)
           }
-    const queued = await jenkins.trigger(jobName, send)
+    const queued = await jenkins.trigger(jobName, send, { traceparent: trace.traceparent })
     // without a queue item nothing can be followed, and a Queued build would wait for ever
     if (queued.queueId == null) {
       throw new JenkinsError(
@@ -100,4 +111,10 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
     throw apiError('JenkinsFailed', reason, { BuildIndex: build.buildIndex })
   }
   return build.buildIndex
+}
+
+/** A fresh trace id (32 hex digits) and the `traceparent` header naming it (a random parent span id). */
+export function newTraceContext (): { traceId: string, traceparent: string } {
+  const traceId = randomBytes(16).toString('hex')
+  return { traceId, traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` }
 }

@@ -14,7 +14,8 @@ export type BuildRecord = Selectable<BuildTable>
 /** A build without its parameters: they may be large, and only Build/info reads them (nor its origin: request id,
  * source, cause).
  */
-export type TrackedBuild = Omit<BuildRecord, 'parameter' | 'request_id' | 'source' | 'cause' | 'jenkins_key'>
+export type TrackedBuild = Omit<BuildRecord, 'parameter' | 'request_id' | 'source' | 'cause' | 'jenkins_key'
+| 'trace_id' | 'started_by' | 'rebuild_of'>
 export const TRACKED_COLUMNS = [
   'id',
   'plan_id',
@@ -44,7 +45,8 @@ export const TRACKED_COLUMNS = [
  * answers the build that holds it (`existing`), so concurrent repeats make one build.
  */
 export async function recordBuild (db: Db, planId: number, jobName: string, jenkinsName: string | null,
-  parameters: (index: number) => JenkinsParameter[], requestId?: string):
+  parameters: (index: number) => JenkinsParameter[], requestId?: string,
+  origin: { startedBy?: string | null, rebuildOf?: number | null, traceId?: string } = {}):
   Promise<{ id: number, buildIndex: number, parameter: JenkinsParameter[], existing: boolean }> {
   try {
     return await db.transaction().execute(async (trx) => {
@@ -59,7 +61,10 @@ export async function recordBuild (db: Db, planId: number, jobName: string, jenk
         parameter: JSON.stringify({ parameter }),
         detail: '{}',
         create_time: now(),
-        request_id: requestId ?? null
+        request_id: requestId ?? null,
+        trace_id: origin.traceId ?? null,
+        started_by: origin.startedBy ?? null,
+        rebuild_of: origin.rebuildOf ?? null
       }).executeTakeFirstOrThrow()
       const id = Number(r.insertId)
       await appendEvents(trx, { id, plan_id: planId, build_index: buildIndex }, 'api', [
@@ -92,6 +97,12 @@ async function nextBuildIndex (trx: Db, planId: number): Promise<number> {
   const { last_build_index: buildIndex } = await trx.selectFrom('plans').select('last_build_index')
     .where('id', '=', planId).executeTakeFirstOrThrow()
   return buildIndex
+}
+
+/** True when the plan has a build with this BuildIndex. */
+export async function buildExists (db: Db, planId: number, buildIndex: number): Promise<boolean> {
+  return (await db.selectFrom('builds').select('id').where('plan_id', '=', planId).where('build_index', '=', buildIndex)
+    .executeTakeFirst()) != null
 }
 
 /** The BuildIndex a RequestID already got in this plan, if any. */
@@ -153,6 +164,8 @@ export async function findBuildInfo (db: Db, planId: number, buildIndex: number)
     Detail: JSON.parse(b.detail) as Record<string, unknown>,
     Source: b.source === 'jenkins' ? 'jenkins' : 'api',
     Cause: b.cause,
+    StartedBy: b.started_by,
+    RebuildOf: b.rebuild_of,
     // filled in per request while the build runs (routes/build.ts): they move with the clock
     EstimatedEndTime: null,
     Progress: null
@@ -175,7 +188,9 @@ Promise<{ total: number, list: BuildListItem[] }> {
         'create_time as CreateTime',
         'end_time as EndTime',
         'source as Source',
-        'cause as Cause'
+        'cause as Cause',
+        'started_by as StartedBy',
+        'rebuild_of as RebuildOf'
       ])
       .orderBy('build_index', 'desc')
       .limit(size)
@@ -430,4 +445,35 @@ export async function instanceOfRunUrl (db: Db, root: string): Promise<string | 
   const row = await db.selectFrom('builds').select('jenkins_name')
     .where(sql<boolean>`jenkins_url like ${pattern} escape '!'`).limit(1).executeTakeFirst()
   return row == null ? undefined : row.jenkins_name
+}
+
+// OTLP spans (builds/otlp-spans.ts): a run's trace id names our build.
+
+/** The builds whose trace id is one of `traceIds`, with that id. */
+export async function findByTraceIds (db: Db, traceIds: string[]):
+Promise<Array<TrackedBuild & { trace_id: string | null }>> {
+  if (traceIds.length === 0) return []
+  return await db.selectFrom('builds').select([...TRACKED_COLUMNS, 'trace_id'])
+    .where('trace_id', 'in', traceIds).execute()
+}
+
+/**
+ * Records the trace a build's run turned out to have (its root span named the build): the one we sent
+ * did not reach Jenkins (a job name the plugin's filter skips), so later exports match by this one.
+ */
+export async function recordTraceId (db: Db, id: number, traceId: string): Promise<void> {
+  await db.updateTable('builds').set({ trace_id: traceId }).where('id', '=', id).execute()
+}
+
+/**
+ * Makes builds due for the poller at `now` (epoch ms), unless a poller holds their lease or is done
+ * with them (poll_after = Number.MAX_SAFE_INTEGER, the poller's POLL_DONE): any process's next tick
+ * takes them.
+ */
+export async function pollSoon (db: Db, ids: number[], now: number): Promise<void> {
+  if (ids.length === 0) return
+  await db.updateTable('builds').set({ poll_after: now })
+    .where('id', 'in', ids).where('poll_token', 'is', null)
+    .where('poll_after', '>', now).where('poll_after', '<', Number.MAX_SAFE_INTEGER)
+    .execute()
 }

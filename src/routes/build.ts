@@ -165,13 +165,15 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
           maxLength: 128,
           description: 'makes the call idempotent per plan: a RequestID seen before answers the same BuildIndex with ' +
             '1000 and triggers nothing'
-        }))
+        })),
+        RebuildOf: Type.Optional(IdSchema('the BuildIndex of this plan the build repeats, shown as Build/info\'s ' +
+          `RebuildOf; one the plan does not have: ${ErrorCode.NotFound}`))
       }, { examples: [BuildAddExample] }),
       response: responses(EnvelopeSchema({ BuildIndex: Type.Integer() }),
         ['InvalidParameter', 'NotFound', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
     }
   }, async (request) => {
-    const { DevOpsPlanID, JobName, Parameter, RequestID } = request.body
+    const { DevOpsPlanID, JobName, Parameter, RequestID, RebuildOf } = request.body
     checkJobName(JobName)
     const given = Parameter == null
       ? []
@@ -180,7 +182,10 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       planId: DevOpsPlanID,
       jobName: JobName?.trim(),
       parameter: given.map((p) => ({ name: p.name, value: p.value == null ? '' : String(p.value) })),
-      requestId: RequestID
+      requestId: RequestID,
+      // the token's name: who started it (null in open mode, where nobody is named)
+      startedBy: request.caller?.name ?? null,
+      rebuildOf: RebuildOf
     })
     return ok({ BuildIndex: buildIndex })
   })

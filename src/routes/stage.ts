@@ -3,10 +3,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { buildRevision } from '../repositories/builds.js'
 import { type BuildKey, buildKey, existingPlanListVersion } from '../repositories/read-versions.js'
 import { listStages } from '../repositories/stages.js'
+import { findStageLog } from '../repositories/stage-logs.js'
 import { lastEndedBuilds } from '../repositories/analytics.js'
 import { stageStats } from '../builds/stage-stats.js'
 import { PlanHistories } from '../builds/plan-history.js'
-import { StageInfoExample, StageInfoSchema, StageStatSchema, StageStatsExample } from '../schemas/stage.js'
+import {
+  StageInfoExample, StageInfoSchema, StageLogAnswer, StageLogQuery, StageStatSchema, StageStatsExample
+} from '../schemas/stage.js'
 import { VersionedReader } from '../lib/versioned-reader.js'
 import { BuildIndexSchema, PlanIdSchema, EnvelopeSchema, ok, PageSizeSchema, responses } from '../schemas/common.js'
 import cachedReply from '../../plugins/cached-reply.js'
@@ -70,6 +73,22 @@ const stage: FastifyPluginAsyncTypebox = async (fastify) => {
       const BuildIndexes = builds.map((b) => b.buildIndex)
       return ok({ BuildCount: builds.length, BuildIndexes, StageList: stageStats(builds) })
     }, last))
+  })
+
+  fastify.get('/Stage/log', {
+    config: { access: 'read' },
+    schema: {
+      tags: ['Stage'],
+      summary: 'Why a stage failed: the error Jenkins recorded and the end of its log, kept with the build',
+      description: 'Captured once by the poller when the stage ended Fail or Unstable (Jenkins is not asked here). ' +
+        'A stage with nothing captured answers empty strings.',
+      querystring: StageLogQuery,
+      response: responses(StageLogAnswer, ['InvalidParameter', 'NotFound'])
+    }
+  }, async (request) => {
+    const { DevOpsPlanID, BuildIndex, StageID } = request.query
+    const log = await findStageLog(fastify.db, DevOpsPlanID, BuildIndex, StageID)
+    return ok({ StageID, Error: log.error, Log: log.log, Truncated: log.truncated })
   })
 }
 

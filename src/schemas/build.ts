@@ -24,6 +24,12 @@ export const BuildListItemSchema = Type.Object({
   }),
   Cause: Type.Union([Type.String(), Type.Null()], {
     description: 'Jenkins\' cause text, e.g. "Started by timer"; null for builds started through the API'
+  }),
+  StartedBy: Type.Union([Type.String(), Type.Null()], {
+    description: 'the name of the token that called Build/add; null in open mode and for builds Jenkins started'
+  }),
+  RebuildOf: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'the BuildIndex (same plan) this build repeats, else null'
   })
 })
 export type BuildListItem = Static<typeof BuildListItemSchema>
