@@ -30,9 +30,11 @@ export const VENDOR: Record<string, string> = {
 export const VENDOR_CSS: Record<string, string> = { 'uplot.css': near('uplot', 'uPlot.min.css') }
 
 /** A library's source with its bare imports of the others ("preact") pointed at their /ui/vendor/ paths. */
+const VENDOR_FILES: Record<string, string> = { preact: 'preact.mjs', 'preact/hooks': 'hooks.mjs', htm: 'htm.mjs' }
+
 export function vendorSource (file: string): string {
   return readFileSync(file, 'utf8').replace(/(\bfrom\s*|\bimport\s*\(?\s*)(["'])(preact|preact\/hooks|htm)\2/g,
-    (_m, lead: string, q: string, spec: string) => `${lead}${q}/ui/vendor/${({ preact: 'preact.mjs', 'preact/hooks': 'hooks.mjs', htm: 'htm.mjs' } as Record<string, string>)[spec]}${q}`)
+    (_m, lead: string, q: string, spec: string) => `${lead}${q}/ui/vendor/${VENDOR_FILES[spec]}${q}`)
 }
 
 // loaded on demand (the build page's graph, the insights page's charts): not worth a cold load of the home page
@@ -48,11 +50,13 @@ export function preloadLinks (): string {
     for (const f of readdirSync(dir).sort()) {
       const p = join(dir, f)
       if (statSync(p).isDirectory()) walk(p)
-      else if (f.endsWith('.js') && !LAZY.has(relative(WEB_DIR, p))) files.push(relative(WEB_DIR, p).split('\\').join('/'))
+      else if (f.endsWith('.js') && !LAZY.has(relative(WEB_DIR, p))) {
+        files.push(relative(WEB_DIR, p).split('\\').join('/'))
+      }
     }
   }
   walk(WEB_DIR)
-  const urls = [...['preact.mjs', 'hooks.mjs', 'htm.mjs'].map((v) => `/ui/vendor/${v}`), ...files.map((f) => `/ui/${f}`)]
+  const urls = [...Object.values(VENDOR_FILES).map((v) => `/ui/vendor/${v}`), ...files.map((f) => `/ui/${f}`)]
   return urls.map((u) => `  <link rel="modulepreload" href="${u}">`).join('\n')
 }
 
@@ -77,11 +81,13 @@ export default fp(async function dashboard (fastify) {
         reply.type('text/css; charset=utf-8').sendFile(basename(file), dirname(file)))
     }
 
-    const indexHtml = readFileSync(join(WEB_DIR, 'index.html'), 'utf8').replace('  <!-- modulepreload -->', preloadLinks())
+    const indexHtml = readFileSync(join(WEB_DIR, 'index.html'), 'utf8')
+      .replace('  <!-- modulepreload -->', preloadLinks())
     ui.get('/', { schema: { hide: true } }, async (_req, reply) =>
       reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(indexHtml))
     // browsers ask for it whatever the page names: the neutral icon, not a 404
     ui.get('/favicon.ico', { schema: { hide: true } }, async (_req, reply) =>
-      reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(readFileSync(join(WEB_DIR, 'favicon', 'default.svg'))))
+      reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400')
+        .send(readFileSync(join(WEB_DIR, 'favicon', 'default.svg'))))
   })
 }, { name: 'dashboard' })

@@ -12,7 +12,9 @@ declare module 'fastify' {
 
 export default fp(async function database (fastify) {
   const url = fastify.config.DATABASE_URL
-  const db = new Kysely<Database>({ dialect: await createDialect(url, { poolSize: fastify.config.DATABASE_POOL_SIZE }) })
+  const db = new Kysely<Database>({
+    dialect: await createDialect(url, { poolSize: fastify.config.DATABASE_POOL_SIZE })
+  })
   fastify.addHook('onClose', async () => { await db.destroy() })
   await migrateToLatest(db, fastify.log)
   fastify.decorate('db', db)

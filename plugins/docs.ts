@@ -19,10 +19,13 @@ export default fp(async function docs (fastify) {
   })
 
   const yamlText = readFileSync(SPEC_FILE, 'utf8')
-  // parsed on the first request for it: the YAML parser and the parse cost ~200 ms and 13 MB at start (issue 14)
+  // parsed on the first request for it: the YAML parser and the parse cost ~200 ms and 13 MB at start
   let parsed: Record<string, unknown> | undefined
   const jsonSpec = (): Record<string, unknown> => {
-    parsed ??= (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(yamlText) as Record<string, unknown>
+    parsed ??= (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(yamlText) as Record<
+      string,
+      unknown
+    >
     return parsed
   }
   // serialized once: the spec is ~170 KB, and these routes are open (no auth, no rate limit), so a

@@ -14,7 +14,9 @@ declare module 'fastify' {
 // One EventHub per process; the open streams end before the server closes (preClose), so
 // `server.close()` never waits on a stream a browser keeps open.
 export default fp(async function events (fastify) {
-  const hub = new EventHub(fastify.db, fastify.config.STREAM_POLL_MS, (err) => { fastify.log.warn({ err }, 'event stream: reading new events failed') })
+  const hub = new EventHub(fastify.db, fastify.config.STREAM_POLL_MS, (err) => {
+    fastify.log.warn({ err }, 'event stream: reading new events failed')
+  })
   const streams = new Set<ServerResponse>()
   fastify.decorate('events', hub)
   fastify.decorate('streams', streams)

@@ -86,11 +86,18 @@ export default fp(async function metrics (fastify) {
     collect () {
       this.reset()
       const registry = fastify.jenkins
-      const clients = [...(registry.default == null ? [] : [{ key: 'default', client: registry.default }]),
-        ...registry.names().map((key) => ({ key, client: registry.client(key) as NonNullable<typeof registry.default> }))]
+      const clients = [
+        ...(registry.default == null ? [] : [{ key: 'default', client: registry.default }]),
+        ...registry
+          .names()
+          .map((key) => ({ key, client: registry.client(key) as NonNullable<typeof registry.default> }))
+      ]
       for (const { key, client } of clients) {
         let counted = 0
-        for (const [outcome, n] of Object.entries(client.outcomes)) { this.inc({ instance: key, outcome }, n); counted += n }
+        for (const [outcome, n] of Object.entries(client.outcomes)) {
+          this.inc({ instance: key, outcome }, n)
+          counted += n
+        }
         // requests made through the jenkins library (trigger) are counted but not classified
         if (client.requests > counted) this.inc({ instance: key, outcome: 'other' }, client.requests - counted)
       }

@@ -15,10 +15,18 @@ export interface PollerPluginOptions {
 // Registered after the database, so on close it stops (and its tick in flight ends) before the pool does.
 export default fp<PollerPluginOptions>(async function poller (fastify, opts) {
   const interval = fastify.config.POLL_INTERVAL_MS
-  const instance = new Poller(fastify.db, fastify.jenkins, fastify.log.child({ plugin: 'poller' }), { intervalMs: interval, triggerTimeoutMs: fastify.config.JENKINS_TIMEOUT_MS })
+  const instance = new Poller(fastify.db, fastify.jenkins, fastify.log.child({ plugin: 'poller' }), {
+    intervalMs: interval,
+    triggerTimeoutMs: fastify.config.JENKINS_TIMEOUT_MS
+  })
   fastify.decorate('poller', instance)
   // discovery of runs Jenkins starts itself (src/builds/discovery.ts): its own class, run after each poller tick
-  fastify.decorate('discovery', new Discovery(fastify.db, fastify.jenkins, fastify.log.child({ plugin: 'discovery' }), { enabled: fastify.config.DISCOVER_BUILDS }))
+  fastify.decorate(
+    'discovery',
+    new Discovery(fastify.db, fastify.jenkins, fastify.log.child({ plugin: 'discovery' }), {
+      enabled: fastify.config.DISCOVER_BUILDS
+    })
+  )
 
   let timer: NodeJS.Timeout | undefined
   let inFlight: Promise<unknown> = Promise.resolve()
@@ -27,7 +35,7 @@ export default fp<PollerPluginOptions>(async function poller (fastify, opts) {
   const loop = (): void => {
     const observe = fastify.metrics.pollerTick.startTimer()
     inFlight = instance.runOnce()
-      .then(async () => await fastify.discovery.runOnce()) // discovery (helper P): one request per watched job
+      .then(async () => await fastify.discovery.runOnce()) // discovery: one request per watched job
       .then(() => {
         if (failing) fastify.log.info('poller: ticks succeed again')
         failing = false

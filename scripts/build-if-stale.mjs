@@ -25,7 +25,10 @@ if (built >= changed) process.exit(0)
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
 if (!existsSync(tsc)) {
   if (built > 0) process.exit(0) // shipped build, sources touched but no compiler: run what was shipped
-  console.error('dist/ is missing and TypeScript is not installed (npm install --omit=dev?): run `npm run build` where dev dependencies are installed')
+  console.error(
+    'dist/ is missing and TypeScript is not installed (npm install --omit=dev?): run `npm run build` where dev ' +
+      'dependencies are installed'
+  )
   process.exit(1)
 }
 console.error('sources changed since the last build: compiling (tsc -p tsconfig.build.json)…')

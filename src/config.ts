@@ -15,7 +15,9 @@ export const ConfigSchema = Type.Object({
   JENKINS_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
   JENKINS_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
   POLL_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 3_600_000, default: 5000 }),
-  /** more Jenkins servers, by name: {"eu":{"url":"https://…","user":"…","token":"…"}}; plans pick one with JenkinsName */
+  /**
+   * more Jenkins servers, by name: {"eu":{"url":"https://…","user":"…","token":"…"}}; plans pick one with JenkinsName
+   */
   JENKINS_INSTANCES: Type.Optional(Type.String()),
   /** at least 32 characters (checked in loadConfig with a message that says how to make one) */
   WEBHOOK_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
@@ -44,7 +46,9 @@ export const ConfigSchema = Type.Object({
   CONNECTIONS_PER_ADDRESS: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 256 }),
   /** MySQL/MariaDB connections per server process (README, "Database pool": measured with npm run bench) */
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
-  /** retention: ended builds older than this many days are deleted with their stages and events; 0 keeps them for ever */
+  /**
+   * retention: ended builds older than this many days are deleted with their stages and events; 0 keeps them for ever
+   */
   RETAIN_DAYS: Type.Integer({ minimum: 0, maximum: 36_500, default: 0 }),
   /** retention: builds kept per plan (the newest by BuildIndex), older ended ones are deleted; 0 keeps all */
   RETAIN_BUILDS: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 0 }),
@@ -71,13 +75,20 @@ export function loadConfig (data: Record<string, unknown> = process.env): Config
     throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${String(present.LOG_LEVEL)}")`)
   }
   // only the variables the schema names, strings converted to its types, defaults filled in
-  const known = Object.fromEntries(Object.keys(ConfigSchema.properties).filter((k) => k in present).map((k) => [k, present[k]]))
+  const known = Object.fromEntries(
+    Object.keys(ConfigSchema.properties)
+      .filter((k) => k in present)
+      .map((k) => [k, present[k]])
+  )
   const config = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, known)) as Config
   const error = Value.Errors(ConfigSchema, config).First()
   // the value is not echoed: it may be a URL or a token with a secret in it
   if (error != null) throw new Error(`${error.path.slice(1)}: ${error.message.toLowerCase()}`)
   if (config.WEBHOOK_TOKEN != null && config.WEBHOOK_TOKEN.length < 32) {
-    throw new Error(`WEBHOOK_TOKEN must be at least 32 characters (it has ${config.WEBHOOK_TOKEN.length}); make one with \`openssl rand -hex 32\``)
+    throw new Error(
+      `WEBHOOK_TOKEN must be at least 32 characters (it has ${config.WEBHOOK_TOKEN.length}); make one with ` +
+        '`openssl rand -hex 32`'
+    )
   }
   sqliteDirectoryExists(config.DATABASE_URL)
   noCredentialsInUrl(config.JENKINS_URL, 'JENKINS_URL', 'JENKINS_USER and JENKINS_TOKEN')
@@ -94,10 +105,16 @@ export function jenkinsInstances (config: Config): Record<string, JenkinsInstanc
   } catch (err) {
     throw new Error(`JENKINS_INSTANCES must be a JSON object: ${(err as Error).message}`)
   }
-  if (parsed == null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('JENKINS_INSTANCES must be a JSON object of instances')
+  if (parsed == null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new Error('JENKINS_INSTANCES must be a JSON object of instances')
+  }
   for (const [name, value] of Object.entries(parsed)) {
-    if (!INSTANCE_NAME.test(name)) throw new Error(`JENKINS_INSTANCES: "${name}" is not a valid name (letters, digits, _ . -)`)
-    if (!Value.Check(InstanceSchema, value)) throw new Error(`JENKINS_INSTANCES.${name} needs {"url":"http(s)://…","user"?,"token"?}`)
+    if (!INSTANCE_NAME.test(name)) {
+      throw new Error(`JENKINS_INSTANCES: "${name}" is not a valid name (letters, digits, _ . -)`)
+    }
+    if (!Value.Check(InstanceSchema, value)) {
+      throw new Error(`JENKINS_INSTANCES.${name} needs {"url":"http(s)://…","user"?,"token"?}`)
+    }
     noCredentialsInUrl(value.url, `JENKINS_INSTANCES.${name}.url`, '"user" and "token"')
   }
   return parsed as Record<string, JenkinsInstanceConfig>
@@ -112,7 +129,9 @@ function noCredentialsInUrl (url: string | undefined, variable: string, instead:
   } catch {
     throw new Error(`${variable} is not a valid URL`)
   }
-  if (parsed.username !== '' || parsed.password !== '') throw new Error(`${variable} may not carry a user or password (user:pass@): set ${instead} instead`)
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new Error(`${variable} may not carry a user or password (user:pass@): set ${instead} instead`)
+  }
 }
 
 // The server creates the database file and at most its own directory (./data): a path under a
@@ -120,5 +139,7 @@ function noCredentialsInUrl (url: string | undefined, variable: string, instead:
 function sqliteDirectoryExists (url: string): void {
   if (!url.startsWith('sqlite:') || url === 'sqlite::memory:') return
   const dir = dirname(resolve(url.slice('sqlite:'.length)))
-  if (!existsSync(dirname(dir))) throw new Error(`DATABASE_URL: the directory ${dirname(dir)} does not exist; create it or fix the path`)
+  if (!existsSync(dirname(dir))) {
+    throw new Error(`DATABASE_URL: the directory ${dirname(dir)} does not exist; create it or fix the path`)
+  }
 }

@@ -7,16 +7,37 @@ import { writeRefusal } from './repositories/db-errors.js'
  */
 export const ERRORS = {
   OK: { code: 1000, http: 200, meaning: 'OK (Description is "OK", or says what was ignored)' },
-  InvalidParameter: { code: 1001, http: 400, meaning: 'invalid parameter: missing, wrong type, out of range, malformed JSON, unknown status; Description names the field. Also a route called with the wrong method (HTTP 405, Allow names the right one)' },
+  InvalidParameter: {
+    code: 1001,
+    http: 400,
+    meaning: 'invalid parameter: missing, wrong type, out of range, malformed JSON, unknown status; ' +
+      'Description names the field. Also a route called with the wrong method (HTTP 405, Allow names the right one)'
+  },
   NotFound: { code: 1002, http: 404, meaning: 'not found: product, plan, build, or route' },
-  Conflict: { code: 1003, http: 409, meaning: 'conflict: a name that already exists under the same parent, a delete that would orphan children (the record has children), or a build that already ended' },
+  Conflict: {
+    code: 1003,
+    http: 409,
+    meaning: 'conflict: a name that already exists under the same parent, a delete that would orphan children ' +
+      '(the record has children), or a build that already ended'
+  },
   Unauthorized: { code: 1004, http: 401, meaning: 'missing or wrong credentials' },
   Forbidden: { code: 1005, http: 403, meaning: 'credentials valid but not allowed for this action' },
   JenkinsNotConfigured: { code: 1006, http: 503, meaning: 'Jenkins is not configured on this server' },
-  JenkinsFailed: { code: 1007, http: 502, meaning: 'Jenkins rejected or did not answer (unknown job, auth, timeout); Description says which; on Build/add, BuildIndex names the build kept as Fail' },
+  JenkinsFailed: {
+    code: 1007,
+    http: 502,
+    meaning: 'Jenkins rejected or did not answer (unknown job, auth, timeout); Description says which; on Build/add, ' +
+      'BuildIndex names the build kept as Fail'
+  },
   BodyTooLarge: { code: 1008, http: 413, meaning: 'body over 1 MiB (OTLP receiver: 16 MiB, before and after gzip)' },
   RateLimited: { code: 1009, http: 429, meaning: 'too many requests; Retry-After says when' },
-  DatabaseUnavailable: { code: 1010, http: 503, meaning: 'the service cannot take this request now: the database is unreachable or cannot write (disk full, read-only; Description names the cause), or (event stream) this server holds as many open streams as it allows; retry later' },
+  DatabaseUnavailable: {
+    code: 1010,
+    http: 503,
+    meaning: 'the service cannot take this request now: the database is unreachable or cannot write (disk full, ' +
+      'read-only; Description names the cause), or (event stream) this server holds as many open streams as it ' +
+      'allows; retry later'
+  },
   Internal: { code: 1099, http: 500, meaning: 'internal error (never for bad input)' }
 } as const
 export type ErrorName = keyof typeof ERRORS
@@ -42,7 +63,8 @@ export class ApiError extends Error {
 }
 
 /** Shorthand: `throw apiError('JenkinsFailed', reason)`. */
-export const apiError = (name: ErrorName, message: string, extra?: Record<string, unknown>): ApiError => new ApiError(name, message, extra)
+export const apiError = (name: ErrorName, message: string, extra?: Record<string, unknown>): ApiError =>
+  new ApiError(name, message, extra)
 export const invalid = (message: string) => apiError('InvalidParameter', message)
 export const notFound = (what: string) => apiError('NotFound', `${what} not found`)
 export const conflict = (message: string) => apiError('Conflict', message)
@@ -96,7 +118,9 @@ interface IntSchema { type?: string, minimum?: number, maximum?: number, anyOf?:
 function integerRule (schema: IntSchema | undefined): string | undefined {
   const int = schema?.type === 'integer' ? schema : schema?.anyOf?.find((s) => s.type === 'integer')
   if (int == null) return undefined
-  if (int.minimum != null && int.maximum != null && int.maximum < 2147483647) return `must be an integer between ${int.minimum} and ${int.maximum}`
+  if (int.minimum != null && int.maximum != null && int.maximum < 2147483647) {
+    return `must be an integer between ${int.minimum} and ${int.maximum}`
+  }
   if (int.minimum != null) return `must be an integer ≥ ${int.minimum}`
   return 'must be an integer'
 }
@@ -110,7 +134,8 @@ function describeValidation (err: FastifyError): string {
   if (missing != null) return `${where}${v.instancePath}/${missing} is required`
   // an integer-or-digits union reports its first branch ("must be integer"); say the range instead
   const union = err.validation?.find((e) => e.keyword === 'anyOf' && e.instancePath === v.instancePath)
-  const schema = (union ?? (['type', 'minimum', 'maximum'].includes(v.keyword) ? v : undefined)) as { parentSchema?: IntSchema } | undefined
+  const own = ['type', 'minimum', 'maximum'].includes(v.keyword) ? v : undefined
+  const schema = (union ?? own) as { parentSchema?: IntSchema } | undefined
   const rule = integerRule(schema?.parentSchema)
   return `${where}${v.instancePath} ${rule ?? v.message ?? 'is invalid'}`
 }

@@ -10,7 +10,12 @@ export class OneLineLogController extends LogController {
   override incomingRequest (): void {}
 
   override requestCompleted (error: Error | null | undefined, request: any, reply: any): void {
-    const line = { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }
+    const line = {
+      method: request.method,
+      url: redactUrl(request.url),
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10
+    }
     if (error != null) reply.log.error({ ...line, err: error }, 'request errored')
     else reply.log.info(line, 'request')
   }

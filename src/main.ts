@@ -13,15 +13,20 @@ async function main (): Promise<void> {
     console.error(`invalid configuration: ${(err as Error).message}`)
     process.exit(1)
   }
-  // Asynchronous stdout: a synchronous write per log line cost ~17 % of a cached read's busy CPU (issue
-  // 14, profile in the README); lines written while one write is in flight go out together.
+  // Asynchronous stdout: a synchronous write per log line cost ~17 % of a cached read's busy CPU
+  // (profile in the README); lines written while one write is in flight go out together.
   const destination = pino.destination({ dest: 1, sync: false })
   const logger = {
     level: config.LOG_LEVEL,
     stream: destination,
     // request logs carry no headers (Authorization), and the webhook's ?token= is masked
     serializers: {
-      req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip })
+      req: (req: FastifyRequest) => ({
+        method: req.method,
+        url: redactUrl(req.url),
+        host: req.host,
+        remoteAddress: req.ip
+      })
     }
   }
   const server = Fastify(fastifyOptions(logger, config))
@@ -55,12 +60,19 @@ async function main (): Promise<void> {
 
 function startupFailure (err: unknown, config: Config): string {
   const e = err as Error & { code?: string }
-  if (e.code === 'EADDRINUSE') return `cannot start: ${config.HOST}:${config.PORT} is already in use (EADDRINUSE); stop the other process or set PORT`
-  if (e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES') return `cannot start: cannot listen on ${config.HOST}:${config.PORT} (${e.code}); check HOST and PORT`
+  if (e.code === 'EADDRINUSE') {
+    return `cannot start: ${config.HOST}:${config.PORT} is already in use (EADDRINUSE); ` +
+      'stop the other process or set PORT'
+  }
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'EACCES') {
+    return `cannot start: cannot listen on ${config.HOST}:${config.PORT} (${e.code}); check HOST and PORT`
+  }
   if (config.DATABASE_URL.startsWith('mysql://') && (e.code != null || /database|mysql|connect/i.test(e.message))) {
     const url = new URL(config.DATABASE_URL)
     url.password = url.password === '' ? '' : '***'
-    return `cannot start: the database ${url.toString()} failed: ${e.code ?? ''} ${e.message}; check DATABASE_URL (host, port, user, password, database) and that MySQL/MariaDB is running`.replace(/\s+/g, ' ')
+    const failed = `cannot start: the database ${url.toString()} failed: ${e.code ?? ''} ${e.message}`
+    return `${failed}; check DATABASE_URL (host, port, user, password, database) and that MySQL/MariaDB is running`
+      .replace(/\s+/g, ' ')
   }
   return `cannot start: ${e.message ?? String(err)}`
 }

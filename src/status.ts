@@ -25,7 +25,9 @@ for (const status of STATUSES) {
 export const ACCEPTED_WORDS: readonly string[] = [...BY_WORD.keys()]
 
 /** The accepted words that are not a canonical name in lowercase. */
-export const SYNONYM_WORDS: readonly string[] = ACCEPTED_WORDS.filter((w) => !STATUSES.some((s) => s.toLowerCase() === w))
+export const SYNONYM_WORDS: readonly string[] = ACCEPTED_WORDS.filter(
+  (w) => !STATUSES.some((s) => s.toLowerCase() === w)
+)
 
 /** Canonical status for an input word (case-insensitive, surrounding spaces ignored), or undefined. */
 export function parseStatus (word: string): Status | undefined {

@@ -44,7 +44,11 @@ export async function up (db: Kysely<any>): Promise<void> {
     .modifyEnd(tableOptions)
     .execute()
   // Build/list with a Status filter, newest first
-  await db.schema.createIndex('builds_plan_status_index_idx').on('builds').columns(['plan_id', 'status', 'build_index']).execute()
+  await db.schema
+    .createIndex('builds_plan_status_index_idx')
+    .on('builds')
+    .columns(['plan_id', 'status', 'build_index'])
+    .execute()
   // the poller's "unfinished builds" scan and the webhook's queue-id match
   await db.schema.createIndex('builds_status_idx').on('builds').column('status').execute()
   await db.schema.createIndex('builds_queue_id_idx').on('builds').column('queue_id').execute()

@@ -10,7 +10,10 @@ export async function up (db: Kysely<any>): Promise<void> {
   // which poller tick holds the lease
   await db.schema.alterTable('builds').addColumn('poll_token', 'varchar(64)').execute()
   await db.schema.alterTable('builds').addColumn('poll_errors', 'integer', (c) => c.notNull().defaultTo(0)).execute()
-  await db.schema.alterTable('builds').addColumn('cancel_requested', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+  await db.schema
+    .alterTable('builds')
+    .addColumn('cancel_requested', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute()
   await db.schema.createIndex('builds_poll_after_idx').on('builds').column('poll_after').execute()
   await db.schema.createIndex('builds_poll_token_idx').on('builds').column('poll_token').execute()
 }

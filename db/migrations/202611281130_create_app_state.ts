@@ -12,7 +12,12 @@ export async function up (db: Kysely<any>): Promise<void> {
     .execute()
   // an installation that already has a token has already left open mode
   const first = await db.selectFrom('api_tokens').select('created_at').orderBy('created_at').limit(1).executeTakeFirst()
-  if (first != null) await db.insertInto('app_state').values({ name: 'open_mode_ended', value: 'backfilled', updated_at: first.created_at }).execute()
+  if (first != null) {
+    await db
+      .insertInto('app_state')
+      .values({ name: 'open_mode_ended', value: 'backfilled', updated_at: first.created_at })
+      .execute()
+  }
 }
 
 export async function down (db: Kysely<any>): Promise<void> {

@@ -1,6 +1,6 @@
 import { type Kysely, MysqlAdapter, sql } from 'kysely'
 
-// Versions that validate the read caches (issue 14) with one primary-key read, whatever process
+// Versions that validate the read caches with one primary-key read, whatever process
 // wrote: `plans.list_version` moves with every change a plan's Build/list shows (a new build, a
 // status or time), `read_versions.catalog` with every product or plan change. Counters bumped in the
 // writer's transaction, under the row lock, so their order is the commit order (an auto-increment

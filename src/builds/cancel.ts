@@ -12,13 +12,20 @@ import { isTerminal, type Status } from '../status.js'
  * Build/cancel: takes the build out of the Jenkins queue, or stops it if it runs, then records it as
  * Aborted; returns the Description. A build can always be cancelled: one caught between queue and
  * executor is stopped by the poller once its number shows, and one Jenkins no longer has ends
- * Aborted here (docs/API.md, Round 2 "Following Jenkins as it is installed today").
+ * Aborted here (docs/API.md, "Following Jenkins as it is installed today").
  */
-export async function cancelBuild (db: Kysely<Database>, registry: JenkinsRegistry, planId: number, buildIndex: number): Promise<string> {
+export async function cancelBuild (
+  db: Kysely<Database>,
+  registry: JenkinsRegistry,
+  planId: number,
+  buildIndex: number
+): Promise<string> {
   const build = await findBuild(db, planId, buildIndex)
   if (isTerminal(build.status as Status)) throw conflict(`build ${buildIndex} already ended (${build.status})`)
   const client = registry.client(build.jenkins_name)
-  if (client == null) throw apiError('JenkinsNotConfigured', 'the Jenkins this build runs on is not configured on this server')
+  if (client == null) {
+    throw apiError('JenkinsNotConfigured', 'the Jenkins this build runs on is not configured on this server')
+  }
 
   let note = 'cancelled through Build/cancel'
   let description = 'OK'
@@ -27,7 +34,8 @@ export async function cancelBuild (db: Kysely<Database>, registry: JenkinsRegist
     if (number == null && build.queue_id != null) {
       const outcome = await client.cancelQueueItem(build.queue_id)
       if (outcome !== 'cancelled') {
-        // it left the queue (500 "Could not cancel": started, or starting) or Jenkins forgot the item (404): find its run
+        // it left the queue (500 "Could not cancel": started, or starting) or Jenkins forgot the item (404): find its
+        // run
         const run = await findRun(client, build, build.queue_id, outcome === 'left')
         if (run != null) {
           number = run.number
@@ -36,8 +44,10 @@ export async function cancelBuild (db: Kysely<Database>, registry: JenkinsRegist
           await requestCancel(db, build.id)
           note += '; it was leaving the queue and is stopped as soon as its number is known'
         } else {
-          note += `; Jenkins no longer knows queue item ${build.queue_id} and no run of "${build.job_name}" came from it`
-          description = `OK: Jenkins no longer has this build (queue item ${build.queue_id} unknown); recorded as Aborted`
+          note += `; Jenkins no longer knows queue item ${build.queue_id} and no run of "${build.job_name}" came ` +
+            'from it'
+          description = `OK: Jenkins no longer has this build (queue item ${build.queue_id} unknown); recorded as ` +
+            'Aborted'
         }
       }
     }
@@ -53,11 +63,20 @@ export async function cancelBuild (db: Kysely<Database>, registry: JenkinsRegist
   return description
 }
 
-/** The run a queue item became: the item's executable (when the item is ours), else the job's build carrying its queue id. */
-async function findRun (client: JenkinsClient, build: TrackedBuild, queueId: number, askItem: boolean): Promise<{ number: number, url: string | null } | null> {
+/** The run a queue item became: the item's executable (when the item is ours), else the job's build carrying its queue
+ * id.
+ */
+async function findRun (
+  client: JenkinsClient,
+  build: TrackedBuild,
+  queueId: number,
+  askItem: boolean
+): Promise<{ number: number, url: string | null } | null> {
   if (askItem) {
     const item = await orNull404(client.queueItem(queueId))
-    if (item != null && isOwnQueueItem(item, client.baseUrl, build.job_name) && item.executable != null) return item.executable
+    if (item != null && isOwnQueueItem(item, client.baseUrl, build.job_name) && item.executable != null) {
+      return item.executable
+    }
   }
   return await orNull404(client.runByQueueId(build.job_name, queueId))
 }

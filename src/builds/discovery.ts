@@ -1,7 +1,16 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
-import { advanceMark, getMark, importRun, ownRuns, resetMark, setFirstMark, watchers, type Watcher } from '../repositories/discovery.js'
+import {
+  advanceMark,
+  getMark,
+  importRun,
+  ownRuns,
+  resetMark,
+  setFirstMark,
+  watchers,
+  type Watcher
+} from '../repositories/discovery.js'
 import type { JenkinsParameter } from '../schemas/build.js'
 import { JenkinsError, type JenkinsClient, type RecentRun } from '../jenkins/client.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
@@ -63,7 +72,9 @@ export class Discovery {
       }
     }
     await Promise.all(Array.from({ length: this.opts.concurrency ?? 8 }, worker))
-    if (report.imported > 0) this.log.info({ imported: report.imported }, 'discovery: runs Jenkins started itself recorded')
+    if (report.imported > 0) {
+      this.log.info({ imported: report.imported }, 'discovery: runs Jenkins started itself recorded')
+    }
     return report
   }
 
@@ -83,11 +94,18 @@ export class Discovery {
       // the job's numbers went back: it was deleted and created again (Job DSL, JCasC, a re-pushed branch)
       await resetMark(this.db, key, jobName, 0)
       mark = 0
-      this.log.info({ job: jobName, instance: key || 'default' }, 'discovery: the job\'s run numbers went back (recreated): reading it from the start')
+      this.log.info(
+        { job: jobName, instance: key || 'default' },
+        "discovery: the job's run numbers went back (recreated): reading it from the start"
+      )
     }
     // back to the mark, however many runs came in since the last read (a bounded number of pages)
     const builds = [...first.builds]
-    for (let page = 1; page < MAX_PAGES && builds.length === page * PAGE && Math.min(...builds.map((b) => b.number)) > mark + 1; page++) {
+    for (
+      let page = 1;
+      page < MAX_PAGES && builds.length === page * PAGE && Math.min(...builds.map((b) => b.number)) > mark + 1;
+      page++
+    ) {
       report.requests++
       builds.push(...(await client.recentRuns(jobName, page * PAGE, (page + 1) * PAGE)).builds)
     }
@@ -142,5 +160,7 @@ function describe (run: RecentRun): { cause: string | null, parameter: JenkinsPa
 function ourKey (parameter: JenkinsParameter[]): { planId?: number, buildIndex?: number } {
   const planId = Number(parameter.find((p) => p.name === 'DevOpsPlanID')?.value)
   const buildIndex = Number(parameter.find((p) => p.name === 'BuildIndex')?.value)
-  return Number.isSafeInteger(planId) && planId > 0 && Number.isSafeInteger(buildIndex) && buildIndex > 0 ? { planId, buildIndex } : {}
+  return Number.isSafeInteger(planId) && planId > 0 && Number.isSafeInteger(buildIndex) && buildIndex > 0
+    ? { planId, buildIndex }
+    : {}
 }

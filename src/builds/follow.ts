@@ -4,7 +4,14 @@ import type { Database } from '../../db/schema.js'
 import { type RunState, JenkinsError, type JenkinsClient, type WfapiRun, WORKFLOW_RUN } from '../jenkins/client.js'
 import type { InstanceMonitor, StageSource } from '../jenkins/instance-monitor.js'
 import type { StageLogSource } from '../jenkins/stage-log.js'
-import { assignNames, fromBlueOcean, fromGraphTree, fromWfapi, placeholderOf, type PolledStage } from '../jenkins/stages.js'
+import {
+  assignNames,
+  fromBlueOcean,
+  fromGraphTree,
+  fromWfapi,
+  placeholderOf,
+  type PolledStage
+} from '../jenkins/stages.js'
 import { isOwnQueueItem, orNull404 } from '../jenkins/urls.js'
 import { applyProgress, MAX_STAGES, type ProgressUpdate } from './progress.js'
 import { captureStageLogs } from './stage-logs.js'
@@ -17,7 +24,9 @@ import { plausibleTimeMs } from '../lib/bounds.js'
 // result. Each call moves the build as far as Jenkins shows now; everything learnt goes through
 // applyProgress, the same write path as Build/update and the webhook.
 
-/** a queue item gone with no run carrying its id, or a run answering 404, this many polls in a row: the build is lost */
+/**
+ * a queue item gone with no run carrying its id, or a run answering 404, this many polls in a row: the build is lost
+ */
 export const LOST_AFTER = 3
 
 /** Not an outage: the queue item is gone and the run is not listed yet; counted towards "lost". */
@@ -35,7 +44,9 @@ export class LostRun extends Error {
  * 403 from a folder's authorization) while its api/json answers; the build backs off on its own.
  */
 export class StageApiFailed extends Error {
-  constructor (readonly cause: JenkinsError) { super(`the run's stage API failed (${cause.message}); its api/json answers`) }
+  constructor (readonly cause: JenkinsError) {
+    super(`the run's stage API failed (${cause.message}); its api/json answers`)
+  }
 }
 
 interface StoredStage {
@@ -53,8 +64,11 @@ export class RunFollower {
   /** per build: the last wfapi answer's ids and statuses; Blue Ocean is asked only when it changes */
   private readonly lastSeen = new Map<number, string>()
 
-  constructor (private readonly db: Kysely<Database>, private readonly monitor: InstanceMonitor,
-    private readonly log: FastifyBaseLogger) {}
+  constructor (
+    private readonly db: Kysely<Database>,
+    private readonly monitor: InstanceMonitor,
+    private readonly log: FastifyBaseLogger
+  ) {}
 
   /** Moves one build forward; true once Jenkins is done with it. */
   async follow (client: JenkinsClient, build: TrackedBuild): Promise<boolean> {
@@ -101,15 +115,22 @@ export class RunFollower {
   }
 
   /** One try with one stage source; null when the instance turned out not to have it (try the next). */
-  private async followWith (client: JenkinsClient, build: TrackedBuild, number: number, source: StageSource,
-    probing: boolean, known: { run?: RunState | null }): Promise<boolean | null> {
+  private async followWith (
+    client: JenkinsClient,
+    build: TrackedBuild,
+    number: number,
+    source: StageSource,
+    probing: boolean,
+    known: { run?: RunState | null }
+  ): Promise<boolean | null> {
     const key = build.jenkins_name ?? ''
     try {
-      const done = source === 'graph-view'
-        ? await this.followGraph(client, build, number)
-        : source === 'stage-view'
-          ? await this.followStageView(client, build, number)
-          : await this.followRun(client, build, number)
+      const done =
+        source === 'graph-view'
+          ? await this.followGraph(client, build, number)
+          : source === 'stage-view'
+            ? await this.followStageView(client, build, number)
+            : await this.followRun(client, build, number)
       if (probing) this.monitor.confirm(key, source)
       return done
     } catch (err) {
@@ -135,7 +156,12 @@ export class RunFollower {
    * instance is fine and this run is the problem: it ends from api/json when Jenkins is done with
    * it, else it backs off (StageApiFailed). When api/json fails too, the instance is in trouble.
    */
-  private async afterStageApiFailure (client: JenkinsClient, build: TrackedBuild, number: number, err: JenkinsError): Promise<boolean> {
+  private async afterStageApiFailure (
+    client: JenkinsClient,
+    build: TrackedBuild,
+    number: number,
+    err: JenkinsError
+  ): Promise<boolean> {
     let run: RunState | null
     try {
       run = await orNull404(client.run(build.job_name, number))
@@ -154,22 +180,30 @@ export class RunFollower {
   private async followGraph (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
     const tree = await client.stagesTree(build.job_name, number)
     const stages = fromGraphTree(tree.stages)
-    await this.syncStages(client, build, number, stages, { kind: 'graph-view', prefix: client.graphViewPath ?? 'stages' })
+    await this.syncStages(client, build, number, stages, {
+      kind: 'graph-view',
+      prefix: client.graphViewPath ?? 'stages'
+    })
     if (tree.complete) {
       await this.endMissing(build, stages)
       // only the placeholder: the run ended before any stage began (an early failure)
       const placeholder = stages.length === 0 ? placeholderOf(tree.stages) : undefined
       const state = placeholder?.state.toLowerCase()
-      const early = state === 'failure' || state === 'aborted' || state === 'unstable'
-        ? `the run ${state === 'failure' ? 'failed' : state === 'aborted' ? 'was aborted' : 'ended unstable'} before any stage ` +
-          `began (Jenkins shows only its start, "${placeholder?.name ?? ''}"): see its console`
-        : undefined
+      const early =
+        state === 'failure' || state === 'aborted' || state === 'unstable'
+          ? `the run ${state === 'failure' ? 'failed' : state === 'aborted' ? 'was aborted' : 'ended unstable'} ` +
+            'before any stage ' +
+            `began (Jenkins shows only its start, "${placeholder?.name ?? ''}"): see its console`
+          : undefined
       return await this.followRun(client, build, number, early)
     }
     const status: Status = stages.some((s) => s.status === 'Paused') ? 'Paused' : 'Running'
     if (status !== build.status) {
       const first = stages[0]?.startMs
-      await this.apply(build, { status, ...(build.start_time == null && first != null ? { startTime: seconds(first) } : {}) })
+      await this.apply(build, {
+        status,
+        ...(build.start_time == null && first != null ? { startTime: seconds(first) } : {})
+      })
     }
     return false
   }
@@ -191,8 +225,10 @@ export class RunFollower {
       if (blueOcean !== false && needsBlueOcean(run, stored)) {
         const nodes = await client.blueNodes(build.job_name, number)
         if (nodes == null && blueOcean == null) {
-          this.log.info({ jenkins: build.jenkins_name ?? 'default' },
-            'Blue Ocean not available: wfapi alone gives the stages, each after the previous one')
+          this.log.info(
+            { jenkins: build.jenkins_name ?? 'default' },
+            'Blue Ocean not available: wfapi alone gives the stages, each after the previous one'
+          )
         }
         this.monitor.setBlueOcean(key, nodes != null)
         if (nodes != null) stages = fromBlueOcean(nodes, run)
@@ -229,7 +265,12 @@ export class RunFollower {
   }
 
   /** The run's own api/json: Running until `building` is false with a result (the only final word). */
-  private async followRun (client: JenkinsClient, build: TrackedBuild, number: number, reason?: string): Promise<boolean> {
+  private async followRun (
+    client: JenkinsClient,
+    build: TrackedBuild,
+    number: number,
+    reason?: string
+  ): Promise<boolean> {
     const run = await orNull404(client.run(build.job_name, number))
     if (run == null) return await this.lostRun(client, build, number)
     return await this.finishFrom(build, run, reason)
@@ -239,11 +280,14 @@ export class RunFollower {
     // times from Jenkins are used only when they are times (2000–2100)
     const started = plausibleTimeMs(run.timestamp)
     if (run.building || run.result == null) {
-      if (build.status === 'Queued') await this.apply(build, { status: 'Running', startTime: started == null ? undefined : seconds(started) })
+      if (build.status === 'Queued') {
+        await this.apply(build, { status: 'Running', startTime: started == null ? undefined : seconds(started) })
+      }
       return false
     }
     this.lastSeen.delete(build.id)
-    const ended = started == null ? undefined : plausibleTimeMs(started + (Number.isFinite(run.duration) ? run.duration : 0))
+    const ended =
+      started == null ? undefined : plausibleTimeMs(started + (Number.isFinite(run.duration) ? run.duration : 0))
     const status = runStatus(run.result)
     const keepWord = status !== parseStatus(run.result) // NOT_BUILT, or a word we do not know
     await this.apply(build, {
@@ -251,7 +295,12 @@ export class RunFollower {
       startTime: build.start_time ?? (started == null ? undefined : seconds(started)),
       endTime: ended == null ? undefined : seconds(ended),
       ...(keepWord || reason != null
-        ? { detail: { ...(keepWord ? { JenkinsResult: run.result } : {}), ...(reason != null ? { Reason: reason } : {}) } }
+        ? {
+            detail: {
+              ...(keepWord ? { JenkinsResult: run.result } : {}),
+              ...(reason != null ? { Reason: reason } : {})
+            }
+          }
         : {})
     })
     return true
@@ -270,7 +319,8 @@ export class RunFollower {
     // a build that already ended (the pipeline reported it) keeps its result
     if (!isTerminal(build.status as Status)) {
       const reason = jobThere
-        ? `Jenkins no longer has run #${number} of "${job}" (deleted by log rotation or by hand); it answered 404 ${misses} times`
+        ? `Jenkins no longer has run #${number} of "${job}" (deleted by log rotation or by hand); it answered 404 ` +
+          `${misses} times`
         : `the Jenkins job "${job}" no longer exists (deleted or renamed); run #${number} went with it`
       await this.apply(build, { status: 'Aborted', detail: { Reason: reason } })
     }
@@ -278,8 +328,10 @@ export class RunFollower {
   }
 
   /** Where a queued build is: still waiting (its reason recorded), cancelled, lost, or the run it became. */
-  private async findRun (client: JenkinsClient, build: TrackedBuild):
-  Promise<'waiting' | 'cancelled' | 'lost' | { number: number, url: string | null }> {
+  private async findRun (
+    client: JenkinsClient,
+    build: TrackedBuild
+  ): Promise<'waiting' | 'cancelled' | 'lost' | { number: number, url: string | null }> {
     const queueId = build.queue_id as number
     const item = await orNull404(client.queueItem(queueId))
     if (item != null && isOwnQueueItem(item, client.baseUrl, build.job_name)) {
@@ -304,8 +356,14 @@ export class RunFollower {
    * Writes the stages Jenkins shows that differ from what the database has, matched by Jenkins node
    * id; then captures the log of each that failed (once), from `logs`.
    */
-  private async syncStages (client: JenkinsClient, build: TrackedBuild, number: number, stages: PolledStage[],
-    logs: StageLogSource, stored?: StoredStage[]): Promise<void> {
+  private async syncStages (
+    client: JenkinsClient,
+    build: TrackedBuild,
+    number: number,
+    stages: PolledStage[],
+    logs: StageLogSource,
+    stored?: StoredStage[]
+  ): Promise<void> {
     if (stages.length === 0) return
     stored ??= await this.storedStages(build.id)
     const names = assignNames(stages, stored)
@@ -323,13 +381,18 @@ export class RunFollower {
       const endTime = s.endMs == null ? undefined : seconds(s.endMs)
       const have = byName.get(name)
       const reason = s.queueReason ?? null
-      const same = have != null && (have.status === s.status || !canMove(have.status as Status, s.status)) &&
-        (startTime == null || have.start_time === startTime) && (endTime == null || have.end_time === endTime) &&
-        have.nodeId === s.nodeId && have.queueReason === reason
+      const same =
+        have != null &&
+        (have.status === s.status || !canMove(have.status as Status, s.status)) &&
+        (startTime == null || have.start_time === startTime) &&
+        (endTime == null || have.end_time === endTime) &&
+        have.nodeId === s.nodeId &&
+        have.queueReason === reason
       if (!same) {
-        const pre = have == null
-          ? s.pre.map((id) => names.get(id)).filter((n): n is string => n != null && seen.has(n))
-          : undefined
+        const pre =
+          have == null
+            ? s.pre.map((id) => names.get(id)).filter((n): n is string => n != null && seen.has(n))
+            : undefined
         await this.apply(build, {
           stageName: name,
           status: s.status,
@@ -361,9 +424,10 @@ export class RunFollower {
 
   private async apply (build: TrackedBuild, u: Update): Promise<void> {
     const plan = { planId: build.plan_id, buildIndex: build.build_index }
-    const jenkins = build.jenkins_build_number == null
-      ? undefined
-      : { buildNumber: build.jenkins_build_number, url: build.jenkins_url ?? undefined }
+    const jenkins =
+      build.jenkins_build_number == null
+        ? undefined
+        : { buildNumber: build.jenkins_build_number, url: build.jenkins_url ?? undefined }
     await applyProgress(this.db, { ...plan, ...u, jenkins, source: 'poller' })
   }
 }

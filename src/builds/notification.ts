@@ -20,7 +20,11 @@ export interface NotificationDeps {
  * Applies one notification through the common write path; returns the Description: "OK", or what
  * was ignored. Jenkins must get a 2xx either way, or it would retry forever.
  */
-export async function receiveNotification (db: Kysely<Database>, deps: NotificationDeps, n: Notification): Promise<string> {
+export async function receiveNotification (
+  db: Kysely<Database>,
+  deps: NotificationDeps,
+  n: Notification
+): Promise<string> {
   const b = n.build
   // numbers are used only when they can be run numbers and ids, times only between 2000 and 2100
   const number = positiveSafeInt(b.number)
@@ -29,22 +33,27 @@ export async function receiveNotification (db: Kysely<Database>, deps: Notificat
   // where it came from: a configured instance's URL, or the root URL an instance reports for its runs
   const instance = b.full_url == null ? undefined : await instanceOf(db, deps.registry, b.full_url)
   if (b.full_url != null && instance === undefined) {
-    return `ignored: ${hostOf(b.full_url)} is not a configured Jenkins (JENKINS_URL, JENKINS_INSTANCES) ` +
+    return (
+      `ignored: ${hostOf(b.full_url)} is not a configured Jenkins (JENKINS_URL, JENKINS_INSTANCES) ` +
       'nor the root URL one reports for its runs'
+    )
   }
-  const build = await correlate(db, n, { instance, queueId, number }) ?? await rerunBuild(db, n, instance, number)
+  const build = (await correlate(db, n, { instance, queueId, number })) ?? (await rerunBuild(db, n, instance, number))
   if (build == null) return `ignored: no build matches this notification (${describeKey(n)})`
   // known facts are never overwritten: a notification naming another run is not about this build
   if (build.jenkins_build_number != null && number != null && number !== build.jenkins_build_number) {
-    return `ignored: build ${build.build_index} of plan ${build.plan_id} is Jenkins run #${build.jenkins_build_number}, not #${number}`
+    return `ignored: build ${build.build_index} of plan ${build.plan_id} is Jenkins run ` +
+      `#${build.jenkins_build_number}, not #${number}`
   }
   const phase = b.phase.toUpperCase()
   if (isTerminal(build.status as Status)) {
     // an old notification sent again (or one racing the pipeline's own report) never rewrites a result:
     // the poller reads Jenkins' own, if it still follows the build
     await deps.pollNow(build.id).catch(() => false)
-    return `ignored: build ${build.build_index} of plan ${build.plan_id} already ended (${build.status}); ` +
-      'Jenkins\' own result is read by the poller'
+    return (
+      `ignored: build ${build.build_index} of plan ${build.plan_id} already ended (${build.status}); ` +
+      "Jenkins' own result is read by the poller"
+    )
   }
   // a run URL is stored once, from a configured instance, and only http(s): never replaced by another
   const url = build.jenkins_url == null && instance !== undefined && isHttpUrl(b.full_url) ? b.full_url : undefined
@@ -75,9 +84,14 @@ export async function receiveNotification (db: Kysely<Database>, deps: Notificat
   return `ignored: phase ${b.phase} carries no status`
 }
 
-/** The build a notification is about: by (instance, queue id), by run URL, by (instance, job, number), else by our parameters while it has no run yet. */
-async function correlate (db: Kysely<Database>, n: Notification,
-  k: { instance: string | null | undefined, queueId: number | undefined, number: number | undefined }): Promise<TrackedBuild | undefined> {
+/** The build a notification is about: by (instance, queue id), by run URL, by (instance, job, number), else by our
+ * parameters while it has no run yet.
+ */
+async function correlate (
+  db: Kysely<Database>,
+  n: Notification,
+  k: { instance: string | null | undefined, queueId: number | undefined, number: number | undefined }
+): Promise<TrackedBuild | undefined> {
   const b = n.build
   const params = b.parameters ?? {}
   return await findForNotification(db, {
@@ -97,15 +111,19 @@ async function correlate (db: Kysely<Database>, n: Notification,
  * process from the URLs Jenkins returned, or by another one, from the run URLs stored); undefined
  * when none does.
  */
-export async function instanceOf (db: Kysely<Database>, registry: JenkinsRegistry, url: string): Promise<string | null | undefined> {
+export async function instanceOf (
+  db: Kysely<Database>,
+  registry: JenkinsRegistry,
+  url: string
+): Promise<string | null | undefined> {
   if (!isHttpUrl(url)) return undefined
   const clients: ReadonlyArray<readonly [string | null, { baseUrl: string, rootUrls: ReadonlySet<string> } | null]> = [
     ...(registry.default == null ? [] : [[null, registry.default] as const]),
     ...registry.names().map((n) => [n, registry.client(n)] as const)
   ]
-  const prefixes = clients.flatMap(([name, c]) => c == null
-    ? []
-    : [[name, c.baseUrl + '/'] as const, ...[...c.rootUrls].map((root) => [name, root] as const)])
+  const prefixes = clients.flatMap(([name, c]) =>
+    c == null ? [] : [[name, c.baseUrl + '/'] as const, ...[...c.rootUrls].map((root) => [name, root] as const)]
+  )
   const hit = prefixes.filter(([, p]) => url.startsWith(p)).sort((a, b) => b[1].length - a[1].length)[0]
   if (hit != null) return hit[0]
   const at = url.indexOf('/job/')
@@ -113,7 +131,13 @@ export async function instanceOf (db: Kysely<Database>, registry: JenkinsRegistr
   const known = await instanceOfRunUrl(db, url.slice(0, at + 1))
   if (known === undefined) return undefined
   // only an instance that is configured here
-  return known === null ? (registry.default == null ? undefined : null) : (registry.client(known) == null ? undefined : known)
+  return known === null
+    ? registry.default == null
+      ? undefined
+      : null
+    : registry.client(known) == null
+      ? undefined
+      : known
 }
 
 /**
@@ -143,6 +167,13 @@ function positiveInt (v: unknown): number | undefined {
 
 function describeKey (n: Notification): string {
   const b = n.build
-  return [b.queue_id == null ? null : `queue_id ${b.queue_id}`, b.full_url ?? n.url, b.number == null ? null : `#${b.number}`]
-    .filter((x) => x != null).join(', ') || 'no queue_id, parameters or URL'
+  return (
+    [
+      b.queue_id == null ? null : `queue_id ${b.queue_id}`,
+      b.full_url ?? n.url,
+      b.number == null ? null : `#${b.number}`
+    ]
+      .filter((x) => x != null)
+      .join(', ') || 'no queue_id, parameters or URL'
+  )
 }

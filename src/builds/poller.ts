@@ -93,7 +93,8 @@ export class Poller {
         status: 'Fail',
         source: 'poller',
         detail: {
-          Reason: 'the trigger never completed (the server stopped while calling Jenkins); the build may not have started'
+          Reason:
+            'the trigger never completed (the server stopped while calling Jenkins); the build may not have started'
         }
       })
     }
@@ -130,7 +131,9 @@ export class Poller {
         await release(this.db, build.id, soon(), errors)
       } else if (err instanceof StageApiFailed) {
         // this run's problem, not the instance's: it backs off alone, and ends from its api/json
-        if (errors === 1) this.log.warn({ build: build.id, reason: err.message }, 'a run\'s stage API fails: backing off for this build')
+        if (errors === 1) {
+          this.log.warn({ build: build.id, reason: err.message }, "a run's stage API fails: backing off for this build")
+        }
         const backoff = Math.min(MAX_BACKOFF_MS, this.opts.intervalMs * 2 ** errors)
         await release(this.db, build.id, this.clock() + backoff, errors)
       } else if (err instanceof JenkinsError && isOutage(err)) {

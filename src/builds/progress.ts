@@ -65,7 +65,10 @@ export async function applyProgress (db: Kysely<Database>, u: ProgressUpdate): P
       result = await applyToStage(trx, build.id, stageName, u, events)
       // any stage activity means the build left the queue
       if (build.status === 'Queued' && u.status !== 'Queued') {
-        await updateBuildProgress(trx, build.id, { status: 'Running', start_time: build.start_time ?? u.startTime ?? now() })
+        await updateBuildProgress(trx, build.id, {
+          status: 'Running',
+          start_time: build.start_time ?? u.startTime ?? now()
+        })
         events.push({ stageName: '', status: 'Running' })
         result.changed = true
       }
@@ -82,9 +85,20 @@ export async function applyProgress (db: Kysely<Database>, u: ProgressUpdate): P
   })
 }
 
-async function applyToBuild (trx: Trx, id: number,
-  build: { status: string, detail: string, start_time: number | null, end_time: number | null, jenkins_build_number: number | null, jenkins_url: string | null },
-  u: ProgressUpdate, events: NewEvent[]): Promise<ProgressResult> {
+async function applyToBuild (
+  trx: Trx,
+  id: number,
+  build: {
+    status: string
+    detail: string
+    start_time: number | null
+    end_time: number | null
+    jenkins_build_number: number | null
+    jenkins_url: string | null
+  },
+  u: ProgressUpdate,
+  events: NewEvent[]
+): Promise<ProgressResult> {
   const from = build.status as Status
   if (!canMove(from, u.status)) return { changed: false, ignored: `build is already ${from}` }
   const next = {
@@ -92,15 +106,24 @@ async function applyToBuild (trx: Trx, id: number,
     detail: mergeDetail(build.detail, u.detail),
     ...times(from, u.status, build.start_time, build.end_time, u)
   }
-  const changed = next.status !== build.status || next.detail !== build.detail ||
-    next.start_time !== build.start_time || next.end_time !== build.end_time
+  const changed =
+    next.status !== build.status ||
+    next.detail !== build.detail ||
+    next.start_time !== build.start_time ||
+    next.end_time !== build.end_time
   if (changed) await updateBuildProgress(trx, id, next)
   const facts = await recordJenkinsFacts(trx, { id, ...build }, u)
   if (changed || facts) events.push({ stageName: '', status: next.status, detail: setKeys(build.detail, next.detail) })
   return { changed: changed || facts }
 }
 
-async function applyToStage (trx: Trx, buildId: number, name: string, u: ProgressUpdate, events: NewEvent[]): Promise<ProgressResult> {
+async function applyToStage (
+  trx: Trx,
+  buildId: number,
+  name: string,
+  u: ProgressUpdate,
+  events: NewEvent[]
+): Promise<ProgressResult> {
   // one stage by name, not the whole build (a build may hold 1,000 stages)
   const stage = await findStage(trx, buildId, name)
 
@@ -108,7 +131,7 @@ async function applyToStage (trx: Trx, buildId: number, name: string, u: Progres
     const last = await lastStageId(trx, buildId)
     if (last >= MAX_STAGES) throw invalid(`a build has at most ${MAX_STAGES} stages; stage "${name}" would be one more`)
     const stageId = last + 1
-    const pre = await resolvePredecessors(trx, buildId, stageId, u) ?? (last === 0 ? [] : [last])
+    const pre = (await resolvePredecessors(trx, buildId, stageId, u)) ?? (last === 0 ? [] : [last])
     const detail = mergeDetail('{}', u.detail)
     await insertStage(trx, {
       build_id: buildId,
@@ -141,22 +164,39 @@ async function applyToStage (trx: Trx, buildId: number, name: string, u: Progres
 }
 
 /** PreStageID / PreStageName of the update as StageIDs; only stages before `before` qualify, which keeps it a DAG. */
-async function resolvePredecessors (trx: Trx, buildId: number, before: number, u: ProgressUpdate): Promise<number[] | undefined> {
+async function resolvePredecessors (
+  trx: Trx,
+  buildId: number,
+  before: number,
+  u: ProgressUpdate
+): Promise<number[] | undefined> {
   if (u.preStageIds != null) {
     const ids = [...new Set(u.preStageIds)]
-    const found = new Set((await stagesByIds(trx, buildId, ids)).filter((s) => s.stage_id < before).map((s) => s.stage_id))
+    const found = new Set(
+      (await stagesByIds(trx, buildId, ids)).filter((s) => s.stage_id < before).map((s) => s.stage_id)
+    )
     const missing = ids.find((id) => !found.has(id))
     if (missing != null) throw invalid(`PreStageID ${missing} is not an earlier stage of this build`)
     return ids
   }
   if (u.preStageNames != null) {
     const names = u.preStageNames.map((n) => n.trim())
-    const byName = new Map((await stagesByNames(trx, buildId, [...new Set(names)])).filter((s) => s.stage_id < before).map((s) => [s.name, s.stage_id]))
-    return [...new Set(names.map((n, i) => {
-      const id = byName.get(n)
-      if (id == null) throw invalid(`PreStageName "${(u.preStageNames as string[])[i]}" is not an earlier stage of this build`)
-      return id
-    }))]
+    const byName = new Map(
+      (await stagesByNames(trx, buildId, [...new Set(names)]))
+        .filter((s) => s.stage_id < before)
+        .map((s) => [s.name, s.stage_id])
+    )
+    return [
+      ...new Set(
+        names.map((n, i) => {
+          const id = byName.get(n)
+          if (id == null) {
+            throw invalid(`PreStageName "${(u.preStageNames as string[])[i]}" is not an earlier stage of this build`)
+          }
+          return id
+        })
+      )
+    ]
   }
   return undefined
 }
@@ -183,7 +223,9 @@ export function mergeDetail (stored: string, detail: Record<string, unknown> | u
   const keys = Object.keys(object).length
   if (keys > DETAIL_MAX_KEYS) throw invalid(`Detail would have ${keys} keys, more than ${DETAIL_MAX_KEYS}`)
   const merged = JSON.stringify(object)
-  if (Buffer.byteLength(merged) > DETAIL_MAX_BYTES) throw invalid(`Detail would exceed ${DETAIL_MAX_BYTES} bytes of JSON`)
+  if (Buffer.byteLength(merged) > DETAIL_MAX_BYTES) {
+    throw invalid(`Detail would exceed ${DETAIL_MAX_BYTES} bytes of JSON`)
+  }
   return merged
 }
 
@@ -195,8 +237,11 @@ function setKeys (before: string, after: string): Record<string, unknown> {
   return Object.fromEntries(Object.entries(next).filter(([k, v]) => JSON.stringify(old[k]) !== JSON.stringify(v)))
 }
 
-async function recordJenkinsFacts (trx: Trx, build: { id: number, jenkins_build_number: number | null, jenkins_url: string | null },
-  u: ProgressUpdate): Promise<boolean> {
+async function recordJenkinsFacts (
+  trx: Trx,
+  build: { id: number, jenkins_build_number: number | null, jenkins_url: string | null },
+  u: ProgressUpdate
+): Promise<boolean> {
   const number = u.jenkins?.buildNumber ?? build.jenkins_build_number
   const url = u.jenkins?.url ?? build.jenkins_url
   if (number === build.jenkins_build_number && url === build.jenkins_url) return false

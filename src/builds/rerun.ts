@@ -19,13 +19,17 @@ export interface Target {
   routed?: { buildIndex: number, runNumber: number }
 }
 
-/** The run an update names: Detail.JenkinsBuildNumber (a number or a string of digits), else the number in Detail.URL. */
+/**
+ * The run an update names: Detail.JenkinsBuildNumber (a number or a string of digits), else the number in Detail.URL.
+ */
 export function namedRun (detail: Record<string, unknown> | undefined): { number: number, url?: string } | undefined {
   if (detail == null) return undefined
   const url = typeof detail.URL === 'string' ? detail.URL : undefined
   const fromUrl = url == null ? undefined : runOfUrl(url)
   const given = detail.JenkinsBuildNumber
-  const number = positiveSafeInt(typeof given === 'string' && /^\d{1,16}$/.test(given.trim()) ? Number(given.trim()) : given)
+  const number = positiveSafeInt(
+    typeof given === 'string' && /^\d{1,16}$/.test(given.trim()) ? Number(given.trim()) : given
+  )
   if (number != null) return { number, ...(fromUrl?.number === number ? { url: fromUrl.runUrl } : {}) }
   return fromUrl == null ? undefined : { number: fromUrl.number, url: fromUrl.runUrl }
 }
@@ -66,7 +70,11 @@ export async function routeToRun (db: Kysely<Database>, planId: number, buildInd
   return { planId, buildIndex: target, routed: { buildIndex: target, runNumber: named.number } }
 }
 
-async function buildOfRun (db: Kysely<Database>, original: TrackedBuild, run: { number: number, url?: string }): Promise<number> {
+async function buildOfRun (
+  db: Kysely<Database>,
+  original: TrackedBuild,
+  run: { number: number, url?: string }
+): Promise<number> {
   const find = async (): Promise<number | undefined> =>
     (await findRunBuild(db, original.plan_id, original.jenkins_name, original.job_name, run.number))?.build_index
   const known = await find()

@@ -32,7 +32,10 @@ export async function captureStageLogs (db: Kysely<Database>, log: FastifyBaseLo
       await saveStageLog(db, build.id, stageId, { ...got, source: source.kind })
     } catch (err) {
       if (!(err instanceof JenkinsError)) throw err
-      log.warn({ build: build.id, stage: name, reason: err.message }, 'stage log not captured; tried again on the next poll')
+      log.warn(
+        { build: build.id, stage: name, reason: err.message },
+        'stage log not captured; tried again on the next poll'
+      )
     }
   }
 }

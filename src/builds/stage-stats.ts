@@ -76,7 +76,10 @@ function statOf (name: string, row: Array<StageRun | undefined>, builds: BuildRu
     if (!RAN.has(s.status)) return null
     runs++
     if (s.status === 'Pass') pass++
-    else if (s.status === 'Fail') { fail++; failedIn.unshift(builds[i].buildIndex) } else if (s.status === 'Aborted') aborted++
+    else if (s.status === 'Fail') {
+      fail++
+      failedIn.unshift(builds[i].buildIndex)
+    } else if (s.status === 'Aborted') aborted++
     // a flip is Pass then Fail or Fail then Pass, from one run to the stage's next run
     if ((previous === 'Pass' && s.status === 'Fail') || (previous === 'Fail' && s.status === 'Pass')) flips++
     previous = s.status

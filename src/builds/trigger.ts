@@ -22,7 +22,9 @@ export interface StartBuild {
   rebuildOf?: number
 }
 
-const UNMATCHABLE = 'the job does not declare DevOpsPlanID and BuildIndex: callbacks cannot be matched by parameters (the poller follows the build by its queue item)'
+const UNMATCHABLE =
+  'the job does not declare DevOpsPlanID and BuildIndex: callbacks cannot be matched by parameters (the poller ' +
+    'follows the build by its queue item)'
 
 /**
  * Build/add: check the caller's parameters against the job's definitions (nothing recorded when
@@ -54,12 +56,18 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
   } catch (err) {
     // a folder or a multibranch project has nothing to build: the caller named the wrong thing
     if (err instanceof NotAJob) throw invalid(`body/JobName ${err.message}`)
-    // round-1 rule: the build is recorded as Fail with the reason, so nothing the caller sent is lost
-    unreadable = err instanceof JenkinsError ? err.message : `Jenkins parameter definitions unreadable: ${(err as Error).message}`
+    // as Build/add promises: the build is recorded as Fail with the reason, so nothing the caller sent is lost
+    unreadable =
+      err instanceof JenkinsError ? err.message : `Jenkins parameter definitions unreadable: ${(err as Error).message}`
   }
-  const resolved: Resolved = defs === undefined
-    ? { send: req.parameter, effective: req.parameter.filter((p) => !(INJECTED as readonly string[]).includes(p.name)), matchable: true }
-    : resolveParameters(jobName, defs, req.parameter)
+  const resolved: Resolved =
+    defs === undefined
+      ? {
+          send: req.parameter,
+          effective: req.parameter.filter((p) => !(INJECTED as readonly string[]).includes(p.name)),
+          matchable: true
+        }
+      : resolveParameters(jobName, defs, req.parameter)
 
   // W3C trace context for Jenkins' OpenTelemetry plugin: the run's spans then carry our trace id
   // (flags 01 = sampled: its default sampler follows the parent's decision)
@@ -76,12 +84,21 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
   }
 
   try {
-    const send = resolved.send == null
-      ? null
-      : { ...Object.fromEntries(resolved.send.map((p) => [p.name, p.value])), DevOpsPlanID: String(plan.id), BuildIndex: String(build.buildIndex) }
+    const send =
+      resolved.send == null
+        ? null
+        : {
+            ...Object.fromEntries(resolved.send.map((p) => [p.name, p.value])),
+            DevOpsPlanID: String(plan.id),
+            BuildIndex: String(build.buildIndex)
+          }
     const queued = await jenkins.trigger(jobName, send, { traceparent: trace.traceparent })
     // without a queue item nothing can be followed, and a Queued build would wait for ever
-    if (queued.queueId == null) throw new JenkinsError(`Jenkins answered the trigger of "${jobName}" without a queue item: nothing was queued to follow`)
+    if (queued.queueId == null) {
+      throw new JenkinsError(
+        `Jenkins answered the trigger of "${jobName}" without a queue item: nothing was queued to follow`
+      )
+    }
     const notes = [
       queued.reusedQueueItem ? 'Jenkins reused an identical waiting queue item' : undefined,
       resolved.matchable ? undefined : UNMATCHABLE

@@ -160,7 +160,9 @@ export class EventHub {
     this.schedule()
   }
 
-  /** Whether `id` may be delivered now: it follows the last one, or the hole before it is old enough to be a rollback. */
+  /**
+   * Whether `id` may be delivered now: it follows the last one, or the hole before it is old enough to be a rollback.
+   */
   private inOrder (id: number): boolean {
     if (this.step == null || id === this.lastId + this.step) {
       this.gapSince = null

@@ -6,6 +6,10 @@ import { isHttpUrl, positiveSafeInt } from '../lib/bounds.js'
 import { JenkinsError } from './error.js'
 import { blueRunPath, jobPath, orNull404, queueIdFromLocation } from './urls.js'
 
+// The `tree` parameters of the job reads: only the fields used, so Jenkins serializes little
+const PARAMETERS_TREE = 'property[parameterDefinitions[name,type,description,choices,defaultParameterValue[value]]]'
+const RUN_FIELDS = 'number,queueId,url,timestamp,building,actions[causes[shortDescription],parameters[name,value]]'
+
 // Our one door to Jenkins. The `jenkins` npm client (the user's choice) triggers builds; its traps,
 // from docs/jenkins-contract.md §7, are handled here so nothing else has to know them:
 // - job.build(name, params) treats params as options: always call job.build({ name, parameters }).
@@ -136,7 +140,9 @@ export interface GraphStage {
   children?: GraphStage[]
   /** a stage the plugin made up (`Checkout SCM`, the placeholder) */
   synthetic?: boolean
-  /** "System Generated": the run's start shown as a stage while no stage exists yet (PipelineNodeTreeScanner.getStageMapping) */
+  /** "System Generated": the run's start shown as a stage while no stage exists yet
+   * (PipelineNodeTreeScanner.getStageMapping)
+   */
   placeholder?: boolean
 }
 
@@ -164,7 +170,10 @@ export interface RecentRun {
   url: string
   timestamp: number
   building: boolean
-  actions?: Array<{ causes?: Array<{ shortDescription?: string }>, parameters?: Array<{ name: string, value?: unknown }> } | null>
+  actions?: Array<{
+    causes?: Array<{ shortDescription?: string }>
+    parameters?: Array<{ name: string, value?: unknown }>
+  } | null>
 }
 
 interface RawParameterDefinition {
@@ -191,11 +200,13 @@ export class JenkinsClient {
   readonly outcomes: Record<string, number> = {}
   private readonly auth: string | undefined
   private readonly headers: Record<string, string>
-  // the `jenkins` library is loaded on the first trigger, not at start (issue 14: start-up time and memory)
+  // the `jenkins` library is loaded on the first trigger, not at start (start-up time and memory)
   private clients?: Promise<{ plain: Jenkins, withCrumb: Jenkins }>
   /** headers of the trigger under way (traceparent): the library takes headers only per client */
   private readonly callHeaders = new AsyncLocalStorage<Record<string, string>>()
-  /** the root URLs this instance puts in the URLs it returns (Jenkins URL setting, a reverse proxy's), learnt as they come */
+  /** the root URLs this instance puts in the URLs it returns (Jenkins URL setting, a reverse proxy's), learnt as they
+   * come
+   */
   readonly rootUrls = new Set<string>()
   /** the graph-view URL that answered last on this instance; null: probe them in order */
   graphViewPath: GraphViewPath | null = null
@@ -219,7 +230,10 @@ export class JenkinsClient {
         plain: new JenkinsLib({ ...common, crumbIssuer: false } as ConstructorParameters<typeof Jenkins>[0]),
         // our own crumb code: the library copies the session cookie only for hudson.security.csrf.DefaultCrumbIssuer,
         // so a session-bound issuer of another class (Strict Crumb Issuer) would refuse the trigger
-        withCrumb: new JenkinsLib({ ...common, crumbIssuer: async () => (await this.crumb()) ?? {} } as unknown as ConstructorParameters<typeof Jenkins>[0])
+        withCrumb: new JenkinsLib({
+          ...common,
+          crumbIssuer: async () => (await this.crumb()) ?? {}
+        } as unknown as ConstructorParameters<typeof Jenkins>[0])
       }
       for (const client of Object.values(clients)) this.addCallHeaders(client)
       return clients
@@ -242,13 +256,16 @@ export class JenkinsClient {
    * Queues `jobName` (folders as `a/b/job`) with string parameters (null: a job without parameters,
    * `POST job/…/build`); resolves to the queue item. `headers` go with the trigger request (the trace context).
    */
-  async trigger (jobName: string, parameters: Record<string, string> | null,
-    headers: Record<string, string> = {}): Promise<TriggerResult> {
+  async trigger (
+    jobName: string,
+    parameters: Record<string, string> | null,
+    headers: Record<string, string> = {}
+  ): Promise<TriggerResult> {
     const call = async (client: Jenkins): Promise<TriggerResult> => {
       this.requests++
       const opts = parameters == null ? { name: jobName } : { name: jobName, parameters }
-      const id = await this.callHeaders.run(headers, async () => await client.job.build(opts)) as number | undefined
-      return { queueId: Number.isSafeInteger(id) ? id as number : null, reusedQueueItem: false }
+      const id = (await this.callHeaders.run(headers, async () => await client.job.build(opts))) as number | undefined
+      return { queueId: Number.isSafeInteger(id) ? (id as number) : null, reusedQueueItem: false }
     }
     const { plain, withCrumb } = await this.jenkinsClients()
     const once = async (): Promise<TriggerResult> => {
@@ -286,10 +303,12 @@ export class JenkinsClient {
    * spelling Jenkins uses when the name went through a multibranch project as if it were folders.
    */
   async parameterDefinitions (jobName: string): Promise<ParameterDefinition[] | null> {
-    let job: { _class?: string, property?: Array<{ parameterDefinitions?: RawParameterDefinition[] } | null> }
+    let job: { _class?: string; property?: Array<{ parameterDefinitions?: RawParameterDefinition[] } | null> }
     try {
-      job = await this.getJson(`${jobPath(jobName)}/api/json?tree=property[parameterDefinitions[name,type,description,choices,defaultParameterValue[value]]]`,
-        `job "${jobName}"`) as typeof job
+      job = (await this.getJson(
+        `${jobPath(jobName)}/api/json?tree=${PARAMETERS_TREE}`,
+        `job "${jobName}"`
+      )) as typeof job
     } catch (err) {
       if (err instanceof JenkinsError && err.statusCode === 404) throw await this.notFoundHint(jobName, err)
       throw err
@@ -312,34 +331,59 @@ export class JenkinsClient {
     })
   }
 
-  /** A 404 for `a/b/c` where `a` is a multibranch project: its branch is one item named `b%2Fc` (branch-api NameEncoder). */
+  /** A 404 for `a/b/c` where `a` is a multibranch project: its branch is one item named `b%2Fc` (branch-api
+   * NameEncoder).
+   */
   private async notFoundHint (jobName: string, notFound: JenkinsError): Promise<JenkinsError> {
     const parts = jobName.split('/')
     for (let i = 1; i < parts.length - 1; i++) {
       const prefix = parts.slice(0, i).join('/')
-      const item = await this.getJson(`${jobPath(prefix)}/api/json?tree=_class`, `job "${prefix}"`).catch(() => null) as { _class?: string } | null
+      const item = (await this.getJson(`${jobPath(prefix)}/api/json?tree=_class`, `job "${prefix}"`).catch(
+        () => null
+      )) as { _class?: string } | null
       if (item == null) break
       if (containerKind(item._class) === 'multibranch project') {
         // branch-api NameEncoder.encode
-        const branch = parts.slice(i).join('/').replace(/[#%/?[\]\\]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
-        return new JenkinsError(`${notFound.message}: "${prefix}" is a multibranch project, and Jenkins names this branch ` +
-          `"${prefix}/${branch}" (the pipeline's JOB_NAME)`, 404)
+        const branch = parts
+          .slice(i)
+          .join('/')
+          .replace(/[#%/?[\]\\]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
+        return new JenkinsError(
+          `${notFound.message}: "${prefix}" is a multibranch project, and Jenkins names this branch ` +
+            `"${prefix}/${branch}" (the pipeline's JOB_NAME)`,
+          404
+        )
       }
     }
     return notFound
   }
 
-  /** Discovery's request per job and tick: the next number and the newest runs `[from, to)` with causes and parameters. */
+  /**
+   * Discovery's request per job and tick: the next number and the newest runs `[from, to)` with causes and parameters.
+   */
   async recentRuns (jobName: string, from = 0, to = 20): Promise<{ nextBuildNumber: number, builds: RecentRun[] }> {
-    const tree = `nextBuildNumber,builds[number,queueId,url,timestamp,building,actions[causes[shortDescription],parameters[name,value]]]{${from},${to}}`
-    const job = await this.getJson(`${jobPath(jobName)}/api/json?tree=${tree}`, `job "${jobName}"`) as { nextBuildNumber?: number, builds?: RecentRun[] }
+    const tree = `nextBuildNumber,builds[${RUN_FIELDS}]{${from},${to}}`
+    const job = (await this.getJson(`${jobPath(jobName)}/api/json?tree=${tree}`, `job "${jobName}"`)) as {
+      nextBuildNumber?: number
+      builds?: RecentRun[]
+    }
     return { nextBuildNumber: job.nextBuildNumber ?? 1, builds: job.builds ?? [] }
   }
 
-  /** The queue item: cancelled, the build it became (null while still waiting or just leaving), why it waits, its job. */
+  /**
+   * The queue item: cancelled, the build it became (null while still waiting or just leaving), why it waits, its job.
+   */
   async queueItem (id: number): Promise<QueueItemState> {
-    const item = await this.getJson(`/queue/item/${id}/api/json?tree=cancelled,executable[number,url],why,stuck,task[url]`, `queue item ${id}`) as
-      { cancelled?: boolean, executable?: { number: number, url: string } | null, why?: string | null, stuck?: boolean, task?: { url?: string } }
+    const item = (await this.getJson(
+      `/queue/item/${id}/api/json?tree=cancelled,executable[number,url],why,stuck,task[url]`,
+      `queue item ${id}`
+    )) as {
+      cancelled?: boolean
+      executable?: { number: number, url: string } | null
+      why?: string | null
+      stuck?: boolean
+      task?: { url?: string }
+    }
     return {
       cancelled: item.cancelled === true,
       executable: this.runRef(item.executable),
@@ -356,8 +400,10 @@ export class JenkinsClient {
 
   /** Finds the run a queue item became, once the item itself is gone (5 minutes after it left). */
   async runByQueueId (jobName: string, queueId: number): Promise<{ number: number, url: string | null } | null> {
-    const job = await this.getJson(`${jobPath(jobName)}/api/json?tree=builds[number,queueId,url]{0,100}`, `job "${jobName}"`) as
-      { builds?: Array<{ number: number, queueId?: number, url: string }> }
+    const job = (await this.getJson(
+      `${jobPath(jobName)}/api/json?tree=builds[number,queueId,url]{0,100}`,
+      `job "${jobName}"`
+    )) as { builds?: Array<{ number: number, queueId?: number, url: string }> }
     return this.runRef(job.builds?.find((b) => b.queueId === queueId))
   }
 
@@ -375,8 +421,10 @@ export class JenkinsClient {
   }
 
   async run (jobName: string, number: number): Promise<RunState> {
-    return await this.getJson(`${jobPath(jobName)}/${number}/api/json?tree=number,url,building,result,timestamp,duration,queueId`,
-      `build ${jobName} #${number}`) as RunState
+    return (await this.getJson(
+      `${jobPath(jobName)}/${number}/api/json?tree=number,url,building,result,timestamp,duration,queueId`,
+      `build ${jobName} #${number}`
+    )) as RunState
   }
 
   /** Whether the job still exists (a lost run's job may be gone or renamed). */
@@ -395,7 +443,10 @@ export class JenkinsClient {
     let missing = new JenkinsError(`Jenkins: stages of ${jobName} #${number} not found`, 404)
     for (const path of known == null ? GRAPH_VIEW_PATHS : [known]) {
       try {
-        const body = await this.getJson(`${jobPath(jobName)}/${number}/${path}/tree`, `stages of ${jobName} #${number}`) as { data?: Partial<GraphTree> }
+        const body = (await this.getJson(
+          `${jobPath(jobName)}/${number}/${path}/tree`,
+          `stages of ${jobName} #${number}`
+        )) as { data?: Partial<GraphTree> }
         this.graphViewPath = path
         return { stages: body.data?.stages ?? [], complete: body.data?.complete === true }
       } catch (err) {
@@ -403,7 +454,8 @@ export class JenkinsClient {
         missing = err
       }
     }
-    // a 404 at the remembered URL is most often a run that is gone: the poller tells (forgetGraphView) when the plugin is
+    // a 404 at the remembered URL is most often a run that is gone: the poller tells (forgetGraphView) when the plugin
+    // is
     throw missing
   }
 
@@ -412,16 +464,25 @@ export class JenkinsClient {
     this.graphViewPath = null
   }
 
-  /** Stages and run status in one call (Pipeline: Stage View); throws JenkinsError 404 when the plugin or the run is missing. */
+  /** Stages and run status in one call (Pipeline: Stage View); throws JenkinsError 404 when the plugin or the run is
+   * missing.
+   */
   async describe (jobName: string, number: number): Promise<WfapiRun> {
-    return await this.getJson(`${jobPath(jobName)}/${number}/wfapi/describe`, `build ${jobName} #${number}`) as WfapiRun
+    return (await this.getJson(
+      `${jobPath(jobName)}/${number}/wfapi/describe`,
+      `build ${jobName} #${number}`
+    )) as WfapiRun
   }
 
   /** Blue Ocean's stage graph (edges = successors); null when Blue Ocean is not installed. */
   async blueNodes (jobName: string, number: number): Promise<BlueNode[] | null> {
     // read whole: Blue Ocean pages containers at 100 nodes unless asked for more
-    return await orNull404(this.getJson(`${blueRunPath(jobName, number)}/nodes/?limit=${BLUE_OCEAN_LIMIT}`,
-      `Blue Ocean nodes of ${jobName} #${number}`) as Promise<BlueNode[]>)
+    return await orNull404(
+      this.getJson(
+        `${blueRunPath(jobName, number)}/nodes/?limit=${BLUE_OCEAN_LIMIT}`,
+        `Blue Ocean nodes of ${jobName} #${number}`
+      ) as Promise<BlueNode[]>
+    )
   }
 
   /** The cheapest authenticated call (`/api/json?tree=mode`): does the instance answer, with our credentials? */
@@ -458,7 +519,7 @@ export class JenkinsClient {
     if (res.status >= 300 && res.status < 400) {
       const target = locationPath(res.headers.get('location'), this.baseUrl)
       const run = `${jobPath(jobName)}/${number}`
-      if (target == null || !(target.replace(/\/+$/, '').endsWith(run))) throw this.redirected(res, what)
+      if (target == null || !target.replace(/\/+$/, '').endsWith(run)) throw this.redirected(res, what)
     }
     return res.status !== 404
   }
@@ -472,7 +533,11 @@ export class JenkinsClient {
    * GET of a text answer (a log), keeping only its last `keepBytes` bytes however long it is:
    * `cut` when more came before them. `size` is Jenkins' X-Text-Size when it sent one.
    */
-  async getTextTail (path: string, what: string, keepBytes: number): Promise<{ text: string, cut: boolean, size: number | null }> {
+  async getTextTail (
+    path: string,
+    what: string,
+    keepBytes: number
+  ): Promise<{ text: string, cut: boolean, size: number | null }> {
     const res = await this.request('GET', path, what)
     const header = res.headers.get('x-text-size')
     const size = header != null && /^[0-9]{1,15}$/.test(header) ? Number(header) : null
@@ -483,13 +548,19 @@ export class JenkinsClient {
       for await (const chunk of res.body ?? []) {
         chunks.push(Buffer.from(chunk as Uint8Array))
         kept += (chunk as Uint8Array).length
-        while (kept - chunks[0].length >= keepBytes) { kept -= (chunks.shift() as Buffer).length; cut = true }
+        while (kept - chunks[0].length >= keepBytes) {
+          kept -= (chunks.shift() as Buffer).length
+          cut = true
+        }
       }
     } catch {
       throw new JenkinsError(`Jenkins broke off ${what}`)
     }
     let all = Buffer.concat(chunks)
-    if (all.length > keepBytes) { all = all.subarray(all.length - keepBytes); cut = true }
+    if (all.length > keepBytes) {
+      all = all.subarray(all.length - keepBytes)
+      cut = true
+    }
     let start = 0
     if (cut) while (start < all.length && (all[start] & 0xc0) === 0x80) start++ // not half a character
     return { text: all.subarray(start).toString('utf8'), cut, size }
@@ -505,17 +576,36 @@ export class JenkinsClient {
   }
 
   /** One HTTP call with auth and timeout; POSTs retry once with a crumb on 403 (password auth). */
-  private async request (method: 'GET' | 'POST', path: string, what: string, okStatuses: number[] = [], timeoutMs = this.opts.timeoutMs): Promise<Response> {
+  private async request (
+    method: 'GET' | 'POST',
+    path: string,
+    what: string,
+    okStatuses: number[] = [],
+    timeoutMs = this.opts.timeoutMs
+  ): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' }
     if (this.auth != null) headers.authorization = this.auth
     const send = async (extra: Record<string, string> = {}): Promise<Response> => {
       this.requests++
-      const count = (outcome: string): void => { this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1 }
+      const count = (outcome: string): void => {
+        this.outcomes[outcome] = (this.outcomes[outcome] ?? 0) + 1
+      }
       try {
         const res = await fetch(this.baseUrl + path, {
-          method, headers: { ...headers, ...extra }, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs)
+          method,
+          headers: { ...headers, ...extra },
+          redirect: 'manual',
+          signal: AbortSignal.timeout(timeoutMs)
         })
-        count(res.status >= 500 ? 'server_error' : res.status >= 400 ? 'client_error' : res.status >= 300 ? 'redirect' : 'ok')
+        count(
+          res.status >= 500
+            ? 'server_error'
+            : res.status >= 400
+              ? 'client_error'
+              : res.status >= 300
+                ? 'redirect'
+                : 'ok'
+        )
         return res
       } catch (err) {
         const e = err as Error & { cause?: { code?: string } }
@@ -538,21 +628,42 @@ export class JenkinsClient {
   private redirected (res: Response, what: string): JenkinsError {
     const location = res.headers.get('location')
     let host = 'no Location'
-    try { if (location != null) host = new URL(location, this.baseUrl).host } catch { host = 'an unreadable Location' }
-    return new JenkinsError(`Jenkins answered ${what} with a redirect (${res.status}) to ${host}: ` +
-      'a login proxy or an http→https rule stands in front of JENKINS_URL', res.status)
+    try {
+      if (location != null) host = new URL(location, this.baseUrl).host
+    } catch {
+      host = 'an unreadable Location'
+    }
+    return new JenkinsError(
+      `Jenkins answered ${what} with a redirect (${res.status}) to ${host}: ` +
+        'a login proxy or an http→https rule stands in front of JENKINS_URL',
+      res.status
+    )
   }
 
-  /** The crumb and the session cookie it is bound to (DefaultCrumbIssuer binds it to the session); null without a crumb issuer. */
+  /** The crumb and the session cookie it is bound to (DefaultCrumbIssuer binds it to the session); null without a crumb
+   * issuer.
+   */
   private async crumb (): Promise<{ headerName: string, headerValue: string, cookies?: string } | null> {
     this.requests++
     const res = await fetch(`${this.baseUrl}/crumbIssuer/api/json`, {
-      headers: this.auth == null ? {} : { authorization: this.auth }, redirect: 'manual', signal: AbortSignal.timeout(this.opts.timeoutMs)
+      headers: this.auth == null ? {} : { authorization: this.auth },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(this.opts.timeoutMs)
     })
-    if (!res.ok) { await res.body?.cancel(); return null }
-    const crumb = await res.json() as { crumb: string, crumbRequestField: string }
-    const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
-    return { headerName: crumb.crumbRequestField, headerValue: crumb.crumb, ...(cookie === '' ? {} : { cookies: cookie }) }
+    if (!res.ok) {
+      await res.body?.cancel()
+      return null
+    }
+    const crumb = (await res.json()) as { crumb: string, crumbRequestField: string }
+    const cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ')
+    return {
+      headerName: crumb.crumbRequestField,
+      headerValue: crumb.crumb,
+      ...(cookie === '' ? {} : { cookies: cookie })
+    }
   }
 
   private async crumbHeaders (): Promise<Record<string, string>> {
@@ -571,10 +682,16 @@ export class JenkinsClient {
     if (e.statusCode != null && e.statusCode >= 300 && e.statusCode < 400) {
       const location = e.res?.headers?.location
       let host = 'no Location'
-      try { if (location != null) host = new URL(location, this.baseUrl).host } catch { host = 'an unreadable Location' }
+      try {
+        if (location != null) host = new URL(location, this.baseUrl).host
+      } catch {
+        host = 'an unreadable Location'
+      }
       return new JenkinsError(`Jenkins answered ${what} with a redirect (${e.statusCode}) to ${host}`, e.statusCode)
     }
-    if (e.statusCode != null) return new JenkinsError(`Jenkins answered ${e.statusCode} for ${what}: ${e.message}`, e.statusCode)
+    if (e.statusCode != null) {
+      return new JenkinsError(`Jenkins answered ${e.statusCode} for ${what}: ${e.message}`, e.statusCode)
+    }
     return new JenkinsError(`Jenkins unreachable (${errorCode(e)})`)
   }
 }

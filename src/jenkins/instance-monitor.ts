@@ -13,7 +13,9 @@ const PING_TTL_MS = 30_000
 const PING_TIMEOUT_MS = 3000
 const MAX_PAUSE_MS = 60_000
 
-/** Pipeline Graph View `stages/tree`, pipeline-stage-view `wfapi/describe` (+ Blue Ocean), or the run's api/json only */
+/**
+ * Pipeline Graph View `stages/tree`, pipeline-stage-view `wfapi/describe` (+ Blue Ocean), or the run's api/json only
+ */
 export type StageSource = 'graph-view' | 'stage-view' | 'none'
 
 interface Health { failures: number, downUntil: number }
@@ -66,7 +68,12 @@ export class InstanceMonitor {
     if (inst != null && inst.probing == null) { inst.stages = null; inst.graphAbsent = false; inst.blueOcean = null }
     h.downUntil = this.clock() + Math.min(MAX_PAUSE_MS, this.opts.intervalMs * 2 ** (h.failures - 1))
     this.health.set(key, h)
-    if (wasUp) this.log.warn({ jenkins: client.opts.name ?? 'default', reason: err.message }, 'Jenkins is failing: pausing its polls')
+    if (wasUp) {
+      this.log.warn(
+        { jenkins: client.opts.name ?? 'default', reason: err.message },
+        'Jenkins is failing: pausing its polls'
+      )
+    }
     return h.downUntil
   }
 

@@ -8,9 +8,16 @@ export class JenkinsRegistry {
 
   constructor (config: Config) {
     const timeoutMs = config.JENKINS_TIMEOUT_MS
-    this.default = config.JENKINS_URL == null
-      ? null
-      : new JenkinsClient({ name: null, url: config.JENKINS_URL, user: config.JENKINS_USER, token: config.JENKINS_TOKEN, timeoutMs })
+    this.default =
+      config.JENKINS_URL == null
+        ? null
+        : new JenkinsClient({
+          name: null,
+          url: config.JENKINS_URL,
+          user: config.JENKINS_USER,
+          token: config.JENKINS_TOKEN,
+          timeoutMs
+        })
     for (const [name, i] of Object.entries(jenkinsInstances(config))) {
       this.named.set(name, new JenkinsClient({ name, url: i.url, user: i.user, token: i.token, timeoutMs }))
     }

@@ -34,18 +34,31 @@ export async function fetchStageLog (client: JenkinsClient, job: string, number:
   if (source.kind === 'graph-view') {
     // the plugin's console view: before the tree moved to stages/ it lived beside pipeline-graph/
     const base = `${run}/${source.prefix === 'pipeline-graph' ? 'pipeline-console' : source.prefix}`
-    const steps = await orNull404(client.getJsonAt(`${base}/steps?nodeId=${node}`, `steps of ${job} #${number}`)) as GraphSteps | null
+    const steps = (await orNull404(
+      client.getJsonAt(`${base}/steps?nodeId=${node}`, `steps of ${job} #${number}`)
+    )) as GraphSteps | null
     const failed = (steps?.data?.steps ?? []).filter((s) => s.state != null && FAILED.has(s.state)).at(-1)
-    const error = failed == null
-      ? null
-      : await orNull404(client.getTextTail(`${base}/exceptionText?nodeId=${encodeURIComponent(failed.id)}`, 'a step\'s error', ERROR_TAIL_BYTES))
-    const log = await orNull404(client.getTextTail(`${base}/log?nodeId=${node}`, `the log of ${job} #${number}`, RAW_TAIL_BYTES))
+    const error =
+      failed == null
+        ? null
+        : await orNull404(
+          client.getTextTail(
+              `${base}/exceptionText?nodeId=${encodeURIComponent(failed.id)}`,
+              "a step's error",
+              ERROR_TAIL_BYTES
+          )
+        )
+    const log = await orNull404(
+      client.getTextTail(`${base}/log?nodeId=${node}`, `the log of ${job} #${number}`, RAW_TAIL_BYTES)
+    )
     // PipelineConsoleViewAction.getConsoleText answers this line when no step logged anything
     const text = log == null || log.text === 'No logs found\n' ? '' : log.text
     return { error: errorText(error?.text ?? knownError), ...excerpt(text, log?.cut ?? false) }
   }
   if (source.kind === 'wfapi') {
-    const described = await orNull404(client.getJsonAt(`${run}/execution/node/${node}/wfapi/describe`, `stage ${nodeId} of ${job} #${number}`)) as WfapiNode | null
+    const described = (await orNull404(
+      client.getJsonAt(`${run}/execution/node/${node}/wfapi/describe`, `stage ${nodeId} of ${job} #${number}`)
+    )) as WfapiNode | null
     const steps = described?.stageFlowNodes ?? []
     const step = steps.filter((s) => s.status != null && FAILED.has(s.status)).at(-1) ?? steps.at(-1)
     const error = described?.error?.message ?? step?.error?.message ?? knownError
@@ -56,7 +69,9 @@ export async function fetchStageLog (client: JenkinsClient, job: string, number:
     return { error: errorText(error), ...excerpt(htmlToText(log?.text ?? ''), log?.hasMore === true) }
   }
   // NodeLogResource: every step's log of the node, each failed step's error after its log
-  const log = await orNull404(client.getTextTail(`${blueRunPath(job, number)}/nodes/${node}/log/`, `the log of ${job} #${number}`, RAW_TAIL_BYTES))
+  const log = await orNull404(
+    client.getTextTail(`${blueRunPath(job, number)}/nodes/${node}/log/`, `the log of ${job} #${number}`, RAW_TAIL_BYTES)
+  )
   return { error: errorText(knownError), ...excerpt(log?.text ?? '', log?.cut ?? false) }
 }
 

@@ -62,10 +62,18 @@ export function fromGraphTree (stages: GraphStage[]): PolledStage[] {
       if (g.placeholder === true) continue
       const status = parseStatus(g.state) ?? 'Running'
       const start = g.startTimeMillis != null && g.startTimeMillis > 0 ? g.startTimeMillis : undefined
-      const s: PolledStage = { nodeId: String(g.id), name: g.name.trim(), status, pre: before, ...(parent == null ? {} : { parent }) }
+      const s: PolledStage = {
+        nodeId: String(g.id),
+        name: g.name.trim(),
+        status,
+        pre: before,
+        ...(parent == null ? {} : { parent })
+      }
       if (g.state.trim().toLowerCase() === 'not_built') notBuilt(s, start, g.totalDurationMillis)
       if (start != null) s.startMs = start
-      if (start != null && isTerminal(s.status) && g.totalDurationMillis != null) s.endMs = start + g.totalDurationMillis
+      if (start != null && isTerminal(s.status) && g.totalDurationMillis != null) {
+        s.endMs = start + g.totalDurationMillis
+      }
       if (g.causeOfBlockage != null && !isTerminal(s.status)) s.queueReason = withoutCountdown(g.causeOfBlockage)
       out.push(s)
       const kids = g.children ?? []
@@ -80,18 +88,28 @@ export function fromGraphTree (stages: GraphStage[]): PolledStage[] {
   return followBranches(out)
 }
 
-/** wfapi alone: a flat list in start order, each stage after the previous one; skipped-for-failure recognised by its timing. */
+/** wfapi alone: a flat list in start order, each stage after the previous one; skipped-for-failure recognised by its
+ * timing.
+ */
 export function fromWfapi (run: WfapiRun): PolledStage[] {
   const failedRun = parseStatus(run.status) === 'Fail'
   const firstFailed = run.stages.find((s) => parseStatus(s.status) === 'Fail')
   let before: string[] = []
   return run.stages.map((w) => {
     let status = parseStatus(w.status) ?? 'Running'
-    if (failedRun && firstFailed != null && status === 'Pass' && w.startTimeMillis > firstFailed.startTimeMillis && w.durationMillis < SKIPPED_MAX_MS) {
+    if (
+      failedRun &&
+      firstFailed != null &&
+      status === 'Pass' &&
+      w.startTimeMillis > firstFailed.startTimeMillis &&
+      w.durationMillis < SKIPPED_MAX_MS
+    ) {
       status = 'Skipped'
     }
     const s: PolledStage = { nodeId: String(w.id), name: w.name.trim(), status, pre: before }
-    if (w.status === 'NOT_EXECUTED') notBuilt(s, w.startTimeMillis > 0 ? w.startTimeMillis : undefined, w.durationMillis)
+    if (w.status === 'NOT_EXECUTED') {
+      notBuilt(s, w.startTimeMillis > 0 ? w.startTimeMillis : undefined, w.durationMillis)
+    }
     wfapiTimes(s, w.startTimeMillis, w.durationMillis)
     if (w.error?.message != null && s.status !== 'Skipped') s.error = w.error.message
     before = [s.nodeId]
@@ -138,7 +156,9 @@ export function fromBlueOcean (nodes: BlueNode[], run: WfapiRun): PolledStage[] 
   return followBranches(out)
 }
 
-/** Blue Ocean BlueRunState/BlueRunResult → our status: SKIPPED and NOT_BUILT did not run; FINISHED/NOT_BUILT ran and was interrupted. */
+/** Blue Ocean BlueRunState/BlueRunResult → our status: SKIPPED and NOT_BUILT did not run; FINISHED/NOT_BUILT ran and
+ * was interrupted.
+ */
 function blueStatus (n: BlueNode): Status {
   switch (n.state) {
     case 'SKIPPED': case 'NOT_BUILT': return 'Skipped'
@@ -177,7 +197,9 @@ function topological (nodes: BlueNode[], pre: Map<string, string[]>): BlueNode[]
 
 const SEVERITY: Partial<Record<Status, number>> = { Pass: 0, Skipped: 0, Unstable: 1, Fail: 2, Aborted: 3 }
 
-/** A stage holding parallel branches or nested stages runs until they all end and is no better than the worst of them. */
+/**
+ * A stage holding parallel branches or nested stages runs until they all end and is no better than the worst of them.
+ */
 export function followBranches (stages: PolledStage[]): PolledStage[] {
   const byParent = new Map<string, PolledStage[]>()
   for (const s of stages) if (s.parent != null) byParent.set(s.parent, [...(byParent.get(s.parent) ?? []), s])
@@ -203,7 +225,10 @@ export function followBranches (stages: PolledStage[]): PolledStage[] {
  * `Name (2)`, `Name (3)`… when another node holds that name (matrix cells, retry). A stored stage
  * without a node id (reported by the pipeline itself) is the same stage as the first node of its name.
  */
-export function assignNames (stages: PolledStage[], stored: Array<{ name: string, nodeId: string | null }>): Map<string, string> {
+export function assignNames (
+  stages: PolledStage[],
+  stored: Array<{ name: string, nodeId: string | null }>
+): Map<string, string> {
   const byNode = new Map<string, string>()
   const taken = new Set(stored.map((s) => s.name))
   const adoptable = new Set(stored.filter((s) => s.nodeId == null).map((s) => s.name))
@@ -211,7 +236,10 @@ export function assignNames (stages: PolledStage[], stored: Array<{ name: string
   const names = new Map<string, string>()
   for (const s of stages) {
     const known = byNode.get(s.nodeId)
-    if (known != null) { names.set(s.nodeId, known); continue }
+    if (known != null) {
+      names.set(s.nodeId, known)
+      continue
+    }
     let name = s.name
     if (adoptable.has(name)) {
       adoptable.delete(name)

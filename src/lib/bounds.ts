@@ -1,5 +1,5 @@
 // Numbers and URLs that come from Jenkins or its webhook are checked before they are stored
-// (docs/API.md "Tightened rules, round 3"): `1e300` is no run number, `javascript:` no run URL.
+// (docs/API.md, "Tightened rules"): `1e300` is no run number, `javascript:` no run URL.
 
 /** earliest and latest time a Jenkins run may carry, epoch ms (2000-01-01 … 2100-01-01) */
 export const MIN_TIME_MS = Date.UTC(2000, 0, 1)

@@ -13,7 +13,9 @@ export function detailShapeProblem (detail: unknown): string | null {
     if (value === null || typeof value !== 'object') continue
     if (depth > DETAIL_MAX_DEPTH) return `Detail nests deeper than ${DETAIL_MAX_DEPTH} levels`
     const children = Array.isArray(value) ? value : Object.values(value)
-    if (!Array.isArray(value) && children.length > DETAIL_MAX_KEYS) return `Detail has an object with more than ${DETAIL_MAX_KEYS} keys (${children.length})`
+    if (!Array.isArray(value) && children.length > DETAIL_MAX_KEYS) {
+      return `Detail has an object with more than ${DETAIL_MAX_KEYS} keys (${children.length})`
+    }
     for (const child of children) if (child !== null && typeof child === 'object') stack.push([child, depth + 1])
   }
   return null

@@ -1,5 +1,6 @@
 // Jenkins' queue reasons end with a countdown that changes every time they are read:
-// BlockedBecauseOfBuildInProgress "Build #6 is already in progress (ETA: 1 min 2 sec)" (jenkins/model/Messages.properties)
+// BlockedBecauseOfBuildInProgress "Build #6 is already in progress (ETA: 1 min 2 sec)"
+// (jenkins/model/Messages.properties)
 // and Queue.WaitingItem "In the quiet period. Expires in 4.9 sec" (hudson/model/Messages.properties).
 // Stored with the countdown, a build waiting an hour would record a new reason on every poll.
 

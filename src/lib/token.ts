@@ -17,7 +17,10 @@ export interface TokenSource {
  * else (only with allowQuery: the webhook, since the Notification plugin cannot set headers) `?token=`.
  * Empty or blank values count as absent, so every reader sees the same token for the same request.
  */
-export function tokenFrom (request: TokenSource, opts: { allowQuery?: boolean, allowAccessToken?: boolean } = {}): string | undefined {
+export function tokenFrom (
+  request: TokenSource,
+  opts: { allowQuery?: boolean, allowAccessToken?: boolean } = {}
+): string | undefined {
   const bearer = request.headers.authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1]
   if (bearer != null) return bearer
   const header = request.headers['x-testcloud-token']

@@ -11,12 +11,31 @@ import { bumpPlanListOfBuild } from './read-versions.js'
 type Db = Kysely<Database>
 /** A whole row of `builds`, parameters included. */
 export type BuildRecord = Selectable<BuildTable>
-/** A build without its parameters: they may be large, and only Build/info reads them (nor its origin: request id, source, cause). */
+/** A build without its parameters: they may be large, and only Build/info reads them (nor its origin: request id,
+ * source, cause).
+ */
 export type TrackedBuild = Omit<BuildRecord, 'parameter' | 'request_id' | 'source' | 'cause' | 'jenkins_key'
 | 'trace_id' | 'started_by' | 'rebuild_of'>
-export const TRACKED_COLUMNS = ['id', 'plan_id', 'build_index', 'status', 'job_name', 'detail', 'queue_id', 'jenkins_build_number',
-  'jenkins_url', 'create_time', 'start_time', 'end_time', 'jenkins_name', 'poll_after', 'poll_token', 'poll_errors',
-  'cancel_requested', 'revision'] as const satisfies ReadonlyArray<keyof TrackedBuild>
+export const TRACKED_COLUMNS = [
+  'id',
+  'plan_id',
+  'build_index',
+  'status',
+  'job_name',
+  'detail',
+  'queue_id',
+  'jenkins_build_number',
+  'jenkins_url',
+  'create_time',
+  'start_time',
+  'end_time',
+  'jenkins_name',
+  'poll_after',
+  'poll_token',
+  'poll_errors',
+  'cancel_requested',
+  'revision'
+] as const satisfies ReadonlyArray<keyof TrackedBuild>
 
 /**
  * Records a new Queued build under the next BuildIndex of the plan. The counter row is bumped
@@ -48,7 +67,9 @@ export async function recordBuild (db: Db, planId: number, jobName: string, jenk
         rebuild_of: origin.rebuildOf ?? null
       }).executeTakeFirstOrThrow()
       const id = Number(r.insertId)
-      await appendEvents(trx, { id, plan_id: planId, build_index: buildIndex }, 'api', [{ stageName: '', status: 'Queued' }])
+      await appendEvents(trx, { id, plan_id: planId, build_index: buildIndex }, 'api', [
+        { stageName: '', status: 'Queued' }
+      ])
       return { id, buildIndex, parameter, existing: false }
     })
   } catch (err) {
@@ -56,14 +77,22 @@ export async function recordBuild (db: Db, planId: number, jobName: string, jenk
     const seen = await db.selectFrom('builds').select(['id', 'build_index', 'parameter'])
       .where('plan_id', '=', planId).where('request_id', '=', requestId).executeTakeFirst()
     if (seen == null) throw err
-    return { id: seen.id, buildIndex: seen.build_index, parameter: (JSON.parse(seen.parameter) as { parameter: JenkinsParameter[] }).parameter, existing: true }
+    return {
+      id: seen.id,
+      buildIndex: seen.build_index,
+      parameter: (JSON.parse(seen.parameter) as { parameter: JenkinsParameter[] }).parameter,
+      existing: true
+    }
   }
 }
 
 /** Bumps the plan's counter (the lock that serialises allocation) and answers the new BuildIndex. */
 async function nextBuildIndex (trx: Db, planId: number): Promise<number> {
-  const bumped = await trx.updateTable('plans').set((eb) => ({ last_build_index: eb('last_build_index', '+', 1), list_version: eb('list_version', '+', 1) }))
-    .where('id', '=', planId).executeTakeFirst()
+  const bumped = await trx
+    .updateTable('plans')
+    .set((eb) => ({ last_build_index: eb('last_build_index', '+', 1), list_version: eb('list_version', '+', 1) }))
+    .where('id', '=', planId)
+    .executeTakeFirst()
   if (Number(bumped.numUpdatedRows) === 0) throw notFound('plan')
   const { last_build_index: buildIndex } = await trx.selectFrom('plans').select('last_build_index')
     .where('id', '=', planId).executeTakeFirstOrThrow()
@@ -78,7 +107,12 @@ export async function buildExists (db: Db, planId: number, buildIndex: number): 
 
 /** The BuildIndex a RequestID already got in this plan, if any. */
 export async function findByRequestId (db: Db, planId: number, requestId: string): Promise<number | undefined> {
-  const b = await db.selectFrom('builds').select('build_index').where('plan_id', '=', planId).where('request_id', '=', requestId).executeTakeFirst()
+  const b = await db
+    .selectFrom('builds')
+    .select('build_index')
+    .where('plan_id', '=', planId)
+    .where('request_id', '=', requestId)
+    .executeTakeFirst()
   return b?.build_index
 }
 
@@ -99,7 +133,9 @@ export interface BuildVersion {
   list_version: number
 }
 
-/** The build's id, revision, status and start, and its plan's list version, in one read; NotFound when there is none. */
+/**
+ * The build's id, revision, status and start, and its plan's list version, in one read; NotFound when there is none.
+ */
 export async function buildRevision (db: Db, planId: number, buildIndex: number): Promise<BuildVersion> {
   const build = await db.selectFrom('builds')
     .select(['id', 'revision', 'status', 'start_time', (eb) => eb.selectFrom('plans').select('plans.list_version')
@@ -144,9 +180,23 @@ Promise<{ total: number, list: BuildListItem[] }> {
     db.selectFrom('plans').select(['last_build_index', 'pruned_builds']).where('id', '=', planId).executeTakeFirst(),
     // without a filter the count is the plan's counter less what retention deleted (indexes are never reused)
     status == null ? undefined : q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-    q.select(['build_index as BuildIndex', 'status as Status', 'start_time as StartTime', 'create_time as CreateTime', 'end_time as EndTime', 'source as Source', 'cause as Cause',
-      'started_by as StartedBy', 'rebuild_of as RebuildOf'])
-      .orderBy('build_index', 'desc').limit(size).offset((page - 1) * size).$castTo<BuildListItem>().execute()
+    q
+      .select([
+        'build_index as BuildIndex',
+        'status as Status',
+        'start_time as StartTime',
+        'create_time as CreateTime',
+        'end_time as EndTime',
+        'source as Source',
+        'cause as Cause',
+        'started_by as StartedBy',
+        'rebuild_of as RebuildOf'
+      ])
+      .orderBy('build_index', 'desc')
+      .limit(size)
+      .offset((page - 1) * size)
+      .$castTo<BuildListItem>()
+      .execute()
   ])
   if (plan == null) throw notFound('plan') // an unknown plan is NotFound, not an empty list
   return { total: Number(counted?.total ?? Number(plan.last_build_index) - Number(plan.pruned_builds)), list }
@@ -157,16 +207,32 @@ export async function markQueued (db: Db, id: number, queueId: number | null, no
   const set: { queue_id: number | null, detail?: string } = { queue_id: queueId }
   if (note != null) set.detail = JSON.stringify({ Note: note })
   // Build/info shows both: its cached answer is keyed by the revision
-  await db.updateTable('builds').set((eb) => ({ ...set, revision: eb('revision', '+', 1) })).where('id', '=', id).execute()
+  await db
+    .updateTable('builds')
+    .set((eb) => ({ ...set, revision: eb('revision', '+', 1) }))
+    .where('id', '=', id)
+    .execute()
 }
 
 /** Jenkins refused or did not answer: the build stays on record as Fail with the reason. */
 export async function markTriggerFailed (db: Db, id: number, reason: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('builds').set((eb) => ({ status: 'Fail', end_time: now(), detail: JSON.stringify({ Reason: reason }), revision: eb('revision', '+', 1) }))
-      .where('id', '=', id).execute()
+    await trx
+      .updateTable('builds')
+      .set((eb) => ({
+        status: 'Fail',
+        end_time: now(),
+        detail: JSON.stringify({ Reason: reason }),
+        revision: eb('revision', '+', 1)
+      }))
+      .where('id', '=', id)
+      .execute()
     await bumpPlanListOfBuild(trx, id)
-    const b = await trx.selectFrom('builds').select(['id', 'plan_id', 'build_index']).where('id', '=', id).executeTakeFirstOrThrow()
+    const b = await trx
+      .selectFrom('builds')
+      .select(['id', 'plan_id', 'build_index'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow()
     await appendEvents(trx, b, 'api', [{ stageName: '', status: 'Fail', detail: { Reason: reason } }])
   })
 }
@@ -176,15 +242,25 @@ export async function findBuildById (db: Db, id: number): Promise<TrackedBuild> 
 }
 
 /** The Jenkins run a build became: its number and URL. */
-export async function recordRun (db: Db, id: number, run: { number: number | null, url: string | null }): Promise<void> {
-  await db.updateTable('builds').set({ jenkins_build_number: run.number, jenkins_url: run.url }).where('id', '=', id).execute()
+export async function recordRun (
+  db: Db, id: number, run: { number: number | null, url: string | null }
+): Promise<void> {
+  await db
+    .updateTable('builds')
+    .set({ jenkins_build_number: run.number, jenkins_url: run.url })
+    .where('id', '=', id)
+    .execute()
 }
 
 /** Build/cancel could not stop it yet (it was leaving the queue): the poller stops it once its number shows. */
 export async function requestCancel (db: Db, id: number): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('builds').set({ cancel_requested: 1 }).where('id', '=', id).execute()
-    const b = await trx.selectFrom('builds').select(['id', 'plan_id', 'build_index', 'status']).where('id', '=', id).executeTakeFirstOrThrow()
+    const b = await trx
+      .selectFrom('builds')
+      .select(['id', 'plan_id', 'build_index', 'status'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow()
     await appendEvents(trx, b, 'cancel', [{ stageName: '', status: b.status }])
   })
 }
@@ -204,31 +280,48 @@ export interface NotificationKey {
 /**
  * The build a notification is about. A run is ours only by (instance, queue id) or (instance, job,
  * number); our DevOpsPlanID/BuildIndex parameters match only a build that has no run number yet,
- * since a replay or rebuild copies them (docs/API.md, Round 2).
+ * since a replay or rebuild copies them (docs/API.md, "Following Jenkins as it is installed today").
  */
 export async function findForNotification (db: Db, k: NotificationKey): Promise<TrackedBuild | undefined> {
   const scoped = <Q extends { where: (...a: any[]) => Q }>(q: Q): Q => {
     let out = q
-    if (k.instance !== undefined) out = k.instance === null ? out.where('jenkins_name', 'is', null) : out.where('jenkins_name', '=', k.instance)
+    if (k.instance !== undefined) {
+      out = k.instance === null ? out.where('jenkins_name', 'is', null) : out.where('jenkins_name', '=', k.instance)
+    }
     if (k.job != null) out = out.where('job_name', '=', k.job)
     return out
   }
   if (k.queueId != null) {
-    const byQueue = await scoped(db.selectFrom('builds').select(TRACKED_COLUMNS).where('queue_id', '=', k.queueId)).execute()
+    const byQueue = await scoped(
+      db.selectFrom('builds').select(TRACKED_COLUMNS).where('queue_id', '=', k.queueId)
+    ).execute()
     // with the instance unknown, several instances may share the id: our parameters pick the right one
-    const match = byQueue.length === 1 ? byQueue[0] : byQueue.find((r) => r.plan_id === k.planId && r.build_index === k.buildIndex)
+    const match =
+      byQueue.length === 1 ? byQueue[0] : byQueue.find((r) => r.plan_id === k.planId && r.build_index === k.buildIndex)
     if (match != null) return match
   }
   if (k.url != null) {
-    const byUrl = await db.selectFrom('builds').select(TRACKED_COLUMNS).where('jenkins_url', '=', k.url).executeTakeFirst()
+    const byUrl = await db
+      .selectFrom('builds')
+      .select(TRACKED_COLUMNS)
+      .where('jenkins_url', '=', k.url)
+      .executeTakeFirst()
     if (byUrl != null) return byUrl
   }
   if (k.job != null && k.number != null) {
-    const byNumber = await scoped(db.selectFrom('builds').select(TRACKED_COLUMNS).where('jenkins_build_number', '=', k.number)).executeTakeFirst()
+    const byNumber = await scoped(
+      db.selectFrom('builds').select(TRACKED_COLUMNS).where('jenkins_build_number', '=', k.number)
+    ).executeTakeFirst()
     if (byNumber != null) return byNumber
   }
   if (k.planId != null && k.buildIndex != null) {
-    const byParams = await scoped(db.selectFrom('builds').select(TRACKED_COLUMNS).where('plan_id', '=', k.planId).where('build_index', '=', k.buildIndex)).executeTakeFirst()
+    const byParams = await scoped(
+      db
+        .selectFrom('builds')
+        .select(TRACKED_COLUMNS)
+        .where('plan_id', '=', k.planId)
+        .where('build_index', '=', k.buildIndex)
+    ).executeTakeFirst()
     if (byParams != null && byParams.jenkins_build_number == null) return byParams
   }
   return undefined
@@ -239,19 +332,31 @@ export async function findForNotification (db: Db, k: NotificationKey): Promise<
 /** Claims every due build Jenkins still has (skipping instances that are down) under `token`; returns them. */
 export async function claimDue (db: Db, token: string, now: number, leaseUntil: number,
   down: { defaultDown: boolean, named: string[] }): Promise<TrackedBuild[]> {
-  await db.updateTable('builds').set({ poll_token: token, poll_after: leaseUntil })
+  await db
+    .updateTable('builds')
+    .set({ poll_token: token, poll_after: leaseUntil })
     .where('poll_after', '<=', now)
     .where((eb) => eb.or([eb('queue_id', 'is not', null), eb('jenkins_build_number', 'is not', null)]))
     // builds of an instance that is down wait for its pause to end
     .$if(down.defaultDown, (q) => q.where('jenkins_name', 'is not', null))
-    .$if(down.named.length > 0, (q) => q.where((eb) => eb.or([eb('jenkins_name', 'is', null), eb('jenkins_name', 'not in', down.named)])))
+    .$if(down.named.length > 0, (q) =>
+      q.where((eb) => eb.or([eb('jenkins_name', 'is', null), eb('jenkins_name', 'not in', down.named)]))
+    )
     .execute()
   return await db.selectFrom('builds').select(TRACKED_COLUMNS).where('poll_token', '=', token).execute()
 }
 
 /** Claims one build now unless another lease holds it; undefined when it could not be taken. */
-export async function claimOne (db: Db, id: number, token: string, now: number, leaseUntil: number): Promise<TrackedBuild | undefined> {
-  const r = await db.updateTable('builds').set({ poll_token: token, poll_after: leaseUntil })
+export async function claimOne (
+  db: Db,
+  id: number,
+  token: string,
+  now: number,
+  leaseUntil: number
+): Promise<TrackedBuild | undefined> {
+  const r = await db
+    .updateTable('builds')
+    .set({ poll_token: token, poll_after: leaseUntil })
     .where('id', '=', id)
     .where((eb) => eb.or([eb('poll_token', 'is', null), eb('poll_after', '<=', now)]))
     .where((eb) => eb.or([eb('queue_id', 'is not', null), eb('jenkins_build_number', 'is not', null)]))
@@ -262,10 +367,16 @@ export async function claimOne (db: Db, id: number, token: string, now: number, 
 
 /** Ends a lease: the build is due again at `pollAfter` (epoch ms). */
 export async function release (db: Db, id: number, pollAfter: number, errors: number): Promise<void> {
-  await db.updateTable('builds').set({ poll_token: null, poll_after: pollAfter, poll_errors: errors }).where('id', '=', id).execute()
+  await db
+    .updateTable('builds')
+    .set({ poll_token: null, poll_after: pollAfter, poll_errors: errors })
+    .where('id', '=', id)
+    .execute()
 }
 
-/** Builds recorded as Queued before `before` (epoch s) whose trigger never finished: no queue item, no number, no note. */
+/**
+ * Builds recorded as Queued before `before` (epoch s) whose trigger never finished: no queue item, no number, no note.
+ */
 export async function findOrphans (db: Db, before: number): Promise<Array<{ plan_id: number, build_index: number }>> {
   return await db.selectFrom('builds').select(['plan_id', 'build_index']).where('status', '=', 'Queued')
     .where('queue_id', 'is', null).where('jenkins_build_number', 'is', null).where('detail', '=', '{}')
@@ -278,14 +389,35 @@ export async function findOrphans (db: Db, before: number): Promise<Array<{ plan
  * Locks the build for a progress write with an update that changes nothing: a row lock on MySQL,
  * the write lock on SQLite, so concurrent updates of one build run one after the other.
  */
-export async function lockForProgress (trx: Db, planId: number, buildIndex: number): Promise<TrackedBuild & { product_id: number }> {
-  await trx.updateTable('builds').set((eb) => ({ revision: eb.ref('revision') }))
-    .where('plan_id', '=', planId).where('build_index', '=', buildIndex).execute()
+export async function lockForProgress (
+  trx: Db,
+  planId: number,
+  buildIndex: number
+): Promise<TrackedBuild & { product_id: number }> {
+  await trx
+    .updateTable('builds')
+    .set((eb) => ({ revision: eb.ref('revision') }))
+    .where('plan_id', '=', planId)
+    .where('build_index', '=', buildIndex)
+    .execute()
   // with its plan's product, which the build's events carry. A scalar subquery, not a join: SQLite
   // (3.38+) builds a Bloom filter for a join, which made this one-row read 60 µs instead of 4 µs.
-  const build = await trx.selectFrom('builds')
-    .select([...TRACKED_COLUMNS, (eb) => eb.selectFrom('plans').select('plans.product_id').whereRef('plans.id', '=', 'builds.plan_id').$asScalar().$notNull().as('product_id')])
-    .where('builds.plan_id', '=', planId).where('builds.build_index', '=', buildIndex).executeTakeFirst()
+  const build = await trx
+    .selectFrom('builds')
+    .select([
+      ...TRACKED_COLUMNS,
+      (eb) =>
+        eb
+          .selectFrom('plans')
+          .select('plans.product_id')
+          .whereRef('plans.id', '=', 'builds.plan_id')
+          .$asScalar()
+          .$notNull()
+          .as('product_id')
+    ])
+    .where('builds.plan_id', '=', planId)
+    .where('builds.build_index', '=', buildIndex)
+    .executeTakeFirst()
   if (build == null) throw notFound(`build ${buildIndex} of plan ${planId}`)
   return build
 }
@@ -298,7 +430,9 @@ export async function bumpRevision (trx: Db, id: number): Promise<void> {
 export async function updateBuildProgress (db: Db, id: number,
   set: { status?: string, detail?: string, start_time?: number | null, end_time?: number | null }): Promise<void> {
   await db.updateTable('builds').set(set).where('id', '=', id).execute()
-  if (set.status !== undefined || set.start_time !== undefined || set.end_time !== undefined) await bumpPlanListOfBuild(db, id)
+  if (set.status !== undefined || set.start_time !== undefined || set.end_time !== undefined) {
+    await bumpPlanListOfBuild(db, id)
+  }
 }
 
 /**

@@ -21,10 +21,15 @@ export async function getMark (db: Db, jenkinsKey: string, jobName: string): Pro
   return m?.last_number
 }
 
-/** First sighting of a job: runs up to `lastNumber` are history, never imported. Another process may have set it first. */
+/**
+ * First sighting of a job: runs up to `lastNumber` are history, never imported. Another process may have set it first.
+ */
 export async function setFirstMark (db: Db, jenkinsKey: string, jobName: string, lastNumber: number): Promise<void> {
   try {
-    await db.insertInto('discovery_marks').values({ jenkins_key: jenkinsKey, job_name: jobName, last_number: lastNumber }).execute()
+    await db
+      .insertInto('discovery_marks')
+      .values({ jenkins_key: jenkinsKey, job_name: jobName, last_number: lastNumber })
+      .execute()
   } catch (err) {
     if (!isUniqueViolation(err)) throw err
   }
@@ -32,8 +37,13 @@ export async function setFirstMark (db: Db, jenkinsKey: string, jobName: string,
 
 /** Moves the mark forward only (two processes may race; the higher number wins). */
 export async function advanceMark (db: Db, jenkinsKey: string, jobName: string, lastNumber: number): Promise<void> {
-  await db.updateTable('discovery_marks').set({ last_number: lastNumber })
-    .where('jenkins_key', '=', jenkinsKey).where('job_name', '=', jobName).where('last_number', '<', lastNumber).execute()
+  await db
+    .updateTable('discovery_marks')
+    .set({ last_number: lastNumber })
+    .where('jenkins_key', '=', jenkinsKey)
+    .where('job_name', '=', jobName)
+    .where('last_number', '<', lastNumber)
+    .execute()
 }
 
 /**
@@ -45,8 +55,13 @@ export async function resetMark (db: Db, jenkinsKey: string, jobName: string, la
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('discovery_marks').set({ last_number: lastNumber })
       .where('jenkins_key', '=', jenkinsKey).where('job_name', '=', jobName).execute()
-    await trx.updateTable('builds').set({ jenkins_key: `${jenkinsKey}~old-job~${now()}`.slice(-64) })
-      .where('jenkins_key', '=', jenkinsKey).where('job_name', '=', jobName).where('jenkins_build_number', '>', lastNumber).execute()
+    await trx
+      .updateTable('builds')
+      .set({ jenkins_key: `${jenkinsKey}~old-job~${now()}`.slice(-64) })
+      .where('jenkins_key', '=', jenkinsKey)
+      .where('job_name', '=', jobName)
+      .where('jenkins_build_number', '>', lastNumber)
+      .execute()
   })
 }
 
@@ -60,23 +75,58 @@ const CLOCK_SKEW_S = 300
  * A queue id counts only for a build recorded before the run started that has no other run: Jenkins
  * reuses ids after losing queue.xml (QueueIdStrategy starts again from the ids it finds).
  */
-export async function ownRuns (db: Db, jenkinsName: string | null, jobName: string,
-  runs: Array<{ number: number, queueId: number | null, timestamp: number, planId?: number, buildIndex?: number }>): Promise<Set<number>> {
-  const sameInstance = (q: any) => jenkinsName == null ? q.where('jenkins_name', 'is', null) : q.where('jenkins_name', '=', jenkinsName)
+export async function ownRuns (
+  db: Db,
+  jenkinsName: string | null,
+  jobName: string,
+  runs: Array<{ number: number, queueId: number | null, timestamp: number, planId?: number, buildIndex?: number }>
+): Promise<Set<number>> {
+  const sameInstance = (q: any) =>
+    jenkinsName == null ? q.where('jenkins_name', 'is', null) : q.where('jenkins_name', '=', jenkinsName)
   const queueIds = runs.map((r) => r.queueId).filter((q): q is number => q != null)
-  const rows = await sameInstance(db.selectFrom('builds').select(['queue_id', 'jenkins_build_number', 'plan_id', 'build_index', 'create_time'])
-    .where('source', '=', 'api').where('job_name', '=', jobName))
-    .where((eb: any) => eb.or([
-      eb('jenkins_build_number', 'in', runs.map((r) => r.number)),
-      ...(queueIds.length > 0 ? [eb('queue_id', 'in', queueIds)] : []),
-      ...runs.filter((r) => r.planId != null).map((r) => eb.and([eb('plan_id', '=', r.planId), eb('build_index', '=', r.buildIndex)]))
-    ])).execute() as Array<{ queue_id: number | null, jenkins_build_number: number | null, plan_id: number, build_index: number, create_time: number }>
+  const rows = (await sameInstance(
+    db
+      .selectFrom('builds')
+      .select(['queue_id', 'jenkins_build_number', 'plan_id', 'build_index', 'create_time'])
+      .where('source', '=', 'api')
+      .where('job_name', '=', jobName)
+  )
+    .where((eb: any) =>
+      eb.or([
+        eb(
+          'jenkins_build_number',
+          'in',
+          runs.map((r) => r.number)
+        ),
+        ...(queueIds.length > 0 ? [eb('queue_id', 'in', queueIds)] : []),
+        ...runs
+          .filter((r) => r.planId != null)
+          .map((r) => eb.and([eb('plan_id', '=', r.planId), eb('build_index', '=', r.buildIndex)]))
+      ])
+    )
+    .execute()) as Array<{
+      queue_id: number | null
+      jenkins_build_number: number | null
+      plan_id: number
+      build_index: number
+      create_time: number
+    }>
   const own = new Set<number>()
   for (const r of runs) {
-    const byQueue = (b: typeof rows[number]): boolean => r.queueId != null && b.queue_id === r.queueId &&
-      b.jenkins_build_number == null && b.create_time <= Math.floor(r.timestamp / 1000) + CLOCK_SKEW_S
-    const mine = rows.some((b) => b.jenkins_build_number === r.number || byQueue(b) ||
-      (b.plan_id === r.planId && b.build_index === r.buildIndex && b.queue_id == null && b.jenkins_build_number == null))
+    const byQueue = (b: (typeof rows)[number]): boolean =>
+      r.queueId != null &&
+      b.queue_id === r.queueId &&
+      b.jenkins_build_number == null &&
+      b.create_time <= Math.floor(r.timestamp / 1000) + CLOCK_SKEW_S
+    const mine = rows.some(
+      (b) =>
+        b.jenkins_build_number === r.number ||
+        byQueue(b) ||
+        (b.plan_id === r.planId &&
+          b.build_index === r.buildIndex &&
+          b.queue_id == null &&
+          b.jenkins_build_number == null)
+    )
     if (mine) own.add(r.number)
   }
   return own
@@ -103,8 +153,16 @@ export interface ImportedRun {
 export async function importRun (db: Db, run: ImportedRun): Promise<boolean> {
   try {
     await db.transaction().execute(async (trx) => {
-      await trx.updateTable('plans').set((eb) => ({ last_build_index: eb('last_build_index', '+', 1), list_version: eb('list_version', '+', 1) })).where('id', '=', run.planId).execute()
-      const plan = await trx.selectFrom('plans').select('last_build_index').where('id', '=', run.planId).executeTakeFirstOrThrow()
+      await trx
+        .updateTable('plans')
+        .set((eb) => ({ last_build_index: eb('last_build_index', '+', 1), list_version: eb('list_version', '+', 1) }))
+        .where('id', '=', run.planId)
+        .execute()
+      const plan = await trx
+        .selectFrom('plans')
+        .select('last_build_index')
+        .where('id', '=', run.planId)
+        .executeTakeFirstOrThrow()
       const r = await trx.insertInto('builds').values({
         plan_id: run.planId,
         build_index: plan.last_build_index,
@@ -123,8 +181,12 @@ export async function importRun (db: Db, run: ImportedRun): Promise<boolean> {
         cause: run.cause
       }).executeTakeFirstOrThrow()
       // the build's history starts with its discovery (the poller found it)
-      await appendEvents(trx, { id: Number(r.insertId), plan_id: run.planId, build_index: plan.last_build_index }, 'poller',
-        [{ stageName: '', status: 'Running', detail: { Cause: run.cause } }])
+      await appendEvents(
+        trx,
+        { id: Number(r.insertId), plan_id: run.planId, build_index: plan.last_build_index },
+        'poller',
+        [{ stageName: '', status: 'Running', detail: { Cause: run.cause } }]
+      )
     })
     return true
   } catch (err) {
@@ -134,9 +196,19 @@ export async function importRun (db: Db, run: ImportedRun): Promise<boolean> {
 }
 
 /** The build of `planId` that is (instance, job, run number), if one was recorded: discovery's import or a rerun's. */
-export async function findRunBuild (db: Db, planId: number, jenkinsName: string | null, jobName: string, number: number):
-Promise<{ build_index: number } | undefined> {
-  return await db.selectFrom('builds').select('build_index')
-    .where('plan_id', '=', planId).where('jenkins_key', '=', jenkinsName ?? '').where('job_name', '=', jobName)
-    .where('jenkins_build_number', '=', number).executeTakeFirst()
+export async function findRunBuild (
+  db: Db,
+  planId: number,
+  jenkinsName: string | null,
+  jobName: string,
+  number: number
+): Promise<{ build_index: number } | undefined> {
+  return await db
+    .selectFrom('builds')
+    .select('build_index')
+    .where('plan_id', '=', planId)
+    .where('jenkins_key', '=', jenkinsName ?? '')
+    .where('job_name', '=', jobName)
+    .where('jenkins_build_number', '=', number)
+    .executeTakeFirst()
 }

@@ -8,7 +8,12 @@ type Db = Kysely<Database>
 export type EventSource = 'api' | 'callback' | 'poller' | 'webhook' | 'cancel' | 'otlp'
 
 /** The build an event belongs to, as the write path knows it. */
-export interface EventBuild { id: number, plan_id: number, build_index: number, /** when the caller has it: saves a read */ product_id?: number }
+export interface EventBuild {
+  id: number
+  plan_id: number
+  build_index: number
+  /** when the caller has it: saves a read */ product_id?: number
+}
 
 export interface NewEvent { stageName: string, status: string, detail?: Record<string, unknown> }
 
@@ -25,30 +30,65 @@ export interface StreamEvent {
 }
 
 /** Appends the changes of one write, inside the caller's transaction. */
-export async function appendEvents (trx: Db, build: EventBuild, source: EventSource, events: NewEvent[]): Promise<void> {
+export async function appendEvents (
+  trx: Db, build: EventBuild, source: EventSource, events: NewEvent[]
+): Promise<void> {
   if (events.length === 0) return
-  const productId = build.product_id ?? (await trx.selectFrom('plans').select('product_id').where('id', '=', build.plan_id).executeTakeFirstOrThrow()).product_id
+  const productId =
+    build.product_id ??
+    (await trx.selectFrom('plans').select('product_id').where('id', '=', build.plan_id).executeTakeFirstOrThrow())
+      .product_id
   const time = now()
-  await trx.insertInto('events').values(events.map((e) => ({
-    build_id: build.id,
-    plan_id: build.plan_id,
-    product_id: productId,
-    build_index: build.build_index,
-    stage_name: e.stageName,
-    status: e.status,
-    source,
-    detail: JSON.stringify(e.detail ?? {}),
-    time
-  }))).execute()
+  await trx
+    .insertInto('events')
+    .values(
+      events.map((e) => ({
+        build_id: build.id,
+        plan_id: build.plan_id,
+        product_id: productId,
+        build_index: build.build_index,
+        stage_name: e.stageName,
+        status: e.status,
+        source,
+        detail: JSON.stringify(e.detail ?? {}),
+        time
+      }))
+    )
+    .execute()
 }
 
 /** One page of a build's history, oldest first. */
-export async function listBuildEvents (db: Db, planId: number, buildIndex: number, afterId: number, size: number):
-Promise<Array<{ EventID: number, Time: number, Source: string, StageName: string, Status: string, Detail: Record<string, unknown> }>> {
-  const build = await db.selectFrom('builds').select('id').where('plan_id', '=', planId).where('build_index', '=', buildIndex).executeTakeFirst()
+export async function listBuildEvents (
+  db: Db,
+  planId: number,
+  buildIndex: number,
+  afterId: number,
+  size: number
+): Promise<
+  Array<{
+    EventID: number
+    Time: number
+    Source: string
+    StageName: string
+    Status: string
+    Detail: Record<string, unknown>
+  }>
+> {
+  const build = await db
+    .selectFrom('builds')
+    .select('id')
+    .where('plan_id', '=', planId)
+    .where('build_index', '=', buildIndex)
+    .executeTakeFirst()
   if (build == null) throw notFound(`build ${buildIndex} of plan ${planId}`)
-  const rows = await db.selectFrom('events').select(['id', 'time', 'source', 'stage_name', 'status', 'detail'])
-    .where('build_id', '=', build.id).where('id', '>', afterId).orderBy('id').limit(size).execute()
+  const rows = await db
+    .selectFrom('events')
+    .select(['id', 'time', 'source', 'stage_name', 'status', 'detail'])
+    .where('build_id', '=', build.id)
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(size)
+    .execute()
   return rows.map((r) => ({
     EventID: Number(r.id),
     Time: Number(r.time),
@@ -62,14 +102,22 @@ Promise<Array<{ EventID: number, Time: number, Source: string, StageName: string
 export interface StreamFilter { productId?: number, planId?: number, buildIndex?: number }
 
 /** Every event after `afterId` (all builds, or those matching `f`), oldest first, at most `limit`. */
-export async function eventsAfter (db: Db, afterId: number, limit: number, f: StreamFilter = {}): Promise<StreamEvent[]> {
-  const rows = await db.selectFrom('events')
+export async function eventsAfter (
+  db: Db,
+  afterId: number,
+  limit: number,
+  f: StreamFilter = {}
+): Promise<StreamEvent[]> {
+  const rows = await db
+    .selectFrom('events')
     .select(['id', 'product_id', 'plan_id', 'build_index', 'stage_name', 'status', 'source', 'time'])
     .where('id', '>', afterId)
     .$if(f.productId != null, (q) => q.where('product_id', '=', f.productId as number))
     .$if(f.planId != null, (q) => q.where('plan_id', '=', f.planId as number))
     .$if(f.buildIndex != null, (q) => q.where('build_index', '=', f.buildIndex as number))
-    .orderBy('id').limit(limit).execute()
+    .orderBy('id')
+    .limit(limit)
+    .execute()
   return rows.map((r) => ({
     EventID: Number(r.id),
     ProductID: r.product_id,

@@ -43,8 +43,10 @@ const BUILD_COLUMNS = ['products.id as ProductID', 'products.name as ProductName
   'builds.jenkins_name as JenkinsName', 'builds.started_by as StartedBy', 'builds.cause as Cause'] as const
 
 export type LastBuild = Omit<OverviewBuild, 'ProductID' | 'ProductName' | 'DevOpsPlanID' | 'PlanName'>
-export type OverviewPlan = Pick<OverviewBuild, 'ProductID' | 'ProductName' | 'DevOpsPlanID' | 'PlanName' | 'JenkinsName'> &
-{ JobName: string | null, Active: number, LastBuild: LastBuild | null }
+export type OverviewPlan = Pick<
+  OverviewBuild,
+  'ProductID' | 'ProductName' | 'DevOpsPlanID' | 'PlanName' | 'JenkinsName'
+> & { JobName: string | null, Active: number, LastBuild: LastBuild | null }
 
 /** Every plan with its latest build and running count; the builds not ended; the latest failures. */
 export async function overview (db: Db, failures: number):
@@ -53,18 +55,45 @@ Promise<{ plans: OverviewPlan[], running: OverviewBuild[], failed: OverviewBuild
     .innerJoin('plans', 'plans.id', 'builds.plan_id')
     .innerJoin('products', 'products.id', 'plans.product_id')
   const [plans, last, active, running, failed] = await Promise.all([
-    db.selectFrom('plans').innerJoin('products', 'products.id', 'plans.product_id')
-      .select(['products.id as ProductID', 'products.name as ProductName', 'plans.id as DevOpsPlanID', 'plans.name as PlanName',
-        'plans.job_name as JobName', 'plans.jenkins_name as JenkinsName'])
-      .orderBy('products.id').orderBy('plans.id').execute(),
+    db
+      .selectFrom('plans')
+      .innerJoin('products', 'products.id', 'plans.product_id')
+      .select([
+        'products.id as ProductID',
+        'products.name as ProductName',
+        'plans.id as DevOpsPlanID',
+        'plans.name as PlanName',
+        'plans.job_name as JobName',
+        'plans.jenkins_name as JenkinsName'
+      ])
+      .orderBy('products.id')
+      .orderBy('plans.id')
+      .execute(),
     // the newest build of each plan is the one holding its counter: one indexed lookup per plan
-    joined().select([...BUILD_COLUMNS]).whereRef('builds.build_index', '=', 'plans.last_build_index').execute(),
-    db.selectFrom('builds').select(['plan_id', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('status', 'in', ACTIVE).groupBy('plan_id').execute(),
-    joined().select([...BUILD_COLUMNS]).where('builds.status', 'in', ACTIVE)
-      .orderBy('builds.create_time', 'desc').orderBy('builds.id', 'desc').limit(200).execute(),
-    joined().select([...BUILD_COLUMNS]).where('builds.status', 'in', FAILED)
-      .orderBy('builds.end_time', 'desc').orderBy('builds.id', 'desc').limit(failures).execute()
+    joined()
+      .select([...BUILD_COLUMNS])
+      .whereRef('builds.build_index', '=', 'plans.last_build_index')
+      .execute(),
+    db
+      .selectFrom('builds')
+      .select(['plan_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('status', 'in', ACTIVE)
+      .groupBy('plan_id')
+      .execute(),
+    joined()
+      .select([...BUILD_COLUMNS])
+      .where('builds.status', 'in', ACTIVE)
+      .orderBy('builds.create_time', 'desc')
+      .orderBy('builds.id', 'desc')
+      .limit(200)
+      .execute(),
+    joined()
+      .select([...BUILD_COLUMNS])
+      .where('builds.status', 'in', FAILED)
+      .orderBy('builds.end_time', 'desc')
+      .orderBy('builds.id', 'desc')
+      .limit(failures)
+      .execute()
   ])
   const lastOf = new Map(last.map((b) => [b.DevOpsPlanID, b]))
   const activeOf = new Map(active.map((a) => [a.plan_id, Number(a.n)]))
@@ -105,7 +134,14 @@ export async function gridVersion (db: Db, planId: number, last: number): Promis
   return `${String(plan.list_version)}:${rows.map((r) => `${r.id}.${r.revision}`).join(',')}`
 }
 
-export interface GridStage { StageID: number, StageName: string, PreStageID: number[], Status: Status, StartTime: number | null, EndTime: number | null }
+export interface GridStage {
+  StageID: number
+  StageName: string
+  PreStageID: number[]
+  Status: Status
+  StartTime: number | null
+  EndTime: number | null
+}
 
 /** The plan's last builds, newest first, each with its stages (without Detail: the grid shows no more). */
 export async function planGrid (db: Db, planId: number, last: number): Promise<Array<{
@@ -122,14 +158,31 @@ export async function planGrid (db: Db, planId: number, last: number): Promise<A
   const builds = await db.selectFrom('builds')
     .select(['id', 'build_index', 'status', 'create_time', 'start_time', 'end_time', 'parameter'])
     .where('plan_id', '=', planId).orderBy('build_index', 'desc').limit(last).execute()
-  const stages = builds.length === 0
-    ? []
-    : await db.selectFrom('stages').select(['build_id', 'stage_id', 'name', 'pre_stage_ids', 'status', 'start_time', 'end_time'])
-      .where('build_id', 'in', builds.map((b) => b.id)).orderBy('build_id').orderBy('stage_id').execute()
+  const stages =
+    builds.length === 0
+      ? []
+      : await db
+        .selectFrom('stages')
+        .select(['build_id', 'stage_id', 'name', 'pre_stage_ids', 'status', 'start_time', 'end_time'])
+        .where(
+          'build_id',
+          'in',
+          builds.map((b) => b.id)
+        )
+        .orderBy('build_id')
+        .orderBy('stage_id')
+        .execute()
   const byBuild = new Map<number, GridStage[]>()
   for (const s of stages) {
     const list = byBuild.get(s.build_id) ?? []
-    list.push({ StageID: s.stage_id, StageName: s.name, PreStageID: JSON.parse(s.pre_stage_ids) as number[], Status: s.status as Status, StartTime: s.start_time, EndTime: s.end_time })
+    list.push({
+      StageID: s.stage_id,
+      StageName: s.name,
+      PreStageID: JSON.parse(s.pre_stage_ids) as number[],
+      Status: s.status as Status,
+      StartTime: s.start_time,
+      EndTime: s.end_time
+    })
     byBuild.set(s.build_id, list)
   }
   return builds.map((b) => ({

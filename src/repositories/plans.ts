@@ -10,7 +10,13 @@ import { bumpCatalog } from './read-versions.js'
 type Db = Kysely<Database>
 
 /** The columns of a plan the services need. */
-export interface PlanRecord { id: number, product_id: number, name: string, job_name: string | null, jenkins_name: string | null }
+export interface PlanRecord {
+  id: number
+  product_id: number
+  name: string
+  job_name: string | null
+  jenkins_name: string | null
+}
 
 export async function listPlans (db: Db, productId: number): Promise<Plan[]> {
   if (!(await productExists(db, productId))) throw notFound('product')
@@ -26,12 +32,20 @@ export async function getPlan (db: Db, id: number): Promise<PlanRecord> {
   return plan
 }
 
-export async function addPlan (db: Db, productId: number, name: string, jobName: string | null, jenkinsName: string | null = null): Promise<number> {
+export async function addPlan (
+  db: Db,
+  productId: number,
+  name: string,
+  jobName: string | null,
+  jenkinsName: string | null = null
+): Promise<number> {
   if (!(await productExists(db, productId))) throw notFound('product')
   try {
     return await db.transaction().execute(async (trx) => {
-      const r = await trx.insertInto('plans')
-        .values({ product_id: productId, name, job_name: jobName, jenkins_name: jenkinsName, created_at: now() }).executeTakeFirstOrThrow()
+      const r = await trx
+        .insertInto('plans')
+        .values({ product_id: productId, name, job_name: jobName, jenkins_name: jenkinsName, created_at: now() })
+        .executeTakeFirstOrThrow()
       await bumpCatalog(trx)
       return Number(r.insertId)
     })
@@ -41,7 +55,11 @@ export async function addPlan (db: Db, productId: number, name: string, jobName:
   }
 }
 
-export async function updatePlan (db: Db, id: number, change: { name?: string, jobName?: string | null, jenkinsName?: string | null }): Promise<void> {
+export async function updatePlan (
+  db: Db,
+  id: number,
+  change: { name?: string, jobName?: string | null, jenkinsName?: string | null }
+): Promise<void> {
   await getPlan(db, id)
   const set: { name?: string, job_name?: string | null, jenkins_name?: string | null } = {}
   if (change.name !== undefined) set.name = change.name

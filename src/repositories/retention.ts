@@ -67,7 +67,9 @@ Promise<PruneCounts & { done: boolean }> {
     if (stages.length > 0) await trx.deleteFrom('stages').where('id', 'in', stages).execute()
     left -= stages.length
     // the builds and their plans' counters are rows of this transaction too
-    if (left < 2 * buildIds.length) return { builds: 0, stages: stages.length, events: events.length, logs: logs.length, done: false }
+    if (left < 2 * buildIds.length) {
+      return { builds: 0, stages: stages.length, events: events.length, logs: logs.length, done: false }
+    }
     // every plan's count and list version move with the builds it lost, in this transaction
     const gone = await trx.selectFrom('builds').select(['id', 'plan_id']).where('id', 'in', buildIds).execute()
     const perPlan = new Map<number, number>()

@@ -7,17 +7,31 @@ type Db = Kysely<Database>
 export interface StageLogRow { error: string, log: string, truncated: boolean }
 
 /** The stages of a build named `names` that have no captured log yet. */
-export async function stagesWithoutLog (db: Db, buildId: number, names: string[]): Promise<Array<{ stage_id: number, name: string }>> {
+export async function stagesWithoutLog (
+  db: Db,
+  buildId: number,
+  names: string[]
+): Promise<Array<{ stage_id: number, name: string }>> {
   if (names.length === 0) return []
-  return await db.selectFrom('stages')
-    .leftJoin('stage_logs', (j) => j.onRef('stage_logs.build_id', '=', 'stages.build_id').onRef('stage_logs.stage_id', '=', 'stages.stage_id'))
+  return await db
+    .selectFrom('stages')
+    .leftJoin('stage_logs', (j) =>
+      j.onRef('stage_logs.build_id', '=', 'stages.build_id').onRef('stage_logs.stage_id', '=', 'stages.stage_id')
+    )
     .select(['stages.stage_id', 'stages.name'])
-    .where('stages.build_id', '=', buildId).where('stages.name', 'in', names).where('stage_logs.stage_id', 'is', null)
+    .where('stages.build_id', '=', buildId)
+    .where('stages.name', 'in', names)
+    .where('stage_logs.stage_id', 'is', null)
     .execute()
 }
 
 /** Stores a stage's capture; a stage captured already keeps its first one (another process may have been quicker). */
-export async function saveStageLog (db: Db, buildId: number, stageId: number, log: StageLogRow & { source: string }): Promise<void> {
+export async function saveStageLog (
+  db: Db,
+  buildId: number,
+  stageId: number,
+  log: StageLogRow & { source: string }
+): Promise<void> {
   const row = {
     build_id: buildId,
     stage_id: stageId,
@@ -37,11 +51,15 @@ export async function saveStageLog (db: Db, buildId: number, stageId: number, lo
  * fail, or Jenkins had none). NotFound when the build or the stage does not exist.
  */
 export async function findStageLog (db: Db, planId: number, buildIndex: number, stageId: number): Promise<StageLogRow> {
-  const row = await db.selectFrom('builds')
+  const row = await db
+    .selectFrom('builds')
     .leftJoin('stages', (j) => j.onRef('stages.build_id', '=', 'builds.id').on('stages.stage_id', '=', stageId))
-    .leftJoin('stage_logs', (j) => j.onRef('stage_logs.build_id', '=', 'builds.id').on('stage_logs.stage_id', '=', stageId))
+    .leftJoin('stage_logs', (j) =>
+      j.onRef('stage_logs.build_id', '=', 'builds.id').on('stage_logs.stage_id', '=', stageId)
+    )
     .select(['stages.id as stage', 'stage_logs.error', 'stage_logs.log', 'stage_logs.truncated'])
-    .where('builds.plan_id', '=', planId).where('builds.build_index', '=', buildIndex)
+    .where('builds.plan_id', '=', planId)
+    .where('builds.build_index', '=', buildIndex)
     .executeTakeFirst()
   if (row == null) throw notFound(`build ${buildIndex} of plan ${planId}`)
   if (row.stage == null) throw notFound(`stage ${stageId} of build ${buildIndex} of plan ${planId}`)

@@ -13,14 +13,24 @@ type Db = Kysely<Database>
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex')
 
 /** A new token; `first` is true when it ended open mode (it is then ended for good: see app_state). */
-export async function createTokenReporting (db: Db, name: string, role: Role): Promise<{ token: string, first: boolean }> {
+export async function createTokenReporting (
+  db: Db,
+  name: string,
+  role: Role
+): Promise<{ token: string, first: boolean }> {
   const token = `tc_${randomBytes(32).toString('base64url')}`
   try {
     return await db.transaction().execute(async (trx) => {
-      await trx.insertInto('api_tokens').values({ name, role, token_hash: hashToken(token), created_at: now() }).execute()
+      await trx
+        .insertInto('api_tokens')
+        .values({ name, role, token_hash: hashToken(token), created_at: now() })
+        .execute()
       if (await openModeEnded(trx)) return { token, first: false }
       try {
-        await trx.insertInto('app_state').values({ name: OPEN_MODE_ENDED, value: `token "${name}"`, updated_at: now() }).execute()
+        await trx
+          .insertInto('app_state')
+          .values({ name: OPEN_MODE_ENDED, value: `token "${name}"`, updated_at: now() })
+          .execute()
       } catch (err) {
         if (isUniqueViolation(err)) return { token, first: false } // another process's first token won
         throw err
@@ -41,26 +51,47 @@ const OPEN_MODE_ENDED = 'open_mode_ended'
 
 /** True once any token was ever created: the API then needs a token, even after every token is revoked. */
 export async function openModeEnded (db: Db): Promise<boolean> {
-  return (await db.selectFrom('app_state').select('name').where('name', '=', OPEN_MODE_ENDED).executeTakeFirst()) != null
+  return (
+    (await db.selectFrom('app_state').select('name').where('name', '=', OPEN_MODE_ENDED).executeTakeFirst()) != null
+  )
 }
 
-export async function listTokens (db: Db): Promise<Array<{ name: string, role: string, created_at: number, last_used_at: number | null }>> {
-  return await db.selectFrom('api_tokens').select(['name', 'role', 'created_at', 'last_used_at']).orderBy('id').execute()
+export async function listTokens (
+  db: Db
+): Promise<Array<{ name: string, role: string, created_at: number, last_used_at: number | null }>> {
+  return await db
+    .selectFrom('api_tokens')
+    .select(['name', 'role', 'created_at', 'last_used_at'])
+    .orderBy('id')
+    .execute()
 }
 
 /**
  * Removes a token. The last `admin` token goes only with force (nobody could manage products and
  * plans afterwards until a new admin token is made with the CLI); `lastAdmin` says it went.
  */
-export async function revokeToken (db: Db, name: string, opts: { force?: boolean } = {}): Promise<{ lastAdmin: boolean }> {
+export async function revokeToken (
+  db: Db,
+  name: string,
+  opts: { force?: boolean } = {}
+): Promise<{ lastAdmin: boolean }> {
   return await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('api_tokens').select(['id', 'role']).where('name', '=', name).executeTakeFirst()
     if (row == null) throw notFound(`token "${name}"`)
     let lastAdmin = false
     if (row.role === 'admin') {
-      const admins = await trx.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('n')).where('role', '=', 'admin').executeTakeFirstOrThrow()
+      const admins = await trx
+        .selectFrom('api_tokens')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('role', '=', 'admin')
+        .executeTakeFirstOrThrow()
       lastAdmin = Number(admins.n) <= 1
-      if (lastAdmin && opts.force !== true) throw conflict(`"${name}" is the last admin token: revoking it leaves nobody able to manage products and plans (the API stays closed); pass --force to do it anyway`)
+      if (lastAdmin && opts.force !== true) {
+        throw conflict(
+          `"${name}" is the last admin token: revoking it leaves nobody able to manage products and plans (the API ` +
+            'stays closed); pass --force to do it anyway'
+        )
+      }
     }
     await trx.deleteFrom('api_tokens').where('id', '=', row.id).execute()
     return { lastAdmin }
@@ -77,7 +108,11 @@ export async function roleOf (db: Db, token: string): Promise<{ id: number, role
 }
 
 async function roleByHash (db: Db, hash: string): Promise<{ id: number, role: Role, name: string } | null> {
-  const row = await db.selectFrom('api_tokens').select(['id', 'role', 'name']).where('token_hash', '=', hash).executeTakeFirst()
+  const row = await db
+    .selectFrom('api_tokens')
+    .select(['id', 'role', 'name'])
+    .where('token_hash', '=', hash)
+    .executeTakeFirst()
   return row == null ? null : { id: row.id, role: row.role as Role, name: row.name }
 }
 

@@ -1,16 +1,21 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ErrorCode, invalid, notFound } from '../errors.js'
+import { ErrorCode, invalid } from '../errors.js'
 import { checkJobName } from '../lib/job-name.js'
 import { applyProgress } from '../builds/progress.js'
 import { buildRevision, findBuildInfo, listBuilds } from '../repositories/builds.js'
-import { planListVersion } from '../repositories/read-versions.js'
-import { VersionedCache } from '../lib/versioned-cache.js'
-import { ReadBatcher } from '../lib/read-batcher.js'
-import { BuildInfoSchema, BuildListItemSchema, JenkinsParameterInSchema } from '../schemas/build.js'
+import { type BuildKey, buildKey, existingPlanListVersion } from '../repositories/read-versions.js'
+import { VersionedReader } from '../lib/versioned-reader.js'
 import {
-  BuildIndexSchema, PlanIdSchema, EnvelopeSchema, EpochSchema, IdSchema, JSON_UTF8, NameSchema, ok, OkEnvelope, responses, StatusInSchema, toInt
+  BuildAddExample, BuildEventsExample, BuildInfoSchema, BuildListExample, BuildListItemSchema, BuildUpdateExample,
+  JenkinsParameterInSchema
+} from '../schemas/build.js'
+import {
+  BuildIndexSchema, PlanIdSchema, EnvelopeSchema, EpochSchema, IdSchema, IntLike, NameSchema, ok, OkEnvelope,
+  PageSizeSchema, responses, StatusInSchema
 } from '../schemas/common.js'
+import cachedReply from '../../plugins/cached-reply.js'
+import intLike from '../../plugins/int-like.js'
 import { isTerminal, parseStatus, type Status } from '../status.js'
 import { estimate } from '../builds/estimate.js'
 import { PlanHistories } from '../builds/plan-history.js'
@@ -18,7 +23,6 @@ import { stageRuns } from '../repositories/analytics.js'
 import type { StageRun } from '../builds/stage-stats.js'
 import { VersionedMemo } from '../lib/versioned-memo.js'
 import { now } from '../lib/time.js'
-import type { BuildVersion } from '../repositories/builds.js'
 import { startBuild } from '../builds/trigger.js'
 import { cancelBuild } from '../builds/cancel.js'
 import { routeToRun } from '../builds/rerun.js'
@@ -31,27 +35,36 @@ const BuildIndex = BuildIndexSchema
 const UpdateBody = Type.Object({
   DevOpsPlanID,
   BuildIndex,
-  StageName: Type.Optional(Type.String({ maxLength: 128, description: 'the stage; absent or "" for the build itself' })),
+  StageName: Type.Optional(Type.String({
+    maxLength: 128, description: 'the stage; absent or "" for the build itself'
+  })),
   Status: StatusInSchema,
-  Detail: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'shallow-merged into the stored Detail; in all at most 16 KiB of JSON, 32 levels deep, 256 keys per object' })),
-  PreStageID: Type.Optional(Type.Array(IdSchema('an earlier stage'), { maxItems: 256, description: 'predecessors by StageID (new stages; default: the latest stage)' })),
-  PreStageName: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 256, description: 'predecessors by name' })),
+  Detail: Type.Optional(Type.Record(Type.String(), Type.Unknown(), {
+    description: 'shallow-merged into the stored Detail; in all at most 16 KiB of JSON, 32 levels deep, ' +
+      '256 keys per object'
+  })),
+  PreStageID: Type.Optional(Type.Array(IdSchema('an earlier stage'), {
+    maxItems: 256, description: 'predecessors by StageID (new stages; default: the latest stage)'
+  })),
+  PreStageName: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
+    maxItems: 256, description: 'predecessors by name'
+  })),
   StartTime: Type.Optional(EpochSchema('when the stage (or build) started')),
   EndTime: Type.Optional(EpochSchema('when it finished'))
-}, {
-  examples: [{ DevOpsPlanID: 1, BuildIndex: 1, StageName: 'Build', Status: 'running', Detail: { URL: 'http://jenkins/job/Test/7/console' } }]
-})
+}, { examples: [BuildUpdateExample] })
 
 /** How a cached Build/info answer ends: Build's last fields, then the envelope's end. */
 const NO_ESTIMATE = '"EstimatedEndTime":null,"Progress":null}}'
 
 const builds: FastifyPluginAsyncTypebox = async (fastify) => {
-  // Build/list pages validated by the plan's list version, Build/info by the build's revision (issue 14)
-  const listCache = new VersionedCache<string>(16 * 1024 * 1024)
-  const infoCache = new VersionedCache<number>(16 * 1024 * 1024)
-  // concurrent requests for one plan's or one build's version share a read (lib/read-batcher.ts)
-  const listVersions = new ReadBatcher<number, string | null>()
-  const revisions = new ReadBatcher<string, BuildVersion>()
+  await fastify.register(intLike)
+  await fastify.register(cachedReply)
+  // Build/list pages are valid while the plan's list version is, Build/info while the build's revision is
+  const lists = new VersionedReader(16 * 1024 * 1024,
+    async (planId: number) => await existingPlanListVersion(fastify.db, planId))
+  const infos = new VersionedReader(16 * 1024 * 1024,
+    async (b: BuildKey) => await buildRevision(fastify.db, b.DevOpsPlanID, b.BuildIndex),
+    { keyOf: buildKey, versionOf: (b) => `${b.id}/${b.revision}` })
   // a running build's estimate: the plan's passed history (by list version) and the build's stages (by revision)
   const histories = new PlanHistories()
   const runningStages = new VersionedMemo<number, StageRun[]>(2000)
@@ -63,26 +76,22 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       querystring: Type.Object({
         DevOpsPlanID,
         Status: Type.Optional(StatusInSchema),
-        PageIndex: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[1-9][0-9]{0,8}$' })], { description: '1-based page, default 1' })),
-        PageSize: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 500 }), Type.String({ pattern: '^([1-9][0-9]?|[1-4][0-9]{2}|500)$' })], { description: 'builds per page, 1–500, default 50' }))
+        PageIndex: Type.Optional(IntLike({ minimum: 1 }, '^[1-9][0-9]{0,8}$', '1-based page, default 1')),
+        PageSize: Type.Optional(PageSizeSchema('builds per page, 1–500, default 50'))
       }),
-      response: responses(EnvelopeSchema({ TotalCount: Type.Integer({ description: 'all matching builds, not just this page' }), BuildList: Type.Array(BuildListItemSchema) }, 'one page of builds',
-        { TotalCount: 2, BuildList: [{ BuildIndex: 2, Status: 'Running', StartTime: 1491904860, CreateTime: 1491904855, EndTime: null, Source: 'jenkins', Cause: 'Started by timer' }, { BuildIndex: 1, Status: 'Pass', StartTime: 1491904800, CreateTime: 1491904790, EndTime: 1491904850, Source: 'api', Cause: null }] }), ['InvalidParameter', 'NotFound'])
+      response: responses(EnvelopeSchema({
+        TotalCount: Type.Integer({ description: 'all matching builds, not just this page' }),
+        BuildList: Type.Array(BuildListItemSchema)
+      }, 'one page of builds', BuildListExample), ['InvalidParameter', 'NotFound'])
     }
   }, async (request, reply) => {
-    const q = request.query
-    const planId = toInt(q.DevOpsPlanID)
-    const status = q.Status == null ? undefined : parseStatus(q.Status)
-    if (q.Status != null && status == null) throw invalid(`querystring/Status "${q.Status}" is not a known status`)
-    const page = toInt(q.PageIndex ?? 1)
-    const size = toInt(q.PageSize ?? 50)
-    const version = await listVersions.read(planId, async () => await planListVersion(fastify.db, planId))
-    if (version == null) throw notFound('plan')
-    const answer = await listCache.through(`${planId}/${status ?? ''}/${page}/${size}`, version, async () => {
+    const { DevOpsPlanID: planId, Status, PageIndex: page = 1, PageSize: size = 50 } = request.query
+    const status = Status == null ? undefined : parseStatus(Status)
+    if (Status != null && status == null) throw invalid(`querystring/Status "${Status}" is not a known status`)
+    return await reply.cached(lists.read(planId, async () => {
       const found = await listBuilds(fastify.db, planId, status, page, size)
       return ok({ TotalCount: found.total, BuildList: found.list })
-    })
-    return await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
+    }, `${status ?? ''}/${page}/${size}`))
   })
 
   fastify.get('/Build/events', {
@@ -93,17 +102,16 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       querystring: Type.Object({
         DevOpsPlanID,
         BuildIndex,
-        AfterEventID: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^(0|[1-9][0-9]{0,15})$' })], { description: 'only events after this EventID (the last one of the previous page)' })),
-        PageSize: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 500 }), Type.String({ pattern: '^([1-9][0-9]?|[1-4][0-9]{2}|500)$' })], { description: 'events per page, 1–500, default 100' }))
+        AfterEventID: Type.Optional(IntLike({ minimum: 0 }, '^(0|[1-9][0-9]{0,15})$',
+          'only events after this EventID (the last one of the previous page)')),
+        PageSize: Type.Optional(PageSizeSchema('events per page, 1–500, default 100'))
       }),
-      response: responses(EnvelopeSchema({ EventList: Type.Array(BuildEventSchema) }, 'one page of the build\'s history',
-        { EventList: [{ EventID: 41, Time: 1491904790, Source: 'api', StageName: '', Status: 'Queued', Detail: {} }, { EventID: 57, Time: 1491904800, Source: 'callback', StageName: 'Build', Status: 'Running', Detail: { URL: 'http://jenkins/job/Test/7/console' } }] }),
-      ['InvalidParameter', 'NotFound'])
+      response: responses(EnvelopeSchema({ EventList: Type.Array(BuildEventSchema) },
+        'one page of the build\'s history', BuildEventsExample), ['InvalidParameter', 'NotFound'])
     }
   }, async (request) => {
-    const q = request.query
-    const EventList = await listBuildEvents(fastify.db, toInt(q.DevOpsPlanID), toInt(q.BuildIndex), toInt(q.AfterEventID ?? 0), toInt(q.PageSize ?? 100))
-    return ok({ EventList })
+    const { DevOpsPlanID, BuildIndex, AfterEventID = 0, PageSize = 100 } = request.query
+    return ok({ EventList: await listBuildEvents(fastify.db, DevOpsPlanID, BuildIndex, AfterEventID, PageSize) })
   })
 
   fastify.get('/Build/info', {
@@ -115,24 +123,22 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       response: responses(EnvelopeSchema({ Build: BuildInfoSchema }), ['InvalidParameter', 'NotFound'])
     }
   }, async (request, reply) => {
-    const planId = toInt(request.query.DevOpsPlanID)
-    const buildIndex = toInt(request.query.BuildIndex)
-    const build = await revisions.read(`${planId}/${buildIndex}`,
-      async () => await buildRevision(fastify.db, planId, buildIndex))
-    const answer = await infoCache.through(build.id, String(build.revision),
-      async () => ok({ Build: await findBuildInfo(fastify.db, planId, buildIndex) }))
-    const cached = async () => await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
-    if (isTerminal(build.status as Status)) return await cached()
+    const { DevOpsPlanID: planId, BuildIndex: buildIndex } = request.query
+    const { answer, v: build } = await infos.readVersioned(request.query, async () =>
+      ok({ Build: await findBuildInfo(fastify.db, planId, buildIndex) }))
+    if (isTerminal(build.status as Status)) return await reply.cached(answer)
     // not ended: the estimate moves with the clock, so it is spliced into the cached answer per request
     const [history, stages] = await Promise.all([
       histories.of(fastify.db, planId, String(build.list_version)),
       runningStages.through(build.id, String(build.revision), async () => await stageRuns(fastify.db, build.id))
     ])
     const e = estimate(history, build, stages, now())
-    if (e == null || !answer.body.endsWith(NO_ESTIMATE)) return await cached()
+    if (e == null || !answer.body.endsWith(NO_ESTIMATE)) return await reply.cached(answer)
     const tail = `"EstimatedEndTime":${e.EstimatedEndTime},"Progress":${e.Progress}}}`
-    return await reply.type(JSON_UTF8).header('etag', `${answer.etag.slice(0, -1)}.${e.EstimatedEndTime}.${e.Progress}"`)
-      .send(answer.body.slice(0, -NO_ESTIMATE.length) + tail)
+    return await reply.cached({
+      body: answer.body.slice(0, -NO_ESTIMATE.length) + tail,
+      etag: `${answer.etag.slice(0, -1)}.${e.EstimatedEndTime}.${e.Progress}"`
+    })
   })
 
   fastify.post('/Build/add', {
@@ -140,34 +146,46 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Build'],
       summary: 'Start a build: allocate the next BuildIndex and trigger the Jenkins job (添加一个 Build)',
-      description: 'Checks the parameters against the job\'s definitions (an undeclared name or a choice outside its list: ' +
-        `${ErrorCode.InvalidParameter}, nothing recorded or triggered; missing ones take the job's defaults). ` +
+      description: 'Checks the parameters against the job\'s definitions (an undeclared name or a choice outside ' +
+        `its list: ${ErrorCode.InvalidParameter}, nothing recorded or triggered; ` +
+        'missing ones take the job\'s defaults). ' +
         'Records the build as Queued, then triggers the job with the caller\'s parameters plus DevOpsPlanID and ' +
-        `BuildIndex. No Jenkins configured: ${ErrorCode.JenkinsNotConfigured} and nothing recorded. Jenkins refuses or does not answer: ${ErrorCode.JenkinsFailed} with the ` +
+        `BuildIndex. No Jenkins configured: ${ErrorCode.JenkinsNotConfigured} and nothing recorded. ` +
+        `Jenkins refuses or does not answer: ${ErrorCode.JenkinsFailed} with the ` +
         'BuildIndex of the build, kept as Fail with the reason in its Detail.',
       body: Type.Object({
         DevOpsPlanID,
-        JobName: Type.Optional(NameSchema('Jenkins job, folders as `folder/sub/job`; defaults to the plan\'s JobName', 512)),
+        JobName: Type.Optional(NameSchema('Jenkins job, folders as `folder/sub/job`; defaults to the plan\'s JobName',
+          512)),
         Parameter: Type.Optional(Type.Object({
           parameter: Type.Union([Type.Array(JenkinsParameterInSchema, { maxItems: 1000 }), JenkinsParameterInSchema])
         })),
-        RequestID: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'makes the call idempotent per plan: a RequestID seen before answers the same BuildIndex with 1000 and triggers nothing' })),
-        RebuildOf: Type.Optional(IdSchema(`the BuildIndex of this plan the build repeats, shown as Build/info's RebuildOf; one the plan does not have: ${ErrorCode.NotFound}`))
-      }, { examples: [{ DevOpsPlanID: 1, JobName: 'Test', Parameter: { parameter: [{ name: 'Branch', value: 'main' }] }, RequestID: 'deploy-2026-11-28-1' }] }),
-      response: responses(EnvelopeSchema({ BuildIndex: Type.Integer() }), ['InvalidParameter', 'NotFound', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
+        RequestID: Type.Optional(Type.String({
+          minLength: 1,
+          maxLength: 128,
+          description: 'makes the call idempotent per plan: a RequestID seen before answers the same BuildIndex with ' +
+            '1000 and triggers nothing'
+        })),
+        RebuildOf: Type.Optional(IdSchema('the BuildIndex of this plan the build repeats, shown as Build/info\'s ' +
+          `RebuildOf; one the plan does not have: ${ErrorCode.NotFound}`))
+      }, { examples: [BuildAddExample] }),
+      response: responses(EnvelopeSchema({ BuildIndex: Type.Integer() }),
+        ['InvalidParameter', 'NotFound', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
     }
   }, async (request) => {
     const { DevOpsPlanID, JobName, Parameter, RequestID, RebuildOf } = request.body
     checkJobName(JobName)
-    const given = Parameter == null ? [] : Array.isArray(Parameter.parameter) ? Parameter.parameter : [Parameter.parameter]
+    const given = Parameter == null
+      ? []
+      : Array.isArray(Parameter.parameter) ? Parameter.parameter : [Parameter.parameter]
     const buildIndex = await startBuild(fastify.db, fastify.jenkins, {
-      planId: toInt(DevOpsPlanID),
+      planId: DevOpsPlanID,
       jobName: JobName?.trim(),
       parameter: given.map((p) => ({ name: p.name, value: p.value == null ? '' : String(p.value) })),
       requestId: RequestID,
       // the token's name: who started it (null in open mode, where nobody is named)
       startedBy: request.caller?.name ?? null,
-      rebuildOf: RebuildOf == null ? undefined : toInt(RebuildOf)
+      rebuildOf: RebuildOf
     })
     return ok({ BuildIndex: buildIndex })
   })
@@ -177,13 +195,16 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Build'],
       summary: 'Cancel a build: out of the Jenkins queue, or stopped if running; it ends Aborted',
-      description: `A build that already ended: ${ErrorCode.Conflict}. Jenkins refuses or does not answer: ${ErrorCode.JenkinsFailed} and the status is unchanged. ` +
+      description: `A build that already ended: ${ErrorCode.Conflict}. ` +
+        `Jenkins refuses or does not answer: ${ErrorCode.JenkinsFailed} and the status is unchanged. ` +
         `A build Jenkins no longer has ends Aborted here (${ErrorCode.OK}, the Description says so).`,
       body: Type.Object({ DevOpsPlanID, BuildIndex }, { examples: [{ DevOpsPlanID: 1, BuildIndex: 2 }] }),
-      response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'Conflict', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
+      response: responses(OkEnvelope,
+        ['InvalidParameter', 'NotFound', 'Conflict', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
     }
   }, async (request) => {
-    const description = await cancelBuild(fastify.db, fastify.jenkins, toInt(request.body.DevOpsPlanID), toInt(request.body.BuildIndex))
+    const { DevOpsPlanID, BuildIndex } = request.body
+    const description = await cancelBuild(fastify.db, fastify.jenkins, DevOpsPlanID, BuildIndex)
     return { ...ok({}), Description: description }
   })
 
@@ -192,11 +213,13 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Build'],
       summary: 'Report the status of a stage, or of the build itself (修改某个 Build 的状态)',
-      description: 'Creates the stage on first sight (next StageID, PreStageID = the latest stage unless PreStageID or ' +
-        `PreStageName is given) or updates it. Statuses only move forward; a backward move is answered ${ErrorCode.OK} and ignored. ` +
+      description: 'Creates the stage on first sight (next StageID, PreStageID = the latest stage unless ' +
+        'PreStageID or PreStageName is given) or updates it. Statuses only move forward; ' +
+        `a backward move is answered ${ErrorCode.OK} and ignored. ` +
         'Without StageName the status is the build\'s own. The same update twice changes nothing. ' +
-        'An update naming another Jenkins run than the build\'s (Detail.JenkinsBuildNumber or Detail.URL: a rerun, replay or ' +
-        'restart copies DevOpsPlanID and BuildIndex) goes to that run\'s build, and the Description says which.',
+        'An update naming another Jenkins run than the build\'s (Detail.JenkinsBuildNumber or Detail.URL: ' +
+        'a rerun, replay or restart copies DevOpsPlanID and BuildIndex) goes to that run\'s build, ' +
+        'and the Description says which.',
       body: UpdateBody,
       response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'BodyTooLarge'])
     }
@@ -205,20 +228,22 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     const status = parseStatus(b.Status)
     if (status == null) throw invalid(`body/Status "${b.Status}" is not a known status`)
     // a rerun, replay or restart reports with the original's key: its updates go to its own build
-    const target = await routeToRun(fastify.db, toInt(b.DevOpsPlanID), toInt(b.BuildIndex), b.Detail)
+    const target = await routeToRun(fastify.db, b.DevOpsPlanID, b.BuildIndex, b.Detail)
     const result = await applyProgress(fastify.db, {
       planId: target.planId,
       buildIndex: target.buildIndex,
       status,
       stageName: b.StageName,
       detail: b.Detail,
-      preStageIds: b.PreStageID?.map(toInt),
+      preStageIds: b.PreStageID,
       preStageNames: b.PreStageName,
-      startTime: b.StartTime == null ? undefined : toInt(b.StartTime),
-      endTime: b.EndTime == null ? undefined : toInt(b.EndTime),
+      startTime: b.StartTime,
+      endTime: b.EndTime,
       source: 'callback'
     })
-    const where = target.routed == null ? '' : `applied to BuildIndex ${target.routed.buildIndex}, Jenkins run #${target.routed.runNumber}`
+    const where = target.routed == null
+      ? ''
+      : `applied to BuildIndex ${target.routed.buildIndex}, Jenkins run #${target.routed.runNumber}`
     const said = [where, result.ignored == null ? '' : `ignored: ${result.ignored}`].filter((x) => x !== '').join('; ')
     return { ErrorCode: ErrorCode.OK, Description: said === '' ? 'OK' : `OK (${said})` }
   })

@@ -30,9 +30,18 @@ export default fp(async function health (fastify) {
     const jenkins = await fastify.poller.monitor.readiness()
     try {
       await sql`select 1`.execute(fastify.db)
-      const pending = (await migrator(fastify.db).getMigrations()).filter((m) => m.executedAt == null).map((m) => m.name)
+      const pending = (await migrator(fastify.db).getMigrations())
+        .filter((m) => m.executedAt == null)
+        .map((m) => m.name)
       if (pending.length > 0) {
-        return await reply.code(ERRORS.DatabaseUnavailable.http).send({ ErrorCode: ErrorCode.DatabaseUnavailable, Description: `database not migrated: ${pending.join(', ')}`, Database: 'pending', Jenkins: jenkins })
+        return await reply
+          .code(ERRORS.DatabaseUnavailable.http)
+          .send({
+            ErrorCode: ErrorCode.DatabaseUnavailable,
+            Description: `database not migrated: ${pending.join(', ')}`,
+            Database: 'pending',
+            Jenkins: jenkins
+          })
       }
       // a database that answers but cannot write (disk full, read-only) is not ready either
       const refused = await writeRefused()
@@ -42,7 +51,14 @@ export default fp(async function health (fastify) {
       return { ErrorCode: ErrorCode.OK, Description: 'OK', Database: 'ok', Jenkins: jenkins }
     } catch (err) {
       fastify.log.warn({ err }, 'readiness: database unreachable')
-      return await reply.code(ERRORS.DatabaseUnavailable.http).send({ ErrorCode: ErrorCode.DatabaseUnavailable, Description: 'database unreachable', Database: 'down', Jenkins: jenkins })
+      return await reply
+        .code(ERRORS.DatabaseUnavailable.http)
+        .send({
+          ErrorCode: ErrorCode.DatabaseUnavailable,
+          Description: 'database unreachable',
+          Database: 'down',
+          Jenkins: jenkins
+        })
     }
   })
 }, { name: 'health', dependencies: ['database', 'poller'] })

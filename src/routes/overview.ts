@@ -1,17 +1,19 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { notFound } from '../errors.js'
-import { ReadBatcher } from '../lib/read-batcher.js'
-import { VersionedCache } from '../lib/versioned-cache.js'
+import { VersionedReader } from '../lib/versioned-reader.js'
 import { gridVersion, overview, overviewVersion, planGrid } from '../repositories/overview.js'
 import { BuildListItemSchema, JenkinsParameterSchema } from '../schemas/build.js'
-import { EnvelopeSchema, JSON_UTF8, ok, PlanIdSchema, responses, StatusOutSchema, toInt } from '../schemas/common.js'
+import { EnvelopeSchema, IntLike, ok, PlanIdSchema, responses, StatusOutSchema } from '../schemas/common.js'
 import { ROLES } from '../lib/access.js'
 import { INJECTED } from '../builds/parameters.js'
+import cachedReply from '../../plugins/cached-reply.js'
+import intLike from '../../plugins/int-like.js'
 
 const injected = new Set<string>(INJECTED)
 
-const Epoch = (description: string) => Type.Union([Type.Integer(), Type.Null()], { description: `${description}, Unix epoch seconds, or null` })
+const Epoch = (description: string) =>
+  Type.Union([Type.Integer(), Type.Null()], { description: `${description}, Unix epoch seconds, or null` })
 const BuildFacts = {
   BuildIndex: Type.Integer(),
   Status: StatusOutSchema,
@@ -37,7 +39,9 @@ const OverviewPlanSchema = Type.Object({
   JobName: Type.Union([Type.String(), Type.Null()]),
   JenkinsName: Type.Union([Type.String(), Type.Null()]),
   Active: Type.Integer({ description: 'builds of the plan Queued, Running or Paused' }),
-  LastBuild: Type.Union([Type.Object(BuildFacts), Type.Null()], { description: 'the plan\'s newest build; null before its first' })
+  LastBuild: Type.Union([Type.Object(BuildFacts), Type.Null()], {
+    description: 'the plan\'s newest build; null before its first'
+  })
 })
 const GridStageSchema = Type.Object({
   StageID: Type.Integer(),
@@ -47,23 +51,27 @@ const GridStageSchema = Type.Object({
   StartTime: Epoch('when the stage started'),
   EndTime: Epoch('when it ended')
 })
-const LastSchema = Type.Union([Type.Integer({ minimum: 1, maximum: 50 }), Type.String({ pattern: '^([1-9]|[1-4][0-9]|50)$' })],
-  { description: 'builds, 1–50, default 20' })
+const LastSchema = IntLike({ minimum: 1, maximum: 50 }, '^([1-9]|[1-4][0-9]|50)$', 'builds, 1–50, default 20')
 const FAILURES = 20
+const noPlan = (): never => { throw notFound('plan') }
 
 // The dashboard's home and a plan's grid, each one cached read instead of one request per plan or build.
 const overviewRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const overviewCache = new VersionedCache<'all'>(4 * 1024 * 1024)
-  const overviewVersions = new ReadBatcher<'all', string>()
-  const gridCache = new VersionedCache<string>(16 * 1024 * 1024)
-  const gridVersions = new ReadBatcher<string, string | null>()
+  await fastify.register(intLike)
+  await fastify.register(cachedReply)
+  const overviews = new VersionedReader(4 * 1024 * 1024, async () => await overviewVersion(fastify.db))
+  // one version per plan and Last: the builds shown and their stages
+  const grids = new VersionedReader(16 * 1024 * 1024, async (k: { planId: number, last: number }) =>
+    await gridVersion(fastify.db, k.planId, k.last) ?? noPlan(), { keyOf: (k) => `${k.planId}/${k.last}` })
 
   fastify.get('/Plan/overview', {
     config: { access: 'read' },
     schema: {
       tags: ['Plan'],
-      summary: 'What is running, what is red: every plan with its newest build, the builds not ended, the latest failures',
-      description: `RunningList: builds Queued, Running or Paused, newest first (at most 200). FailureList: the ${FAILURES} ` +
+      summary: 'What is running, what is red: every plan with its newest build, the builds not ended, ' +
+        'the latest failures',
+      description: 'RunningList: builds Queued, Running or Paused, newest first (at most 200). ' +
+        `FailureList: the ${FAILURES} ` +
         'builds that ended Fail or Unstable most recently, across products.',
       querystring: Type.Object({}),
       response: responses(EnvelopeSchema({
@@ -72,14 +80,11 @@ const overviewRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         FailureList: Type.Array(OverviewBuildSchema)
       }, 'the overview'), ['InvalidParameter'])
     }
-  }, async (_request, reply) => {
-    const version = await overviewVersions.read('all', async () => await overviewVersion(fastify.db))
-    const answer = await overviewCache.through('all', version, async () => {
+  }, async (_request, reply) =>
+    await reply.cached(overviews.read('all', async () => {
       const o = await overview(fastify.db, FAILURES)
       return ok({ PlanList: o.plans, RunningList: o.running, FailureList: o.failed })
-    })
-    return await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
-  })
+    })))
 
   fastify.get('/Plan/grid', {
     config: { access: 'read' },
@@ -94,23 +99,20 @@ const overviewRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
           CreateTime: Type.Integer(),
           StartTime: Epoch('when it started running'),
           EndTime: Epoch('when it ended'),
-          Parameter: Type.Array(JenkinsParameterSchema, { description: 'the build\'s parameters without the injected DevOpsPlanID and BuildIndex' }),
+          Parameter: Type.Array(JenkinsParameterSchema, {
+            description: 'the build\'s parameters without the injected DevOpsPlanID and BuildIndex'
+          }),
           StageList: Type.Array(GridStageSchema)
         }))
       }, 'the last builds with their stages'), ['InvalidParameter', 'NotFound'])
     }
   }, async (request, reply) => {
-    const planId = toInt(request.query.DevOpsPlanID)
-    const last = toInt(request.query.Last ?? 20)
-    const key = `${planId}/${last}`
-    const version = await gridVersions.read(key, async () => await gridVersion(fastify.db, planId, last))
-    if (version == null) throw notFound('plan')
-    const answer = await gridCache.through(key, version, async () => {
+    const { DevOpsPlanID: planId, Last: last = 20 } = request.query
+    return await reply.cached(grids.read({ planId, last }, async () => {
       const list = await planGrid(fastify.db, planId, last)
       // what a person chose: the two the service injects on every trigger say nothing about a build
       return ok({ BuildList: list.map((b) => ({ ...b, Parameter: b.Parameter.filter((p) => !injected.has(p.name)) })) })
-    })
-    return await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
+    }))
   })
 
   fastify.get('/Token/whoami', {

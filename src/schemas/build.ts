@@ -18,27 +18,101 @@ export const BuildListItemSchema = Type.Object({
   StartTime: EpochOrNull('when it started running'),
   CreateTime: Type.Integer({ description: 'when it was recorded, Unix epoch seconds' }),
   EndTime: EpochOrNull('when it finished'),
-  Source: Type.Union([Type.Literal('api'), Type.Literal('jenkins')], { description: 'api: started by Build/add; jenkins: a run Jenkins started itself (timer, SCM, a person, replay, upstream)' }),
-  Cause: Type.Union([Type.String(), Type.Null()], { description: 'Jenkins\' cause text, e.g. "Started by timer"; null for builds started through the API' }),
-  StartedBy: Type.Union([Type.String(), Type.Null()], { description: 'the name of the token that called Build/add; null in open mode and for builds Jenkins started' }),
-  RebuildOf: Type.Union([Type.Integer(), Type.Null()], { description: 'the BuildIndex (same plan) this build repeats, else null' })
+  Source: Type.Union([Type.Literal('api'), Type.Literal('jenkins')], {
+    description:
+      'api: started by Build/add; jenkins: a run Jenkins started itself (timer, SCM, a person, replay, upstream)'
+  }),
+  Cause: Type.Union([Type.String(), Type.Null()], {
+    description: 'Jenkins\' cause text, e.g. "Started by timer"; null for builds started through the API'
+  }),
+  StartedBy: Type.Union([Type.String(), Type.Null()], {
+    description: 'the name of the token that called Build/add; null in open mode and for builds Jenkins started'
+  }),
+  RebuildOf: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'the BuildIndex (same plan) this build repeats, else null'
+  })
 })
 export type BuildListItem = Static<typeof BuildListItemSchema>
 
 export const BuildInfoSchema = Type.Object({
   ...BuildListItemSchema.properties,
   JobName: Type.String(),
-  Parameter: Type.Object({ parameter: Type.Array(JenkinsParameterSchema) }, { description: 'the effective values: the caller\'s, the job\'s defaults (never a password\'s), and the injected DevOpsPlanID and BuildIndex' }),
+  Parameter: Type.Object(
+    { parameter: Type.Array(JenkinsParameterSchema) },
+    {
+      description:
+        "the effective values: the caller's, the job's defaults (never a password's), " +
+        'and the injected DevOpsPlanID and BuildIndex'
+    }
+  ),
   JenkinsQueueID: Type.Union([Type.Integer(), Type.Null()]),
   JenkinsBuildNumber: Type.Union([Type.Integer(), Type.Null()]),
   JenkinsURL: Type.Union([Type.String(), Type.Null()]),
   Detail: Type.Record(Type.String(), Type.Unknown()),
   EstimatedEndTime: Type.Union([Type.Integer(), Type.Null()], {
-    description: 'while the build has not ended: when it should, Unix epoch seconds, from the plan\'s last passed builds; ' +
+    description:
+      "while the build has not ended: when it should, Unix epoch seconds, from the plan's last passed builds; " +
       'null when it ended or with fewer than 3 passed builds'
   }),
   Progress: Type.Union([Type.Integer({ minimum: 0, maximum: 100 }), Type.Null()], {
-    description: 'while the build has not ended: percent done, round(100 × elapsed ÷ (elapsed + remaining)); null as EstimatedEndTime'
+    description:
+      'while the build has not ended: percent done, round(100 × elapsed ÷ (elapsed + remaining)); null as ' +
+        'EstimatedEndTime'
   })
 })
 export type BuildInfo = Static<typeof BuildInfoSchema>
+
+// Examples the OpenAPI document shows for the Build routes.
+
+export const BuildListExample = {
+  TotalCount: 2,
+  BuildList: [
+    {
+      BuildIndex: 2,
+      Status: 'Running',
+      StartTime: 1491904860,
+      CreateTime: 1491904855,
+      EndTime: null,
+      Source: 'jenkins',
+      Cause: 'Started by timer'
+    },
+    {
+      BuildIndex: 1,
+      Status: 'Pass',
+      StartTime: 1491904800,
+      CreateTime: 1491904790,
+      EndTime: 1491904850,
+      Source: 'api',
+      Cause: null
+    }
+  ]
+}
+
+export const BuildEventsExample = {
+  EventList: [
+    { EventID: 41, Time: 1491904790, Source: 'api', StageName: '', Status: 'Queued', Detail: {} },
+    {
+      EventID: 57,
+      Time: 1491904800,
+      Source: 'callback',
+      StageName: 'Build',
+      Status: 'Running',
+      Detail: { URL: 'http://jenkins/job/Test/7/console' }
+    }
+  ]
+}
+
+export const BuildAddExample = {
+  DevOpsPlanID: 1,
+  JobName: 'Test',
+  Parameter: { parameter: [{ name: 'Branch', value: 'main' }] },
+  RequestID: 'deploy-2026-11-28-1'
+}
+
+export const BuildUpdateExample = {
+  DevOpsPlanID: 1,
+  BuildIndex: 1,
+  StageName: 'Build',
+  Status: 'running',
+  Detail: { URL: 'http://jenkins/job/Test/7/console' }
+}

@@ -37,8 +37,9 @@ export const StageLogAnswer = EnvelopeSchema({
 /** A stage of Stage/info with what the plan's history says about it. */
 export const StageInfoSchema = Type.Object({
   ...StageSchema.properties,
-  MedianDuration: Type.Union([Type.Number(), Type.Null()],
-    { description: 'median seconds of the stage in the plan\'s last passed builds (up to 20), null when it passed in none' })
+  MedianDuration: Type.Union([Type.Number(), Type.Null()], {
+    description: "median seconds of the stage in the plan's last passed builds (up to 20), null when it passed in none"
+  })
 })
 
 const Seconds = (description: string) => Type.Union([Type.Number(), Type.Null()], { description })
@@ -49,15 +50,99 @@ export const StageStatSchema = Type.Object({
   Fail: Type.Integer(),
   Aborted: Type.Integer(),
   Skipped: Type.Integer({ description: 'builds in which it was skipped (not counted in Runs)' }),
-  PassRate: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()],
-    { description: 'Pass ÷ Runs, 0–1; null when it never ran' }),
+  PassRate: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], {
+    description: 'Pass ÷ Runs, 0–1; null when it never ran'
+  }),
   MedianDuration: Seconds('median seconds of its passed runs (even count: the mean of the middle two); null when none'),
   P90Duration: Seconds('the ⌈0.9·n⌉-th smallest of the seconds of its passed runs (nearest rank); null when none'),
-  Durations: Type.Array(Type.Union([Type.Integer(), Type.Null()]),
-    { description: 'one per build, oldest first: seconds from StartTime to EndTime; null where it did not run' }),
-  FlipRate: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()],
-    { description: 'changes between Pass and Fail from one run to the next ÷ (Runs − 1); null with fewer than 2 runs' }),
+  Durations: Type.Array(Type.Union([Type.Integer(), Type.Null()]), {
+    description: 'one per build, oldest first: seconds from StartTime to EndTime; null where it did not run'
+  }),
+  FlipRate: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], {
+    description: 'changes between Pass and Fail from one run to the next ÷ (Runs − 1); null with fewer than 2 runs'
+  }),
   Flaky: Type.Boolean({ description: 'FlipRate ≥ 0.3 with at least 5 runs' }),
-  FailedBuilds: Type.Array(Type.Integer(),
-    { description: 'BuildIndex of each build (of these) in which it failed, newest first: where to look' })
+  FailedBuilds: Type.Array(Type.Integer(), {
+    description: 'BuildIndex of each build (of these) in which it failed, newest first: where to look'
+  })
 })
+
+// Examples the OpenAPI document shows for the Stage routes.
+
+export const StageInfoExample = {
+  StageCount: 2,
+  StageList: [
+    {
+      StageID: 1,
+      StageName: 'Build',
+      PreStageID: [],
+      Status: 'Pass',
+      Detail: { URL: 'http://jenkins/job/Test/7/console' },
+      StartTime: 1491904800,
+      EndTime: 1491904860,
+      MedianDuration: 58
+    },
+    {
+      StageID: 2,
+      StageName: 'Test',
+      PreStageID: [1],
+      Status: 'Running',
+      Detail: {},
+      StartTime: 1491904860,
+      EndTime: null,
+      MedianDuration: 240.5
+    }
+  ]
+}
+
+export const StageStatsExample = {
+  BuildCount: 5,
+  BuildIndexes: [3, 4, 6, 7, 8],
+  StageList: [
+    {
+      StageName: 'Build',
+      Runs: 5,
+      Pass: 5,
+      Fail: 0,
+      Aborted: 0,
+      Skipped: 0,
+      PassRate: 1,
+      MedianDuration: 60,
+      P90Duration: 64,
+      Durations: [58, 60, 61, 64, 59],
+      FlipRate: 0,
+      Flaky: false,
+      FailedBuilds: []
+    },
+    {
+      StageName: 'Test',
+      Runs: 5,
+      Pass: 3,
+      Fail: 2,
+      Aborted: 0,
+      Skipped: 0,
+      PassRate: 0.6,
+      MedianDuration: 240,
+      P90Duration: 250,
+      Durations: [240, 31, 250, 12, 230],
+      FlipRate: 1,
+      Flaky: true,
+      FailedBuilds: [7, 4]
+    },
+    {
+      StageName: 'Deploy',
+      Runs: 2,
+      Pass: 2,
+      Fail: 0,
+      Aborted: 0,
+      Skipped: 3,
+      PassRate: 1,
+      MedianDuration: 15.5,
+      P90Duration: 16,
+      Durations: [15, null, 16, null, null],
+      FlipRate: 0,
+      Flaky: false,
+      FailedBuilds: []
+    }
+  ]
+}
