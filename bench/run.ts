@@ -21,6 +21,7 @@ import { type FakeBuild, FakeJenkins } from '../test/fixtures/fake-jenkins.js'
 import { seed, seedRunning } from './seed.js'
 import { benchAnalytics } from './analytics.js'
 import type { Row } from './row.js'
+import { benchOtlp } from './otlp.js'
 
 const SMOKE = process.env.BENCH_SMOKE === '1'
 const DURATION = SMOKE ? 1 : Number(process.env.BENCH_DURATION ?? 5)
@@ -338,8 +339,30 @@ async function benchDatabase (kind: 'sqlite' | 'mysql', jenkins: FakeJenkins, ro
     met: disc.steady_requests === jobs && disc.new_requests <= jobs && disc.imported === disc.new_runs,
     extra: disc
   })
+  await benchOtlpRow(kind, database, rows)
   await drop()
   await benchAnalytics(kind, jenkinsEnv, harness, rows)
+}
+
+/** Jenkins' OpenTelemetry plugin pushing stage ends: one export decoded and applied (bench/otlp.ts). */
+async function benchOtlpRow (kind: 'sqlite' | 'mysql', database: string, rows: Row[]): Promise<void> {
+  log(`${database}: OTLP export of 512 spans over 50 running builds`)
+  const otlpDb = await newDatabase(kind, 'otlp')
+  const o = await benchOtlp(otlpDb.url)
+  await otlpDb.drop()
+  rows.push({
+    name: `OTLP: one export of ${o.spans} spans over ${o.builds} running builds, decoded and applied`,
+    database,
+    rps: null,
+    p50_ms: null,
+    p99_ms: null,
+    baseline: null,
+    baseline_rps: null,
+    ratio: null,
+    target: kind === 'sqlite' ? '≥ 2,000 spans/s; unknown traces: no write' : 'report only; unknown traces: no write',
+    met: (kind !== 'sqlite' || o.spans_per_s >= 2000) && o.unknown_traces_writes === 0,
+    extra: { ...o }
+  })
 }
 
 async function main (): Promise<void> {

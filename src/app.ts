@@ -26,6 +26,7 @@ import plan from './routes/plan.js'
 import product from './routes/product.js'
 import stage from './routes/stage.js'
 import webhook from './routes/webhook.js'
+import otlp from './routes/otlp.js'
 
 export const API_PREFIX = '/TestCloud/DevOps'
 export const BODY_LIMIT = 1024 * 1024
@@ -194,5 +195,7 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
     await api.register(overviewRoutes)
     await api.register(eventStream)
     await api.register(webhook)
+    // not through fastify-plugin: its body parsers (protobuf, gzip, a larger limit) stay its own
+    await api.register(otlp)
   }, { prefix: API_PREFIX })
 }

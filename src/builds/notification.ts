@@ -97,7 +97,7 @@ async function correlate (db: Kysely<Database>, n: Notification,
  * process from the URLs Jenkins returned, or by another one, from the run URLs stored); undefined
  * when none does.
  */
-async function instanceOf (db: Kysely<Database>, registry: JenkinsRegistry, url: string): Promise<string | null | undefined> {
+export async function instanceOf (db: Kysely<Database>, registry: JenkinsRegistry, url: string): Promise<string | null | undefined> {
   if (!isHttpUrl(url)) return undefined
   const clients: ReadonlyArray<readonly [string | null, { baseUrl: string, rootUrls: ReadonlySet<string> } | null]> = [
     ...(registry.default == null ? [] : [[null, registry.default] as const]),

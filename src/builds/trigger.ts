@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import { apiError, invalid, notFound } from '../errors.js'
@@ -60,11 +61,14 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
     ? { send: req.parameter, effective: req.parameter.filter((p) => !(INJECTED as readonly string[]).includes(p.name)), matchable: true }
     : resolveParameters(jobName, defs, req.parameter)
 
+  // W3C trace context for Jenkins' OpenTelemetry plugin: the run's spans then carry our trace id
+  // (flags 01 = sampled: its default sampler follows the parent's decision)
+  const trace = newTraceContext()
   const build = await recordBuild(db, plan.id, jobName, plan.jenkins_name, (index) => [
     ...resolved.effective,
     { name: 'DevOpsPlanID', value: String(plan.id) },
     { name: 'BuildIndex', value: String(index) }
-  ], req.requestId, { startedBy: req.startedBy, rebuildOf: req.rebuildOf })
+  ], req.requestId, { startedBy: req.startedBy, rebuildOf: req.rebuildOf, traceId: trace.traceId })
   if (build.existing) return build.buildIndex
   if (unreadable != null) {
     await markTriggerFailed(db, build.id, unreadable)
@@ -75,7 +79,7 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
     const send = resolved.send == null
       ? null
       : { ...Object.fromEntries(resolved.send.map((p) => [p.name, p.value])), DevOpsPlanID: String(plan.id), BuildIndex: String(build.buildIndex) }
-    const queued = await jenkins.trigger(jobName, send)
+    const queued = await jenkins.trigger(jobName, send, { traceparent: trace.traceparent })
     // without a queue item nothing can be followed, and a Queued build would wait for ever
     if (queued.queueId == null) throw new JenkinsError(`Jenkins answered the trigger of "${jobName}" without a queue item: nothing was queued to follow`)
     const notes = [
@@ -90,4 +94,10 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
     throw apiError('JenkinsFailed', reason, { BuildIndex: build.buildIndex })
   }
   return build.buildIndex
+}
+
+/** A fresh trace id (32 hex digits) and the `traceparent` header naming it (a random parent span id). */
+export function newTraceContext (): { traceId: string, traceparent: string } {
+  const traceId = randomBytes(16).toString('hex')
+  return { traceId, traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` }
 }

@@ -1,9 +1,10 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type Jenkins from 'jenkins'
 import { errorCode } from '../lib/error-code.js'
 import { withoutCountdown } from '../lib/queue-reason.js'
 import { isHttpUrl, positiveSafeInt } from '../lib/bounds.js'
 import { JenkinsError } from './error.js'
-import { jobPath, orNull404, queueIdFromLocation } from './urls.js'
+import { blueRunPath, jobPath, orNull404, queueIdFromLocation } from './urls.js'
 
 // Our one door to Jenkins. The `jenkins` npm client (the user's choice) triggers builds; its traps,
 // from docs/jenkins-contract.md §7, are handled here so nothing else has to know them:
@@ -192,6 +193,8 @@ export class JenkinsClient {
   private readonly headers: Record<string, string>
   // the `jenkins` library is loaded on the first trigger, not at start (issue 14: start-up time and memory)
   private clients?: Promise<{ plain: Jenkins, withCrumb: Jenkins }>
+  /** headers of the trigger under way (traceparent): the library takes headers only per client */
+  private readonly callHeaders = new AsyncLocalStorage<Record<string, string>>()
   /** the root URLs this instance puts in the URLs it returns (Jenkins URL setting, a reverse proxy's), learnt as they come */
   readonly rootUrls = new Set<string>()
   /** the graph-view URL that answered last on this instance; null: probe them in order */
@@ -212,21 +215,39 @@ export class JenkinsClient {
   private async jenkinsClients (): Promise<{ plain: Jenkins, withCrumb: Jenkins }> {
     this.clients ??= import('jenkins').then(({ default: JenkinsLib }) => {
       const common = { baseUrl: this.baseUrl, headers: this.headers, timeout: this.opts.timeoutMs }
-      return {
+      const clients = {
         plain: new JenkinsLib({ ...common, crumbIssuer: false } as ConstructorParameters<typeof Jenkins>[0]),
         // our own crumb code: the library copies the session cookie only for hudson.security.csrf.DefaultCrumbIssuer,
         // so a session-bound issuer of another class (Strict Crumb Issuer) would refuse the trigger
         withCrumb: new JenkinsLib({ ...common, crumbIssuer: async () => (await this.crumb()) ?? {} } as unknown as ConstructorParameters<typeof Jenkins>[0])
       }
+      for (const client of Object.values(clients)) this.addCallHeaders(client)
+      return clients
     })
     return await this.clients
   }
 
-  /** Queues `jobName` (folders as `a/b/job`) with string parameters (null: a job without parameters, `POST job/…/build`); resolves to the queue item. */
-  async trigger (jobName: string, parameters: Record<string, string> | null): Promise<TriggerResult> {
+  /** The library's request hook (papi `onCreate`, where its crumb code adds headers) adds this call's headers. */
+  private addCallHeaders (client: Jenkins): void {
+    type Ctx = { opts: { headers?: Record<string, string> } }
+    const papi = client as unknown as { _ext: (event: string, hook: (ctx: Ctx, next: () => void) => void) => void }
+    papi._ext('onCreate', (ctx, next) => {
+      const extra = this.callHeaders.getStore()
+      if (extra != null) ctx.opts.headers = { ...ctx.opts.headers, ...extra }
+      next()
+    })
+  }
+
+  /**
+   * Queues `jobName` (folders as `a/b/job`) with string parameters (null: a job without parameters,
+   * `POST job/…/build`); resolves to the queue item. `headers` go with the trigger request (the trace context).
+   */
+  async trigger (jobName: string, parameters: Record<string, string> | null,
+    headers: Record<string, string> = {}): Promise<TriggerResult> {
     const call = async (client: Jenkins): Promise<TriggerResult> => {
       this.requests++
-      const id = await client.job.build(parameters == null ? { name: jobName } : { name: jobName, parameters }) as number | undefined
+      const opts = parameters == null ? { name: jobName } : { name: jobName, parameters }
+      const id = await this.callHeaders.run(headers, async () => await client.job.build(opts)) as number | undefined
       return { queueId: Number.isSafeInteger(id) ? id as number : null, reusedQueueItem: false }
     }
     const { plain, withCrumb } = await this.jenkinsClients()
@@ -398,9 +419,8 @@ export class JenkinsClient {
 
   /** Blue Ocean's stage graph (edges = successors); null when Blue Ocean is not installed. */
   async blueNodes (jobName: string, number: number): Promise<BlueNode[] | null> {
-    const pipelines = jobName.split('/').map((n) => `pipelines/${encodeURIComponent(n)}`).join('/')
     // read whole: Blue Ocean pages containers at 100 nodes unless asked for more
-    return await orNull404(this.getJson(`/blue/rest/organizations/jenkins/${pipelines}/runs/${number}/nodes/?limit=${BLUE_OCEAN_LIMIT}`,
+    return await orNull404(this.getJson(`${blueRunPath(jobName, number)}/nodes/?limit=${BLUE_OCEAN_LIMIT}`,
       `Blue Ocean nodes of ${jobName} #${number}`) as Promise<BlueNode[]>)
   }
 
@@ -441,6 +461,38 @@ export class JenkinsClient {
       if (target == null || !(target.replace(/\/+$/, '').endsWith(run))) throw this.redirected(res, what)
     }
     return res.status !== 404
+  }
+
+  /** GET of a JSON answer by path (below the instance's base URL); throws JenkinsError 404 when it is missing. */
+  async getJsonAt (path: string, what: string): Promise<unknown> {
+    return await this.getJson(path, what)
+  }
+
+  /**
+   * GET of a text answer (a log), keeping only its last `keepBytes` bytes however long it is:
+   * `cut` when more came before them. `size` is Jenkins' X-Text-Size when it sent one.
+   */
+  async getTextTail (path: string, what: string, keepBytes: number): Promise<{ text: string, cut: boolean, size: number | null }> {
+    const res = await this.request('GET', path, what)
+    const header = res.headers.get('x-text-size')
+    const size = header != null && /^[0-9]{1,15}$/.test(header) ? Number(header) : null
+    const chunks: Buffer[] = []
+    let kept = 0
+    let cut = false
+    try {
+      for await (const chunk of res.body ?? []) {
+        chunks.push(Buffer.from(chunk as Uint8Array))
+        kept += (chunk as Uint8Array).length
+        while (kept - chunks[0].length >= keepBytes) { kept -= (chunks.shift() as Buffer).length; cut = true }
+      }
+    } catch {
+      throw new JenkinsError(`Jenkins broke off ${what}`)
+    }
+    let all = Buffer.concat(chunks)
+    if (all.length > keepBytes) { all = all.subarray(all.length - keepBytes); cut = true }
+    let start = 0
+    if (cut) while (start < all.length && (all[start] & 0xc0) === 0x80) start++ // not half a character
+    return { text: all.subarray(start).toString('utf8'), cut, size }
   }
 
   private async getJson (path: string, what: string): Promise<unknown> {

@@ -12,7 +12,8 @@ type Db = Kysely<Database>
 /** A whole row of `builds`, parameters included. */
 export type BuildRecord = Selectable<BuildTable>
 /** A build without its parameters: they may be large, and only Build/info reads them (nor its origin: request id, source, cause). */
-export type TrackedBuild = Omit<BuildRecord, 'parameter' | 'request_id' | 'source' | 'cause' | 'jenkins_key' | 'started_by' | 'rebuild_of'>
+export type TrackedBuild = Omit<BuildRecord, 'parameter' | 'request_id' | 'source' | 'cause' | 'jenkins_key'
+| 'trace_id' | 'started_by' | 'rebuild_of'>
 export const TRACKED_COLUMNS = ['id', 'plan_id', 'build_index', 'status', 'job_name', 'detail', 'queue_id', 'jenkins_build_number',
   'jenkins_url', 'create_time', 'start_time', 'end_time', 'jenkins_name', 'poll_after', 'poll_token', 'poll_errors',
   'cancel_requested', 'revision'] as const satisfies ReadonlyArray<keyof TrackedBuild>
@@ -26,7 +27,7 @@ export const TRACKED_COLUMNS = ['id', 'plan_id', 'build_index', 'status', 'job_n
  */
 export async function recordBuild (db: Db, planId: number, jobName: string, jenkinsName: string | null,
   parameters: (index: number) => JenkinsParameter[], requestId?: string,
-  origin: { startedBy?: string | null, rebuildOf?: number | null } = {}):
+  origin: { startedBy?: string | null, rebuildOf?: number | null, traceId?: string } = {}):
   Promise<{ id: number, buildIndex: number, parameter: JenkinsParameter[], existing: boolean }> {
   try {
     return await db.transaction().execute(async (trx) => {
@@ -42,6 +43,7 @@ export async function recordBuild (db: Db, planId: number, jobName: string, jenk
         detail: '{}',
         create_time: now(),
         request_id: requestId ?? null,
+        trace_id: origin.traceId ?? null,
         started_by: origin.startedBy ?? null,
         rebuild_of: origin.rebuildOf ?? null
       }).executeTakeFirstOrThrow()
@@ -309,4 +311,35 @@ export async function instanceOfRunUrl (db: Db, root: string): Promise<string | 
   const row = await db.selectFrom('builds').select('jenkins_name')
     .where(sql<boolean>`jenkins_url like ${pattern} escape '!'`).limit(1).executeTakeFirst()
   return row == null ? undefined : row.jenkins_name
+}
+
+// OTLP spans (builds/otlp-spans.ts): a run's trace id names our build.
+
+/** The builds whose trace id is one of `traceIds`, with that id. */
+export async function findByTraceIds (db: Db, traceIds: string[]):
+Promise<Array<TrackedBuild & { trace_id: string | null }>> {
+  if (traceIds.length === 0) return []
+  return await db.selectFrom('builds').select([...TRACKED_COLUMNS, 'trace_id'])
+    .where('trace_id', 'in', traceIds).execute()
+}
+
+/**
+ * Records the trace a build's run turned out to have (its root span named the build): the one we sent
+ * did not reach Jenkins (a job name the plugin's filter skips), so later exports match by this one.
+ */
+export async function recordTraceId (db: Db, id: number, traceId: string): Promise<void> {
+  await db.updateTable('builds').set({ trace_id: traceId }).where('id', '=', id).execute()
+}
+
+/**
+ * Makes builds due for the poller at `now` (epoch ms), unless a poller holds their lease or is done
+ * with them (poll_after = Number.MAX_SAFE_INTEGER, the poller's POLL_DONE): any process's next tick
+ * takes them.
+ */
+export async function pollSoon (db: Db, ids: number[], now: number): Promise<void> {
+  if (ids.length === 0) return
+  await db.updateTable('builds').set({ poll_after: now })
+    .where('id', 'in', ids).where('poll_token', 'is', null)
+    .where('poll_after', '>', now).where('poll_after', '<', Number.MAX_SAFE_INTEGER)
+    .execute()
 }
