@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type {
   KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, UnknownRow
 } from 'kysely'
+import { gzipSync } from 'node:zlib'
 import t, { type Test } from 'tap'
 import { receiveSpans, SpanHold } from '../../src/builds/otlp-spans.js'
 import { decodeProtobuf } from '../../src/otlp/decode.js'
@@ -225,6 +226,14 @@ t.test('a batch over 1 MiB of JSON is taken; malformed bodies are 400; /v1/metri
   t.equal(await encoded('br'), 400, 'another content encoding')
   t.equal(await encoded('gzip'), 200, 'no gzip magic (inflated on the way): taken as sent')
   t.equal((await raw('{}', 'application/json')).statusCode, 200, 'an empty request is a success')
+  const bomb = await p.otlp.inject({
+    method: 'POST',
+    url: '/TestCloud/DevOps/Webhook/otlp/v1/traces',
+    payload: gzipSync(Buffer.alloc(17 * 1024 * 1024, 0x20)),
+    headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: `Bearer ${SECRET}` }
+  })
+  t.equal(bomb.statusCode, 413, 'over 16 MiB once gunzipped (17 KiB sent)')
+  t.equal(bomb.json().ErrorCode, 1008)
   for (const path of ['/v1/metrics', '/v1/logs']) {
     const res = await exportSpans(p.otlp, spans, { token: SECRET, path })
     t.equal(res.statusCode, 200, path)
@@ -243,6 +252,13 @@ t.test('a wrong or missing token is 401 and stores nothing', async (t) => {
   }
   t.same(await stageList(p.otlp, 1), [])
   t.same(await sources(p.otlp), [])
+})
+
+t.test('the rate limit does not apply: a 429 would make the exporter send the batch again', async (t) => {
+  const app = await build(t, { env: { WEBHOOK_TOKEN: SECRET, RATE_LIMIT_PER_MINUTE: '2' } })
+  const statuses: number[] = []
+  for (let i = 0; i < 4; i++) statuses.push((await exportSpans(app, [], { token: SECRET })).statusCode)
+  t.same(statuses, [200, 200, 200, 200])
 })
 
 t.test('the protobuf the double sends decodes to the spans it meant', async (t) => {
