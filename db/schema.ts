@@ -123,6 +123,19 @@ export interface EventTable {
   time: number
 }
 
+/** A failed stage's error message and log excerpt, captured once from Jenkins (empty strings: it had none). */
+export interface StageLogTable {
+  build_id: number
+  stage_id: number
+  error: string
+  log: string
+  /** 1 when the log was longer than the excerpt */
+  truncated: number
+  /** graph-view, wfapi or blue-ocean */
+  source: string
+  captured_at: number
+}
+
 export interface Database {
   discovery_marks: DiscoveryMarkTable
   app_state: AppStateTable
@@ -133,4 +146,5 @@ export interface Database {
   builds: BuildTable
   stages: StageTable
   events: EventTable
+  stage_logs: StageLogTable
 }

@@ -3,9 +3,11 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import { type RunState, JenkinsError, type JenkinsClient, type WfapiRun, WORKFLOW_RUN } from '../jenkins/client.js'
 import type { InstanceMonitor, StageSource } from '../jenkins/instance-monitor.js'
+import type { StageLogSource } from '../jenkins/stage-log.js'
 import { assignNames, fromBlueOcean, fromGraphTree, fromWfapi, placeholderOf, type PolledStage } from '../jenkins/stages.js'
 import { isOwnQueueItem, orNull404 } from '../jenkins/urls.js'
 import { applyProgress, MAX_STAGES, type ProgressUpdate } from './progress.js'
+import { captureStageLogs } from './stage-logs.js'
 import { recordRun, type TrackedBuild } from '../repositories/builds.js'
 import { stageStates } from '../repositories/stages.js'
 import { canMove, isTerminal, parseStatus, type Status } from '../status.js'
@@ -152,7 +154,7 @@ export class RunFollower {
   private async followGraph (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
     const tree = await client.stagesTree(build.job_name, number)
     const stages = fromGraphTree(tree.stages)
-    await this.syncStages(build, stages)
+    await this.syncStages(client, build, number, stages, { kind: 'graph-view', prefix: client.graphViewPath ?? 'stages' })
     if (tree.complete) {
       await this.endMissing(build, stages)
       // only the placeholder: the run ended before any stage began (an early failure)
@@ -195,7 +197,8 @@ export class RunFollower {
         this.monitor.setBlueOcean(key, nodes != null)
         if (nodes != null) stages = fromBlueOcean(nodes, run)
       }
-      await this.syncStages(build, stages, stored)
+      const logs: StageLogSource = this.monitor.blueOcean(key) === true ? { kind: 'blue-ocean' } : { kind: 'wfapi' }
+      await this.syncStages(client, build, number, stages, logs, stored)
       this.lastSeen.set(build.id, print)
     }
     const status = parseStatus(run.status) ?? 'Running'
@@ -297,8 +300,12 @@ export class RunFollower {
     throw new LostQueueItem(misses)
   }
 
-  /** Writes the stages Jenkins shows that differ from what the database has, matched by Jenkins node id. */
-  private async syncStages (build: TrackedBuild, stages: PolledStage[], stored?: StoredStage[]): Promise<void> {
+  /**
+   * Writes the stages Jenkins shows that differ from what the database has, matched by Jenkins node
+   * id; then captures the log of each that failed (once), from `logs`.
+   */
+  private async syncStages (client: JenkinsClient, build: TrackedBuild, number: number, stages: PolledStage[],
+    logs: StageLogSource, stored?: StoredStage[]): Promise<void> {
     if (stages.length === 0) return
     stored ??= await this.storedStages(build.id)
     const names = assignNames(stages, stored)
@@ -340,6 +347,8 @@ export class RunFollower {
       }
       seen.add(name)
     }
+    const named = stages.filter((s) => names.has(s.nodeId)).map((s) => ({ ...s, name: names.get(s.nodeId) as string }))
+    await captureStageLogs(this.db, this.log, client, build, number, named, logs)
   }
 
   private async storedStages (buildId: number): Promise<StoredStage[]> {

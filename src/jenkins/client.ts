@@ -4,7 +4,7 @@ import { errorCode } from '../lib/error-code.js'
 import { withoutCountdown } from '../lib/queue-reason.js'
 import { isHttpUrl, positiveSafeInt } from '../lib/bounds.js'
 import { JenkinsError } from './error.js'
-import { jobPath, orNull404, queueIdFromLocation } from './urls.js'
+import { blueRunPath, jobPath, orNull404, queueIdFromLocation } from './urls.js'
 
 // Our one door to Jenkins. The `jenkins` npm client (the user's choice) triggers builds; its traps,
 // from docs/jenkins-contract.md §7, are handled here so nothing else has to know them:
@@ -419,9 +419,8 @@ export class JenkinsClient {
 
   /** Blue Ocean's stage graph (edges = successors); null when Blue Ocean is not installed. */
   async blueNodes (jobName: string, number: number): Promise<BlueNode[] | null> {
-    const pipelines = jobName.split('/').map((n) => `pipelines/${encodeURIComponent(n)}`).join('/')
     // read whole: Blue Ocean pages containers at 100 nodes unless asked for more
-    return await orNull404(this.getJson(`/blue/rest/organizations/jenkins/${pipelines}/runs/${number}/nodes/?limit=${BLUE_OCEAN_LIMIT}`,
+    return await orNull404(this.getJson(`${blueRunPath(jobName, number)}/nodes/?limit=${BLUE_OCEAN_LIMIT}`,
       `Blue Ocean nodes of ${jobName} #${number}`) as Promise<BlueNode[]>)
   }
 
@@ -462,6 +461,38 @@ export class JenkinsClient {
       if (target == null || !(target.replace(/\/+$/, '').endsWith(run))) throw this.redirected(res, what)
     }
     return res.status !== 404
+  }
+
+  /** GET of a JSON answer by path (below the instance's base URL); throws JenkinsError 404 when it is missing. */
+  async getJsonAt (path: string, what: string): Promise<unknown> {
+    return await this.getJson(path, what)
+  }
+
+  /**
+   * GET of a text answer (a log), keeping only its last `keepBytes` bytes however long it is:
+   * `cut` when more came before them. `size` is Jenkins' X-Text-Size when it sent one.
+   */
+  async getTextTail (path: string, what: string, keepBytes: number): Promise<{ text: string, cut: boolean, size: number | null }> {
+    const res = await this.request('GET', path, what)
+    const header = res.headers.get('x-text-size')
+    const size = header != null && /^[0-9]{1,15}$/.test(header) ? Number(header) : null
+    const chunks: Buffer[] = []
+    let kept = 0
+    let cut = false
+    try {
+      for await (const chunk of res.body ?? []) {
+        chunks.push(Buffer.from(chunk as Uint8Array))
+        kept += (chunk as Uint8Array).length
+        while (kept - chunks[0].length >= keepBytes) { kept -= (chunks.shift() as Buffer).length; cut = true }
+      }
+    } catch {
+      throw new JenkinsError(`Jenkins broke off ${what}`)
+    }
+    let all = Buffer.concat(chunks)
+    if (all.length > keepBytes) { all = all.subarray(all.length - keepBytes); cut = true }
+    let start = 0
+    if (cut) while (start < all.length && (all[start] & 0xc0) === 0x80) start++ // not half a character
+    return { text: all.subarray(start).toString('utf8'), cut, size }
   }
 
   private async getJson (path: string, what: string): Promise<unknown> {

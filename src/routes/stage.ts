@@ -3,11 +3,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { notFound } from '../errors.js'
 import { buildRevision } from '../repositories/builds.js'
 import { listStages } from '../repositories/stages.js'
+import { findStageLog } from '../repositories/stage-logs.js'
 import { lastEndedBuilds } from '../repositories/analytics.js'
 import { planListVersion } from '../repositories/read-versions.js'
 import { stageStats } from '../builds/stage-stats.js'
 import { PlanHistories } from '../builds/plan-history.js'
-import { StageInfoSchema, StageStatSchema } from '../schemas/stage.js'
+import { StageInfoSchema, StageLogAnswer, StageLogQuery, StageStatSchema } from '../schemas/stage.js'
 import { VersionedCache } from '../lib/versioned-cache.js'
 import { ReadBatcher } from '../lib/read-batcher.js'
 import {
@@ -160,6 +161,23 @@ const stage: FastifyPluginAsyncTypebox = async (fastify) => {
       })
     })
     return await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
+  })
+
+  fastify.get('/Stage/log', {
+    config: { access: 'read' },
+    schema: {
+      tags: ['Stage'],
+      summary: 'Why a stage failed: the error Jenkins recorded and the end of its log, kept with the build',
+      description: 'Captured once by the poller when the stage ended Fail or Unstable (Jenkins is not asked here). ' +
+        'A stage with nothing captured answers empty strings.',
+      querystring: StageLogQuery,
+      response: responses(StageLogAnswer, ['InvalidParameter', 'NotFound'])
+    }
+  }, async (request) => {
+    const { DevOpsPlanID, BuildIndex, StageID } = request.query
+    const stageId = toInt(StageID)
+    const log = await findStageLog(fastify.db, toInt(DevOpsPlanID), toInt(BuildIndex), stageId)
+    return ok({ StageID: stageId, Error: log.error, Log: log.log, Truncated: log.truncated })
   })
 }
 

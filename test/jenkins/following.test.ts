@@ -109,6 +109,13 @@ t.test('/readyz: a dead Jenkins or refused credentials do not read "ok"', async 
   t.equal(jenkins.requests.length, before, 'API requests never ask Jenkins for its health')
 })
 
+/** what capturing one failed stage's error and log costs (once), per flavor (test/routes/stage-log.test.ts) */
+const LOG: Record<Exclude<Flavor, 'none'>, Record<string, number>> = {
+  'graph-view': { 'GET /job/Test/N/stages/steps': 1, 'GET /job/Test/N/stages/exceptionText': 1, 'GET /job/Test/N/stages/log': 1 },
+  'stage-view+blue-ocean': { 'GET /blue/rest/organizations/jenkins/pipelines/Test/runs/N/nodes/N/log/': 1 },
+  'stage-view': { 'GET /job/Test/N/execution/node/N/wfapi/describe': 1, 'GET /job/Test/N/execution/node/N/wfapi/log': 1 }
+}
+
 const FAILED_THEN_SKIPPED: StageSpec[] = ['Checkout', { name: 'Build', result: 'FAILURE' }, 'Test', 'Deploy']
 
 t.test('skipped is not Pass: stages skipped after a failure, and when-skipped stages', async (t) => {
@@ -117,7 +124,8 @@ t.test('skipped is not Pass: stages skipped after a failure, and when-skipped st
       const { app, jenkins, planId } = await setup(t, flavor)
       jenkins.playPipeline(await started(app, jenkins, planId), FAILED_THEN_SKIPPED)
       const source: Record<string, number> = flavor === 'graph-view' ? { [TREE]: 1 } : { [WFAPI]: 1, [BLUE]: 1 }
-      t.same(await tick(app, jenkins), sum({ [Q]: 1, [RUN]: 1 }, source, PROBE[flavor]), 'queue, source (with the probe), the run for its result')
+      t.same(await tick(app, jenkins), sum({ [Q]: 1, [RUN]: 1 }, source, PROBE[flavor], LOG[flavor]),
+        'queue, source (with the probe), the failed stage\'s log, the run for its result')
       t.equal((await buildInfo(app, planId)).Status, 'Fail')
       t.same(await shape(app, planId), [['Checkout', [], 'Pass'], ['Build', [1], 'Fail'], ['Test', [2], 'Skipped'], ['Deploy', [3], 'Skipped']])
       t.match((await stageList(app, planId))[1].Detail, flavor === 'graph-view' ? {} : { Error: 'script returned exit code 1' })
@@ -143,7 +151,8 @@ t.test('parallel: branches are stages after the parallel stage, which follows th
         'the parallel stage runs while a branch does (wfapi alone says SUCCESS after 90 ms)')
       jenkins.playPipeline(run, PARALLEL('FAILURE'))
       const last = await tick(app, jenkins)
-      t.same(last, flavor === 'graph-view' ? { [TREE]: 1, [RUN]: 1 } : { [WFAPI]: 1, [BLUE]: 1, [RUN]: 1 })
+      // the failed branch's log; the parallel stage holding it logs nothing itself
+      t.same(last, sum(flavor === 'graph-view' ? { [TREE]: 1, [RUN]: 1 } : { [WFAPI]: 1, [BLUE]: 1, [RUN]: 1 }, LOG[flavor]))
       t.same(await shape(app, planId), [['Build', [], 'Pass'], ['Test', [1], 'Fail'], ['Unit', [2], 'Pass'], ['Integration', [2], 'Fail'], ['UI', [2], 'Pass'], ['Deploy', [3, 4, 5], 'Skipped']],
         'a failing branch fails the parallel stage; Deploy fans in from every branch')
       t.equal((await buildInfo(app, planId)).Status, 'Fail')

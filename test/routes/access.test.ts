@@ -11,6 +11,7 @@ const ENDPOINTS: Array<{ method: 'GET' | 'POST', path: string, needs: Role[], bo
   { method: 'GET', path: '/Build/list', query: 'DevOpsPlanID=1', needs: ['read', 'trigger', 'admin'] },
   { method: 'GET', path: '/Build/info', query: 'DevOpsPlanID=1&BuildIndex=1', needs: ['read', 'trigger', 'admin'] },
   { method: 'GET', path: '/Stage/info', query: 'DevOpsPlanID=1&BuildIndex=1', needs: ['read', 'trigger', 'admin'] },
+  { method: 'GET', path: '/Stage/log', query: 'DevOpsPlanID=1&BuildIndex=1&StageID=1', needs: ['read', 'trigger', 'admin'] },
   { method: 'POST', path: '/Build/add', body: { DevOpsPlanID: 1 }, needs: ['trigger', 'admin'] },
   { method: 'POST', path: '/Build/cancel', body: { DevOpsPlanID: 1, BuildIndex: 99 }, needs: ['trigger', 'admin'] },
   { method: 'POST', path: '/Build/update', body: { DevOpsPlanID: 1, BuildIndex: 1, StageName: 'S', Status: 'running' }, needs: ['callback', 'admin'] },
