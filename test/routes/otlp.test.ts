@@ -10,7 +10,7 @@ import type { FakeBuild, FakeJenkins, StageSpec } from '../fixtures/fake-jenkins
 import {
   batches, type ExportSpan, exportSpans, exportWithRetry, interleave, parseTraceparent, runSpans, toJson, toProtobuf
 } from '../fixtures/otel-exporter.js'
-import { build, buildInfo, fakeJenkins, get, post, seedPlan, stageList, tickLater } from '../helper.js'
+import { build, buildInfo, fakeJenkins, freshDatabase, get, post, seedPlan, stageList, tickLater } from '../helper.js'
 
 const SECRET = 'otlp-secret-0123456789abcdef0123456789'
 
@@ -33,10 +33,12 @@ interface Pair {
  * alone). Both trigger the same job with the same parameters: Jenkins keeps one waiting item (303),
  * so both follow the same run. The run starts, both polls see it, then it plays `spec` and finishes.
  */
-async function pair (t: Test, spec: StageSpec[] = PIPELINE, play: { finish?: boolean } = {}): Promise<Pair> {
+async function pair (t: Test, spec: StageSpec[] = PIPELINE, play: { finish?: boolean } = {},
+  otlpDb?: string): Promise<Pair> {
   const { jenkins, env } = await fakeJenkins(t, { flavor: 'graph-view' })
   jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-  const otlp = await build(t, { env: { ...env, WEBHOOK_TOKEN: SECRET } })
+  const database = otlpDb == null ? {} : { DATABASE_URL: otlpDb }
+  const otlp = await build(t, { env: { ...env, WEBHOOK_TOKEN: SECRET, ...database } })
   const polled = await build(t, { env })
   for (const app of [otlp, polled]) {
     await seedPlan(app)
@@ -127,6 +129,26 @@ t.test('batches in any order, and each one twice: the poller places new stages, 
   for (const batch of list) await exportSpans(p.otlp, batch, { token: SECRET })
   await tickLater(p.polled)
   t.same(await records(p.otlp), await records(p.polled))
+})
+
+t.test('two server processes on one database, the batches going to either: the same records', async (t) => {
+  const db = await freshDatabase(t)
+  const p = await pair(t, PIPELINE, {}, db)
+  const other = await build(t, {
+    env: {
+      DATABASE_URL: db,
+      WEBHOOK_TOKEN: SECRET,
+      JENKINS_URL: p.jenkins.baseUrl,
+      JENKINS_USER: p.jenkins.user,
+      JENKINS_TOKEN: p.jenkins.apiToken
+    }
+  })
+  const list = batches(runSpans(p.run, ours(p)), { maxBatch: 3 })
+  for (const [i, batch] of list.entries()) {
+    t.equal((await exportSpans(i % 2 === 0 ? p.otlp : other, batch, { token: SECRET })).statusCode, 200)
+  }
+  await tickLater(p.polled)
+  t.same(await records(other), await records(p.polled), 'each process matches by the trace id stored with the build')
 })
 
 t.test('a stage the poller has recorded: the span makes the build due, and changes no ended stage', async (t) => {
@@ -284,7 +306,9 @@ function decoded (s: ExportSpan) {
   return decodeProtobuf(toProtobuf([s]))[0]
 }
 
-const VERBS: Record<string, string> = { SelectQueryNode: 'select', UpdateQueryNode: 'update', InsertQueryNode: 'insert' }
+const VERBS: Record<string, string> = {
+  SelectQueryNode: 'select', UpdateQueryNode: 'update', InsertQueryNode: 'insert'
+}
 
 /** Records each statement's verb and table. */
 class StatementLog implements KyselyPlugin {
