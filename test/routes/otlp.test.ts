@@ -37,7 +37,7 @@ async function pair (t: Test, spec: StageSpec[] = PIPELINE, play: { finish?: boo
   otlpDb?: string): Promise<Pair> {
   const { jenkins, env } = await fakeJenkins(t, { flavor: 'graph-view' })
   jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-  const database = otlpDb == null ? {} : { DATABASE_URL: otlpDb }
+  const database: Record<string, string> = otlpDb == null ? {} : { DATABASE_URL: otlpDb }
   const otlp = await build(t, { env: { ...env, WEBHOOK_TOKEN: SECRET, ...database } })
   const polled = await build(t, { env })
   for (const app of [otlp, polled]) {
