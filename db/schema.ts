@@ -60,6 +60,10 @@ export interface BuildTable {
   jenkins_key: string | null
   /** the W3C trace id sent as `traceparent` with the trigger (32 hex digits); null for builds Jenkins started */
   trace_id: string | null
+  /** the name of the token that called Build/add; null in open mode and for discovered builds */
+  started_by: string | null
+  /** the BuildIndex (same plan) this build repeats, from Build/add's RebuildOf */
+  rebuild_of: number | null
 }
 
 export interface StageTable {

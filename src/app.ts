@@ -21,6 +21,7 @@ import { AuthFailures } from './lib/auth-failures.js'
 import build from './routes/build.js'
 import eventStream from './routes/events.js'
 import health from './routes/health.js'
+import overviewRoutes from './routes/overview.js'
 import plan from './routes/plan.js'
 import product from './routes/product.js'
 import stage from './routes/stage.js'
@@ -191,6 +192,7 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
     await api.register(plan)
     await api.register(build)
     await api.register(stage)
+    await api.register(overviewRoutes)
     await api.register(eventStream)
     await api.register(webhook)
     // not through fastify-plugin: its body parsers (protobuf, gzip, a larger limit) stay its own

@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useState } from '/ui/vendor/hooks.mjs'
 import { get } from './api.js'
-import { t } from './insights-i18n.js'
+import { t } from './i18n.js'
 import { html } from './util.js'
 
 /** Seconds → "3 min" (whole minutes from one minute up) or "40 s". */

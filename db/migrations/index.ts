@@ -8,6 +8,7 @@ import * as addRequestIdAndDiscovery from './202611281110_add_request_id_and_dis
 import * as createAppState from './202611281130_create_app_state.js'
 import * as addReadVersions from './202611281300_add_read_versions.js'
 import * as createStageLogs from './202612060400_create_stage_logs.js'
+import * as addBuildStartedBy from './202612060410_add_build_started_by.js'
 import * as addPrunedBuilds from './202612060500_add_pruned_builds.js'
 import * as addBuildTraceId from './202612060520_add_build_trace_id.js'
 
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   '202611281130_create_app_state': createAppState,
   '202611281300_add_read_versions': addReadVersions,
   '202612060400_create_stage_logs': createStageLogs,
+  '202612060410_add_build_started_by': addBuildStartedBy,
   '202612060500_add_pruned_builds': addPrunedBuilds,
   '202612060520_add_build_trace_id': addBuildTraceId
 }

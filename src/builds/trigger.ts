@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
-import { apiError, invalid } from '../errors.js'
+import { apiError, invalid, notFound } from '../errors.js'
 import { JenkinsError, NotAJob, type ParameterDefinition } from '../jenkins/client.js'
 import { errorCode } from '../lib/error-code.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
-import { findByRequestId, markQueued, markTriggerFailed, recordBuild } from '../repositories/builds.js'
+import { buildExists, findByRequestId, markQueued, markTriggerFailed, recordBuild } from '../repositories/builds.js'
 import type { JenkinsParameter } from '../schemas/build.js'
 import { getPlan } from '../repositories/plans.js'
 import { definitionsOf, forgetDefinitions, INJECTED, resolveParameters, type Resolved } from './parameters.js'
@@ -16,6 +16,10 @@ export interface StartBuild {
   parameter: JenkinsParameter[]
   /** Build/add's RequestID: a repeat answers the first build's BuildIndex and triggers nothing */
   requestId?: string
+  /** the calling token's name (null in open mode) */
+  startedBy?: string | null
+  /** the BuildIndex of this plan the build repeats */
+  rebuildOf?: number
 }
 
 const UNMATCHABLE = 'the job does not declare DevOpsPlanID and BuildIndex: callbacks cannot be matched by parameters (the poller follows the build by its queue item)'
@@ -30,6 +34,9 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
   if (req.requestId != null) {
     const seen = await findByRequestId(db, plan.id, req.requestId)
     if (seen != null) return seen
+  }
+  if (req.rebuildOf != null && !(await buildExists(db, plan.id, req.rebuildOf))) {
+    throw notFound(`body/RebuildOf: build ${req.rebuildOf} of plan ${plan.id}`)
   }
   const jobName = req.jobName ?? plan.job_name
   if (jobName == null) throw invalid('body/JobName is required: the plan has no default job')
@@ -61,7 +68,7 @@ export async function startBuild (db: Kysely<Database>, registry: JenkinsRegistr
     ...resolved.effective,
     { name: 'DevOpsPlanID', value: String(plan.id) },
     { name: 'BuildIndex', value: String(index) }
-  ], req.requestId, trace.traceId)
+  ], req.requestId, { startedBy: req.startedBy, rebuildOf: req.rebuildOf, traceId: trace.traceId })
   if (build.existing) return build.buildIndex
   if (unreadable != null) {
     await markTriggerFailed(db, build.id, unreadable)

@@ -13,7 +13,7 @@ type Db = Kysely<Database>
 export type BuildRecord = Selectable<BuildTable>
 /** A build without its parameters: they may be large, and only Build/info reads them (nor its origin: request id, source, cause). */
 export type TrackedBuild = Omit<BuildRecord, 'parameter' | 'request_id' | 'source' | 'cause' | 'jenkins_key'
-| 'trace_id'>
+| 'trace_id' | 'started_by' | 'rebuild_of'>
 export const TRACKED_COLUMNS = ['id', 'plan_id', 'build_index', 'status', 'job_name', 'detail', 'queue_id', 'jenkins_build_number',
   'jenkins_url', 'create_time', 'start_time', 'end_time', 'jenkins_name', 'poll_after', 'poll_token', 'poll_errors',
   'cancel_requested', 'revision'] as const satisfies ReadonlyArray<keyof TrackedBuild>
@@ -26,7 +26,8 @@ export const TRACKED_COLUMNS = ['id', 'plan_id', 'build_index', 'status', 'job_n
  * answers the build that holds it (`existing`), so concurrent repeats make one build.
  */
 export async function recordBuild (db: Db, planId: number, jobName: string, jenkinsName: string | null,
-  parameters: (index: number) => JenkinsParameter[], requestId?: string, traceId?: string):
+  parameters: (index: number) => JenkinsParameter[], requestId?: string,
+  origin: { startedBy?: string | null, rebuildOf?: number | null, traceId?: string } = {}):
   Promise<{ id: number, buildIndex: number, parameter: JenkinsParameter[], existing: boolean }> {
   try {
     return await db.transaction().execute(async (trx) => {
@@ -42,7 +43,9 @@ export async function recordBuild (db: Db, planId: number, jobName: string, jenk
         detail: '{}',
         create_time: now(),
         request_id: requestId ?? null,
-        trace_id: traceId ?? null
+        trace_id: origin.traceId ?? null,
+        started_by: origin.startedBy ?? null,
+        rebuild_of: origin.rebuildOf ?? null
       }).executeTakeFirstOrThrow()
       const id = Number(r.insertId)
       await appendEvents(trx, { id, plan_id: planId, build_index: buildIndex }, 'api', [{ stageName: '', status: 'Queued' }])
@@ -65,6 +68,12 @@ async function nextBuildIndex (trx: Db, planId: number): Promise<number> {
   const { last_build_index: buildIndex } = await trx.selectFrom('plans').select('last_build_index')
     .where('id', '=', planId).executeTakeFirstOrThrow()
   return buildIndex
+}
+
+/** True when the plan has a build with this BuildIndex. */
+export async function buildExists (db: Db, planId: number, buildIndex: number): Promise<boolean> {
+  return (await db.selectFrom('builds').select('id').where('plan_id', '=', planId).where('build_index', '=', buildIndex)
+    .executeTakeFirst()) != null
 }
 
 /** The BuildIndex a RequestID already got in this plan, if any. */
@@ -119,6 +128,8 @@ export async function findBuildInfo (db: Db, planId: number, buildIndex: number)
     Detail: JSON.parse(b.detail) as Record<string, unknown>,
     Source: b.source === 'jenkins' ? 'jenkins' : 'api',
     Cause: b.cause,
+    StartedBy: b.started_by,
+    RebuildOf: b.rebuild_of,
     // filled in per request while the build runs (routes/build.ts): they move with the clock
     EstimatedEndTime: null,
     Progress: null
@@ -133,7 +144,8 @@ Promise<{ total: number, list: BuildListItem[] }> {
     db.selectFrom('plans').select(['last_build_index', 'pruned_builds']).where('id', '=', planId).executeTakeFirst(),
     // without a filter the count is the plan's counter less what retention deleted (indexes are never reused)
     status == null ? undefined : q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-    q.select(['build_index as BuildIndex', 'status as Status', 'start_time as StartTime', 'create_time as CreateTime', 'end_time as EndTime', 'source as Source', 'cause as Cause'])
+    q.select(['build_index as BuildIndex', 'status as Status', 'start_time as StartTime', 'create_time as CreateTime', 'end_time as EndTime', 'source as Source', 'cause as Cause',
+      'started_by as StartedBy', 'rebuild_of as RebuildOf'])
       .orderBy('build_index', 'desc').limit(size).offset((page - 1) * size).$castTo<BuildListItem>().execute()
   ])
   if (plan == null) throw notFound('plan') // an unknown plan is NotFound, not an empty list

@@ -151,19 +151,23 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
         Parameter: Type.Optional(Type.Object({
           parameter: Type.Union([Type.Array(JenkinsParameterInSchema, { maxItems: 1000 }), JenkinsParameterInSchema])
         })),
-        RequestID: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'makes the call idempotent per plan: a RequestID seen before answers the same BuildIndex with 1000 and triggers nothing' }))
+        RequestID: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'makes the call idempotent per plan: a RequestID seen before answers the same BuildIndex with 1000 and triggers nothing' })),
+        RebuildOf: Type.Optional(IdSchema(`the BuildIndex of this plan the build repeats, shown as Build/info's RebuildOf; one the plan does not have: ${ErrorCode.NotFound}`))
       }, { examples: [{ DevOpsPlanID: 1, JobName: 'Test', Parameter: { parameter: [{ name: 'Branch', value: 'main' }] }, RequestID: 'deploy-2026-11-28-1' }] }),
       response: responses(EnvelopeSchema({ BuildIndex: Type.Integer() }), ['InvalidParameter', 'NotFound', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
     }
   }, async (request) => {
-    const { DevOpsPlanID, JobName, Parameter, RequestID } = request.body
+    const { DevOpsPlanID, JobName, Parameter, RequestID, RebuildOf } = request.body
     checkJobName(JobName)
     const given = Parameter == null ? [] : Array.isArray(Parameter.parameter) ? Parameter.parameter : [Parameter.parameter]
     const buildIndex = await startBuild(fastify.db, fastify.jenkins, {
       planId: toInt(DevOpsPlanID),
       jobName: JobName?.trim(),
       parameter: given.map((p) => ({ name: p.name, value: p.value == null ? '' : String(p.value) })),
-      requestId: RequestID
+      requestId: RequestID,
+      // the token's name: who started it (null in open mode, where nobody is named)
+      startedBy: request.caller?.name ?? null,
+      rebuildOf: RebuildOf == null ? undefined : toInt(RebuildOf)
     })
     return ok({ BuildIndex: buildIndex })
   })

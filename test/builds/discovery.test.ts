@@ -27,6 +27,8 @@ t.test('runs Jenkins starts itself become builds: no backfill, once each, follow
     Status: 'Running',
     Source: 'jenkins',
     Cause: 'Started by timer',
+    StartedBy: null,
+    RebuildOf: null,
     JobName: 'Nightly',
     JenkinsBuildNumber: timer.number,
     JenkinsURL: /\/job\/Nightly\/2\/$/,

@@ -1,15 +1,17 @@
 /* global location, ResizeObserver */
-import UPlot from 'uplot'
-import { useEffect, useRef } from 'preact/hooks'
+import UPlot from '/ui/vendor/uplot.mjs'
+import { useEffect, useRef } from '/ui/vendor/hooks.mjs'
 import { get } from '../api.js'
-import { t } from '../insights-i18n.js'
+import { t } from '../i18n.js'
 import { roughly } from '../progress.js'
 import { ErrorBox, html } from '../util.js'
 import { planOf } from './builds.js'
 import { productName } from './plans.js'
 import { useLoad } from './use-load.js'
+import { useHead } from '../head.js'
 
 const LASTS = [20, 50, 100, 200, 500]
+const tHome = () => t('nav.home')
 const pct = (x) => x == null ? '—' : `${Math.round(x * 100)}%`
 const secs = (x) => x == null ? '—' : roughly(x)
 
@@ -75,21 +77,22 @@ export function InsightsPage ({ productId, planId, query }) {
     return { prod, plan, stats }
   }, [productId, planId, last])
   const stats = data?.stats
+  useHead(data ? `${t('insights.title')} · ${data.plan.PlanName}` : t('insights.title'))
   const list = stats?.StageList ?? []
   const flaky = list.filter((s) => s.Flaky)
   const onLast = (e) => { location.hash = `${base}/insights?last=${e.currentTarget.value}` }
   return html`
-    <nav class="crumbs" aria-label="breadcrumb">
-      <a href="#/">Products</a> › <a href=${`#/product/${productId}`}>${data?.prod ?? '…'}</a> › <a href=${base}>${data?.plan.PlanName ?? '…'}</a> › <span>${t('insights.title')}</span>
+    <nav class="crumbs" aria-label=${t('nav.crumbs')}>
+      <a href="#/">${tHome()}</a> › <a href=${`#/product/${productId}`}>${data?.prod ?? '…'}</a> › <a href=${base}>${data?.plan.PlanName ?? '…'}</a> › <span>${t('insights.title')}</span>
     </nav>
-    <h1>${t('insights.title')} <small>${stats ? t('insights.subtitle', { n: stats.BuildCount }) : ''}</small></h1>
+    <h1 tabindex="-1">${t('insights.title')} <small>${stats ? t('insights.subtitle', { n: stats.BuildCount }) : ''}</small></h1>
     <div class="toolbar">
       <label>${t('insights.last')} <select value=${String(last)} onChange=${onLast}>
         ${LASTS.map((n) => html`<option value=${String(n)}>${n}</option>`)}
       </select></label>
     </div>
     <${ErrorBox} error=${error} />
-    ${loading ? html`<p class="loading">Loading…</p>` : null}
+    ${loading ? html`<p class="loading">${t('common.loading')}</p>` : null}
     ${stats && stats.BuildCount === 0 ? html`<p class="empty">${t('insights.none')}</p>` : null}
     ${stats && stats.BuildCount > 0
       ? html`
