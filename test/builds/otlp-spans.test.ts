@@ -104,3 +104,14 @@ t.test('one export makes the poller look at no more than 8 builds; the others wa
   t.equal(report.held, 10, 'no stage placed: the poller records them, the spans wait to fill in')
   t.equal(report.matched, 0)
 })
+
+t.test('Phase: Start starts a queued build at the run\'s start', async (t) => {
+  const { app, planId } = await appWithBuilds(t, 1)
+  const [b] = await app.db.selectFrom('builds').select(['trace_id']).execute()
+  const start = { ...span('Phase: Start', null, 1_800_000_000_500, 1_800_000_003_000), traceId: b.trace_id as string }
+  t.equal((await buildInfo(app, planId, 1)).Status, 'Queued')
+  t.equal((await receiveSpans({ db: app.db, jenkins: app.jenkins, hold: new SpanHold() }, [start])).matched, 1)
+  const info = await buildInfo(app, planId, 1)
+  t.equal(info.Status, 'Running')
+  t.equal(info.StartTime, 1_800_000_000)
+})
