@@ -203,11 +203,14 @@ t.test('spans of a run that is not ours: answered 200, dropped, and no database 
   t.equal(first.matched, 0)
   t.ok(first.held > 0)
   t.same(log.writes(), [], 'unknown traces without their root: one read, no write')
+  t.same(log.statements, ['select builds'], 'the one read: their trace ids')
   const second = await receiveSpans(deps, spans.filter((s) => s.name.startsWith('BUILD ')).map(decoded))
   t.equal(second.dropped.no_build, first.held + 1, 'the root matches no build: everything held is dropped')
   t.same(log.writes(), [], 'still no write')
+  const events = (await eventList(p.otlp)).length
   t.equal((await exportSpans(p.otlp, spans, { token: SECRET })).statusCode, 200)
   t.same(await stageList(p.otlp, 1), [])
+  t.equal((await eventList(p.otlp)).length, events, 'nothing in any build\'s history either')
 })
 
 t.test('a batch over 1 MiB of JSON is taken; malformed bodies are 400; /v1/metrics and /v1/logs are 200', async (t) => {
