@@ -115,3 +115,14 @@ t.test('Phase: Start starts a queued build at the run\'s start', async (t) => {
   t.equal(info.Status, 'Running')
   t.equal(info.StartTime, 1_800_000_000)
 })
+
+t.test('a look that takes longer than the export may wait goes on alone: the new stage waits for it', async (t) => {
+  const { app } = await appWithBuilds(t, 1)
+  const [b] = await app.db.selectFrom('builds').select(['trace_id']).execute()
+  const run = { ...span('Phase: Run', null, 1_800_000_000_000, 1_800_000_060_000), traceId: b.trace_id as string }
+  const build = { ...stage('Build', '6', run, 1_800_000_001_000, 1_800_000_002_000), traceId: b.trace_id as string }
+  const never = async (): Promise<boolean> => await new Promise(() => {}) // Jenkins does not answer
+  const deps = { db: app.db, jenkins: app.jenkins, hold: new SpanHold(), refresh: never, refreshWaitMs: 20 }
+  const report = await receiveSpans(deps, [run, build])
+  t.equal(report.held, 1, 'answered without it; the stage span waits to fill in what the poller records')
+})
