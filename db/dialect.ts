@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { type Dialect, MysqlDialect, SqliteDialect } from 'kysely'
+import type { Database as SqliteDatabase } from 'better-sqlite3'
+import { type DialectAdapter, type Dialect, type Kysely, MysqlDialect, SqliteDialect } from 'kysely'
 
 export type DialectName = 'mysql' | 'sqlite'
 
@@ -34,7 +35,35 @@ export async function createDialect (url: string, { poolSize = 10 }: { poolSize?
   database.pragma('journal_mode = WAL')
   database.pragma('busy_timeout = 5000')
   database.pragma('foreign_keys = ON')
-  return new SqliteDialect({ database: withStatementCache(database) })
+  return new RawSqliteDialect(withStatementCache(database))
+}
+
+/** The better-sqlite3 handle of each SQLite Kysely, found by its adapter (which `withPlugin` copies keep). */
+const RAW = new WeakMap<DialectAdapter, SqliteDatabase>()
+
+/** Kysely's SQLite dialect, remembering its database for the code that runs synchronous transactions on it. */
+class RawSqliteDialect extends SqliteDialect {
+  readonly #database: SqliteDatabase
+
+  constructor (database: SqliteDatabase) {
+    super({ database })
+    this.#database = database
+  }
+
+  createAdapter (): DialectAdapter {
+    const adapter = super.createAdapter()
+    RAW.set(adapter, this.#database)
+    return adapter
+  }
+}
+
+/**
+ * The better-sqlite3 database under `db`, or undefined on MySQL/MariaDB. Only while holding
+ * Kysely's connection (`db.connection().execute`) may it be used: Kysely's own transactions
+ * await between statements on the same handle, and a write run between them would join theirs.
+ */
+export function rawSqlite (db: Kysely<any>): SqliteDatabase | undefined {
+  return RAW.get(db.getExecutor().adapter)
 }
 
 /**

@@ -49,7 +49,7 @@ export async function cancelBuild (db: Kysely<Database>, registry: JenkinsRegist
     if (err instanceof JenkinsError) throw apiError('JenkinsFailed', `cancel refused: ${err.message}`)
     throw err
   }
-  await applyProgress(db, { planId, buildIndex, status: 'Aborted', detail: { Reason: note }, source: 'cancel' })
+  await applyProgress(db, { planId, buildIndex }, [{ status: 'Aborted', detail: { Reason: note }, source: 'cancel' }])
   return description
 }
 

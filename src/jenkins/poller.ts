@@ -153,13 +153,11 @@ export class Poller {
   private async failOrphans (): Promise<void> {
     const before = Math.floor(this.clock() / 1000) - Math.max(300, 2 * Math.ceil(this.opts.triggerTimeoutMs / 1000))
     for (const o of await findOrphans(this.db, before)) {
-      await applyProgress(this.db, {
-        planId: o.plan_id,
-        buildIndex: o.build_index,
+      await applyProgress(this.db, { planId: o.plan_id, buildIndex: o.build_index }, [{
         status: 'Fail',
         source: 'poller',
         detail: { Reason: 'the trigger never completed (the server stopped while calling Jenkins); the build may not have started' }
-      })
+      }])
     }
   }
 
@@ -517,10 +515,10 @@ export class Poller {
     return out
   }
 
-  private async apply (build: TrackedBuild, u: Omit<ProgressUpdate, 'planId' | 'buildIndex'>): Promise<void> {
+  private async apply (build: TrackedBuild, u: ProgressUpdate): Promise<void> {
     const plan = { planId: build.plan_id, buildIndex: build.build_index }
     const jenkins = build.jenkins_build_number == null ? undefined : { buildNumber: build.jenkins_build_number, url: build.jenkins_url ?? undefined }
-    await applyProgress(this.db, { ...plan, ...u, jenkins, source: 'poller' })
+    await applyProgress(this.db, plan, [{ ...u, jenkins, source: 'poller' }])
   }
 
   private async release (id: number, pollAfter: number, errors: number): Promise<void> {

@@ -21,13 +21,14 @@ export async function receiveNotification (db: Kysely<Database>, poller: Poller,
   }
   // a run URL is kept only under a configured instance's base URL (never `javascript:` or another host)
   const facts = { buildNumber: b.number, url: instanceOf(poller.jenkins, b.full_url) === undefined ? undefined : b.full_url }
-  const key = { planId: build.plan_id, buildIndex: build.build_index, jenkins: facts, source: 'webhook' as const }
+  const key = { planId: build.plan_id, buildIndex: build.build_index }
+  const from = { jenkins: facts, source: 'webhook' as const }
   const phase = b.phase.toUpperCase()
   const at = typeof b.timestamp === 'number' ? Math.floor(b.timestamp / 1000) : undefined
 
   if (phase === 'QUEUED' || phase === 'STARTED') {
     // QUEUED comes with STARTED at build start (never at enqueue time): both mean it runs now
-    const r = await applyProgress(db, { ...key, status: 'Running', startTime: phase === 'STARTED' ? at : undefined })
+    const [r] = await applyProgress(db, key, [{ ...from, status: 'Running', startTime: phase === 'STARTED' ? at : undefined }])
     return r.ignored == null ? 'OK' : `OK (ignored: ${r.ignored})`
   }
   if (phase === 'COMPLETED' || phase === 'FINALIZED') {
@@ -35,7 +36,7 @@ export async function receiveNotification (db: Kysely<Database>, poller: Poller,
     await poller.pollNow(build.id).catch(() => false)
     const status: Status | undefined = b.status == null ? undefined : parseStatus(b.status)
     if (status == null) return `ignored: ${phase} without a known status (${b.status ?? 'none'})`
-    const r = await applyProgress(db, { ...key, status, endTime: phase === 'COMPLETED' ? at : undefined })
+    const [r] = await applyProgress(db, key, [{ ...from, status, endTime: phase === 'COMPLETED' ? at : undefined }])
     return r.ignored == null ? 'OK' : `OK (ignored: ${r.ignored})`
   }
   return `ignored: phase ${b.phase} carries no status`

@@ -171,9 +171,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     const b = request.body
     const status = parseStatus(b.Status)
     if (status == null) throw invalid(`body/Status "${b.Status}" is not a known status`)
-    const result = await applyProgress(fastify.db, {
-      planId: toInt(b.DevOpsPlanID),
-      buildIndex: toInt(b.BuildIndex),
+    const [result] = await applyProgress(fastify.db, { planId: toInt(b.DevOpsPlanID), buildIndex: toInt(b.BuildIndex) }, [{
       status,
       stageName: b.StageName,
       detail: b.Detail,
@@ -182,7 +180,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       startTime: b.StartTime == null ? undefined : toInt(b.StartTime),
       endTime: b.EndTime == null ? undefined : toInt(b.EndTime),
       source: 'callback'
-    })
+    }])
     return { ErrorCode: ErrorCode.OK, Description: result.ignored == null ? 'OK' : `OK (ignored: ${result.ignored})` }
   })
 }

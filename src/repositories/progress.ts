@@ -1,0 +1,283 @@
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
+import { CompiledQuery, type Compilable, type DialectAdapter, type Kysely, MysqlAdapter, sql } from 'kysely'
+import type { Database } from '../../db/schema.js'
+import { rawSqlite } from '../../db/dialect.js'
+import { notFound } from '../errors.js'
+import type { BuildState, ProgressState, StageState } from '../builds/decide.js'
+import type { EventSource, NewEvent } from './events.js'
+
+// The write path's statements. Each is written once with Kysely's builder, compiled once per dialect
+// with named markers for its values, then run as compiled SQL: building a query costs more than
+// SQLite takes to run it. On SQLite the whole write is one synchronous better-sqlite3 transaction
+// (BEGIN IMMEDIATE: the write lock first, so two processes queue instead of failing to upgrade a
+// read lock); on MySQL/MariaDB a Kysely transaction whose first statement locks the build row and
+// whose multi-row writes take one round trip each.
+
+type Db = Kysely<Database>
+export interface BuildKey { planId: number, buildIndex: number }
+/** Which stages the updates name, as stage or predecessor: the only ones read. */
+export interface StageRefs { names: string[], ids: number[] }
+export type ProgressEvent = NewEvent & { source: EventSource }
+/** What a write changes, as decided: the state before and after, and the events in order. */
+export interface ProgressOutcome { before: ProgressState, after: ProgressState, events: ProgressEvent[], now: number }
+
+/** Called with each statement's name as it runs (the statement-count test listens). */
+let onStatement: ((name: string) => void) | undefined
+export function traceStatements (listener: ((name: string) => void) | undefined): void { onStatement = listener }
+
+/**
+ * Runs one progress write of the build `key`: locks and reads its state once, lets `decide` (pure,
+ * synchronous; it may throw to refuse) say what changes, writes that once and commits.
+ */
+export async function progressTransaction<T> (db: Db, key: BuildKey, refs: StageRefs,
+  decide: (state: ProgressState) => { outcome: ProgressOutcome, answer: T }): Promise<T> {
+  const raw = rawSqlite(db)
+  const s = statementsFor(db)
+  if (raw != null) {
+    // Kysely's connection is held for the duration, so none of its transactions is open on the handle meanwhile
+    return await db.connection().execute(async () => {
+      if (raw.inTransaction) throw new Error('a progress write inside an open transaction would join it')
+      return raw.transaction(() => {
+        const state = loadSync(s, raw, key, refs)
+        const { outcome, answer } = decide(state)
+        writeSync(s, raw, outcome)
+        return answer
+      }).immediate()
+    })
+  }
+  return await db.transaction().execute(async (trx) => {
+    const state = await loadAsync(s, trx, key, refs)
+    const { outcome, answer } = decide(state)
+    await writeAsync(s, trx, outcome)
+    return answer
+  })
+}
+
+// ---- the statements, compiled once per dialect ----
+
+/** A compiled statement and the names of its values, in order. */
+interface Prepared { name: string, sql: string, params: string[], sqlite?: Statement }
+
+const MARK = '\u0000'
+const v = (name: string): string => `${MARK}${name}`
+
+function prepare (name: string, query: Compilable): Prepared {
+  const compiled = query.compile()
+  const params = compiled.parameters.map((p) => {
+    if (typeof p !== 'string' || !p.startsWith(MARK)) throw new Error(`statement ${name}: a value without a marker`)
+    return p.slice(MARK.length)
+  })
+  return { name, sql: compiled.sql, params }
+}
+
+const BUILD_COLUMNS = ['id', 'plan_id', 'build_index', 'status', 'detail', 'start_time', 'end_time',
+  'jenkins_build_number', 'jenkins_url'] as const
+const STAGE_COLUMNS = ['stage_id', 'name', 'pre_stage_ids', 'status', 'detail', 'start_time', 'end_time'] as const
+const STAGE_VALUES = ['build_id', ...STAGE_COLUMNS] as const
+const EVENT_VALUES = ['build_id', 'plan_id', 'product_id', 'build_index', 'stage_name', 'status', 'source', 'detail',
+  'time'] as const
+
+interface Statements {
+  mysql: boolean
+  lock: Prepared
+  buildPatch: Prepared
+  planList: Prepared
+  /** by how many stage names and StageIDs they read */
+  load: Map<string, Prepared>
+  /** by row count */
+  stageUpserts: Map<number, Prepared>
+  eventInserts: Map<number, Prepared>
+  db: Db
+}
+
+const BY_ADAPTER = new WeakMap<DialectAdapter, Statements>()
+
+function statementsFor (db: Db): Statements {
+  const adapter = db.getExecutor().adapter
+  let s = BY_ADAPTER.get(adapter)
+  if (s == null) {
+    const mysql = adapter instanceof MysqlAdapter
+    s = {
+      mysql,
+      db,
+      lock: prepare('select builds (lock)', db.selectFrom('builds').select(BUILD_COLUMNS)
+        .where('plan_id', '=', v('planId') as never).where('build_index', '=', v('buildIndex') as never)
+        // the row lock serialises writers of one build; on SQLite BEGIN IMMEDIATE took the write lock
+        .$if(mysql, (q) => q.forUpdate())),
+      buildPatch: prepare('update builds', db.updateTable('builds').set((eb) => ({
+        status: v('status'),
+        detail: v('detail'),
+        start_time: v('start_time') as never,
+        end_time: v('end_time') as never,
+        jenkins_build_number: v('jenkins_build_number') as never,
+        jenkins_url: v('jenkins_url'),
+        // the Stage/info and Build/info caches are keyed by it
+        revision: eb('revision', '+', sql.lit(1))
+      })).where('id', '=', v('id') as never)),
+      planList: prepare('update plans', db.updateTable('plans')
+        .set((eb) => ({ list_version: eb('list_version', '+', sql.lit(1)) })).where('id', '=', v('plan_id') as never)),
+      load: new Map(),
+      stageUpserts: new Map(),
+      eventInserts: new Map()
+    }
+    BY_ADAPTER.set(adapter, s)
+  }
+  return s
+}
+
+/** Compiled once for each size; sizes are bounded (stages per build, events per write), so is the cache. */
+function sized (cache: Map<string | number, Prepared>, key: string | number, make: () => Prepared): Prepared {
+  let p = cache.get(key)
+  if (p == null) {
+    if (cache.size >= 2000) cache.clear()
+    p = make()
+    cache.set(key, p)
+  }
+  return p
+}
+
+/**
+ * The build's product, its highest StageID and the named stages, in one read: a plan left-joined
+ * with the build's stages. On MySQL it is the transaction's first plain read, so its snapshot is
+ * taken after the row lock and sees what the lock's previous holder committed.
+ */
+function loadStatement (s: Statements, names: number, ids: number): Prepared {
+  return sized(s.load as Map<string | number, Prepared>, `${names}/${ids}`, () => {
+    const nameMarks = Array.from({ length: names }, (_, i) => v(`name${i}`))
+    const idMarks = Array.from({ length: ids }, (_, i) => v(`id${i}`))
+    const q = s.db.selectFrom('plans as p')
+      .leftJoin('stages as s', (join) => join.on('s.build_id', '=', v('buildId') as never).on((eb) => names + ids === 0
+        ? sql<boolean>`1 = 0`
+        : eb.or([
+          ...(names > 0 ? [eb('s.name', 'in', nameMarks)] : []),
+          ...(ids > 0 ? [eb('s.stage_id', 'in', idMarks as never[])] : [])
+        ])))
+      .select((eb) => ['p.product_id', eb.selectFrom('stages').select((e) => e.fn.max('stage_id').as('m'))
+        .where('build_id', '=', v('buildId') as never).as('last_stage_id')])
+      .select(STAGE_COLUMNS.map((c) => `s.${c}` as const))
+      .where('p.id', '=', v('planId') as never)
+    return prepare('select plans + stages', q)
+  })
+}
+
+function stageUpsert (s: Statements, rows: number): Prepared {
+  return sized(s.stageUpserts, rows, () => {
+    const marks = Array.from({ length: rows }, (_, i) => Object.fromEntries(STAGE_VALUES.map((c) => [c, v(`${c}${i}`)])))
+    const insert = s.db.insertInto('stages').values(marks as never)
+    // a stage is known by (build_id, name): a new one is inserted, a known one takes the new values
+    const q = s.mysql
+      ? insert.onDuplicateKeyUpdate(Object.fromEntries(STAGE_COLUMNS.slice(2).map((c) => [c, sql.raw(`values(${c})`)])))
+      : insert.onConflict((oc) => oc.columns(['build_id', 'name']).doUpdateSet(
+        Object.fromEntries(STAGE_COLUMNS.slice(2).map((c) => [c, sql.ref(`excluded.${c}`)]))))
+    return prepare('upsert stages', q)
+  })
+}
+
+function eventInsert (s: Statements, rows: number): Prepared {
+  return sized(s.eventInserts, rows, () => {
+    const marks = Array.from({ length: rows }, (_, i) => Object.fromEntries(EVENT_VALUES.map((c) => [c, v(`${c}${i}`)])))
+    return prepare('insert events', s.db.insertInto('events').values(marks as never))
+  })
+}
+
+// ---- reading the state ----
+
+type Row = Record<string, unknown>
+
+function loadArgs (s: Statements, build: Row, refs: StageRefs): [Prepared, Row] {
+  const args: Row = { buildId: build.id, planId: build.plan_id }
+  refs.names.forEach((n, i) => { args[`name${i}`] = n })
+  refs.ids.forEach((id, i) => { args[`id${i}`] = id })
+  return [loadStatement(s, refs.names.length, refs.ids.length), args]
+}
+
+function toState (key: BuildKey, build: Row | undefined, rows: Row[]): ProgressState {
+  if (build == null) throw notFound(`build ${key.buildIndex} of plan ${key.planId}`)
+  const stages = new Map<string, StageState>()
+  for (const r of rows) {
+    if (r.stage_id == null) continue
+    const stage = Object.fromEntries(STAGE_COLUMNS.map((c) => [c, r[c]])) as unknown as StageState
+    stages.set(stage.name, stage)
+  }
+  const first = rows[0] ?? {}
+  return {
+    build: { ...build, product_id: Number(first.product_id) } as unknown as BuildState,
+    stages,
+    lastStageId: Number(first.last_stage_id ?? 0)
+  }
+}
+
+const argv = (p: Prepared, args: Row): unknown[] => p.params.map((n) => args[n] ?? null)
+
+function sqliteStatement (raw: SqliteDatabase, p: Prepared): Statement {
+  p.sqlite ??= raw.prepare(p.sql)
+  onStatement?.(p.name)
+  return p.sqlite
+}
+
+function loadSync (s: Statements, raw: SqliteDatabase, key: BuildKey, refs: StageRefs): ProgressState {
+  const build = sqliteStatement(raw, s.lock).get(...argv(s.lock, key as unknown as Row)) as Row | undefined
+  if (build == null) return toState(key, build, [])
+  const [load, args] = loadArgs(s, build, refs)
+  return toState(key, build, sqliteStatement(raw, load).all(...argv(load, args)) as Row[])
+}
+
+async function run (trx: Db, p: Prepared, args: Row): Promise<Row[]> {
+  onStatement?.(p.name)
+  return (await trx.executeQuery<Row>(CompiledQuery.raw(p.sql, argv(p, args)))).rows
+}
+
+async function loadAsync (s: Statements, trx: Db, key: BuildKey, refs: StageRefs): Promise<ProgressState> {
+  const [build] = await run(trx, s.lock, key as unknown as Row)
+  if (build == null) return toState(key, build, [])
+  const [load, args] = loadArgs(s, build, refs)
+  return toState(key, build, await run(trx, load, args))
+}
+
+// ---- writing the outcome ----
+
+/** The statements an outcome needs, with their values: nothing when nothing changed. */
+function writes (s: Statements, o: ProgressOutcome): Array<[Prepared, Row]> {
+  if (o.events.length === 0) return []
+  const out: Array<[Prepared, Row]> = []
+  const { build: b0 } = o.before
+  const b1 = o.after.build
+  const stages = [...o.after.stages.values()].filter((st) => st !== o.before.stages.get(st.name))
+  if (stages.length > 0) {
+    const args: Row = {}
+    stages.forEach((st, i) => {
+      args[`build_id${i}`] = b1.id
+      for (const c of STAGE_COLUMNS) args[`${c}${i}`] = st[c]
+    })
+    out.push([stageUpsert(s, stages.length), args])
+  }
+  out.push([s.buildPatch, b1 as unknown as Row]) // the revision moves with every change
+  // Build/list shows status and times: its version moves with them
+  if (b1.status !== b0.status || b1.start_time !== b0.start_time || b1.end_time !== b0.end_time) {
+    out.push([s.planList, b1 as unknown as Row])
+  }
+  const args: Row = {}
+  o.events.forEach((e, i) => {
+    Object.assign(args, {
+      [`build_id${i}`]: b1.id,
+      [`plan_id${i}`]: b1.plan_id,
+      [`product_id${i}`]: b1.product_id,
+      [`build_index${i}`]: b1.build_index,
+      [`stage_name${i}`]: e.stageName,
+      [`status${i}`]: e.status,
+      [`source${i}`]: e.source,
+      [`detail${i}`]: JSON.stringify(e.detail ?? {}),
+      [`time${i}`]: o.now
+    })
+  })
+  out.push([eventInsert(s, o.events.length), args])
+  return out
+}
+
+function writeSync (s: Statements, raw: SqliteDatabase, o: ProgressOutcome): void {
+  for (const [p, args] of writes(s, o)) sqliteStatement(raw, p).run(...argv(p, args))
+}
+
+async function writeAsync (s: Statements, trx: Db, o: ProgressOutcome): Promise<void> {
+  for (const [p, args] of writes(s, o)) await run(trx, p, args)
+}
