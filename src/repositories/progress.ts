@@ -1,7 +1,8 @@
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
-import { CompiledQuery, type Compilable, type DialectAdapter, type Kysely, MysqlAdapter, sql } from 'kysely'
+import { type Compilable, type DialectAdapter, type Kysely, MysqlAdapter, sql } from 'kysely'
+import type { Pool, PoolConnection } from 'mysql2'
 import type { Database } from '../../db/schema.js'
-import { rawSqlite } from '../../db/dialect.js'
+import { mysqlBatches, rawSqlite } from '../../db/dialect.js'
 import { notFound } from '../errors.js'
 import type { BuildState, ProgressState, StageState } from '../builds/decide.js'
 import type { EventSource, NewEvent } from './events.js'
@@ -10,8 +11,8 @@ import type { EventSource, NewEvent } from './events.js'
 // with named markers for its values, then run as compiled SQL: building a query costs more than
 // SQLite takes to run it. On SQLite the whole write is one synchronous better-sqlite3 transaction
 // (BEGIN IMMEDIATE: the write lock first, so two processes queue instead of failing to upgrade a
-// read lock); on MySQL/MariaDB a Kysely transaction whose first statement locks the build row and
-// whose multi-row writes take one round trip each.
+// read lock); on MySQL/MariaDB two round trips on a multi-statement connection: begin, lock the build
+// row and read, then every write and the commit.
 
 type Db = Kysely<Database>
 export interface BuildKey { planId: number, buildIndex: number }
@@ -45,18 +46,18 @@ export async function progressTransaction<T> (db: Db, key: BuildKey, refs: Stage
       }).immediate()
     })
   }
-  return await db.transaction().execute(async (trx) => {
-    const state = await loadAsync(s, trx, key, refs)
-    const { outcome, answer } = decide(state)
-    await writeAsync(s, trx, outcome)
-    return answer
-  })
+  return await mysqlTransaction(mysqlBatches(db) as Pool, s, key, refs, decide)
 }
 
 // ---- the statements, compiled once per dialect ----
 
 /** A compiled statement and the names of its values, in order. */
 interface Prepared { name: string, sql: string, params: string[], sqlite?: Statement }
+
+const control = (word: string): Prepared => ({ name: word, sql: word, params: [] })
+const BEGIN = control('begin')
+const COMMIT = control('commit')
+const ROLLBACK = control('rollback')
 
 const MARK = '\u0000'
 const v = (name: string): string => `${MARK}${name}`
@@ -145,15 +146,18 @@ function loadStatement (s: Statements, names: number, ids: number): Prepared {
   return sized(s.load as Map<string | number, Prepared>, `${names}/${ids}`, () => {
     const nameMarks = Array.from({ length: names }, (_, i) => v(`name${i}`))
     const idMarks = Array.from({ length: ids }, (_, i) => v(`id${i}`))
+    // by the key, not the id the lock read: on MySQL both reads go in one request
+    const buildId = s.db.selectFrom('builds').select('id')
+      .where('plan_id', '=', v('planId') as never).where('build_index', '=', v('buildIndex') as never)
     const q = s.db.selectFrom('plans as p')
-      .leftJoin('stages as s', (join) => join.on('s.build_id', '=', v('buildId') as never).on((eb) => names + ids === 0
+      .leftJoin('stages as s', (join) => join.on('s.build_id', '=', buildId).on((eb) => names + ids === 0
         ? sql<boolean>`1 = 0`
         : eb.or([
           ...(names > 0 ? [eb('s.name', 'in', nameMarks)] : []),
           ...(ids > 0 ? [eb('s.stage_id', 'in', idMarks as never[])] : [])
         ])))
       .select((eb) => ['p.product_id', eb.selectFrom('stages').select((e) => e.fn.max('stage_id').as('m'))
-        .where('build_id', '=', v('buildId') as never).as('last_stage_id')])
+        .where('build_id', '=', buildId).as('last_stage_id')])
       .select(STAGE_COLUMNS.map((c) => `s.${c}` as const))
       .where('p.id', '=', v('planId') as never)
     return prepare('select plans + stages', q)
@@ -184,8 +188,8 @@ function eventInsert (s: Statements, rows: number): Prepared {
 
 type Row = Record<string, unknown>
 
-function loadArgs (s: Statements, build: Row, refs: StageRefs): [Prepared, Row] {
-  const args: Row = { buildId: build.id, planId: build.plan_id }
+function loadArgs (s: Statements, key: BuildKey, refs: StageRefs): [Prepared, Row] {
+  const args: Row = { ...key }
   refs.names.forEach((n, i) => { args[`name${i}`] = n })
   refs.ids.forEach((id, i) => { args[`id${i}`] = id })
   return [loadStatement(s, refs.names.length, refs.ids.length), args]
@@ -216,22 +220,49 @@ function sqliteStatement (raw: SqliteDatabase, p: Prepared): Statement {
 }
 
 function loadSync (s: Statements, raw: SqliteDatabase, key: BuildKey, refs: StageRefs): ProgressState {
-  const build = sqliteStatement(raw, s.lock).get(...argv(s.lock, key as unknown as Row)) as Row | undefined
+  const build = sqliteStatement(raw, s.lock).get(...argv(s.lock, { ...key })) as Row | undefined
   if (build == null) return toState(key, build, [])
-  const [load, args] = loadArgs(s, build, refs)
+  const [load, args] = loadArgs(s, key, refs)
   return toState(key, build, sqliteStatement(raw, load).all(...argv(load, args)) as Row[])
 }
 
-async function run (trx: Db, p: Prepared, args: Row): Promise<Row[]> {
-  onStatement?.(p.name)
-  return (await trx.executeQuery<Row>(CompiledQuery.raw(p.sql, argv(p, args)))).rows
+/**
+ * MySQL/MariaDB: begin, the locked build and the named stages in one request (the stage read is a
+ * plain read after the lock, so its snapshot sees what the lock's previous holder committed), then
+ * every write with the commit in a second. A refused update rolls back.
+ */
+async function mysqlTransaction<T> (pool: Pool, s: Statements, key: BuildKey, refs: StageRefs,
+  decide: (state: ProgressState) => { outcome: ProgressOutcome, answer: T }): Promise<T> {
+  const conn = await new Promise<PoolConnection>((resolve, reject) => {
+    pool.getConnection((err, c) => { if (err != null) reject(err); else resolve(c) })
+  })
+  let open = true
+  let broken = false
+  try {
+    const [, [build], rows] = await batch(conn, [[BEGIN, {}], [s.lock, { ...key }], loadArgs(s, key, refs)])
+    const { outcome, answer } = decide(toState(key, build, rows))
+    await batch(conn, [...writes(s, outcome), [COMMIT, {}]])
+    open = false
+    return answer
+  } catch (err) {
+    if (open) await batch(conn, [[ROLLBACK, {}]]).catch(() => { broken = true })
+    throw err
+  } finally {
+    if (broken) conn.destroy()
+    else conn.release()
+  }
 }
 
-async function loadAsync (s: Statements, trx: Db, key: BuildKey, refs: StageRefs): Promise<ProgressState> {
-  const [build] = await run(trx, s.lock, key as unknown as Row)
-  if (build == null) return toState(key, build, [])
-  const [load, args] = loadArgs(s, build, refs)
-  return toState(key, build, await run(trx, load, args))
+/** Runs the statements as one request; answers each one's rows. */
+async function batch (conn: PoolConnection, items: Array<[Prepared, Row]>): Promise<Row[][]> {
+  for (const [p] of items) if (p !== BEGIN && p !== COMMIT && p !== ROLLBACK) onStatement?.(p.name)
+  const text = items.map(([p]) => p.sql).join(';\n')
+  const values = items.flatMap(([p, args]) => argv(p, args))
+  const results = await new Promise<unknown>((resolve, reject) => {
+    conn.query(text, values, (err, r) => { if (err != null) reject(err); else resolve(r) })
+  })
+  const each = items.length === 1 ? [results] : results as unknown[]
+  return each.map((r) => Array.isArray(r) ? r as Row[] : [])
 }
 
 // ---- writing the outcome ----
@@ -276,8 +307,4 @@ function writes (s: Statements, o: ProgressOutcome): Array<[Prepared, Row]> {
 
 function writeSync (s: Statements, raw: SqliteDatabase, o: ProgressOutcome): void {
   for (const [p, args] of writes(s, o)) sqliteStatement(raw, p).run(...argv(p, args))
-}
-
-async function writeAsync (s: Statements, trx: Db, o: ProgressOutcome): Promise<void> {
-  for (const [p, args] of writes(s, o)) await run(trx, p, args)
 }
