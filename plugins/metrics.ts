@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import { TERMINAL } from '../src/builds/status.js'
+import { TERMINAL } from '../src/status.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

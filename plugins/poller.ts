@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
-import { Poller } from '../src/jenkins/poller.js'
-import { Discovery } from '../src/jenkins/discovery.js'
+import { Poller } from '../src/builds/poller.js'
+import { Discovery } from '../src/builds/discovery.js'
 
 declare module 'fastify' {
   interface FastifyInstance { poller: Poller, discovery: Discovery }
@@ -17,7 +17,7 @@ export default fp<PollerPluginOptions>(async function poller (fastify, opts) {
   const interval = fastify.config.POLL_INTERVAL_MS
   const instance = new Poller(fastify.db, fastify.jenkins, fastify.log.child({ plugin: 'poller' }), { intervalMs: interval, triggerTimeoutMs: fastify.config.JENKINS_TIMEOUT_MS })
   fastify.decorate('poller', instance)
-  // discovery of runs Jenkins starts itself (src/jenkins/discovery.ts): its own class, run after each poller tick
+  // discovery of runs Jenkins starts itself (src/builds/discovery.ts): its own class, run after each poller tick
   fastify.decorate('discovery', new Discovery(fastify.db, fastify.jenkins, fastify.log.child({ plugin: 'discovery' }), { enabled: fastify.config.DISCOVER_BUILDS }))
 
   let timer: NodeJS.Timeout | undefined

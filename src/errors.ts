@@ -1,5 +1,4 @@
 import type { FastifyError } from 'fastify'
-import type { Envelope } from './schemas/common.js'
 
 /**
  * Every answer's ErrorCode: its number, its HTTP status and what it means. The one table: ApiError,
@@ -20,6 +19,9 @@ export const ERRORS = {
   Internal: { code: 1099, http: 500, meaning: 'internal error (never for bad input)' }
 } as const
 export type ErrorName = keyof typeof ERRORS
+
+/** Every answer's shape: ErrorCode and Description, then the answer's own fields. */
+export interface Envelope { ErrorCode: number, Description: string, [field: string]: unknown }
 
 /** ErrorCode.X is the number of ERRORS.X. */
 export const ErrorCode = Object.fromEntries(Object.entries(ERRORS).map(([name, e]) => [name, e.code])) as

@@ -1,5 +1,5 @@
 import { ERRORS, ErrorCode } from './errors.js'
-import { ACCEPTED_WORDS, STATUSES } from './builds/status.js'
+import { ACCEPTED_WORDS, STATUSES } from './status.js'
 
 const errorTable = Object.values(ERRORS).map((e) => `| ${e.code} | ${e.http} | ${e.meaning} |`).join('\n')
 

@@ -6,7 +6,7 @@ import { createServer } from 'node:net'
 import type { Test } from 'tap'
 import app, { API_PREFIX, fastifyOptions } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import type { TickReport } from '../src/jenkins/poller.js'
+import type { TickReport } from '../src/builds/poller.js'
 import { FakeJenkins, type FakeJenkinsOptions } from './fixtures/fake-jenkins.js'
 import { specViolation } from './fixtures/spec-validator.js'
 

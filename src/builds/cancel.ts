@@ -3,10 +3,10 @@ import type { Database } from '../../db/schema.js'
 import { apiError, conflict } from '../errors.js'
 import { JenkinsError, type JenkinsClient } from '../jenkins/client.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
-import { jobNameFromUrl } from '../jenkins/webhook.js'
+import { isOwnQueueItem, orNull404 } from '../jenkins/urls.js'
 import { applyProgress } from './progress.js'
 import { findBuild, recordRun, requestCancel, type TrackedBuild } from '../repositories/builds.js'
-import { isTerminal, type Status } from './status.js'
+import { isTerminal, type Status } from '../status.js'
 
 /**
  * Build/cancel: takes the build out of the Jenkins queue, or stops it if it runs, then records it as
@@ -41,7 +41,7 @@ export async function cancelBuild (db: Kysely<Database>, registry: JenkinsRegist
         }
       }
     }
-    if (number != null && !(await client.stopBuild(build.job_name, number))) {
+    if (number != null && !(await client.stopRun(build.job_name, number))) {
       note += `; Jenkins no longer has run #${number} of "${build.job_name}"`
       description = `OK: Jenkins no longer has run #${number} of "${build.job_name}"; recorded as Aborted`
     }
@@ -55,14 +55,9 @@ export async function cancelBuild (db: Kysely<Database>, registry: JenkinsRegist
 
 /** The run a queue item became: the item's executable (when the item is ours), else the job's build carrying its queue id. */
 async function findRun (client: JenkinsClient, build: TrackedBuild, queueId: number, askItem: boolean): Promise<{ number: number, url: string } | null> {
-  const orNull = async <T>(p: Promise<T>): Promise<T | null> => await p.catch((err: unknown) => {
-    if (err instanceof JenkinsError && err.statusCode === 404) return null
-    throw err
-  })
   if (askItem) {
-    const item = await orNull(client.queueItem(queueId))
-    const ours = item != null && (item.taskUrl == null || jobNameFromUrl(new URL(item.taskUrl, client.baseUrl).pathname) === build.job_name)
-    if (ours && item.executable != null) return item.executable
+    const item = await orNull404(client.queueItem(queueId))
+    if (item != null && isOwnQueueItem(item, client.baseUrl, build.job_name) && item.executable != null) return item.executable
   }
-  return await orNull(client.buildByQueueId(build.job_name, queueId))
+  return await orNull404(client.runByQueueId(build.job_name, queueId))
 }

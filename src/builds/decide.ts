@@ -1,13 +1,16 @@
 import { invalid } from '../errors.js'
 import { DETAIL_MAX_KEYS, detailShapeProblem } from '../lib/detail-shape.js'
 import type { EventSource, NewEvent } from '../repositories/events.js'
-import { canMove, isTerminal, type Status } from './status.js'
+import type { BuildState, ProgressState, StageState } from '../repositories/progress.js'
+import { canMove, isTerminal, type Status } from '../status.js'
 
 // Every rule of the write path, as pure functions: what an update does to a build's state. No
 // database and no clock: the caller reads the state, passes the time, and writes the outcome.
 
 export const DETAIL_MAX_BYTES = 16 * 1024
 export const MAX_STAGES = 1000
+
+export type { BuildState, ProgressState, StageState }
 
 /** One report about a build or one of its stages (the build is named by applyProgress's key). */
 export interface ProgressUpdate {
@@ -31,39 +34,6 @@ export interface ProgressResult {
   changed: boolean
   /** why the update was ignored, for the Description */
   ignored?: string
-}
-
-/** The build as the write path sees it (its row's columns). */
-export interface BuildState {
-  id: number
-  plan_id: number
-  build_index: number
-  product_id: number
-  status: Status
-  detail: string
-  start_time: number | null
-  end_time: number | null
-  jenkins_build_number: number | null
-  jenkins_url: string | null
-}
-
-/** A stage as the write path sees it; `id` is its row id, absent while it is only decided. */
-export interface StageState {
-  id?: number
-  stage_id: number
-  name: string
-  pre_stage_ids: string
-  status: Status
-  detail: string
-  start_time: number | null
-  end_time: number | null
-}
-
-/** What the decisions need: the build, the stages the updates name (as stage or predecessor), the highest StageID. */
-export interface ProgressState {
-  build: BuildState
-  stages: ReadonlyMap<string, StageState>
-  lastStageId: number
 }
 
 export interface Decision {

@@ -1,5 +1,7 @@
 import type Jenkins from 'jenkins'
 import { errorCode } from '../lib/error-code.js'
+import { JenkinsError } from './error.js'
+import { jobPath, orNull404, queueIdFromLocation } from './urls.js'
 
 // Our one door to Jenkins. The `jenkins` npm client (the user's choice) triggers builds; its traps,
 // from docs/jenkins-contract.md §7, are handled here so nothing else has to know them:
@@ -28,10 +30,7 @@ export interface TriggerResult {
   reusedQueueItem: boolean
 }
 
-/** Jenkins refused or did not answer; `message` says which, for the client's Description. */
-export class JenkinsError extends Error {
-  constructor (message: string, readonly statusCode?: number) { super(message) }
-}
+export { JenkinsError }
 
 interface ClientError extends Error {
   statusCode?: number
@@ -51,14 +50,14 @@ export interface QueueItemState {
   taskUrl: string | null
 }
 
-export interface BuildState {
+export interface RunState {
   /** WorkflowRun for a Pipeline; only Pipelines have stage APIs */
   _class?: string
   number: number
   url: string
   building: boolean
   result: string | null
-  /** ms: when the build was created */
+  /** ms: when the run was created */
   timestamp: number
   /** ms; 0 while building */
   duration: number
@@ -242,17 +241,17 @@ export class JenkinsClient {
     return `${this.baseUrl}${jobPath(jobName)}/`
   }
 
-  /** Finds the build a queue item became, once the item itself is gone (5 minutes after it left). */
-  async buildByQueueId (jobName: string, queueId: number): Promise<{ number: number, url: string } | null> {
+  /** Finds the run a queue item became, once the item itself is gone (5 minutes after it left). */
+  async runByQueueId (jobName: string, queueId: number): Promise<{ number: number, url: string } | null> {
     const job = await this.getJson(`${jobPath(jobName)}/api/json?tree=builds[number,queueId,url]{0,100}`, `job "${jobName}"`) as
       { builds?: Array<{ number: number, queueId?: number, url: string }> }
     const found = job.builds?.find((b) => b.queueId === queueId)
     return found == null ? null : { number: found.number, url: found.url }
   }
 
-  async build (jobName: string, number: number): Promise<BuildState> {
+  async run (jobName: string, number: number): Promise<RunState> {
     return await this.getJson(`${jobPath(jobName)}/${number}/api/json?tree=number,url,building,result,timestamp,duration,queueId`,
-      `build ${jobName} #${number}`) as BuildState
+      `build ${jobName} #${number}`) as RunState
   }
 
   /** Whether the job still exists (a lost run's job may be gone or renamed). */
@@ -276,12 +275,8 @@ export class JenkinsClient {
   /** Blue Ocean's stage graph (edges = successors); null when Blue Ocean is not installed. */
   async blueNodes (jobName: string, number: number): Promise<BlueNode[] | null> {
     const pipelines = jobName.split('/').map((n) => `pipelines/${encodeURIComponent(n)}`).join('/')
-    try {
-      return await this.getJson(`/blue/rest/organizations/jenkins/${pipelines}/runs/${number}/nodes/`, `Blue Ocean nodes of ${jobName} #${number}`) as BlueNode[]
-    } catch (err) {
-      if (err instanceof JenkinsError && err.statusCode === 404) return null
-      throw err
-    }
+    return await orNull404(this.getJson(`/blue/rest/organizations/jenkins/${pipelines}/runs/${number}/nodes/`,
+      `Blue Ocean nodes of ${jobName} #${number}`) as Promise<BlueNode[]>)
   }
 
   /** The cheapest authenticated call (`/api/json?tree=mode`): does the instance answer, with our credentials? */
@@ -306,8 +301,8 @@ export class JenkinsClient {
     return 'cancelled'
   }
 
-  /** Aborts a running build; false when Jenkins does not have the run (404). */
-  async stopBuild (jobName: string, number: number): Promise<boolean> {
+  /** Aborts a run; false when Jenkins does not have it (404). */
+  async stopRun (jobName: string, number: number): Promise<boolean> {
     const res = await this.request('POST', `${jobPath(jobName)}/${number}/stop`, `build ${jobName} #${number}`, [404])
     await res.body?.cancel()
     return res.status !== 404
@@ -371,14 +366,4 @@ export class JenkinsClient {
     if (e.statusCode != null) return new JenkinsError(`Jenkins answered ${e.statusCode} for ${what}: ${e.message}`, e.statusCode)
     return new JenkinsError(`Jenkins unreachable (${errorCode(e)})`)
   }
-}
-
-/** "a/b c/Test" → "/job/a/job/b%20c/job/Test" */
-export function jobPath (jobName: string): string {
-  return jobName.split('/').map((n) => `/job/${encodeURIComponent(n)}`).join('')
-}
-
-export function queueIdFromLocation (location: string | undefined): number | null {
-  const m = location?.match(/\/queue\/item\/(\d+)\/?$/)
-  return m == null ? null : Number(m[1])
 }

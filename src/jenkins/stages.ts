@@ -1,5 +1,5 @@
 import type { BlueNode, GraphStage, WfapiRun } from './client.js'
-import { isTerminal, parseStatus, type Status } from '../builds/status.js'
+import { isTerminal, parseStatus, type Status } from '../status.js'
 
 // Turns what each stage API answers into one list of stages (docs/API.md "Following Jenkins as it
 // is installed today"; shapes in docs/jenkins-contract.md §4–5): every stage keyed by its Jenkins

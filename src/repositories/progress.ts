@@ -4,7 +4,7 @@ import type { Pool, PoolConnection } from 'mysql2'
 import type { Database } from '../../db/schema.js'
 import { mysqlBatches, rawSqlite } from '../../db/dialect.js'
 import { notFound } from '../errors.js'
-import type { BuildState, ProgressState, StageState } from '../builds/decide.js'
+import type { Status } from '../status.js'
 import type { EventSource, NewEvent } from './events.js'
 
 // The write path's statements. Each is written once with Kysely's builder, compiled once per dialect
@@ -15,6 +15,39 @@ import type { EventSource, NewEvent } from './events.js'
 // row and read, then every write and the commit.
 
 type Db = Kysely<Database>
+
+/** The build as the write path reads it (its row's columns). */
+export interface BuildState {
+  id: number
+  plan_id: number
+  build_index: number
+  product_id: number
+  status: Status
+  detail: string
+  start_time: number | null
+  end_time: number | null
+  jenkins_build_number: number | null
+  jenkins_url: string | null
+}
+
+/** A stage as the write path reads it (a stage is known by its build and name). */
+export interface StageState {
+  stage_id: number
+  name: string
+  pre_stage_ids: string
+  status: Status
+  detail: string
+  start_time: number | null
+  end_time: number | null
+}
+
+/** What the decisions need: the build, the stages the updates name (as stage or predecessor), the highest StageID. */
+export interface ProgressState {
+  build: BuildState
+  stages: ReadonlyMap<string, StageState>
+  lastStageId: number
+}
+
 export interface BuildKey { planId: number, buildIndex: number }
 /** Which stages the updates name, as stage or predecessor: the only ones read. */
 export interface StageRefs { names: string[], ids: number[] }

@@ -11,7 +11,7 @@ import { BuildInfoSchema, BuildListItemSchema, JenkinsParameterInSchema } from '
 import {
   BuildIndexSchema, PlanIdSchema, EnvelopeSchema, EpochSchema, IdSchema, JSON_UTF8, NameSchema, ok, OkEnvelope, responses, StatusInSchema, toInt
 } from '../schemas/common.js'
-import { parseStatus } from '../builds/status.js'
+import { parseStatus } from '../status.js'
 import { startBuild } from '../builds/trigger.js'
 import { cancelBuild } from '../builds/cancel.js'
 import { listBuildEvents } from '../repositories/events.js'

@@ -9,7 +9,7 @@ export default fp(async function health (fastify) {
   fastify.get('/healthz', { schema: { hide: true } }, async () => ({ ErrorCode: ErrorCode.OK, Description: 'OK' }))
 
   fastify.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    const jenkins = await fastify.poller.readiness()
+    const jenkins = await fastify.poller.monitor.readiness()
     try {
       await sql`select 1`.execute(fastify.db)
       const pending = (await migrator(fastify.db).getMigrations()).filter((m) => m.executedAt == null).map((m) => m.name)

@@ -6,7 +6,7 @@ import { checkPercentEncoding } from '../lib/job-name.js'
 import { sameSecret } from '../lib/secrets.js'
 import { tokenFrom } from '../lib/token.js'
 import { ok, OkEnvelope, responses } from '../schemas/common.js'
-import { receiveNotification } from '../jenkins/webhook.js'
+import { receiveNotification } from '../builds/notification.js'
 import { hashToken } from '../repositories/tokens.js'
 import { NotificationSchema } from '../schemas/notification.js'
 
@@ -43,7 +43,10 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const n = request.body
     for (const [field, value] of [['body/url', n.url], ['body/build/url', n.build.url], ['body/build/full_url', n.build.full_url]] as const) checkPercentEncoding(value, field)
-    const description = await receiveNotification(fastify.db, fastify.poller, request.body)
+    const description = await receiveNotification(fastify.db, {
+      registry: fastify.jenkins,
+      pollNow: async (buildId) => await fastify.poller.pollNow(buildId)
+    }, request.body)
     return { ...ok({}), Description: description }
   })
 }

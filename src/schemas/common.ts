@@ -1,5 +1,5 @@
-import { type Static, type TObject, type TProperties, type TSchema, Type } from '@sinclair/typebox'
-import { type Status, STATUSES, SYNONYM_WORDS } from '../builds/status.js'
+import { type TObject, type TProperties, type TSchema, Type } from '@sinclair/typebox'
+import { type Status, STATUSES, SYNONYM_WORDS } from '../status.js'
 import { ERRORS, ErrorCode, type ErrorName } from '../errors.js'
 
 const byCode = (code: number): ErrorName => (Object.keys(ERRORS) as ErrorName[]).find((n) => ERRORS[n].code === code) as ErrorName
@@ -75,7 +75,7 @@ export function responses (ok: TObject, errors: ErrorName[] = []): Record<string
 
 /** Any answer, success or error: ErrorCode, Description, and the fields the route adds. */
 export const AnyEnvelopeSchema = Type.Object({ ErrorCode: Type.Integer(), Description: Type.String() }, { additionalProperties: true })
-export type Envelope = Static<typeof AnyEnvelopeSchema> & Record<string, unknown>
+export type { Envelope } from '../errors.js'
 
 export const OkEnvelope = EnvelopeSchema({}, 'OK')
 

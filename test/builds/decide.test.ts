@@ -2,7 +2,7 @@ import t from 'tap'
 import {
   checkUpdate, decide, decideAll, MAX_STAGES, type ProgressState, type ProgressUpdate, type StageState
 } from '../../src/builds/decide.js'
-import type { Status } from '../../src/builds/status.js'
+import type { Status } from '../../src/status.js'
 
 // The write path's rules as a table: a state, updates, and what they decide. No database, no clock.
 
@@ -12,7 +12,7 @@ function state (status: Status, stages: Array<Partial<StageState> & { name: stri
   build: Partial<ProgressState['build']> = {}): ProgressState {
   const map = new Map<string, StageState>()
   stages.forEach((s, i) => map.set(s.name, {
-    id: i + 1, stage_id: i + 1, pre_stage_ids: '[]', detail: '{}', start_time: 100, end_time: null, ...s
+    stage_id: i + 1, pre_stage_ids: '[]', detail: '{}', start_time: 100, end_time: null, ...s
   }))
   return {
     build: {

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { applyProgress } from '../../src/builds/progress.js'
 import { traceStatements } from '../../src/repositories/progress.js'
-import { appWithBuilds } from '../helper.js'
+import { appWithBuilds, build, fakeJenkins, post, seedPlan, stageList, tickLater } from '../helper.js'
 
 // The write path's statements are counted, so a change that adds one shows here. Before the write
 // path read the state once and wrote it once, an update ran (same cases as below):
@@ -48,4 +48,22 @@ t.test('the statements of one Build/update: a new stage, a changed one, a repeat
   t.same(results.map((r) => r.changed), [true, true, true, true, true])
   t.same(take(), [...read, 'upsert stages', 'update builds', 'update plans', 'insert events'],
     'five updates of one build: still one read and one write of each kind')
+})
+
+t.test('the poller writes everything one poll learnt about a build in one transaction', async (t) => {
+  const { jenkins, env } = await fakeJenkins(t, { flavor: 'graph-view' })
+  jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
+  const app = await build(t, { env: { ...env, POLL_INTERVAL_MS: '50' } })
+  const { planId } = await seedPlan(app)
+  t.equal((await post(app, '/Build/add', { DevOpsPlanID: planId })).json().ErrorCode, 1000)
+  const run = jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
+  jenkins.playPipeline(run, ['Checkout', 'Build', 'Test', 'Deploy'])
+  const log: string[] = []
+  traceStatements((name) => log.push(name))
+  t.teardown(() => { traceStatements(undefined) })
+  const tick = await tickLater(app)
+  t.equal(tick.errors, 0)
+  t.equal((await stageList(app, planId)).length, 4, 'four new stages and the result')
+  t.same(log.filter((name) => name === 'select builds (lock)'), ['select builds (lock)'], 'one transaction')
+  t.same(log.filter((name) => name === 'upsert stages'), ['upsert stages'], 'the four stages in one statement')
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ACCEPTED_WORDS, parseStatus, STATUSES } from '../../src/builds/status.js'
+import { ACCEPTED_WORDS, parseStatus, STATUSES } from '../../src/status.js'
 import { appWithBuilds, get, post } from '../helper.js'
 
 const stages = async (app: Parameters<typeof get>[0], planId: number, buildIndex = 1) =>
@@ -40,7 +40,7 @@ t.test('the seed\'s flow: stages created in order, each after the previous, buil
 
 t.test('every synonym maps to its canonical status, in any case', async (t) => {
   const { app, planId } = await appWithBuilds(t, 1)
-  // the table of docs/API.md § Statuses, written out independently of src/builds/status.ts
+  // the table of docs/API.md § Statuses, written out independently of src/status.ts
   const contract: Record<string, string[]> = {
     Queued: ['pending', 'waiting', 'queued'],
     Running: ['running', 'in_progress', 'started', 'building'],

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { API_PREFIX } from '../../src/app.js'
-import { jobNameFromUrl } from '../../src/jenkins/webhook.js'
+import { jobNameFromUrl } from '../../src/jenkins/urls.js'
 import { build, fakeJenkins, get, post, seedPlan } from '../helper.js'
 
 const SECRET = 'hook-secret-123-0123456789abcdefghij'

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { parseStatus } from '../../src/builds/status.js'
+import { parseStatus } from '../../src/status.js'
 import { appWithBuilds, DIALECT, get, post } from '../helper.js'
 
 // 10,000 Build/update calls over 20 builds, shuffled, with duplicates and late `running`

@@ -3,8 +3,8 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import { advanceMark, getMark, importRun, ownRuns, setFirstMark, watchers, type Watcher } from '../repositories/discovery.js'
 import type { JenkinsParameter } from '../schemas/build.js'
-import { JenkinsError, type JenkinsClient, type RecentRun } from './client.js'
-import type { JenkinsRegistry } from './registry.js'
+import { JenkinsError, type JenkinsClient, type RecentRun } from '../jenkins/client.js'
+import type { JenkinsRegistry } from '../jenkins/registry.js'
 
 export interface DiscoveryOptions {
   /** DISCOVER_BUILDS */

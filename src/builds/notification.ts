@@ -1,18 +1,25 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
-import type { Poller } from './poller.js'
-import type { JenkinsRegistry } from './registry.js'
-import { applyProgress } from '../builds/progress.js'
+import type { JenkinsRegistry } from '../jenkins/registry.js'
+import { jobNameFromUrl } from '../jenkins/urls.js'
+import { applyProgress } from './progress.js'
 import { findForNotification, type TrackedBuild } from '../repositories/builds.js'
-import { parseStatus, type Status } from '../builds/status.js'
+import { parseStatus, type Status } from '../status.js'
 import type { Notification } from '../schemas/notification.js'
+
+/** What a notification needs besides the database: the instances, and a way to poll a build at once. */
+export interface NotificationDeps {
+  registry: JenkinsRegistry
+  /** polls the build now unless a tick holds it (the poller's pollNow) */
+  pollNow: (buildId: number) => Promise<boolean>
+}
 
 /**
  * Applies one notification through the common write path; returns the Description: "OK", or what
  * was ignored. Jenkins must get a 2xx either way, or it would retry forever.
  */
-export async function receiveNotification (db: Kysely<Database>, poller: Poller, n: Notification): Promise<string> {
-  const build = await correlate(db, poller.jenkins, n)
+export async function receiveNotification (db: Kysely<Database>, deps: NotificationDeps, n: Notification): Promise<string> {
+  const build = await correlate(db, deps.registry, n)
   if (build == null) return `ignored: no build matches this notification (${describeKey(n)})`
   const b = n.build
   // known facts are never overwritten: a notification naming another run is not about this build
@@ -20,7 +27,7 @@ export async function receiveNotification (db: Kysely<Database>, poller: Poller,
     return `ignored: build ${build.build_index} of plan ${build.plan_id} is Jenkins run #${build.jenkins_build_number}, not #${b.number}`
   }
   // a run URL is kept only under a configured instance's base URL (never `javascript:` or another host)
-  const facts = { buildNumber: b.number, url: instanceOf(poller.jenkins, b.full_url) === undefined ? undefined : b.full_url }
+  const facts = { buildNumber: b.number, url: instanceOf(deps.registry, b.full_url) === undefined ? undefined : b.full_url }
   const key = { planId: build.plan_id, buildIndex: build.build_index }
   const from = { jenkins: facts, source: 'webhook' as const }
   const phase = b.phase.toUpperCase()
@@ -33,7 +40,7 @@ export async function receiveNotification (db: Kysely<Database>, poller: Poller,
   }
   if (phase === 'COMPLETED' || phase === 'FINALIZED') {
     // fetch the final stages now rather than at the next tick
-    await poller.pollNow(build.id).catch(() => false)
+    await deps.pollNow(build.id).catch(() => false)
     const status: Status | undefined = b.status == null ? undefined : parseStatus(b.status)
     if (status == null) return `ignored: ${phase} without a known status (${b.status ?? 'none'})`
     const [r] = await applyProgress(db, key, [{ ...from, status, endTime: phase === 'COMPLETED' ? at : undefined }])
@@ -66,17 +73,6 @@ function instanceOf (registry: JenkinsRegistry, url: string | undefined): string
   ]
   const hit = candidates.filter(([, base]) => base !== '' && url.startsWith(base + '/')).sort((a, b) => b[1].length - a[1].length)[0]
   return hit == null ? undefined : hit[0]
-}
-
-/** "job/a/job/b%20c/" or "job/a/job/b/7/" → "a/b c" */
-export function jobNameFromUrl (url: string | undefined): string | null {
-  if (url == null) return null
-  const parts = url.split('/').filter((p) => p !== '')
-  const names: string[] = []
-  for (let i = 0; i < parts.length - 1; i++) {
-    if (parts[i] === 'job') names.push(decodeURIComponent(parts[++i]))
-  }
-  return names.length === 0 ? null : names.join('/')
 }
 
 function positiveInt (v: unknown): number | undefined {

@@ -1,0 +1,357 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Kysely } from 'kysely'
+import type { Database } from '../../db/schema.js'
+import { type RunState, JenkinsError, type JenkinsClient, type WfapiRun, WORKFLOW_RUN } from '../jenkins/client.js'
+import type { InstanceMonitor, StageSource } from '../jenkins/instance-monitor.js'
+import { assignNames, fromBlueOcean, fromGraphTree, fromWfapi, type PolledStage } from '../jenkins/stages.js'
+import { isOwnQueueItem, orNull404 } from '../jenkins/urls.js'
+import { applyProgress, MAX_STAGES, type ProgressUpdate } from './progress.js'
+import { recordRun, type TrackedBuild } from '../repositories/builds.js'
+import { stageStates } from '../repositories/stages.js'
+import { canMove, isTerminal, parseStatus, type Status } from '../status.js'
+
+// Follows one build through Jenkins: its queue item → the run it became → the run's stages → its
+// result. Each call moves the build as far as Jenkins shows now; everything learnt goes through
+// applyProgress, the same write path as Build/update and the webhook.
+
+/** a queue item gone with no run carrying its id, or a run answering 404, this many polls in a row: the build is lost */
+export const LOST_AFTER = 3
+
+/** Not an outage: the queue item is gone and the run is not listed yet; counted towards "lost". */
+export class LostQueueItem extends Error {
+  constructor (readonly misses: number) { super(`queue item gone, no run found yet (${misses}/${LOST_AFTER})`) }
+}
+
+/** Not an outage: the run answers 404 while its job answers; counted towards "lost". */
+export class LostRun extends Error {
+  constructor (readonly misses: number) { super(`run answers 404 (${misses}/${LOST_AFTER})`) }
+}
+
+interface StoredStage {
+  name: string
+  status: string
+  start_time: number | null
+  end_time: number | null
+  nodeId: string | null
+  queueReason: unknown
+}
+
+export class RunFollower {
+  /** per build: the last wfapi answer's ids and statuses; Blue Ocean is asked only when it changes */
+  private readonly lastSeen = new Map<number, string>()
+  /** per build being followed: what it learnt, written in one applyProgress call when the poll ends */
+  private readonly pending = new Map<number, ProgressUpdate[]>()
+
+  constructor (private readonly db: Kysely<Database>, private readonly monitor: InstanceMonitor,
+    private readonly log: FastifyBaseLogger) {}
+
+  /** Moves one build forward, in one transaction however much changed; true once Jenkins is done with it. */
+  async follow (client: JenkinsClient, build: TrackedBuild): Promise<boolean> {
+    const pending: ProgressUpdate[] = []
+    this.pending.set(build.id, pending)
+    let done: boolean
+    try {
+      done = await this.move(client, build)
+    } catch (err) {
+      // what was learnt before the failure is kept, as when each change was written at once
+      await this.flush(build).catch((e: unknown) => { this.log.warn({ err: e, build: build.id }, 'recording a poll failed') })
+      throw err
+    } finally {
+      this.pending.delete(build.id)
+    }
+    await this.flush(build, pending)
+    return done
+  }
+
+  private async move (client: JenkinsClient, build: TrackedBuild): Promise<boolean> {
+    const job = build.job_name
+    let number = build.jenkins_build_number
+    if (number == null) {
+      const found = await this.findRun(client, build)
+      if (found === 'waiting') return false
+      if (found === 'cancelled') {
+        await this.apply(build, {
+          status: 'Aborted',
+          detail: { Reason: 'cancelled in the Jenkins queue', ...queueDetail(build, null) }
+        })
+        return true
+      }
+      if (found === 'lost') {
+        const reason = `Jenkins queue item ${String(build.queue_id)} vanished and no run of "${job}" came from it`
+        await this.apply(build, { status: 'Fail', detail: { Reason: reason } })
+        return true
+      }
+      number = found.number
+      await recordRun(this.db, build.id, found)
+      build = { ...build, jenkins_build_number: found.number, jenkins_url: found.url }
+      // the queue reason goes once the run exists (null: the write path merges Detail, it cannot remove a key)
+      const cleared = queueDetail(build, null)
+      // (the status stays: the stage source below starts the build at the run's own start time)
+      if (Object.keys(cleared).length > 0) await this.apply(build, { status: build.status as Status, detail: cleared })
+      if (build.cancel_requested === 1) await client.stopRun(job, number) // cancelled while it was leaving the queue
+    }
+
+    const key = build.jenkins_name ?? ''
+    const known: { run?: RunState | null } = {} // the run's api/json, once a 404 made us ask whether the run exists
+    // at most three rounds: a source found missing sends the run to the next one in the same poll
+    for (let round = 0; round < 3; round++) {
+      const { source, probe } = await this.monitor.sourceFor(key, job)
+      try {
+        const done = await this.followWith(client, build, number, source, probe != null, known)
+        if (done != null) return done
+      } finally {
+        this.monitor.settleProbe(key, probe)
+      }
+    }
+    return false
+  }
+
+  /** One try with one stage source; null when the instance turned out not to have it (try the next). */
+  private async followWith (client: JenkinsClient, build: TrackedBuild, number: number, source: StageSource,
+    probing: boolean, known: { run?: RunState | null }): Promise<boolean | null> {
+    const key = build.jenkins_name ?? ''
+    try {
+      const done = source === 'graph-view'
+        ? await this.followGraph(client, build, number)
+        : source === 'stage-view'
+          ? await this.followStageView(client, build, number)
+          : await this.followRun(client, build, number)
+      if (probing) this.monitor.confirm(key, source)
+      return done
+    } catch (err) {
+      if (!(err instanceof JenkinsError) || err.statusCode !== 404 || source === 'none') throw err
+    }
+    // the stage API answered 404: is the run gone, or is the API missing?
+    const run = known.run !== undefined ? known.run : await orNull404(client.run(build.job_name, number))
+    known.run = run
+    if (run == null) return await this.lostRun(client, build, number)
+    if (run._class != null && run._class !== WORKFLOW_RUN) {
+      // a freestyle run has no stages in any API: it says nothing about the instance
+      this.monitor.withoutStages(key, build.job_name)
+      return await this.finishFrom(build, run)
+    }
+    this.monitor.absent(key, source)
+    // no stage API at all: the run's api/json is all there is
+    return source === 'stage-view' ? await this.finishFrom(build, run) : null
+  }
+
+  /** Pipeline Graph View: one request per poll; `complete` sends us to the run for its result. */
+  private async followGraph (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
+    const tree = await client.stagesTree(build.job_name, number)
+    const stages = fromGraphTree(tree.stages)
+    await this.syncStages(build, stages)
+    if (tree.complete) return await this.followRun(client, build, number)
+    const status: Status = stages.some((s) => s.status === 'Paused') ? 'Paused' : 'Running'
+    if (status !== build.status) {
+      const first = stages[0]?.startMs
+      await this.apply(build, { status, ...(build.start_time == null && first != null ? { startTime: seconds(first) } : {}) })
+    }
+    return false
+  }
+
+  /** Stage view: wfapi every poll; Blue Ocean (when installed) only on a poll where wfapi shows a change. */
+  private async followStageView (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
+    const run = await client.describe(build.job_name, number)
+    const print = fingerprint(run)
+    if (build.status === 'Queued' && run.startTimeMillis != null) {
+      // the build starts at the run's start: left to its first stage, it would start at that stage's time
+      await this.apply(build, { status: 'Running', startTime: seconds(run.startTimeMillis) })
+      build = { ...build, status: 'Running' }
+    }
+    if (this.lastSeen.get(build.id) !== print) {
+      let stages = fromWfapi(run)
+      const stored = await this.storedStages(build)
+      const key = build.jenkins_name ?? ''
+      const blueOcean = this.monitor.blueOcean(key)
+      if (blueOcean !== false && needsBlueOcean(run, stored)) {
+        const nodes = await client.blueNodes(build.job_name, number)
+        if (nodes == null && blueOcean == null) {
+          this.log.info({ jenkins: build.jenkins_name ?? 'default' },
+            'Blue Ocean not available: wfapi alone gives the stages, each after the previous one')
+        }
+        this.monitor.setBlueOcean(key, nodes != null)
+        if (nodes != null) stages = fromBlueOcean(nodes, run)
+      }
+      await this.syncStages(build, stages, stored)
+      this.lastSeen.set(build.id, print)
+    }
+    const status = parseStatus(run.status) ?? 'Running'
+    if (!isTerminal(status)) {
+      if (status !== build.status) await this.apply(build, { status, startTime: seconds(run.startTimeMillis) })
+      return false
+    }
+    return await this.followRun(client, build, number)
+  }
+
+  /** The run's own api/json: Running until `building` is false with a result (the only final word). */
+  private async followRun (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
+    const run = await orNull404(client.run(build.job_name, number))
+    if (run == null) return await this.lostRun(client, build, number)
+    return await this.finishFrom(build, run)
+  }
+
+  private async finishFrom (build: TrackedBuild, run: RunState): Promise<boolean> {
+    if (run.building || run.result == null) {
+      if (build.status === 'Queued') await this.apply(build, { status: 'Running', startTime: seconds(run.timestamp) })
+      return false
+    }
+    this.lastSeen.delete(build.id)
+    await this.apply(build, {
+      status: parseStatus(run.result) ?? 'Fail',
+      startTime: build.start_time ?? seconds(run.timestamp),
+      endTime: seconds(run.timestamp + run.duration),
+      ...(parseStatus(run.result) == null ? { detail: { JenkinsResult: run.result } } : {})
+    })
+    return true
+  }
+
+  /**
+   * The run answers 404: deleted (log rotation, a person) or its job deleted or renamed. With the job
+   * gone it ends now; else after LOST_AFTER polls in a row. Aborted, and never polled again.
+   */
+  private async lostRun (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
+    const job = build.job_name
+    const jobThere = await client.jobExists(job)
+    const misses = build.poll_errors + 1
+    if (jobThere && misses < LOST_AFTER) throw new LostRun(misses)
+    this.lastSeen.delete(build.id)
+    // a build that already ended (the pipeline reported it) keeps its result
+    if (!isTerminal(build.status as Status)) {
+      const reason = jobThere
+        ? `Jenkins no longer has run #${number} of "${job}" (deleted by log rotation or by hand); it answered 404 ${misses} times`
+        : `the Jenkins job "${job}" no longer exists (deleted or renamed); run #${number} went with it`
+      await this.apply(build, { status: 'Aborted', detail: { Reason: reason } })
+    }
+    return true
+  }
+
+  /** Where a queued build is: still waiting (its reason recorded), cancelled, lost, or the run it became. */
+  private async findRun (client: JenkinsClient, build: TrackedBuild):
+  Promise<'waiting' | 'cancelled' | 'lost' | { number: number, url: string }> {
+    const queueId = build.queue_id as number
+    const item = await orNull404(client.queueItem(queueId))
+    if (item != null && isOwnQueueItem(item, client.baseUrl, build.job_name)) {
+      if (item.cancelled) return 'cancelled'
+      if (item.executable != null) return item.executable
+      // waiting, blocked, buildable, or the moment between leaving the queue and the run existing
+      if (item.why != null) {
+        const detail = queueDetail(build, { why: item.why, stuck: item.stuck })
+        if (Object.keys(detail).length > 0) await this.apply(build, { status: 'Queued', detail })
+      }
+      return 'waiting'
+    }
+    // queue items vanish 5 minutes after leaving the queue, and on restart: look for the run itself
+    const run = await client.runByQueueId(build.job_name, queueId)
+    if (run != null) return run
+    const misses = build.poll_errors + 1
+    if (misses >= LOST_AFTER) return 'lost'
+    throw new LostQueueItem(misses)
+  }
+
+  /** Writes the stages Jenkins shows that differ from what the database has, matched by Jenkins node id. */
+  private async syncStages (build: TrackedBuild, stages: PolledStage[], stored?: StoredStage[]): Promise<void> {
+    if (stages.length === 0) return
+    stored ??= await this.storedStages(build)
+    const names = assignNames(stages, stored)
+    const byName = new Map(stored.map((s) => [s.name, s]))
+    const seen = new Set(byName.keys())
+    let count = stored.length
+    for (const s of stages) {
+      const name = names.get(s.nodeId) as string
+      // past the cap the write path refuses a new stage (1001): leave it out rather than fail every poll
+      if (!byName.has(name)) {
+        if (count >= MAX_STAGES) continue
+        count++
+      }
+      const startTime = s.startMs == null ? undefined : seconds(s.startMs)
+      const endTime = s.endMs == null ? undefined : seconds(s.endMs)
+      const have = byName.get(name)
+      const reason = s.queueReason ?? null
+      const same = have != null && (have.status === s.status || !canMove(have.status as Status, s.status)) &&
+        (startTime == null || have.start_time === startTime) && (endTime == null || have.end_time === endTime) &&
+        have.nodeId === s.nodeId && have.queueReason === reason
+      if (!same) {
+        const pre = have == null
+          ? s.pre.map((id) => names.get(id)).filter((n): n is string => n != null && seen.has(n))
+          : undefined
+        await this.apply(build, {
+          stageName: name,
+          status: s.status,
+          startTime,
+          endTime,
+          preStageNames: pre,
+          detail: {
+            JenkinsNodeID: s.nodeId,
+            ...(build.jenkins_url == null ? {} : { URL: `${build.jenkins_url}console` }),
+            ...(s.error == null ? {} : { Error: s.error }),
+            ...((have?.queueReason ?? null) !== reason ? { QueueReason: reason } : {})
+          }
+        })
+      }
+      seen.add(name)
+    }
+  }
+
+  private async storedStages (build: TrackedBuild): Promise<StoredStage[]> {
+    // stage updates not written yet would be missing from what is compared
+    if (this.pending.get(build.id)?.some((u) => u.stageName != null) === true) await this.flush(build)
+    return (await stageStates(this.db, build.id)).map((s) => {
+      const detail = JSON.parse(s.detail) as { JenkinsNodeID?: unknown, QueueReason?: unknown }
+      const nodeId = detail.JenkinsNodeID == null ? null : String(detail.JenkinsNodeID as string)
+      return { ...s, nodeId, queueReason: detail.QueueReason ?? null }
+    })
+  }
+
+  /** Records what the poll learnt; written when the build's poll ends (or before its stages are read again). */
+  private async apply (build: TrackedBuild, u: ProgressUpdate): Promise<void> {
+    const jenkins = build.jenkins_build_number == null
+      ? undefined
+      : { buildNumber: build.jenkins_build_number, url: build.jenkins_url ?? undefined }
+    const update = { ...u, jenkins, source: 'poller' as const }
+    const pending = this.pending.get(build.id)
+    if (pending != null) pending.push(update)
+    else await applyProgress(this.db, { planId: build.plan_id, buildIndex: build.build_index }, [update])
+  }
+
+  /** Writes the build's pending updates: one applyProgress call, one transaction. */
+  private async flush (build: TrackedBuild, pending = this.pending.get(build.id) ?? []): Promise<void> {
+    const updates = pending.splice(0)
+    if (updates.length === 0) return
+    await applyProgress(this.db, { planId: build.plan_id, buildIndex: build.build_index }, updates)
+  }
+}
+
+/** The Detail keys that move the build's QueueReason/Stuck to `now` (null = gone); {} when nothing changes. */
+function queueDetail (build: TrackedBuild, now: { why: string, stuck: boolean } | null): Record<string, unknown> {
+  const d = JSON.parse(build.detail) as { QueueReason?: string | null, Stuck?: boolean | null }
+  const out: Record<string, unknown> = {}
+  const why = now?.why ?? null
+  const stuck = now?.stuck === true ? true : null
+  if ((d.QueueReason ?? null) !== why) out.QueueReason = why
+  if ((d.Stuck ?? null) !== stuck) out.Stuck = stuck
+  return out
+}
+
+/**
+ * Blue Ocean is needed for what wfapi gets wrong: new stages (edges; a parallel branch's wfapi id is
+ * never the one stored), and skipped-for-failure stages (any failure, or a run that did not pass).
+ * Otherwise wfapi's ids are the stored ones and its statuses are right.
+ */
+function needsBlueOcean (run: WfapiRun, stored: StoredStage[]): boolean {
+  if (run.stages.length === 0) return false
+  const known = new Set(stored.map((s) => s.nodeId))
+  if (run.stages.some((s) => !known.has(String(s.id)))) return true
+  const status = parseStatus(run.status) ?? 'Running'
+  if (isTerminal(status) && status !== 'Pass') return true
+  return run.stages.some((s) => {
+    const st = parseStatus(s.status)
+    return st === 'Fail' || st === 'Unstable' || st === 'Aborted'
+  })
+}
+
+/** What a wfapi answer says that can change a stage: ids and statuses (durations of running stages grow every poll). */
+function fingerprint (run: WfapiRun): string {
+  return run.status + '|' + run.stages.map((s) => `${s.id}:${s.status}`).join(',')
+}
+
+const seconds = (ms: number): number => Math.floor(ms / 1000)
