@@ -236,6 +236,14 @@ export async function release (db: Db, id: number, pollAfter: number, errors: nu
   await db.updateTable('builds').set({ poll_token: null, poll_after: pollAfter, poll_errors: errors }).where('id', '=', id).execute()
 }
 
+/** Ends the leases of builds polled without error, which are all due again at `pollAfter`: one UPDATE per 500. */
+export async function releaseAll (db: Db, ids: number[], pollAfter: number): Promise<void> {
+  for (let k = 0; k < ids.length; k += 500) {
+    await db.updateTable('builds').set({ poll_token: null, poll_after: pollAfter, poll_errors: 0 })
+      .where('id', 'in', ids.slice(k, k + 500)).execute()
+  }
+}
+
 /** Builds recorded as Queued before `before` (epoch s) whose trigger never finished: no queue item, no number, no note. */
 export async function findOrphans (db: Db, before: number): Promise<Array<{ plan_id: number, build_index: number }>> {
   return await db.selectFrom('builds').select(['plan_id', 'build_index']).where('status', '=', 'Queued')
