@@ -108,18 +108,20 @@ const BUILD_COLUMNS = ['id', 'plan_id', 'build_index', 'status', 'detail', 'star
   'jenkins_build_number', 'jenkins_url'] as const
 const STAGE_COLUMNS = ['stage_id', 'name', 'pre_stage_ids', 'status', 'detail', 'start_time', 'end_time'] as const
 const STAGE_VALUES = ['build_id', ...STAGE_COLUMNS] as const
+const STAGE_CHANGES = ['pre_stage_ids', 'status', 'detail', 'start_time', 'end_time'] as const
 const EVENT_VALUES = ['build_id', 'plan_id', 'product_id', 'build_index', 'stage_name', 'status', 'source', 'detail',
   'time'] as const
 
 interface Statements {
   mysql: boolean
   lock: Prepared
+  stagePatch: Prepared
   buildPatch: Prepared
   planList: Prepared
   /** by how many stage names and StageIDs they read */
-  load: Map<string, Prepared>
+  stageReads: Map<string, Prepared>
   /** by row count */
-  stageUpserts: Map<number, Prepared>
+  stageInserts: Map<number, Prepared>
   eventInserts: Map<number, Prepared>
   db: Db
 }
@@ -134,10 +136,20 @@ function statementsFor (db: Db): Statements {
     s = {
       mysql,
       db,
-      lock: prepare('select builds (lock)', db.selectFrom('builds').select(BUILD_COLUMNS)
-        .where('plan_id', '=', v('planId') as never).where('build_index', '=', v('buildIndex') as never)
-        // the row lock serialises writers of one build; on SQLite BEGIN IMMEDIATE took the write lock
+      // The build with its product (its events carry it) and highest StageID. The row lock serialises
+      // writers of one build (on SQLite BEGIN IMMEDIATE took the write lock); on MySQL the subqueries
+      // are plain reads evaluated once the row is locked, so they see what the previous holder committed.
+      lock: prepare('select builds (lock)', db.selectFrom('builds as b').select(BUILD_COLUMNS.map((c) => `b.${c}` as const))
+        .select((eb) => [
+          eb.selectFrom('plans').select('product_id').whereRef('plans.id', '=', 'b.plan_id').as('product_id'),
+          eb.selectFrom('stages').select((e) => e.fn.max('stage_id').as('m')).whereRef('stages.build_id', '=', 'b.id')
+            .as('last_stage_id')
+        ])
+        .where('b.plan_id', '=', v('planId') as never).where('b.build_index', '=', v('buildIndex') as never)
         .$if(mysql, (q) => q.forUpdate())),
+      stagePatch: prepare('update stages', db.updateTable('stages')
+        .set(Object.fromEntries(STAGE_CHANGES.map((c) => [c, v(c)])))
+        .where('build_id', '=', v('build_id') as never).where('name', '=', v('name'))),
       buildPatch: prepare('update builds', db.updateTable('builds').set((eb) => ({
         status: v('status'),
         detail: v('detail'),
@@ -150,8 +162,8 @@ function statementsFor (db: Db): Statements {
       })).where('id', '=', v('id') as never)),
       planList: prepare('update plans', db.updateTable('plans')
         .set((eb) => ({ list_version: eb('list_version', '+', sql.lit(1)) })).where('id', '=', v('plan_id') as never)),
-      load: new Map(),
-      stageUpserts: new Map(),
+      stageReads: new Map(),
+      stageInserts: new Map(),
       eventInserts: new Map()
     }
     BY_ADAPTER.set(adapter, s)
@@ -171,42 +183,30 @@ function sized (cache: Map<string | number, Prepared>, key: string | number, mak
 }
 
 /**
- * The build's product, its highest StageID and the named stages, in one read: a plan left-joined
- * with the build's stages. On MySQL it is the transaction's first plain read, so its snapshot is
- * taken after the row lock and sees what the lock's previous holder committed.
+ * The stages the updates name (as stage or predecessor), by name or StageID. On MySQL it rides in
+ * the lock's request, so it finds the build by its key; SQLite, which is given the id, would scan
+ * the build's stages for the subquery.
  */
-function loadStatement (s: Statements, names: number, ids: number): Prepared {
-  return sized(s.load as Map<string | number, Prepared>, `${names}/${ids}`, () => {
+function stageRead (s: Statements, names: number, ids: number): Prepared {
+  return sized(s.stageReads as Map<string | number, Prepared>, `${names}/${ids}`, () => {
     const nameMarks = Array.from({ length: names }, (_, i) => v(`name${i}`))
     const idMarks = Array.from({ length: ids }, (_, i) => v(`id${i}`))
-    // by the key, not the id the lock read: on MySQL both reads go in one request
-    const buildId = s.db.selectFrom('builds').select('id')
-      .where('plan_id', '=', v('planId') as never).where('build_index', '=', v('buildIndex') as never)
-    const q = s.db.selectFrom('plans as p')
-      .leftJoin('stages as s', (join) => join.on('s.build_id', '=', buildId).on((eb) => names + ids === 0
-        ? sql<boolean>`1 = 0`
-        : eb.or([
-          ...(names > 0 ? [eb('s.name', 'in', nameMarks)] : []),
-          ...(ids > 0 ? [eb('s.stage_id', 'in', idMarks as never[])] : [])
-        ])))
-      .select((eb) => ['p.product_id', eb.selectFrom('stages').select((e) => e.fn.max('stage_id').as('m'))
-        .where('build_id', '=', buildId).as('last_stage_id')])
-      .select(STAGE_COLUMNS.map((c) => `s.${c}` as const))
-      .where('p.id', '=', v('planId') as never)
-    return prepare('select plans + stages', q)
+    const buildId = s.mysql
+      ? s.db.selectFrom('builds').select('id')
+        .where('plan_id', '=', v('planId') as never).where('build_index', '=', v('buildIndex') as never)
+      : v('buildId') as never
+    const q = s.db.selectFrom('stages').select(STAGE_COLUMNS).where('build_id', '=', buildId).where((eb) => eb.or([
+      ...(names > 0 ? [eb('name', 'in', nameMarks)] : []),
+      ...(ids > 0 ? [eb('stage_id', 'in', idMarks as never[])] : [])
+    ]))
+    return prepare('select stages', q)
   })
 }
 
-function stageUpsert (s: Statements, rows: number): Prepared {
-  return sized(s.stageUpserts, rows, () => {
+function stageInsert (s: Statements, rows: number): Prepared {
+  return sized(s.stageInserts, rows, () => {
     const marks = Array.from({ length: rows }, (_, i) => Object.fromEntries(STAGE_VALUES.map((c) => [c, v(`${c}${i}`)])))
-    const insert = s.db.insertInto('stages').values(marks as never)
-    // a stage is known by (build_id, name): a new one is inserted, a known one takes the new values
-    const q = s.mysql
-      ? insert.onDuplicateKeyUpdate(Object.fromEntries(STAGE_COLUMNS.slice(2).map((c) => [c, sql.raw(`values(${c})`)])))
-      : insert.onConflict((oc) => oc.columns(['build_id', 'name']).doUpdateSet(
-        Object.fromEntries(STAGE_COLUMNS.slice(2).map((c) => [c, sql.ref(`excluded.${c}`)]))))
-    return prepare('upsert stages', q)
+    return prepare('insert stages', s.db.insertInto('stages').values(marks as never))
   })
 }
 
@@ -221,26 +221,24 @@ function eventInsert (s: Statements, rows: number): Prepared {
 
 type Row = Record<string, unknown>
 
-function loadArgs (s: Statements, key: BuildKey, refs: StageRefs): [Prepared, Row] {
-  const args: Row = { ...key }
+/** The stage read and its values; none when the updates name no stage (a build's own status). */
+function stageReadOf (s: Statements, key: BuildKey, buildId: unknown, refs: StageRefs): Array<[Prepared, Row]> {
+  if (refs.names.length + refs.ids.length === 0) return []
+  const args: Row = { ...key, buildId }
   refs.names.forEach((n, i) => { args[`name${i}`] = n })
   refs.ids.forEach((id, i) => { args[`id${i}`] = id })
-  return [loadStatement(s, refs.names.length, refs.ids.length), args]
+  return [[stageRead(s, refs.names.length, refs.ids.length), args]]
 }
 
-function toState (key: BuildKey, build: Row | undefined, rows: Row[]): ProgressState {
-  if (build == null) throw notFound(`build ${key.buildIndex} of plan ${key.planId}`)
+function toState (key: BuildKey, row: Row | undefined, rows: Row[]): ProgressState {
+  if (row == null) throw notFound(`build ${key.buildIndex} of plan ${key.planId}`)
+  const { last_stage_id: last, ...build } = row
   const stages = new Map<string, StageState>()
-  for (const r of rows) {
-    if (r.stage_id == null) continue
-    const stage = Object.fromEntries(STAGE_COLUMNS.map((c) => [c, r[c]])) as unknown as StageState
-    stages.set(stage.name, stage)
-  }
-  const first = rows[0] ?? {}
+  for (const r of rows) stages.set(r.name as string, r as unknown as StageState)
   return {
-    build: { ...build, product_id: Number(first.product_id) } as unknown as BuildState,
+    build: { ...build, product_id: Number(build.product_id) } as unknown as BuildState,
     stages,
-    lastStageId: Number(first.last_stage_id ?? 0)
+    lastStageId: Number(last ?? 0)
   }
 }
 
@@ -255,8 +253,8 @@ function sqliteStatement (raw: SqliteDatabase, p: Prepared): Statement {
 function loadSync (s: Statements, raw: SqliteDatabase, key: BuildKey, refs: StageRefs): ProgressState {
   const build = sqliteStatement(raw, s.lock).get(...argv(s.lock, { ...key })) as Row | undefined
   if (build == null) return toState(key, build, [])
-  const [load, args] = loadArgs(s, key, refs)
-  return toState(key, build, sqliteStatement(raw, load).all(...argv(load, args)) as Row[])
+  const read = stageReadOf(s, key, build.id, refs)[0]
+  return toState(key, build, read == null ? [] : sqliteStatement(raw, read[0]).all(...argv(...read)) as Row[])
 }
 
 /**
@@ -272,8 +270,8 @@ async function mysqlTransaction<T> (pool: Pool, s: Statements, key: BuildKey, re
   let open = true
   let broken = false
   try {
-    const [, [build], rows] = await batch(conn, [[BEGIN, {}], [s.lock, { ...key }], loadArgs(s, key, refs)])
-    const { outcome, answer } = decide(toState(key, build, rows))
+    const [, [build], rows] = await batch(conn, [[BEGIN, {}], [s.lock, { ...key }], ...stageReadOf(s, key, null, refs)])
+    const { outcome, answer } = decide(toState(key, build, rows ?? []))
     await batch(conn, [...writes(s, outcome), [COMMIT, {}]])
     open = false
     return answer
@@ -306,14 +304,20 @@ function writes (s: Statements, o: ProgressOutcome): Array<[Prepared, Row]> {
   const out: Array<[Prepared, Row]> = []
   const { build: b0 } = o.before
   const b1 = o.after.build
-  const stages = [...o.after.stages.values()].filter((st) => st !== o.before.stages.get(st.name))
-  if (stages.length > 0) {
+  const created: StageState[] = []
+  for (const st of o.after.stages.values()) {
+    const was = o.before.stages.get(st.name)
+    // a changed stage is updated by its name; a StageID taken twice would fail on the unique key
+    if (was == null) created.push(st)
+    else if (st !== was) out.push([s.stagePatch, { ...st, build_id: b1.id }])
+  }
+  if (created.length > 0) {
     const args: Row = {}
-    stages.forEach((st, i) => {
+    created.forEach((st, i) => {
       args[`build_id${i}`] = b1.id
       for (const c of STAGE_COLUMNS) args[`${c}${i}`] = st[c]
     })
-    out.push([stageUpsert(s, stages.length), args])
+    out.push([stageInsert(s, created.length), args])
   }
   out.push([s.buildPatch, b1 as unknown as Row]) // the revision moves with every change
   // Build/list shows status and times: its version moves with them

@@ -17,24 +17,25 @@ t.test('the statements of one Build/update: a new stage, a changed one, a repeat
   t.teardown(() => { traceStatements(undefined) })
   const take = (): string[] => log.splice(0)
   const key = { planId, buildIndex: 1 }
-  const read = ['select builds (lock)', 'select plans + stages'] // the locked build, then its product, last StageID and named stages
+  // the locked build with its product and highest StageID, then the stages the update names
+  const read = ['select builds (lock)', 'select stages']
 
   await applyProgress(app.db, key, [{ stageName: 'Checkout', status: 'Pass' }])
-  t.same(take(), [...read, 'upsert stages', 'update builds', 'update plans', 'insert events'],
+  t.same(take(), [...read, 'insert stages', 'update builds', 'update plans', 'insert events'],
     'first stage: the build starts too (status, times and revision in one update; the plan\'s Build/list version moves)')
 
   await applyProgress(app.db, key, [{ stageName: 'Build', status: 'Running' }])
-  t.same(take(), [...read, 'upsert stages', 'update builds', 'insert events'], 'a new stage: five statements')
+  t.same(take(), [...read, 'insert stages', 'update builds', 'insert events'], 'a new stage: five statements')
 
   await applyProgress(app.db, key, [{ stageName: 'Build', status: 'Pass', detail: { URL: 'http://jenkins/job/Test/1/' } }])
-  t.same(take(), [...read, 'upsert stages', 'update builds', 'insert events'], 'a changed stage: five statements')
+  t.same(take(), [...read, 'update stages', 'update builds', 'insert events'], 'a changed stage: five statements')
 
   const [repeat] = await applyProgress(app.db, key, [{ stageName: 'Build', status: 'Pass', detail: { URL: 'http://jenkins/job/Test/1/' } }])
   t.equal(repeat.changed, false)
   t.same(take(), read, 'a repeat: the two reads, nothing written')
 
   await applyProgress(app.db, key, [{ stageName: 'Test', status: 'Running', preStageNames: ['Checkout', 'Build'] }])
-  t.same(take(), [...read, 'upsert stages', 'update builds', 'insert events'],
+  t.same(take(), [...read, 'insert stages', 'update builds', 'insert events'],
     'predecessors by name: read with the stage itself, not every stage of the build')
 
   // the poller's sync of one build: every stage Jenkins shows, one transaction, one statement of each kind
@@ -46,8 +47,11 @@ t.test('the statements of one Build/update: a new stage, a changed one, a repeat
     { status: 'Fail', source: 'poller' }
   ])
   t.same(results.map((r) => r.changed), [true, true, true, true, true])
-  t.same(take(), [...read, 'upsert stages', 'update builds', 'update plans', 'insert events'],
-    'five updates of one build: still one read and one write of each kind')
+  t.same(take(), [...read, 'update stages', 'insert stages', 'update builds', 'update plans', 'insert events'],
+    'five updates of one build: still one read and one write of each kind (the two new stages in one insert)')
+
+  await applyProgress(app.db, key, [{ status: 'Fail', detail: { Note: 'x' } }])
+  t.same(take(), ['select builds (lock)', 'update builds', 'insert events'], 'the build\'s own Detail: no stage read')
 })
 
 t.test('the poller writes everything one poll learnt about a build in one transaction', async (t) => {
@@ -65,5 +69,5 @@ t.test('the poller writes everything one poll learnt about a build in one transa
   t.equal(tick.errors, 0)
   t.equal((await stageList(app, planId)).length, 4, 'four new stages and the result')
   t.same(log.filter((name) => name === 'select builds (lock)'), ['select builds (lock)'], 'one transaction')
-  t.same(log.filter((name) => name === 'upsert stages'), ['upsert stages'], 'the four stages in one statement')
+  t.same(log.filter((name) => name === 'insert stages'), ['insert stages'], 'the four stages in one statement')
 })
