@@ -3,7 +3,8 @@
 //   BENCH_SMOKE=1        a few seconds, small data: checks the harness works (used by npm test)
 //   BENCH_MYSQL_URL=…    also measure on MariaDB/MySQL (default: TEST_MYSQL_URL when set)
 //   BENCH_OUT=path       where to write the results (default bench/results.json)
-//   BENCH_ONLY=a,b       only these groups of rows: startup, reads, update, add, pool, poller, discovery
+//   BENCH_ONLY=a,b       only these groups of rows: startup, reads, update, add, pool, poller, discovery, otlp,
+//                        analytics (alone: stage statistics, estimates and retention, bench/analytics.ts, no seeding)
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process'
 import { get as httpGet, type IncomingMessage } from 'node:http'
 import { promisify } from 'node:util'
@@ -19,6 +20,9 @@ import type { Database } from '../db/schema.js'
 import { ROOT } from '../src/lib/root.js'
 import { type FakeBuild, FakeJenkins } from '../test/fixtures/fake-jenkins.js'
 import { seed, seedRunning } from './seed.js'
+import { benchAnalytics } from './analytics.js'
+import type { Row } from './row.js'
+import { benchOtlp } from './otlp.js'
 
 const SMOKE = process.env.BENCH_SMOKE === '1'
 const DURATION = SMOKE ? 1 : Number(process.env.BENCH_DURATION ?? 5)
@@ -30,20 +34,7 @@ const ONLY = process.env.BENCH_ONLY?.split(',').map((g) => g.trim())
 /** Whether a group of rows runs: all of them unless BENCH_ONLY names some (a change measures its own rows). */
 const wants = (group: string): boolean => ONLY == null || ONLY.includes(group)
 
-export interface Row {
-  name: string
-  database: string
-  rps: number | null
-  p50_ms: number | null
-  p99_ms: number | null
-  baseline: string | null
-  baseline_rps: number | null
-  ratio: number | null
-  target: string
-  met: boolean
-  /** figures of rows that are not request rates (poller, startup) */
-  extra?: Record<string, number>
-}
+export type { Row }
 
 interface Load { rps: number, p50_ms: number, p99_ms: number, errors: number, non2xx: number }
 
@@ -162,6 +153,9 @@ async function newDatabase (kind: 'sqlite' | 'mysql', name: string): Promise<{ u
 
 async function benchDatabase (kind: 'sqlite' | 'mysql', jenkins: FakeJenkins, rows: Row[]): Promise<void> {
   const database = kind === 'sqlite' ? 'SQLite' : 'MariaDB'
+  const jenkinsEnv = { JENKINS_URL: jenkins.baseUrl, JENKINS_USER: jenkins.user, JENKINS_TOKEN: jenkins.apiToken }
+  const harness = { smoke: SMOKE, measure, startServer, stop, waitReady, freePort, newDatabase, log }
+  if (ONLY?.join() === 'analytics') { await benchAnalytics(kind, jenkinsEnv, harness, rows); return }
   const { url, drop } = await newDatabase(kind, 'api')
   const db = new Kysely<Database>({ dialect: await createDialect(url) })
   await migrateToLatest(db, { info: () => {}, error: () => {} })
@@ -303,7 +297,9 @@ async function benchDatabase (kind: 'sqlite' | 'mysql', jenkins: FakeJenkins, ro
 
   if (wants('poller')) await benchPoller(kind, database, rows)
   if (wants('discovery')) await benchDiscovery(kind, database, rows)
+  if (wants('otlp')) await benchOtlpRow(kind, database, rows)
   await drop()
+  if (wants('analytics')) await benchAnalytics(kind, jenkinsEnv, harness, rows)
 }
 
 async function benchPoller (kind: 'sqlite' | 'mysql', database: string, rows: Row[]): Promise<void> {
@@ -364,6 +360,27 @@ async function benchDiscovery (kind: 'sqlite' | 'mysql', database: string, rows:
     target: `≤ ${jobs} requests per tick, 1 per job when nothing is new`,
     met: disc.steady_requests === jobs && disc.new_requests <= jobs && disc.imported === disc.new_runs,
     extra: disc
+  })
+}
+
+/** Jenkins' OpenTelemetry plugin pushing stage ends: one export decoded and applied (bench/otlp.ts). */
+async function benchOtlpRow (kind: 'sqlite' | 'mysql', database: string, rows: Row[]): Promise<void> {
+  log(`${database}: OTLP export of 512 spans over 50 running builds`)
+  const otlpDb = await newDatabase(kind, 'otlp')
+  const o = await benchOtlp(otlpDb.url)
+  await otlpDb.drop()
+  rows.push({
+    name: `OTLP: one export of ${o.spans} spans over ${o.builds} running builds, decoded and applied`,
+    database,
+    rps: null,
+    p50_ms: null,
+    p99_ms: null,
+    baseline: null,
+    baseline_rps: null,
+    ratio: null,
+    target: kind === 'sqlite' ? '≥ 2,000 spans/s; unknown traces: no write' : 'report only; unknown traces: no write',
+    met: (kind !== 'sqlite' || o.spans_per_s >= 2000) && o.unknown_traces_writes === 0,
+    extra: { ...o }
   })
 }
 

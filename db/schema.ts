@@ -21,6 +21,8 @@ export interface PlanTable {
   created_at: number
   /** moves with every change the plan's Build/list shows: validates its read cache */
   list_version: Generated<number>
+  /** builds retention deleted: the plan holds last_build_index − pruned_builds builds */
+  pruned_builds: Generated<number>
 }
 
 export interface BuildTable {
@@ -56,6 +58,12 @@ export interface BuildTable {
   cause: string | null
   /** discovered builds only: the instance ('' = default), part of the key that imports a run once */
   jenkins_key: string | null
+  /** the W3C trace id sent as `traceparent` with the trigger (32 hex digits); null for builds Jenkins started */
+  trace_id: string | null
+  /** the name of the token that called Build/add; null in open mode and for discovered builds */
+  started_by: string | null
+  /** the BuildIndex (same plan) this build repeats, from Build/add's RebuildOf */
+  rebuild_of: number | null
 }
 
 export interface StageTable {
@@ -119,6 +127,19 @@ export interface EventTable {
   time: number
 }
 
+/** A failed stage's error message and log excerpt, captured once from Jenkins (empty strings: it had none). */
+export interface StageLogTable {
+  build_id: number
+  stage_id: number
+  error: string
+  log: string
+  /** 1 when the log was longer than the excerpt */
+  truncated: number
+  /** graph-view, wfapi or blue-ocean */
+  source: string
+  captured_at: number
+}
+
 export interface Database {
   discovery_marks: DiscoveryMarkTable
   app_state: AppStateTable
@@ -129,4 +150,5 @@ export interface Database {
   builds: BuildTable
   stages: StageTable
   events: EventTable
+  stage_logs: StageLogTable
 }

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { apiError } from '../src/errors.js'
-import { type Access, ALLOWED } from '../src/lib/access.js'
+import { type Access, ALLOWED, type Role } from '../src/lib/access.js'
 import { tokenFrom } from '../src/lib/token.js'
 import { hashToken, TokenGuard } from '../src/repositories/tokens.js'
 
@@ -14,6 +14,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** the rate limit's key once auth has verified the caller's token or secret: `token:<sha256>` */
     rateKey?: string
+    /** the verified token's name and role; undefined in open mode (and on the webhook) */
+    caller?: { name: string, role: Role }
   }
   interface FastifyContextConfig {
     access?: Access | 'webhook'
@@ -40,9 +42,11 @@ export default fp(async function auth (fastify) {
     if (await guard.isOpen()) return
     const token = tokenFrom(request, { allowAccessToken: request.routeOptions.config.accessToken === true })
     if (token == null) throw apiError('Unauthorized', 'credentials required: Authorization: Bearer <token> or X-TestCloud-Token')
-    const role = await guard.role(token)
-    if (role == null) throw apiError('Unauthorized', 'unknown or revoked token')
+    const caller = await guard.identity(token)
+    if (caller == null) throw apiError('Unauthorized', 'unknown or revoked token')
+    const role = caller.role
     request.rateKey = `token:${hashToken(token)}`
+    request.caller = caller
     if (!ALLOWED[access].includes(role)) throw apiError('Forbidden', `a ${role} token may not do this (needs ${ALLOWED[access].join(' or ')})`)
   })
 }, { name: 'auth', dependencies: ['database'] })

@@ -1,10 +1,11 @@
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { SpanReport } from '../src/builds/otlp-spans.js'
 import { TERMINAL } from '../src/status.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    metrics: { registry: Registry, pollerTick: Histogram }
+    metrics: { registry: Registry, pollerTick: Histogram, otlp: OtlpCounters }
   }
 }
 
@@ -72,8 +73,46 @@ export default fp(async function metrics (fastify) {
     }
   })
 
-  fastify.decorate('metrics', { registry, pollerTick })
+  // retention (src/builds/retention.ts): rows this process deleted; summed over processes, what was pruned
+  new Counter({ // eslint-disable-line no-new
+    name: 'testcloud_retention_pruned_total',
+    help: 'Rows deleted by retention (builds, stages, events) by this process',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect () {
+      this.reset()
+      if (!fastify.hasDecorator('retention')) return
+      for (const [kind, n] of Object.entries(fastify.retention.pruned)) this.inc({ kind }, n)
+    }
+  })
+
+  fastify.decorate('metrics', { registry, pollerTick, otlp: otlpCounters(registry) })
   fastify.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     return await reply.type(registry.contentType).send(await registry.metrics())
   })
 }, { name: 'metrics', dependencies: ['database', 'jenkins'] })
+
+// ---- OTLP receiver (routes/otlp.ts): what became of the spans Jenkins pushed, counted per process ----
+
+export interface OtlpCounters { count: (report: SpanReport) => void }
+
+function otlpCounters (registry: Registry): OtlpCounters {
+  const counter = (name: string, help: string): Counter => new Counter({ name, help, registers: [registry] })
+  const received = counter('testcloud_otlp_spans_received_total', 'Spans received on /Webhook/otlp/v1/traces')
+  const matched = counter('testcloud_otlp_spans_matched_total', 'Spans applied to one of our builds')
+  const held = counter('testcloud_otlp_spans_held_total', 'Spans kept in memory until their root or parents come')
+  const dropped = new Counter({
+    name: 'testcloud_otlp_spans_dropped_total',
+    help: 'Spans not applied, by reason: not_stage, invalid, no_build, other_run, expired, refused',
+    labelNames: ['reason'],
+    registers: [registry]
+  })
+  return {
+    count (r) {
+      received.inc(r.received)
+      matched.inc(r.matched)
+      held.inc(r.held)
+      for (const [reason, n] of Object.entries(r.dropped)) dropped.inc({ reason }, n)
+    }
+  }
+}

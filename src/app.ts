@@ -12,6 +12,7 @@ import events from '../plugins/events.js'
 import jenkins from '../plugins/jenkins.js'
 import metrics from '../plugins/metrics.js'
 import poller from '../plugins/poller.js'
+import retention from '../plugins/retention.js'
 import type { Config } from './config.js'
 import { apiError, ErrorCode, toEnvelope } from './errors.js'
 import { OneLineLogController } from './log-controller.js'
@@ -20,10 +21,12 @@ import { AuthFailures } from './lib/auth-failures.js'
 import build from './routes/build.js'
 import eventStream from './routes/events.js'
 import health from './routes/health.js'
+import overviewRoutes from './routes/overview.js'
 import plan from './routes/plan.js'
 import product from './routes/product.js'
 import stage from './routes/stage.js'
 import webhook from './routes/webhook.js'
+import otlp from './routes/otlp.js'
 
 export const API_PREFIX = '/TestCloud/DevOps'
 export const BODY_LIMIT = 1024 * 1024
@@ -135,6 +138,7 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   await fastify.register(jenkins)
   await fastify.register(metrics)
   await fastify.register(poller, { autoStart: opts.pollerAutoStart })
+  await fastify.register(retention, { autoStart: opts.pollerAutoStart })
   await fastify.register(events)
   await fastify.register(docs)
   await fastify.register(dashboard)
@@ -188,7 +192,10 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
     await api.register(plan)
     await api.register(build)
     await api.register(stage)
+    await api.register(overviewRoutes)
     await api.register(eventStream)
     await api.register(webhook)
+    // not through fastify-plugin: its body parsers (protobuf, gzip, a larger limit) stay its own
+    await api.register(otlp)
   }, { prefix: API_PREFIX })
 }

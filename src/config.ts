@@ -31,6 +31,12 @@ export const ConfigSchema = Type.Object({
   AUTH_FAILURES_PER_MINUTE: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 60 }),
   /** MySQL/MariaDB connections per server process (README, "Database pool": measured with npm run bench) */
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  /** retention: ended builds older than this many days are deleted with their stages and events; 0 keeps them for ever */
+  RETAIN_DAYS: Type.Integer({ minimum: 0, maximum: 36_500, default: 0 }),
+  /** retention: builds kept per plan (the newest by BuildIndex), older ended ones are deleted; 0 keeps all */
+  RETAIN_BUILDS: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 0 }),
+  /** retention: time between runs (one process does each run, whatever the number of processes) */
+  RETAIN_INTERVAL_MS: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 600_000 }),
   LOG_LEVEL: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)), { default: 'info' })
 })
 export type Config = Static<typeof ConfigSchema>

@@ -13,7 +13,7 @@ export const ERRORS = {
   Forbidden: { code: 1005, http: 403, meaning: 'credentials valid but not allowed for this action' },
   JenkinsNotConfigured: { code: 1006, http: 503, meaning: 'Jenkins is not configured on this server' },
   JenkinsFailed: { code: 1007, http: 502, meaning: 'Jenkins rejected or did not answer (unknown job, auth, timeout); Description says which; on Build/add, BuildIndex names the build kept as Fail' },
-  BodyTooLarge: { code: 1008, http: 413, meaning: 'body over 1 MiB' },
+  BodyTooLarge: { code: 1008, http: 413, meaning: 'body over 1 MiB (OTLP receiver: 16 MiB, before and after gzip)' },
   RateLimited: { code: 1009, http: 429, meaning: 'too many requests; Retry-After says when' },
   DatabaseUnavailable: { code: 1010, http: 503, meaning: 'the service cannot take this request now: the database is unreachable, or (event stream) this server holds as many open streams as it allows; retry later' },
   Internal: { code: 1099, http: 500, meaning: 'internal error (never for bad input)' }

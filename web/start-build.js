@@ -1,7 +1,8 @@
 /* global location */
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useState } from '/ui/vendor/hooks.mjs'
 import { get, post } from './api.js'
-import { ErrorBox, html } from './util.js'
+import { t } from './i18n.js'
+import { ErrorBox, INJECTED, html } from './util.js'
 
 /** A RequestID for Build/add: a retried click never starts a second build. */
 export function requestId () {
@@ -15,9 +16,10 @@ export function requestId () {
 }
 
 /** Build/add with a fresh RequestID, then the new build's page. */
-export async function startBuild (productId, planId, parameter, jobName) {
+export async function startBuild (productId, planId, parameter, jobName, rebuildOf) {
   const body = { DevOpsPlanID: Number(planId), RequestID: requestId(), Parameter: { parameter } }
   if (jobName) body.JobName = jobName
+  if (rebuildOf != null) body.RebuildOf = rebuildOf
   const { BuildIndex } = await post('/Build/add', body)
   location.hash = `#/product/${productId}/plan/${planId}/build/${BuildIndex}`
 }
@@ -36,7 +38,7 @@ function Field ({ p, value, onInput }) {
   }
   const type = p.Type === 'password' ? 'password' : 'text'
   // a password's default stays in Jenkins (the API never sends it): empty means "Jenkins' default"
-  const placeholder = p.Type === 'password' ? "empty: the job's default" : undefined
+  const placeholder = p.Type === 'password' ? t('start.passwordDefault') : undefined
   const input = p.Type === 'text'
     ? html`<textarea id=${id} rows="3" value=${value} onInput=${(e) => onInput(e.currentTarget.value)} />`
     : html`<input id=${id} type=${type} placeholder=${placeholder} autocomplete="off" value=${value} onInput=${(e) => onInput(e.currentTarget.value)} />`
@@ -47,16 +49,13 @@ function Field ({ p, value, onInput }) {
 function FreeRows ({ rows, setRows }) {
   const set = (i, k) => (e) => setRows(rows.map((r, j) => j === i ? { ...r, [k]: e.currentTarget.value } : r))
   return html`
-    <p class="hint">The job's parameters could not be read from Jenkins: add them by name.</p>
+    <p class="hint">${t('start.freeRows')}</p>
     ${rows.map((r, i) => html`<div class="field row">
-      <input aria-label="parameter name" placeholder="name" value=${r.name} onInput=${set(i, 'name')} />
-      <input aria-label="parameter value" placeholder="value" value=${r.value} onInput=${set(i, 'value')} />
+      <input aria-label=${t('start.paramName')} placeholder=${t('start.name')} value=${r.name} onInput=${set(i, 'name')} />
+      <input aria-label=${t('start.paramValue')} placeholder=${t('start.value')} value=${r.value} onInput=${set(i, 'value')} />
     </div>`)}
-    <button type="button" onClick=${() => setRows([...rows, { name: '', value: '' }])}>+ parameter</button>`
+    <button type="button" onClick=${() => setRows([...rows, { name: '', value: '' }])}>+ ${t('start.addParam')}</button>`
 }
-
-// The service sets these two itself on every trigger: a field for them would only mislead.
-const INJECTED = new Set(['DevOpsPlanID', 'BuildIndex'])
 
 /** The form's values as Build/add parameters: an empty password is left out, so Jenkins applies its own default. */
 export function formParameters (defs, values) {
@@ -89,13 +88,13 @@ export function StartBuild ({ productId, planId }) {
     try { await startBuild(productId, planId, parameter) } catch (err) { setError(err) } finally { setBusy(false) }
   }
   return html`
-    <form class="panel start-build" onSubmit=${submit} aria-label="start build">
-      ${defs === null && error == null ? html`<p class="loading">Reading the job's parameters…</p>` : null}
+    <form class="panel start-build" onSubmit=${submit} aria-label=${t('start.title')}>
+      ${defs === null && error == null ? html`<p class="loading">${t('start.reading')}</p>` : null}
       ${(defs || []).map((p) => html`<${Field} key=${p.Name} p=${p} value=${values[p.Name] ?? ''}
         onInput=${(v) => setValues({ ...values, [p.Name]: v })} />`)}
-      ${defs && defs.length === 0 ? html`<p class="hint">The job takes no parameters.</p>` : null}
+      ${defs && defs.length === 0 ? html`<p class="hint">${t('start.noParams')}</p>` : null}
       ${defs === false ? html`<${FreeRows} rows=${rows} setRows=${setRows} />` : null}
       <${ErrorBox} error=${error} />
-      <div class="actions"><button class="primary" type="submit" disabled=${busy}>${busy ? 'Starting…' : 'Start'}</button></div>
+      <div class="actions"><button class="primary" type="submit" disabled=${busy}>${busy ? t('start.starting') : t('start.start')}</button></div>
     </form>`
 }

@@ -7,6 +7,10 @@ import * as createEvents from './202611281100_create_events.js'
 import * as addRequestIdAndDiscovery from './202611281110_add_request_id_and_discovery.js'
 import * as createAppState from './202611281130_create_app_state.js'
 import * as addReadVersions from './202611281300_add_read_versions.js'
+import * as createStageLogs from './202612060400_create_stage_logs.js'
+import * as addBuildStartedBy from './202612060410_add_build_started_by.js'
+import * as addPrunedBuilds from './202612060500_add_pruned_builds.js'
+import * as addBuildTraceId from './202612060520_add_build_trace_id.js'
 
 // A static registry: the same from tsx, from dist/ and under tap, with no directory globbing.
 export const migrations: Record<string, Migration> = {
@@ -17,5 +21,9 @@ export const migrations: Record<string, Migration> = {
   '202611281100_create_events': createEvents,
   '202611281110_add_request_id_and_discovery': addRequestIdAndDiscovery,
   '202611281130_create_app_state': createAppState,
-  '202611281300_add_read_versions': addReadVersions
+  '202611281300_add_read_versions': addReadVersions,
+  '202612060400_create_stage_logs': createStageLogs,
+  '202612060410_add_build_started_by': addBuildStartedBy,
+  '202612060500_add_pruned_builds': addPrunedBuilds,
+  '202612060520_add_build_trace_id': addBuildTraceId
 }

@@ -54,7 +54,7 @@ export async function cancelBuild (db: Kysely<Database>, registry: JenkinsRegist
 }
 
 /** The run a queue item became: the item's executable (when the item is ours), else the job's build carrying its queue id. */
-async function findRun (client: JenkinsClient, build: TrackedBuild, queueId: number, askItem: boolean): Promise<{ number: number, url: string } | null> {
+async function findRun (client: JenkinsClient, build: TrackedBuild, queueId: number, askItem: boolean): Promise<{ number: number, url: string | null } | null> {
   if (askItem) {
     const item = await orNull404(client.queueItem(queueId))
     if (item != null && isOwnQueueItem(item, client.baseUrl, build.job_name) && item.executable != null) return item.executable

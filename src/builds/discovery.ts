@@ -1,10 +1,16 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
-import { advanceMark, getMark, importRun, ownRuns, setFirstMark, watchers, type Watcher } from '../repositories/discovery.js'
+import { advanceMark, getMark, importRun, ownRuns, resetMark, setFirstMark, watchers, type Watcher } from '../repositories/discovery.js'
 import type { JenkinsParameter } from '../schemas/build.js'
 import { JenkinsError, type JenkinsClient, type RecentRun } from '../jenkins/client.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
+import { isHttpUrl, plausibleTimeMs, positiveSafeInt } from '../lib/bounds.js'
+
+/** runs read per request; more pages are read only when more runs than this came in since the mark */
+const PAGE = 20
+/** at most this many pages per job and tick (200 runs): a job far behind catches up over a few ticks */
+const MAX_PAGES = 10
 
 export interface DiscoveryOptions {
   /** DISCOVER_BUILDS */
@@ -18,7 +24,8 @@ export interface DiscoveryReport { jobs: number, requests: number, imported: num
 /**
  * Finds runs of watched jobs that the service did not start (timer, SCM, a person, replay, rebuild,
  * upstream) and records each as a new build of every plan watching that job on that instance.
- * One Jenkins request per (instance, job) per tick; a per-job watermark means no backfill.
+ * One Jenkins request per (instance, job) per tick (more only when more than 20 runs came in); a
+ * per-job watermark means no backfill, and starts over when the job's numbers go back.
  */
 export class Discovery {
   constructor (private readonly db: Kysely<Database>, private readonly registry: JenkinsRegistry,
@@ -43,10 +50,9 @@ export class Discovery {
         const instance = g.jenkinsName ?? ''
         if (client == null || unreachable.has(instance)) continue
         report.jobs++
-        report.requests++
         try {
           // awaited first: `x += await` would read x before the other workers add to it
-          const imported = await this.discoverJob(client, g.jenkinsName, g.jobName, g.plans)
+          const imported = await this.discoverJob(client, g.jenkinsName, g.jobName, g.plans, report)
           report.imported += imported
         } catch (err) {
           report.errors++
@@ -61,21 +67,39 @@ export class Discovery {
     return report
   }
 
-  private async discoverJob (client: JenkinsClient, jenkinsName: string | null, jobName: string, plans: Watcher[]): Promise<number> {
+  private async discoverJob (client: JenkinsClient, jenkinsName: string | null, jobName: string, plans: Watcher[],
+    report: DiscoveryReport): Promise<number> {
     const key = jenkinsName ?? ''
-    const { nextBuildNumber, builds } = await client.recentRuns(jobName)
-    const mark = await getMark(this.db, key, jobName)
+    report.requests++
+    const first = await client.recentRuns(jobName, 0, PAGE)
+    const nextBuildNumber = first.nextBuildNumber
+    let mark = await getMark(this.db, key, jobName)
     if (mark == null) {
       // first sighting: what ran before is history
       await setFirstMark(this.db, key, jobName, nextBuildNumber - 1)
       return 0
     }
-    const fresh = builds.filter((b) => b.number > mark).sort((a, b) => a.number - b.number)
+    if (nextBuildNumber - 1 < mark) {
+      // the job's numbers went back: it was deleted and created again (Job DSL, JCasC, a re-pushed branch)
+      await resetMark(this.db, key, jobName, 0)
+      mark = 0
+      this.log.info({ job: jobName, instance: key || 'default' }, 'discovery: the job\'s run numbers went back (recreated): reading it from the start')
+    }
+    // back to the mark, however many runs came in since the last read (a bounded number of pages)
+    const builds = [...first.builds]
+    for (let page = 1; page < MAX_PAGES && builds.length === page * PAGE && Math.min(...builds.map((b) => b.number)) > mark + 1; page++) {
+      report.requests++
+      builds.push(...(await client.recentRuns(jobName, page * PAGE, (page + 1) * PAGE)).builds)
+    }
+    const fresh = builds
+      .filter((b) => positiveSafeInt(b.number) != null && b.number > (mark as number))
+      .sort((a, b) => a.number - b.number)
     if (fresh.length === 0) return 0
     const described = fresh.map((run) => ({ run, ...describe(run) }))
     const own = await ownRuns(this.db, jenkinsName, jobName, described.map(({ run, parameter }) => ({
       number: run.number,
-      queueId: run.queueId ?? null,
+      queueId: positiveSafeInt(run.queueId) ?? null,
+      timestamp: plausibleTimeMs(run.timestamp) ?? Date.now(),
       ...ourKey(parameter)
     })))
     let imported = 0
@@ -85,7 +109,15 @@ export class Discovery {
         // never a run older than the plan
         if (run.timestamp < plan.created_at * 1000) continue
         const done = await importRun(this.db, {
-          planId: plan.id, jenkinsName, jobName, number: run.number, queueId: run.queueId ?? null, url: run.url, timestamp: run.timestamp, cause, parameter
+          planId: plan.id,
+          jenkinsName,
+          jobName,
+          number: run.number,
+          queueId: positiveSafeInt(run.queueId) ?? null,
+          url: isHttpUrl(run.url) ? run.url : null,
+          timestamp: plausibleTimeMs(run.timestamp) ?? Date.now(),
+          cause,
+          parameter
         })
         if (done) imported++
       }

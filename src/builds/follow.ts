@@ -3,12 +3,15 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import { type RunState, JenkinsError, type JenkinsClient, type WfapiRun, WORKFLOW_RUN } from '../jenkins/client.js'
 import type { InstanceMonitor, StageSource } from '../jenkins/instance-monitor.js'
-import { assignNames, fromBlueOcean, fromGraphTree, fromWfapi, type PolledStage } from '../jenkins/stages.js'
+import type { StageLogSource } from '../jenkins/stage-log.js'
+import { assignNames, fromBlueOcean, fromGraphTree, fromWfapi, placeholderOf, type PolledStage } from '../jenkins/stages.js'
 import { isOwnQueueItem, orNull404 } from '../jenkins/urls.js'
 import { applyProgress, MAX_STAGES, type ProgressUpdate } from './progress.js'
+import { captureStageLogs } from './stage-logs.js'
 import { recordRun, type TrackedBuild } from '../repositories/builds.js'
 import { stageStates } from '../repositories/stages.js'
 import { canMove, isTerminal, parseStatus, type Status } from '../status.js'
+import { plausibleTimeMs } from '../lib/bounds.js'
 
 // Follows one build through Jenkins: its queue item → the run it became → the run's stages → its
 // result. Each call moves the build as far as Jenkins shows now; everything learnt goes through
@@ -25,6 +28,14 @@ export class LostQueueItem extends Error {
 /** Not an outage: the run answers 404 while its job answers; counted towards "lost". */
 export class LostRun extends Error {
   constructor (readonly misses: number) { super(`run answers 404 (${misses}/${LOST_AFTER})`) }
+}
+
+/**
+ * Not an outage: this run's stage API failed (a 500 from one run's tree, a timeout on a huge run, a
+ * 403 from a folder's authorization) while its api/json answers; the build backs off on its own.
+ */
+export class StageApiFailed extends Error {
+  constructor (readonly cause: JenkinsError) { super(`the run's stage API failed (${cause.message}); its api/json answers`) }
 }
 
 interface StoredStage {
@@ -119,7 +130,8 @@ export class RunFollower {
       if (probing) this.monitor.confirm(key, source)
       return done
     } catch (err) {
-      if (!(err instanceof JenkinsError) || err.statusCode !== 404 || source === 'none') throw err
+      if (!(err instanceof JenkinsError) || source === 'none') throw err
+      if (err.statusCode !== 404) return await this.afterStageApiFailure(client, build, number, err)
     }
     // the stage API answered 404: is the run gone, or is the API missing?
     const run = known.run !== undefined ? known.run : await orNull404(client.run(build.job_name, number))
@@ -135,12 +147,42 @@ export class RunFollower {
     return source === 'stage-view' ? await this.finishFrom(build, run) : null
   }
 
+  /**
+   * The stage API of this run failed but not with 404: when the run's own api/json answers, the
+   * instance is fine and this run is the problem: it ends from api/json when Jenkins is done with
+   * it, else it backs off (StageApiFailed). When api/json fails too, the instance is in trouble.
+   */
+  private async afterStageApiFailure (client: JenkinsClient, build: TrackedBuild, number: number, err: JenkinsError): Promise<boolean> {
+    let run: RunState | null
+    try {
+      run = await orNull404(client.run(build.job_name, number))
+    } catch {
+      throw err
+    }
+    if (run == null) return await this.lostRun(client, build, number)
+    if (await this.finishFrom(build, run)) {
+      this.log.info({ build: build.id, reason: err.message }, 'stage API failed for this run: ended from its api/json')
+      return true
+    }
+    throw new StageApiFailed(err)
+  }
+
   /** Pipeline Graph View: one request per poll; `complete` sends us to the run for its result. */
   private async followGraph (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
     const tree = await client.stagesTree(build.job_name, number)
     const stages = fromGraphTree(tree.stages)
-    await this.syncStages(build, stages)
-    if (tree.complete) return await this.followRun(client, build, number)
+    await this.syncStages(client, build, number, stages, { kind: 'graph-view', prefix: client.graphViewPath ?? 'stages' })
+    if (tree.complete) {
+      await this.endMissing(build, stages)
+      // only the placeholder: the run ended before any stage began (an early failure)
+      const placeholder = stages.length === 0 ? placeholderOf(tree.stages) : undefined
+      const state = placeholder?.state.toLowerCase()
+      const early = state === 'failure' || state === 'aborted' || state === 'unstable'
+        ? `the run ${state === 'failure' ? 'failed' : state === 'aborted' ? 'was aborted' : 'ended unstable'} before any stage ` +
+          `began (Jenkins shows only its start, "${placeholder?.name ?? ''}"): see its console`
+        : undefined
+      return await this.followRun(client, build, number, early)
+    }
     const status: Status = stages.some((s) => s.status === 'Paused') ? 'Paused' : 'Running'
     if (status !== build.status) {
       const first = stages[0]?.startMs
@@ -172,7 +214,8 @@ export class RunFollower {
         this.monitor.setBlueOcean(key, nodes != null)
         if (nodes != null) stages = fromBlueOcean(nodes, run)
       }
-      await this.syncStages(build, stages, stored)
+      const logs: StageLogSource = this.monitor.blueOcean(key) === true ? { kind: 'blue-ocean' } : { kind: 'wfapi' }
+      await this.syncStages(client, build, number, stages, logs, stored)
       this.lastSeen.set(build.id, print)
     }
     const status = parseStatus(run.status) ?? 'Running'
@@ -183,24 +226,50 @@ export class RunFollower {
     return await this.followRun(client, build, number)
   }
 
-  /** The run's own api/json: Running until `building` is false with a result (the only final word). */
-  private async followRun (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
-    const run = await orNull404(client.run(build.job_name, number))
-    if (run == null) return await this.lostRun(client, build, number)
-    return await this.finishFrom(build, run)
+  /**
+   * The run completed: a stored stage that is not final and that graph view no longer reports (a
+   * stage recorded from an earlier answer that the final one dropped) would stay Running for ever.
+   */
+  private async endMissing (build: TrackedBuild, reported: PolledStage[]): Promise<void> {
+    const stored = await this.storedStages(build)
+    const open = stored.filter((s) => !isTerminal(s.status as Status))
+    if (open.length === 0) return
+    const names = new Set(assignNames(reported, stored).values())
+    for (const s of open) {
+      if (names.has(s.name)) continue
+      await this.apply(build, {
+        stageName: s.name,
+        status: 'Aborted',
+        detail: { Reason: 'the run completed and Jenkins no longer reports this stage' }
+      })
+    }
   }
 
-  private async finishFrom (build: TrackedBuild, run: RunState): Promise<boolean> {
+  /** The run's own api/json: Running until `building` is false with a result (the only final word). */
+  private async followRun (client: JenkinsClient, build: TrackedBuild, number: number, reason?: string): Promise<boolean> {
+    const run = await orNull404(client.run(build.job_name, number))
+    if (run == null) return await this.lostRun(client, build, number)
+    return await this.finishFrom(build, run, reason)
+  }
+
+  private async finishFrom (build: TrackedBuild, run: RunState, reason?: string): Promise<boolean> {
+    // times from Jenkins are used only when they are times (2000–2100)
+    const started = plausibleTimeMs(run.timestamp)
     if (run.building || run.result == null) {
-      if (build.status === 'Queued') await this.apply(build, { status: 'Running', startTime: seconds(run.timestamp) })
+      if (build.status === 'Queued') await this.apply(build, { status: 'Running', startTime: started == null ? undefined : seconds(started) })
       return false
     }
     this.lastSeen.delete(build.id)
+    const ended = started == null ? undefined : plausibleTimeMs(started + (Number.isFinite(run.duration) ? run.duration : 0))
+    const status = runStatus(run.result)
+    const keepWord = status !== parseStatus(run.result) // NOT_BUILT, or a word we do not know
     await this.apply(build, {
-      status: parseStatus(run.result) ?? 'Fail',
-      startTime: build.start_time ?? seconds(run.timestamp),
-      endTime: seconds(run.timestamp + run.duration),
-      ...(parseStatus(run.result) == null ? { detail: { JenkinsResult: run.result } } : {})
+      status,
+      startTime: build.start_time ?? (started == null ? undefined : seconds(started)),
+      endTime: ended == null ? undefined : seconds(ended),
+      ...(keepWord || reason != null
+        ? { detail: { ...(keepWord ? { JenkinsResult: run.result } : {}), ...(reason != null ? { Reason: reason } : {}) } }
+        : {})
     })
     return true
   }
@@ -227,7 +296,7 @@ export class RunFollower {
 
   /** Where a queued build is: still waiting (its reason recorded), cancelled, lost, or the run it became. */
   private async findRun (client: JenkinsClient, build: TrackedBuild):
-  Promise<'waiting' | 'cancelled' | 'lost' | { number: number, url: string }> {
+  Promise<'waiting' | 'cancelled' | 'lost' | { number: number, url: string | null }> {
     const queueId = build.queue_id as number
     const item = await orNull404(client.queueItem(queueId))
     if (item != null && isOwnQueueItem(item, client.baseUrl, build.job_name)) {
@@ -248,8 +317,12 @@ export class RunFollower {
     throw new LostQueueItem(misses)
   }
 
-  /** Writes the stages Jenkins shows that differ from what the database has, matched by Jenkins node id. */
-  private async syncStages (build: TrackedBuild, stages: PolledStage[], stored?: StoredStage[]): Promise<void> {
+  /**
+   * Writes the stages Jenkins shows that differ from what the database has, matched by Jenkins node
+   * id; then captures the log of each that failed (once), from `logs`.
+   */
+  private async syncStages (client: JenkinsClient, build: TrackedBuild, number: number, stages: PolledStage[],
+    logs: StageLogSource, stored?: StoredStage[]): Promise<void> {
     if (stages.length === 0) return
     stored ??= await this.storedStages(build)
     const names = assignNames(stages, stored)
@@ -284,12 +357,17 @@ export class RunFollower {
             JenkinsNodeID: s.nodeId,
             ...(build.jenkins_url == null ? {} : { URL: `${build.jenkins_url}console` }),
             ...(s.error == null ? {} : { Error: s.error }),
+            ...(s.jenkinsResult == null ? {} : { JenkinsResult: s.jenkinsResult }),
             ...((have?.queueReason ?? null) !== reason ? { QueueReason: reason } : {})
           }
         })
       }
       seen.add(name)
     }
+    const named = stages.filter((s) => names.has(s.nodeId)).map((s) => ({ ...s, name: names.get(s.nodeId) as string }))
+    // a failed stage's log is stored under its StageID: the stage is written first
+    if (named.some((s) => s.status === 'Fail' || s.status === 'Unstable')) await this.flush(build)
+    await captureStageLogs(this.db, this.log, client, build, number, named, logs)
   }
 
   private async storedStages (build: TrackedBuild): Promise<StoredStage[]> {
@@ -355,3 +433,12 @@ function fingerprint (run: WfapiRun): string {
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000)
+
+/**
+ * A run's result as our status. NOT_BUILT on a run means it was interrupted after it started
+ * (abortPrevious, a milestone, a lock): Aborted, not Skipped; an unknown word is Fail.
+ */
+export function runStatus (result: string): Status {
+  if (result.trim().toUpperCase() === 'NOT_BUILT') return 'Aborted'
+  return parseStatus(result) ?? 'Fail'
+}

@@ -3,9 +3,11 @@ import type { Database } from '../../db/schema.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { jobNameFromUrl } from '../jenkins/urls.js'
 import { applyProgress } from './progress.js'
-import { findForNotification, type TrackedBuild } from '../repositories/builds.js'
-import { parseStatus, type Status } from '../status.js'
+import { findBuild, findForNotification, instanceOfRunUrl, type TrackedBuild } from '../repositories/builds.js'
+import { routeToRun } from './rerun.js'
+import { isTerminal, parseStatus, type Status } from '../status.js'
 import type { Notification } from '../schemas/notification.js'
+import { isHttpUrl, plausibleTimeMs, positiveSafeInt } from '../lib/bounds.js'
 
 /** What a notification needs besides the database: the instances, and a way to poll a build at once. */
 export interface NotificationDeps {
@@ -19,19 +21,37 @@ export interface NotificationDeps {
  * was ignored. Jenkins must get a 2xx either way, or it would retry forever.
  */
 export async function receiveNotification (db: Kysely<Database>, deps: NotificationDeps, n: Notification): Promise<string> {
-  const build = await correlate(db, deps.registry, n)
-  if (build == null) return `ignored: no build matches this notification (${describeKey(n)})`
   const b = n.build
-  // known facts are never overwritten: a notification naming another run is not about this build
-  if (build.jenkins_build_number != null && b.number != null && b.number !== build.jenkins_build_number) {
-    return `ignored: build ${build.build_index} of plan ${build.plan_id} is Jenkins run #${build.jenkins_build_number}, not #${b.number}`
+  // numbers are used only when they can be run numbers and ids, times only between 2000 and 2100
+  const number = positiveSafeInt(b.number)
+  const queueId = positiveSafeInt(b.queue_id)
+  const timestamp = plausibleTimeMs(b.timestamp)
+  // where it came from: a configured instance's URL, or the root URL an instance reports for its runs
+  const instance = b.full_url == null ? undefined : await instanceOf(db, deps.registry, b.full_url)
+  if (b.full_url != null && instance === undefined) {
+    return `ignored: ${hostOf(b.full_url)} is not a configured Jenkins (JENKINS_URL, JENKINS_INSTANCES) ` +
+      'nor the root URL one reports for its runs'
   }
-  // a run URL is kept only under a configured instance's base URL (never `javascript:` or another host)
-  const facts = { buildNumber: b.number, url: instanceOf(deps.registry, b.full_url) === undefined ? undefined : b.full_url }
+  const build = await correlate(db, n, { instance, queueId, number }) ?? await rerunBuild(db, n, instance, number)
+  if (build == null) return `ignored: no build matches this notification (${describeKey(n)})`
+  // known facts are never overwritten: a notification naming another run is not about this build
+  if (build.jenkins_build_number != null && number != null && number !== build.jenkins_build_number) {
+    return `ignored: build ${build.build_index} of plan ${build.plan_id} is Jenkins run #${build.jenkins_build_number}, not #${number}`
+  }
+  const phase = b.phase.toUpperCase()
+  if (isTerminal(build.status as Status)) {
+    // an old notification sent again (or one racing the pipeline's own report) never rewrites a result:
+    // the poller reads Jenkins' own, if it still follows the build
+    await deps.pollNow(build.id).catch(() => false)
+    return `ignored: build ${build.build_index} of plan ${build.plan_id} already ended (${build.status}); ` +
+      'Jenkins\' own result is read by the poller'
+  }
+  // a run URL is stored once, from a configured instance, and only http(s): never replaced by another
+  const url = build.jenkins_url == null && instance !== undefined && isHttpUrl(b.full_url) ? b.full_url : undefined
+  const facts = { buildNumber: number, url }
   const key = { planId: build.plan_id, buildIndex: build.build_index }
   const from = { jenkins: facts, source: 'webhook' as const }
-  const phase = b.phase.toUpperCase()
-  const at = typeof b.timestamp === 'number' ? Math.floor(b.timestamp / 1000) : undefined
+  const at = timestamp == null ? undefined : Math.floor(timestamp / 1000)
 
   if (phase === 'QUEUED' || phase === 'STARTED') {
     // QUEUED comes with STARTED at build start (never at enqueue time): both mean it runs now
@@ -41,38 +61,80 @@ export async function receiveNotification (db: Kysely<Database>, deps: Notificat
   if (phase === 'COMPLETED' || phase === 'FINALIZED') {
     // fetch the final stages now rather than at the next tick
     await deps.pollNow(build.id).catch(() => false)
-    const status: Status | undefined = b.status == null ? undefined : parseStatus(b.status)
+    // NOT_BUILT on a run that started: interrupted (abortPrevious, a milestone, a lock), not skipped
+    const notBuilt = b.status?.trim().toUpperCase() === 'NOT_BUILT'
+    const status: Status | undefined = b.status == null ? undefined : notBuilt ? 'Aborted' : parseStatus(b.status)
     if (status == null) return `ignored: ${phase} without a known status (${b.status ?? 'none'})`
-    const [r] = await applyProgress(db, key, [{ ...from, status, endTime: phase === 'COMPLETED' ? at : undefined }])
+    const [r] = await applyProgress(db, key, [{
+      ...from,
+      status,
+      endTime: phase === 'COMPLETED' ? at : undefined,
+      ...(notBuilt ? { detail: { JenkinsResult: 'NOT_BUILT' } } : {})
+    }])
     return r.ignored == null ? 'OK' : `OK (ignored: ${r.ignored})`
   }
   return `ignored: phase ${b.phase} carries no status`
 }
 
 /** The build a notification is about: by (instance, queue id), by run URL, by (instance, job, number), else by our parameters while it has no run yet. */
-async function correlate (db: Kysely<Database>, registry: JenkinsRegistry, n: Notification): Promise<TrackedBuild | undefined> {
+async function correlate (db: Kysely<Database>, n: Notification,
+  k: { instance: string | null | undefined, queueId: number | undefined, number: number | undefined }): Promise<TrackedBuild | undefined> {
   const b = n.build
   const params = b.parameters ?? {}
   return await findForNotification(db, {
-    instance: instanceOf(registry, b.full_url),
-    queueId: b.queue_id,
+    instance: k.instance,
+    queueId: k.queueId,
     planId: positiveInt(params.DevOpsPlanID),
     buildIndex: positiveInt(params.BuildIndex),
     url: b.full_url,
     job: jobNameFromUrl(n.url ?? b.url),
-    number: b.number
+    number: k.number
   })
 }
 
-/** The configured instance whose base URL starts the run's URL (null = the default); undefined when none does. */
-function instanceOf (registry: JenkinsRegistry, url: string | undefined): string | null | undefined {
-  if (url == null) return undefined
-  const candidates: Array<[string | null, string]> = [
-    ...(registry.default == null ? [] : [[null, registry.default.baseUrl] as [null, string]]),
-    ...registry.names().map((n) => [n, registry.client(n)?.baseUrl ?? ''] as [string, string])
+/**
+ * The configured instance a run URL belongs to (null = the default): the one whose base URL starts
+ * it, else the one that reported that root URL for its runs (behind a reverse proxy: learnt by this
+ * process from the URLs Jenkins returned, or by another one, from the run URLs stored); undefined
+ * when none does.
+ */
+export async function instanceOf (db: Kysely<Database>, registry: JenkinsRegistry, url: string): Promise<string | null | undefined> {
+  if (!isHttpUrl(url)) return undefined
+  const clients: ReadonlyArray<readonly [string | null, { baseUrl: string, rootUrls: ReadonlySet<string> } | null]> = [
+    ...(registry.default == null ? [] : [[null, registry.default] as const]),
+    ...registry.names().map((n) => [n, registry.client(n)] as const)
   ]
-  const hit = candidates.filter(([, base]) => base !== '' && url.startsWith(base + '/')).sort((a, b) => b[1].length - a[1].length)[0]
-  return hit == null ? undefined : hit[0]
+  const prefixes = clients.flatMap(([name, c]) => c == null
+    ? []
+    : [[name, c.baseUrl + '/'] as const, ...[...c.rootUrls].map((root) => [name, root] as const)])
+  const hit = prefixes.filter(([, p]) => url.startsWith(p)).sort((a, b) => b[1].length - a[1].length)[0]
+  if (hit != null) return hit[0]
+  const at = url.indexOf('/job/')
+  if (at < 0) return undefined
+  const known = await instanceOfRunUrl(db, url.slice(0, at + 1))
+  if (known === undefined) return undefined
+  // only an instance that is configured here
+  return known === null ? (registry.default == null ? undefined : null) : (registry.client(known) == null ? undefined : known)
+}
+
+/**
+ * A rerun, replay or restart carries the original's DevOpsPlanID and BuildIndex on a new run: its
+ * notifications belong to the build of that run (recorded now if discovery has not yet), never the original.
+ */
+async function rerunBuild (db: Kysely<Database>, n: Notification, instance: string | null | undefined,
+  number: number | undefined): Promise<TrackedBuild | undefined> {
+  const params = n.build.parameters ?? {}
+  const planId = positiveInt(params.DevOpsPlanID)
+  const buildIndex = positiveInt(params.BuildIndex)
+  if (planId == null || buildIndex == null || number == null || instance === undefined) return undefined
+  const target = await routeToRun(db, planId, buildIndex, { JenkinsBuildNumber: number, URL: n.build.full_url })
+  if (target.routed == null) return undefined
+  const build = await findBuild(db, planId, target.buildIndex)
+  return build.jenkins_name === instance ? build : undefined
+}
+
+function hostOf (url: string): string {
+  try { return new URL(url).host || url.slice(0, 40) } catch { return JSON.stringify(url.slice(0, 40)) }
 }
 
 function positiveInt (v: unknown): number | undefined {

@@ -6,7 +6,7 @@ import { JenkinsError } from '../jenkins/client.js'
 import { InstanceMonitor } from '../jenkins/instance-monitor.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { applyProgress } from './progress.js'
-import { LostQueueItem, LostRun, RunFollower } from './follow.js'
+import { LostQueueItem, LostRun, RunFollower, StageApiFailed } from './follow.js'
 import { claimDue, claimOne, findOrphans, release, releaseAll, type TrackedBuild } from '../repositories/builds.js'
 
 // The tick: every build Jenkins still has in hand is claimed with one UPDATE (a lease in
@@ -134,6 +134,11 @@ export class Poller {
       if (err instanceof LostQueueItem || err instanceof LostRun) {
         // counted towards "lost" at the normal pace, not backed off
         await release(this.db, build.id, soon(), errors)
+      } else if (err instanceof StageApiFailed) {
+        // this run's problem, not the instance's: it backs off alone, and ends from its api/json
+        if (errors === 1) this.log.warn({ build: build.id, reason: err.message }, 'a run\'s stage API fails: backing off for this build')
+        const backoff = Math.min(MAX_BACKOFF_MS, this.opts.intervalMs * 2 ** errors)
+        await release(this.db, build.id, this.clock() + backoff, errors)
       } else if (err instanceof JenkinsError && isOutage(err)) {
         const until = this.monitor.markDown(key, client, err)
         await release(this.db, build.id, until, build.poll_errors)

@@ -1,7 +1,10 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type Jenkins from 'jenkins'
 import { errorCode } from '../lib/error-code.js'
+import { withoutCountdown } from '../lib/queue-reason.js'
+import { isHttpUrl, positiveSafeInt } from '../lib/bounds.js'
 import { JenkinsError } from './error.js'
-import { jobPath, orNull404, queueIdFromLocation } from './urls.js'
+import { blueRunPath, jobPath, orNull404, queueIdFromLocation } from './urls.js'
 
 // Our one door to Jenkins. The `jenkins` npm client (the user's choice) triggers builds; its traps,
 // from docs/jenkins-contract.md §7, are handled here so nothing else has to know them:
@@ -23,6 +26,17 @@ export interface JenkinsOptions {
   timeoutMs: number
 }
 
+/**
+ * Pipeline Graph View's run action by release (docs/jenkins-contract.md §5.2): `stages` since 777
+ * (2026-02), `pipeline-overview` 520–776, `pipeline-console` 483–519; ≤ 482 also `pipeline-graph`.
+ * Each serves the same `tree` web method with the same envelope. Probed in this order.
+ */
+export const GRAPH_VIEW_PATHS = ['stages', 'pipeline-overview', 'pipeline-console', 'pipeline-graph'] as const
+export type GraphViewPath = typeof GRAPH_VIEW_PATHS[number]
+
+/** Blue Ocean pages `nodes` at 100 (PagedResponse.DEFAULT_LIMIT): asked for more than a build may hold */
+export const BLUE_OCEAN_LIMIT = 10_000
+
 export interface TriggerResult {
   /** queue item id from the Location header; null when Jenkins gave none (302 to the job page) */
   queueId: number | null
@@ -31,6 +45,25 @@ export interface TriggerResult {
 }
 
 export { JenkinsError }
+
+/** The JobName names a folder, a multibranch project or an organization folder: nothing to build. */
+export class NotAJob extends JenkinsError {
+  constructor (readonly jobName: string, readonly kind: 'folder' | 'multibranch project' | 'organization folder') {
+    super(kind === 'folder'
+      ? `"${jobName}" is a folder in Jenkins, not a job: name the job in it (folder/job)`
+      : `"${jobName}" is a ${kind} in Jenkins: name one of its branches, as the pipeline's JOB_NAME spells it ` +
+        `(${jobName}/<branch>, a branch feature/x as ${jobName}/feature%2Fx)`)
+  }
+}
+
+/** What a container item's `_class` says it is (cloudbees-folder, branch-api); undefined for a job. */
+function containerKind (cls: string | undefined): NotAJob['kind'] | undefined {
+  if (cls == null) return undefined
+  if (/OrganizationFolder$/.test(cls)) return 'organization folder'
+  if (/MultiBranchProject$/.test(cls)) return 'multibranch project'
+  if (/\.Folder$/.test(cls)) return 'folder'
+  return undefined
+}
 
 interface ClientError extends Error {
   statusCode?: number
@@ -41,8 +74,9 @@ interface ClientError extends Error {
 
 export interface QueueItemState {
   cancelled: boolean
-  executable: { number: number, url: string } | null
-  /** Queue.Item.getWhy(): why it waits (null once it left the queue) */
+  /** the run it became; `url` null when Jenkins gave none that is http(s) */
+  executable: { number: number, url: string | null } | null
+  /** Queue.Item.getWhy() without its countdown tail: why it waits (null once it left the queue) */
   why: string | null
   /** BuildableItem.isStuck() */
   stuck: boolean
@@ -100,6 +134,10 @@ export interface GraphStage {
   totalDurationMillis?: number
   causeOfBlockage?: string
   children?: GraphStage[]
+  /** a stage the plugin made up (`Checkout SCM`, the placeholder) */
+  synthetic?: boolean
+  /** "System Generated": the run's start shown as a stage while no stage exists yet (PipelineNodeTreeScanner.getStageMapping) */
+  placeholder?: boolean
 }
 
 export interface GraphTree {
@@ -155,6 +193,14 @@ export class JenkinsClient {
   private readonly headers: Record<string, string>
   // the `jenkins` library is loaded on the first trigger, not at start (issue 14: start-up time and memory)
   private clients?: Promise<{ plain: Jenkins, withCrumb: Jenkins }>
+  /** headers of the trigger under way (traceparent): the library takes headers only per client */
+  private readonly callHeaders = new AsyncLocalStorage<Record<string, string>>()
+  /** the root URLs this instance puts in the URLs it returns (Jenkins URL setting, a reverse proxy's), learnt as they come */
+  readonly rootUrls = new Set<string>()
+  /** the graph-view URL that answered last on this instance; null: probe them in order */
+  graphViewPath: GraphViewPath | null = null
+  /** a trigger answered 503 (Jenkins starting: "Jenkins is getting ready to work") is retried this long, this often */
+  startRetry = { totalMs: 30_000, delayMs: 2_000 }
 
   constructor (readonly opts: JenkinsOptions) {
     this.baseUrl = opts.url.replace(/\/+$/, '')
@@ -169,28 +215,60 @@ export class JenkinsClient {
   private async jenkinsClients (): Promise<{ plain: Jenkins, withCrumb: Jenkins }> {
     this.clients ??= import('jenkins').then(({ default: JenkinsLib }) => {
       const common = { baseUrl: this.baseUrl, headers: this.headers, timeout: this.opts.timeoutMs }
-      return {
+      const clients = {
         plain: new JenkinsLib({ ...common, crumbIssuer: false } as ConstructorParameters<typeof Jenkins>[0]),
-        withCrumb: new JenkinsLib({ ...common, crumbIssuer: true } as ConstructorParameters<typeof Jenkins>[0])
+        // our own crumb code: the library copies the session cookie only for hudson.security.csrf.DefaultCrumbIssuer,
+        // so a session-bound issuer of another class (Strict Crumb Issuer) would refuse the trigger
+        withCrumb: new JenkinsLib({ ...common, crumbIssuer: async () => (await this.crumb()) ?? {} } as unknown as ConstructorParameters<typeof Jenkins>[0])
       }
+      for (const client of Object.values(clients)) this.addCallHeaders(client)
+      return clients
     })
     return await this.clients
   }
 
-  /** Queues `jobName` (folders as `a/b/job`) with string parameters (null: a job without parameters, `POST job/…/build`); resolves to the queue item. */
-  async trigger (jobName: string, parameters: Record<string, string> | null): Promise<TriggerResult> {
+  /** The library's request hook (papi `onCreate`, where its crumb code adds headers) adds this call's headers. */
+  private addCallHeaders (client: Jenkins): void {
+    type Ctx = { opts: { headers?: Record<string, string> } }
+    const papi = client as unknown as { _ext: (event: string, hook: (ctx: Ctx, next: () => void) => void) => void }
+    papi._ext('onCreate', (ctx, next) => {
+      const extra = this.callHeaders.getStore()
+      if (extra != null) ctx.opts.headers = { ...ctx.opts.headers, ...extra }
+      next()
+    })
+  }
+
+  /**
+   * Queues `jobName` (folders as `a/b/job`) with string parameters (null: a job without parameters,
+   * `POST job/…/build`); resolves to the queue item. `headers` go with the trigger request (the trace context).
+   */
+  async trigger (jobName: string, parameters: Record<string, string> | null,
+    headers: Record<string, string> = {}): Promise<TriggerResult> {
     const call = async (client: Jenkins): Promise<TriggerResult> => {
       this.requests++
-      const id = await client.job.build(parameters == null ? { name: jobName } : { name: jobName, parameters }) as number | undefined
+      const opts = parameters == null ? { name: jobName } : { name: jobName, parameters }
+      const id = await this.callHeaders.run(headers, async () => await client.job.build(opts)) as number | undefined
       return { queueId: Number.isSafeInteger(id) ? id as number : null, reusedQueueItem: false }
     }
     const { plain, withCrumb } = await this.jenkinsClients()
-    try {
+    const once = async (): Promise<TriggerResult> => {
       try {
         return await call(plain)
       } catch (err) {
         if ((err as ClientError).statusCode !== 403) throw err
-        return await call(withCrumb)  // password auth: Jenkins wants a CSRF crumb
+        return await call(withCrumb) // password auth: Jenkins wants a CSRF crumb
+      }
+    }
+    const giveUpAt = Date.now() + this.startRetry.totalMs
+    try {
+      for (;;) {
+        try {
+          return await once()
+        } catch (err) {
+          // Jenkins answers 503 to every URL while it starts; nothing was queued, so asking again is safe
+          if ((err as ClientError).statusCode !== 503 || Date.now() + this.startRetry.delayMs > giveUpAt) throw err
+          await new Promise((resolve) => setTimeout(resolve, this.startRetry.delayMs))
+        }
       }
     } catch (err) {
       const e = err as ClientError
@@ -202,10 +280,22 @@ export class JenkinsClient {
     }
   }
 
-  /** The job's parameter definitions (ParametersDefinitionProperty); null when the job is not parameterized. */
+  /**
+   * The job's parameter definitions (ParametersDefinitionProperty); null when the job is not
+   * parameterized. Throws NotAJob for a folder or multibranch project, and on 404 names the
+   * spelling Jenkins uses when the name went through a multibranch project as if it were folders.
+   */
   async parameterDefinitions (jobName: string): Promise<ParameterDefinition[] | null> {
-    const job = await this.getJson(`${jobPath(jobName)}/api/json?tree=property[parameterDefinitions[name,type,description,choices,defaultParameterValue[value]]]`,
-      `job "${jobName}"`) as { property?: Array<{ parameterDefinitions?: RawParameterDefinition[] } | null> }
+    let job: { _class?: string, property?: Array<{ parameterDefinitions?: RawParameterDefinition[] } | null> }
+    try {
+      job = await this.getJson(`${jobPath(jobName)}/api/json?tree=property[parameterDefinitions[name,type,description,choices,defaultParameterValue[value]]]`,
+        `job "${jobName}"`) as typeof job
+    } catch (err) {
+      if (err instanceof JenkinsError && err.statusCode === 404) throw await this.notFoundHint(jobName, err)
+      throw err
+    }
+    const kind = containerKind(job._class)
+    if (kind != null) throw new NotAJob(jobName, kind)
     const defs = job.property?.find((p) => Array.isArray(p?.parameterDefinitions))?.parameterDefinitions
     if (defs == null) return null
     return defs.map((d) => {
@@ -222,10 +312,27 @@ export class JenkinsClient {
     })
   }
 
-  /** Discovery's one request per job and tick: the next number and the 20 newest runs with causes and parameters. */
-  async recentRuns (jobName: string): Promise<{ nextBuildNumber: number, builds: RecentRun[] }> {
-    const job = await this.getJson(`${jobPath(jobName)}/api/json?tree=nextBuildNumber,builds[number,queueId,url,timestamp,building,actions[causes[shortDescription],parameters[name,value]]]{0,20}`,
-      `job "${jobName}"`) as { nextBuildNumber?: number, builds?: RecentRun[] }
+  /** A 404 for `a/b/c` where `a` is a multibranch project: its branch is one item named `b%2Fc` (branch-api NameEncoder). */
+  private async notFoundHint (jobName: string, notFound: JenkinsError): Promise<JenkinsError> {
+    const parts = jobName.split('/')
+    for (let i = 1; i < parts.length - 1; i++) {
+      const prefix = parts.slice(0, i).join('/')
+      const item = await this.getJson(`${jobPath(prefix)}/api/json?tree=_class`, `job "${prefix}"`).catch(() => null) as { _class?: string } | null
+      if (item == null) break
+      if (containerKind(item._class) === 'multibranch project') {
+        // branch-api NameEncoder.encode
+        const branch = parts.slice(i).join('/').replace(/[#%/?[\]\\]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
+        return new JenkinsError(`${notFound.message}: "${prefix}" is a multibranch project, and Jenkins names this branch ` +
+          `"${prefix}/${branch}" (the pipeline's JOB_NAME)`, 404)
+      }
+    }
+    return notFound
+  }
+
+  /** Discovery's request per job and tick: the next number and the newest runs `[from, to)` with causes and parameters. */
+  async recentRuns (jobName: string, from = 0, to = 20): Promise<{ nextBuildNumber: number, builds: RecentRun[] }> {
+    const tree = `nextBuildNumber,builds[number,queueId,url,timestamp,building,actions[causes[shortDescription],parameters[name,value]]]{${from},${to}}`
+    const job = await this.getJson(`${jobPath(jobName)}/api/json?tree=${tree}`, `job "${jobName}"`) as { nextBuildNumber?: number, builds?: RecentRun[] }
     return { nextBuildNumber: job.nextBuildNumber ?? 1, builds: job.builds ?? [] }
   }
 
@@ -233,7 +340,13 @@ export class JenkinsClient {
   async queueItem (id: number): Promise<QueueItemState> {
     const item = await this.getJson(`/queue/item/${id}/api/json?tree=cancelled,executable[number,url],why,stuck,task[url]`, `queue item ${id}`) as
       { cancelled?: boolean, executable?: { number: number, url: string } | null, why?: string | null, stuck?: boolean, task?: { url?: string } }
-    return { cancelled: item.cancelled === true, executable: item.executable ?? null, why: item.why ?? null, stuck: item.stuck === true, taskUrl: item.task?.url ?? null }
+    return {
+      cancelled: item.cancelled === true,
+      executable: this.runRef(item.executable),
+      why: item.why == null ? null : withoutCountdown(item.why),
+      stuck: item.stuck === true,
+      taskUrl: item.task?.url ?? null
+    }
   }
 
   /** The absolute URL Jenkins gives the job (a queue item's task.url): base + /job/a/job/b/ */
@@ -242,11 +355,23 @@ export class JenkinsClient {
   }
 
   /** Finds the run a queue item became, once the item itself is gone (5 minutes after it left). */
-  async runByQueueId (jobName: string, queueId: number): Promise<{ number: number, url: string } | null> {
+  async runByQueueId (jobName: string, queueId: number): Promise<{ number: number, url: string | null } | null> {
     const job = await this.getJson(`${jobPath(jobName)}/api/json?tree=builds[number,queueId,url]{0,100}`, `job "${jobName}"`) as
       { builds?: Array<{ number: number, queueId?: number, url: string }> }
-    const found = job.builds?.find((b) => b.queueId === queueId)
-    return found == null ? null : { number: found.number, url: found.url }
+    return this.runRef(job.builds?.find((b) => b.queueId === queueId))
+  }
+
+  /**
+   * A run as Jenkins names it, checked: a number that is a positive safe integer, a URL only when
+   * http(s) (never `javascript:`); the root URL in front of `/job/` is remembered as this instance's.
+   */
+  runRef (r: { number?: unknown, url?: unknown } | null | undefined): { number: number, url: string | null } | null {
+    const number = positiveSafeInt(r?.number)
+    if (r == null || number == null) return null
+    const url = isHttpUrl(r.url) ? r.url : null
+    const at = url?.indexOf('/job/') ?? -1
+    if (url != null && at > 0 && this.rootUrls.size < 16) this.rootUrls.add(url.slice(0, at + 1))
+    return { number, url }
   }
 
   async run (jobName: string, number: number): Promise<RunState> {
@@ -261,10 +386,30 @@ export class JenkinsClient {
     return res.status !== 404
   }
 
-  /** Pipeline Graph View's stage tree; throws JenkinsError 404 when the plugin or the run is missing. */
+  /**
+   * Pipeline Graph View's stage tree, at the URL this instance's release serves (probed in the order of
+   * GRAPH_VIEW_PATHS, then remembered); throws JenkinsError 404 when the plugin or the run is missing.
+   */
   async stagesTree (jobName: string, number: number): Promise<GraphTree> {
-    const body = await this.getJson(`${jobPath(jobName)}/${number}/stages/tree`, `stages of ${jobName} #${number}`) as { data?: Partial<GraphTree> }
-    return { stages: body.data?.stages ?? [], complete: body.data?.complete === true }
+    const known = this.graphViewPath
+    let missing = new JenkinsError(`Jenkins: stages of ${jobName} #${number} not found`, 404)
+    for (const path of known == null ? GRAPH_VIEW_PATHS : [known]) {
+      try {
+        const body = await this.getJson(`${jobPath(jobName)}/${number}/${path}/tree`, `stages of ${jobName} #${number}`) as { data?: Partial<GraphTree> }
+        this.graphViewPath = path
+        return { stages: body.data?.stages ?? [], complete: body.data?.complete === true }
+      } catch (err) {
+        if (!(err instanceof JenkinsError) || err.statusCode !== 404) throw err
+        missing = err
+      }
+    }
+    // a 404 at the remembered URL is most often a run that is gone: the poller tells (forgetGraphView) when the plugin is
+    throw missing
+  }
+
+  /** Graph view answered 404 for a run that exists: updated or removed; the next call probes its URLs from the top. */
+  forgetGraphView (): void {
+    this.graphViewPath = null
   }
 
   /** Stages and run status in one call (Pipeline: Stage View); throws JenkinsError 404 when the plugin or the run is missing. */
@@ -274,8 +419,8 @@ export class JenkinsClient {
 
   /** Blue Ocean's stage graph (edges = successors); null when Blue Ocean is not installed. */
   async blueNodes (jobName: string, number: number): Promise<BlueNode[] | null> {
-    const pipelines = jobName.split('/').map((n) => `pipelines/${encodeURIComponent(n)}`).join('/')
-    return await orNull404(this.getJson(`/blue/rest/organizations/jenkins/${pipelines}/runs/${number}/nodes/`,
+    // read whole: Blue Ocean pages containers at 100 nodes unless asked for more
+    return await orNull404(this.getJson(`${blueRunPath(jobName, number)}/nodes/?limit=${BLUE_OCEAN_LIMIT}`,
       `Blue Ocean nodes of ${jobName} #${number}`) as Promise<BlueNode[]>)
   }
 
@@ -301,11 +446,53 @@ export class JenkinsClient {
     return 'cancelled'
   }
 
-  /** Aborts a run; false when Jenkins does not have it (404). */
+  /**
+   * Aborts a run; false when Jenkins does not have it (404). Jenkins answers the stop with a
+   * redirect back to the run (Executor.doStop → forwardToPreviousPage): only that redirect is
+   * success, one elsewhere (a login page in front of Jenkins) is a refusal.
+   */
   async stopRun (jobName: string, number: number): Promise<boolean> {
-    const res = await this.request('POST', `${jobPath(jobName)}/${number}/stop`, `build ${jobName} #${number}`, [404])
+    const what = `build ${jobName} #${number}`
+    const res = await this.request('POST', `${jobPath(jobName)}/${number}/stop`, what, [404, 301, 302, 303])
     await res.body?.cancel()
+    if (res.status >= 300 && res.status < 400) {
+      const target = locationPath(res.headers.get('location'), this.baseUrl)
+      const run = `${jobPath(jobName)}/${number}`
+      if (target == null || !(target.replace(/\/+$/, '').endsWith(run))) throw this.redirected(res, what)
+    }
     return res.status !== 404
+  }
+
+  /** GET of a JSON answer by path (below the instance's base URL); throws JenkinsError 404 when it is missing. */
+  async getJsonAt (path: string, what: string): Promise<unknown> {
+    return await this.getJson(path, what)
+  }
+
+  /**
+   * GET of a text answer (a log), keeping only its last `keepBytes` bytes however long it is:
+   * `cut` when more came before them. `size` is Jenkins' X-Text-Size when it sent one.
+   */
+  async getTextTail (path: string, what: string, keepBytes: number): Promise<{ text: string, cut: boolean, size: number | null }> {
+    const res = await this.request('GET', path, what)
+    const header = res.headers.get('x-text-size')
+    const size = header != null && /^[0-9]{1,15}$/.test(header) ? Number(header) : null
+    const chunks: Buffer[] = []
+    let kept = 0
+    let cut = false
+    try {
+      for await (const chunk of res.body ?? []) {
+        chunks.push(Buffer.from(chunk as Uint8Array))
+        kept += (chunk as Uint8Array).length
+        while (kept - chunks[0].length >= keepBytes) { kept -= (chunks.shift() as Buffer).length; cut = true }
+      }
+    } catch {
+      throw new JenkinsError(`Jenkins broke off ${what}`)
+    }
+    let all = Buffer.concat(chunks)
+    if (all.length > keepBytes) { all = all.subarray(all.length - keepBytes); cut = true }
+    let start = 0
+    if (cut) while (start < all.length && (all[start] & 0xc0) === 0x80) start++ // not half a character
+    return { text: all.subarray(start).toString('utf8'), cut, size }
   }
 
   private async getJson (path: string, what: string): Promise<unknown> {
@@ -328,7 +515,7 @@ export class JenkinsClient {
         const res = await fetch(this.baseUrl + path, {
           method, headers: { ...headers, ...extra }, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs)
         })
-        count(res.status >= 500 ? 'server_error' : res.status >= 400 ? 'client_error' : 'ok')
+        count(res.status >= 500 ? 'server_error' : res.status >= 400 ? 'client_error' : res.status >= 300 ? 'redirect' : 'ok')
         return res
       } catch (err) {
         const e = err as Error & { cause?: { code?: string } }
@@ -339,20 +526,38 @@ export class JenkinsClient {
     }
     let res = await send()
     if (res.status === 403 && method === 'POST') res = await send(await this.crumbHeaders())
-    if (res.ok || (res.status >= 300 && res.status < 400) || okStatuses.includes(res.status)) return res
+    if (res.ok || okStatuses.includes(res.status)) return res
     await res.body?.cancel()
+    // Jenkins redirects only where a caller expects it (okStatuses): any other 3xx is a proxy or an
+    // http→https rule in front of it, and the call did not reach Jenkins
+    if (res.status >= 300 && res.status < 400) throw this.redirected(res, what)
     throw this.explain({ name: 'Error', message: res.statusText, statusCode: res.status }, what)
   }
 
-  private async crumbHeaders (): Promise<Record<string, string>> {
+  /** A refusal naming where Jenkins (or what stands in front of it) sent us. */
+  private redirected (res: Response, what: string): JenkinsError {
+    const location = res.headers.get('location')
+    let host = 'no Location'
+    try { if (location != null) host = new URL(location, this.baseUrl).host } catch { host = 'an unreadable Location' }
+    return new JenkinsError(`Jenkins answered ${what} with a redirect (${res.status}) to ${host}: ` +
+      'a login proxy or an http→https rule stands in front of JENKINS_URL', res.status)
+  }
+
+  /** The crumb and the session cookie it is bound to (DefaultCrumbIssuer binds it to the session); null without a crumb issuer. */
+  private async crumb (): Promise<{ headerName: string, headerValue: string, cookies?: string } | null> {
     this.requests++
     const res = await fetch(`${this.baseUrl}/crumbIssuer/api/json`, {
-      headers: this.auth == null ? {} : { authorization: this.auth }, signal: AbortSignal.timeout(this.opts.timeoutMs)
+      headers: this.auth == null ? {} : { authorization: this.auth }, redirect: 'manual', signal: AbortSignal.timeout(this.opts.timeoutMs)
     })
-    if (!res.ok) return {}
+    if (!res.ok) { await res.body?.cancel(); return null }
     const crumb = await res.json() as { crumb: string, crumbRequestField: string }
     const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
-    return { [crumb.crumbRequestField]: crumb.crumb, ...(cookie === '' ? {} : { cookie }) }
+    return { headerName: crumb.crumbRequestField, headerValue: crumb.crumb, ...(cookie === '' ? {} : { cookies: cookie }) }
+  }
+
+  private async crumbHeaders (): Promise<Record<string, string>> {
+    const c = await this.crumb()
+    return c == null ? {} : { [c.headerName]: c.headerValue, ...(c.cookies == null ? {} : { cookie: c.cookies }) }
   }
 
   /** Turns a client/network error into one sentence naming what went wrong. */
@@ -363,7 +568,19 @@ export class JenkinsClient {
     if (e.code === 'ETIMEDOUT' || /time(d)? ?out/i.test(e.message)) {
       return new JenkinsError(`Jenkins did not answer within ${this.opts.timeoutMs} ms`)
     }
+    if (e.statusCode != null && e.statusCode >= 300 && e.statusCode < 400) {
+      const location = e.res?.headers?.location
+      let host = 'no Location'
+      try { if (location != null) host = new URL(location, this.baseUrl).host } catch { host = 'an unreadable Location' }
+      return new JenkinsError(`Jenkins answered ${what} with a redirect (${e.statusCode}) to ${host}`, e.statusCode)
+    }
     if (e.statusCode != null) return new JenkinsError(`Jenkins answered ${e.statusCode} for ${what}: ${e.message}`, e.statusCode)
     return new JenkinsError(`Jenkins unreachable (${errorCode(e)})`)
   }
+}
+
+/** The path a Location header points at, or null when it is unreadable. */
+function locationPath (location: string | null, base: string): string | null {
+  if (location == null) return null
+  try { return new URL(location, base + '/').pathname } catch { return null }
 }

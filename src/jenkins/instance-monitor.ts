@@ -128,6 +128,8 @@ export class InstanceMonitor {
     if (source === 'graph-view') {
       inst.graphAbsent = true
       inst.stages = null
+      // removed or updated: its URL is probed from the top next time
+      this.registry.client(key === '' ? null : key)?.forgetGraphView()
     } else {
       inst.stages = 'none' // neither graph view nor stage view: the run's api/json only
       inst.probedAt = this.clock()
@@ -149,16 +151,19 @@ export class InstanceMonitor {
     this.instance(key).blueOcean = available
   }
 
-  /** What each instance offers for stages, for /readyz. */
+  /** What each instance offers for stages, for /readyz (graph view before release 777 with the URL it serves). */
   stageSources (): Record<string, string> {
     const out: Record<string, string> = {}
     for (const [key, inst] of this.sources) {
       const name = key === '' ? 'default' : key
+      const graphPath = this.registry.client(key === '' ? null : key)?.graphViewPath
       out[name] = inst.stages === 'stage-view'
         ? (inst.blueOcean === true
             ? 'stage-view+blue-ocean'
             : inst.blueOcean === false ? 'stage-view' : 'stage-view (Blue Ocean not probed yet)')
-        : inst.stages ?? 'not probed yet'
+        : inst.stages === 'graph-view' && graphPath != null && graphPath !== 'stages'
+          ? `graph-view (${graphPath}/tree)`
+          : inst.stages ?? 'not probed yet'
     }
     return out
   }

@@ -1,5 +1,6 @@
 import type { BlueNode, GraphStage, WfapiRun } from './client.js'
 import { isTerminal, parseStatus, type Status } from '../status.js'
+import { withoutCountdown } from '../lib/queue-reason.js'
 
 // Turns what each stage API answers into one list of stages (docs/API.md "Following Jenkins as it
 // is installed today"; shapes in docs/jenkins-contract.md §4–5): every stage keyed by its Jenkins
@@ -18,12 +19,37 @@ export interface PolledStage {
   parent?: string
   /** node ids of its predecessors */
   pre: string[]
-  /** why it waits for an agent (graph view causeOfBlockage) */
+  /** why it waits for an agent (graph view causeOfBlockage, without a countdown) */
   queueReason?: string
+  /** Jenkins' own word when our status does not say it (NOT_BUILT on a stage that had started: Aborted) */
+  jenkinsResult?: string
 }
 
 /** declarative "skipped for failure" shows in wfapi as SUCCESS lasting a few ms (JENKINS-38097) */
 const SKIPPED_MAX_MS = 50
+
+/**
+ * NOT_BUILT (or wfapi's NOT_EXECUTED) says "did not run" for a stage skipped by a restart, and
+ * "interrupted" for one that ran until abortPrevious, a milestone or a lock ended the run with
+ * Result.NOT_BUILT: a stage that ran longer than a skip takes is Aborted, with Jenkins' word kept.
+ */
+function notBuilt (s: PolledStage, startMs: number | undefined, durationMs: number | undefined): void {
+  if (startMs == null || durationMs == null || durationMs <= SKIPPED_MAX_MS) {
+    s.status = 'Skipped'
+    return
+  }
+  s.status = 'Aborted'
+  s.jenkinsResult = 'NOT_BUILT'
+}
+
+/**
+ * Graph view's placeholder: the run's start shown as a stage "System Generated" while no stage
+ * exists (PipelineNodeTreeScanner.getStageMapping). Never a stage of ours; its state (a failure
+ * before any stage) says why the run ended.
+ */
+export function placeholderOf (stages: GraphStage[]): GraphStage | undefined {
+  return stages.find((g) => g.placeholder === true)
+}
 
 /** Pipeline Graph View `stages/tree`: states are the plugin's (skipped, not_built…); parallel branches are children. */
 export function fromGraphTree (stages: GraphStage[]): PolledStage[] {
@@ -33,12 +59,14 @@ export function fromGraphTree (stages: GraphStage[]): PolledStage[] {
     let before = first
     const exits: string[] = []
     for (const g of list) {
+      if (g.placeholder === true) continue
       const status = parseStatus(g.state) ?? 'Running'
       const start = g.startTimeMillis != null && g.startTimeMillis > 0 ? g.startTimeMillis : undefined
       const s: PolledStage = { nodeId: String(g.id), name: g.name.trim(), status, pre: before, ...(parent == null ? {} : { parent }) }
+      if (g.state.trim().toLowerCase() === 'not_built') notBuilt(s, start, g.totalDurationMillis)
       if (start != null) s.startMs = start
-      if (start != null && isTerminal(status) && g.totalDurationMillis != null) s.endMs = start + g.totalDurationMillis
-      if (g.causeOfBlockage != null && !isTerminal(status)) s.queueReason = g.causeOfBlockage
+      if (start != null && isTerminal(s.status) && g.totalDurationMillis != null) s.endMs = start + g.totalDurationMillis
+      if (g.causeOfBlockage != null && !isTerminal(s.status)) s.queueReason = withoutCountdown(g.causeOfBlockage)
       out.push(s)
       const kids = g.children ?? []
       const isParallel = kids.some((k) => k.type === 'PARALLEL')
@@ -62,8 +90,10 @@ export function fromWfapi (run: WfapiRun): PolledStage[] {
     if (failedRun && firstFailed != null && status === 'Pass' && w.startTimeMillis > firstFailed.startTimeMillis && w.durationMillis < SKIPPED_MAX_MS) {
       status = 'Skipped'
     }
-    const s = wfapiTimes({ nodeId: String(w.id), name: w.name.trim(), status, pre: before }, w.startTimeMillis, w.durationMillis)
-    if (w.error?.message != null && status !== 'Skipped') s.error = w.error.message
+    const s: PolledStage = { nodeId: String(w.id), name: w.name.trim(), status, pre: before }
+    if (w.status === 'NOT_EXECUTED') notBuilt(s, w.startTimeMillis > 0 ? w.startTimeMillis : undefined, w.durationMillis)
+    wfapiTimes(s, w.startTimeMillis, w.durationMillis)
+    if (w.error?.message != null && s.status !== 'Skipped') s.error = w.error.message
     before = [s.nodeId]
     return s
   })
@@ -95,6 +125,7 @@ export function fromBlueOcean (nodes: BlueNode[], run: WfapiRun): PolledStage[] 
     const status = blueStatus(n)
     const start = n.startTime == null ? undefined : parseBlueTime(n.startTime)
     const s: PolledStage = { nodeId: n.id, name: n.displayName.trim(), status, pre: pre.get(n.id) ?? [] }
+    if (status === 'Aborted' && n.result === 'NOT_BUILT') s.jenkinsResult = 'NOT_BUILT'
     if (parent.has(n.id)) s.parent = parent.get(n.id)
     if (start != null) s.startMs = start
     if (start != null && isTerminal(status) && n.durationInMillis != null) s.endMs = start + n.durationInMillis
@@ -107,13 +138,13 @@ export function fromBlueOcean (nodes: BlueNode[], run: WfapiRun): PolledStage[] 
   return followBranches(out)
 }
 
-/** Blue Ocean BlueRunState/BlueRunResult → our status: SKIPPED and NOT_BUILT did not run. */
+/** Blue Ocean BlueRunState/BlueRunResult → our status: SKIPPED and NOT_BUILT did not run; FINISHED/NOT_BUILT ran and was interrupted. */
 function blueStatus (n: BlueNode): Status {
   switch (n.state) {
     case 'SKIPPED': case 'NOT_BUILT': return 'Skipped'
     case 'QUEUED': return 'Queued'
     case 'PAUSED': return 'Paused'
-    case 'FINISHED': return n.result === 'NOT_BUILT' ? 'Skipped' : parseStatus(n.result ?? '') ?? 'Running'
+    case 'FINISHED': return n.result === 'NOT_BUILT' ? 'Aborted' : parseStatus(n.result ?? '') ?? 'Running'
     default: return 'Running'
   }
 }

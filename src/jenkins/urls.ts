@@ -7,6 +7,12 @@ export function jobPath (jobName: string): string {
   return jobName.split('/').map((n) => `/job/${encodeURIComponent(n)}`).join('')
 }
 
+/** Blue Ocean's path of a run: "/blue/rest/organizations/jenkins/pipelines/a/pipelines/b/runs/7" */
+export function blueRunPath (jobName: string, number: number): string {
+  const pipelines = jobName.split('/').map((n) => `pipelines/${encodeURIComponent(n)}`).join('/')
+  return `/blue/rest/organizations/jenkins/${pipelines}/runs/${number}`
+}
+
 /** "…/queue/item/42/" → 42; null when the Location names no queue item */
 export function queueIdFromLocation (location: string | undefined): number | null {
   const m = location?.match(/\/queue\/item\/(\d+)\/?$/)

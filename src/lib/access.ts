@@ -3,7 +3,7 @@ export const ROLES = ['read', 'trigger', 'callback', 'admin'] as const
 export type Role = typeof ROLES[number]
 
 /** What a route needs; Product/Plan management is admin-only. */
-export type Access = 'read' | 'trigger' | 'callback' | 'admin'
+export type Access = 'read' | 'trigger' | 'callback' | 'admin' | 'any'
 
 // Roles (docs/API.md, Access): read = every GET; trigger = read + Build/add, Build/cancel; callback = Build/update
 // and the webhook; admin = everything.
@@ -11,5 +11,7 @@ export const ALLOWED: Record<Access, readonly Role[]> = {
   read: ['read', 'trigger', 'admin'],
   trigger: ['trigger', 'admin'],
   callback: ['callback', 'admin'],
-  admin: ['admin']
+  admin: ['admin'],
+  // any valid token: Token/whoami, so a page can learn what its token may do
+  any: ROLES
 }

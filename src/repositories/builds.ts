@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely'
+import { type Kysely, type Selectable, sql } from 'kysely'
 import type { BuildTable, Database } from '../../db/schema.js'
 import { notFound } from '../errors.js'
 import type { Status } from '../status.js'
@@ -12,7 +12,8 @@ type Db = Kysely<Database>
 /** A whole row of `builds`, parameters included. */
 export type BuildRecord = Selectable<BuildTable>
 /** A build without its parameters: they may be large, and only Build/info reads them (nor its origin: request id, source, cause). */
-export type TrackedBuild = Omit<BuildRecord, 'parameter' | 'request_id' | 'source' | 'cause' | 'jenkins_key'>
+export type TrackedBuild = Omit<BuildRecord, 'parameter' | 'request_id' | 'source' | 'cause' | 'jenkins_key'
+| 'trace_id' | 'started_by' | 'rebuild_of'>
 export const TRACKED_COLUMNS = ['id', 'plan_id', 'build_index', 'status', 'job_name', 'detail', 'queue_id', 'jenkins_build_number',
   'jenkins_url', 'create_time', 'start_time', 'end_time', 'jenkins_name', 'poll_after', 'poll_token', 'poll_errors',
   'cancel_requested', 'revision'] as const satisfies ReadonlyArray<keyof TrackedBuild>
@@ -25,7 +26,8 @@ export const TRACKED_COLUMNS = ['id', 'plan_id', 'build_index', 'status', 'job_n
  * answers the build that holds it (`existing`), so concurrent repeats make one build.
  */
 export async function recordBuild (db: Db, planId: number, jobName: string, jenkinsName: string | null,
-  parameters: (index: number) => JenkinsParameter[], requestId?: string):
+  parameters: (index: number) => JenkinsParameter[], requestId?: string,
+  origin: { startedBy?: string | null, rebuildOf?: number | null, traceId?: string } = {}):
   Promise<{ id: number, buildIndex: number, parameter: JenkinsParameter[], existing: boolean }> {
   try {
     return await db.transaction().execute(async (trx) => {
@@ -40,7 +42,10 @@ export async function recordBuild (db: Db, planId: number, jobName: string, jenk
         parameter: JSON.stringify({ parameter }),
         detail: '{}',
         create_time: now(),
-        request_id: requestId ?? null
+        request_id: requestId ?? null,
+        trace_id: origin.traceId ?? null,
+        started_by: origin.startedBy ?? null,
+        rebuild_of: origin.rebuildOf ?? null
       }).executeTakeFirstOrThrow()
       const id = Number(r.insertId)
       await appendEvents(trx, { id, plan_id: planId, build_index: buildIndex }, 'api', [{ stageName: '', status: 'Queued' }])
@@ -65,6 +70,12 @@ async function nextBuildIndex (trx: Db, planId: number): Promise<number> {
   return buildIndex
 }
 
+/** True when the plan has a build with this BuildIndex. */
+export async function buildExists (db: Db, planId: number, buildIndex: number): Promise<boolean> {
+  return (await db.selectFrom('builds').select('id').where('plan_id', '=', planId).where('build_index', '=', buildIndex)
+    .executeTakeFirst()) != null
+}
+
 /** The BuildIndex a RequestID already got in this plan, if any. */
 export async function findByRequestId (db: Db, planId: number, requestId: string): Promise<number | undefined> {
   const b = await db.selectFrom('builds').select('build_index').where('plan_id', '=', planId).where('request_id', '=', requestId).executeTakeFirst()
@@ -78,10 +89,22 @@ export async function findBuild (db: Db, planId: number, buildIndex: number): Pr
   return build
 }
 
-/** The build's id and revision (what validates its cached Build/info and Stage/info); NotFound when there is none. */
-export async function buildRevision (db: Db, planId: number, buildIndex: number): Promise<{ id: number, revision: number }> {
-  const build = await db.selectFrom('builds').select(['id', 'revision'])
-    .where('plan_id', '=', planId).where('build_index', '=', buildIndex).executeTakeFirst()
+/** What validates a build's cached Build/info and Stage/info, and what its estimate needs. */
+export interface BuildVersion {
+  id: number
+  revision: number
+  status: string
+  start_time: number | null
+  /** the plan's Build/list version: moves when a build of the plan changes, so its history too */
+  list_version: number
+}
+
+/** The build's id, revision, status and start, and its plan's list version, in one read; NotFound when there is none. */
+export async function buildRevision (db: Db, planId: number, buildIndex: number): Promise<BuildVersion> {
+  const build = await db.selectFrom('builds')
+    .select(['id', 'revision', 'status', 'start_time', (eb) => eb.selectFrom('plans').select('plans.list_version')
+      .whereRef('plans.id', '=', 'builds.plan_id').$asScalar().$notNull().as('list_version')])
+    .where('builds.plan_id', '=', planId).where('builds.build_index', '=', buildIndex).executeTakeFirst()
   if (build == null) throw notFound(`build ${buildIndex} of plan ${planId}`)
   return build
 }
@@ -104,7 +127,12 @@ export async function findBuildInfo (db: Db, planId: number, buildIndex: number)
     JenkinsURL: b.jenkins_url,
     Detail: JSON.parse(b.detail) as Record<string, unknown>,
     Source: b.source === 'jenkins' ? 'jenkins' : 'api',
-    Cause: b.cause
+    Cause: b.cause,
+    StartedBy: b.started_by,
+    RebuildOf: b.rebuild_of,
+    // filled in per request while the build runs (routes/build.ts): they move with the clock
+    EstimatedEndTime: null,
+    Progress: null
   }
 }
 
@@ -113,14 +141,15 @@ Promise<{ total: number, list: BuildListItem[] }> {
   let q = db.selectFrom('builds').where('plan_id', '=', planId)
   if (status != null) q = q.where('status', '=', status)
   const [plan, counted, list] = await Promise.all([
-    db.selectFrom('plans').select('last_build_index').where('id', '=', planId).executeTakeFirst(),
-    // without a filter the count is the plan's counter: indexes run 1..N with no gap and builds are never deleted
+    db.selectFrom('plans').select(['last_build_index', 'pruned_builds']).where('id', '=', planId).executeTakeFirst(),
+    // without a filter the count is the plan's counter less what retention deleted (indexes are never reused)
     status == null ? undefined : q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
-    q.select(['build_index as BuildIndex', 'status as Status', 'start_time as StartTime', 'create_time as CreateTime', 'end_time as EndTime', 'source as Source', 'cause as Cause'])
+    q.select(['build_index as BuildIndex', 'status as Status', 'start_time as StartTime', 'create_time as CreateTime', 'end_time as EndTime', 'source as Source', 'cause as Cause',
+      'started_by as StartedBy', 'rebuild_of as RebuildOf'])
       .orderBy('build_index', 'desc').limit(size).offset((page - 1) * size).$castTo<BuildListItem>().execute()
   ])
   if (plan == null) throw notFound('plan') // an unknown plan is NotFound, not an empty list
-  return { total: Number(counted?.total ?? plan.last_build_index), list }
+  return { total: Number(counted?.total ?? Number(plan.last_build_index) - Number(plan.pruned_builds)), list }
 }
 
 /** Jenkins accepted the trigger: remember the queue item so the poller can follow it. */
@@ -249,4 +278,47 @@ export async function findOrphans (db: Db, before: number): Promise<Array<{ plan
   return await db.selectFrom('builds').select(['plan_id', 'build_index']).where('status', '=', 'Queued')
     .where('queue_id', 'is', null).where('jenkins_build_number', 'is', null).where('detail', '=', '{}')
     .where('create_time', '<', before).limit(100).execute()
+}
+
+/**
+ * The instance (null = the default) of a build whose stored run URL starts with `root` (a root URL
+ * Jenkins reports behind a reverse proxy); undefined when no stored run is under it.
+ */
+export async function instanceOfRunUrl (db: Db, root: string): Promise<string | null | undefined> {
+  // '!' escapes LIKE's wildcards the same way on SQLite and MariaDB (a backslash is read differently by each)
+  const pattern = root.replace(/[!%_]/g, (c) => '!' + c) + '%'
+  const row = await db.selectFrom('builds').select('jenkins_name')
+    .where(sql<boolean>`jenkins_url like ${pattern} escape '!'`).limit(1).executeTakeFirst()
+  return row == null ? undefined : row.jenkins_name
+}
+
+// OTLP spans (builds/otlp-spans.ts): a run's trace id names our build.
+
+/** The builds whose trace id is one of `traceIds`, with that id. */
+export async function findByTraceIds (db: Db, traceIds: string[]):
+Promise<Array<TrackedBuild & { trace_id: string | null }>> {
+  if (traceIds.length === 0) return []
+  return await db.selectFrom('builds').select([...TRACKED_COLUMNS, 'trace_id'])
+    .where('trace_id', 'in', traceIds).execute()
+}
+
+/**
+ * Records the trace a build's run turned out to have (its root span named the build): the one we sent
+ * did not reach Jenkins (a job name the plugin's filter skips), so later exports match by this one.
+ */
+export async function recordTraceId (db: Db, id: number, traceId: string): Promise<void> {
+  await db.updateTable('builds').set({ trace_id: traceId }).where('id', '=', id).execute()
+}
+
+/**
+ * Makes builds due for the poller at `now` (epoch ms), unless a poller holds their lease or is done
+ * with them (poll_after = Number.MAX_SAFE_INTEGER, the poller's POLL_DONE): any process's next tick
+ * takes them.
+ */
+export async function pollSoon (db: Db, ids: number[], now: number): Promise<void> {
+  if (ids.length === 0) return
+  await db.updateTable('builds').set({ poll_after: now })
+    .where('id', 'in', ids).where('poll_token', 'is', null)
+    .where('poll_after', '>', now).where('poll_after', '<', Number.MAX_SAFE_INTEGER)
+    .execute()
 }

@@ -1,5 +1,5 @@
-/** A unique key said no: MySQL/MariaDB ER_DUP_ENTRY (1062) or SQLite's UNIQUE constraint. */
+/** A unique key said no: MySQL/MariaDB ER_DUP_ENTRY (1062) or SQLite's UNIQUE or PRIMARY KEY constraint. */
 export function isUniqueViolation (err: unknown): boolean {
   const e = err as { errno?: number, code?: string } | null
-  return e?.errno === 1062 || e?.code === 'SQLITE_CONSTRAINT_UNIQUE'
+  return e?.errno === 1062 || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY'
 }

@@ -37,24 +37,45 @@ export async function advanceMark (db: Db, jenkinsKey: string, jobName: string, 
 }
 
 /**
+ * The job's numbers went back (deleted and created again): the mark starts over at `lastNumber`, and
+ * the runs recorded for the old job give up their (instance, job, number) key, which the new job's
+ * runs of the same numbers need. They keep everything else.
+ */
+export async function resetMark (db: Db, jenkinsKey: string, jobName: string, lastNumber: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('discovery_marks').set({ last_number: lastNumber })
+      .where('jenkins_key', '=', jenkinsKey).where('job_name', '=', jobName).execute()
+    await trx.updateTable('builds').set({ jenkins_key: `${jenkinsKey}~old-job~${now()}`.slice(-64) })
+      .where('jenkins_key', '=', jenkinsKey).where('job_name', '=', jobName).where('jenkins_build_number', '>', lastNumber).execute()
+  })
+}
+
+/** a build recorded up to this long after its run's timestamp may still be the one that queued it (clocks differ) */
+const CLOCK_SKEW_S = 300
+
+/**
  * Run numbers (of `numbers`) that belong to builds the service started itself on this instance and
  * job: by queue id, by number, or by our DevOpsPlanID/BuildIndex on a build whose queue item is not
  * known yet (the trigger's answer not written). A replay carries our parameters but a new queue id.
+ * A queue id counts only for a build recorded before the run started that has no other run: Jenkins
+ * reuses ids after losing queue.xml (QueueIdStrategy starts again from the ids it finds).
  */
 export async function ownRuns (db: Db, jenkinsName: string | null, jobName: string,
-  runs: Array<{ number: number, queueId: number | null, planId?: number, buildIndex?: number }>): Promise<Set<number>> {
+  runs: Array<{ number: number, queueId: number | null, timestamp: number, planId?: number, buildIndex?: number }>): Promise<Set<number>> {
   const sameInstance = (q: any) => jenkinsName == null ? q.where('jenkins_name', 'is', null) : q.where('jenkins_name', '=', jenkinsName)
   const queueIds = runs.map((r) => r.queueId).filter((q): q is number => q != null)
-  const rows = await sameInstance(db.selectFrom('builds').select(['queue_id', 'jenkins_build_number', 'plan_id', 'build_index'])
+  const rows = await sameInstance(db.selectFrom('builds').select(['queue_id', 'jenkins_build_number', 'plan_id', 'build_index', 'create_time'])
     .where('source', '=', 'api').where('job_name', '=', jobName))
     .where((eb: any) => eb.or([
       eb('jenkins_build_number', 'in', runs.map((r) => r.number)),
       ...(queueIds.length > 0 ? [eb('queue_id', 'in', queueIds)] : []),
       ...runs.filter((r) => r.planId != null).map((r) => eb.and([eb('plan_id', '=', r.planId), eb('build_index', '=', r.buildIndex)]))
-    ])).execute() as Array<{ queue_id: number | null, jenkins_build_number: number | null, plan_id: number, build_index: number }>
+    ])).execute() as Array<{ queue_id: number | null, jenkins_build_number: number | null, plan_id: number, build_index: number, create_time: number }>
   const own = new Set<number>()
   for (const r of runs) {
-    const mine = rows.some((b) => b.jenkins_build_number === r.number || (r.queueId != null && b.queue_id === r.queueId) ||
+    const byQueue = (b: typeof rows[number]): boolean => r.queueId != null && b.queue_id === r.queueId &&
+      b.jenkins_build_number == null && b.create_time <= Math.floor(r.timestamp / 1000) + CLOCK_SKEW_S
+    const mine = rows.some((b) => b.jenkins_build_number === r.number || byQueue(b) ||
       (b.plan_id === r.planId && b.build_index === r.buildIndex && b.queue_id == null && b.jenkins_build_number == null))
     if (mine) own.add(r.number)
   }
@@ -67,7 +88,7 @@ export interface ImportedRun {
   jobName: string
   number: number
   queueId: number | null
-  url: string
+  url: string | null
   /** ms */
   timestamp: number
   cause: string | null
@@ -110,4 +131,12 @@ export async function importRun (db: Db, run: ImportedRun): Promise<boolean> {
     if (isUniqueViolation(err)) return false
     throw err
   }
+}
+
+/** The build of `planId` that is (instance, job, run number), if one was recorded: discovery's import or a rerun's. */
+export async function findRunBuild (db: Db, planId: number, jenkinsName: string | null, jobName: string, number: number):
+Promise<{ build_index: number } | undefined> {
+  return await db.selectFrom('builds').select('build_index')
+    .where('plan_id', '=', planId).where('jenkins_key', '=', jenkinsName ?? '').where('job_name', '=', jobName)
+    .where('jenkins_build_number', '=', number).executeTakeFirst()
 }

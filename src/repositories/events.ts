@@ -5,7 +5,7 @@ import { now } from '../lib/time.js'
 
 type Db = Kysely<Database>
 
-export type EventSource = 'api' | 'callback' | 'poller' | 'webhook' | 'cancel'
+export type EventSource = 'api' | 'callback' | 'poller' | 'webhook' | 'cancel' | 'otlp'
 
 /** The build an event belongs to, as the write path knows it. */
 export interface EventBuild { id: number, plan_id: number, build_index: number, /** when the caller has it: saves a read */ product_id?: number }

@@ -71,9 +71,9 @@ export async function anyToken (db: Db): Promise<boolean> {
 }
 
 /** Role of a presented token (looked up by its hash, so the comparison does not leak timing), or null. */
-export async function roleOf (db: Db, token: string): Promise<{ id: number, role: Role } | null> {
-  const row = await db.selectFrom('api_tokens').select(['id', 'role']).where('token_hash', '=', hashToken(token)).executeTakeFirst()
-  return row == null ? null : { id: row.id, role: row.role as Role }
+export async function roleOf (db: Db, token: string): Promise<{ id: number, role: Role, name: string } | null> {
+  const row = await db.selectFrom('api_tokens').select(['id', 'role', 'name']).where('token_hash', '=', hashToken(token)).executeTakeFirst()
+  return row == null ? null : { id: row.id, role: row.role as Role, name: row.name }
 }
 
 export async function touchToken (db: Db, id: number): Promise<void> {
@@ -88,7 +88,7 @@ const TOUCH_EVERY_MS = 60_000 // last_used_at is written at most this often per 
 
 /** Looks tokens up (by hash) with a short cache, so a request costs no database round trip. */
 export class TokenGuard {
-  private readonly roles = new Map<string, { role: { id: number, role: Role } | null, until: number }>()
+  private readonly roles = new Map<string, { role: { id: number, role: Role, name: string } | null, until: number }>()
   private open: { value: boolean, until: number } = { value: true, until: 0 }
   private readonly touched = new Map<number, number>()
 
@@ -104,6 +104,11 @@ export class TokenGuard {
   }
 
   async role (token: string): Promise<Role | null> {
+    return (await this.identity(token))?.role ?? null
+  }
+
+  /** The token's role and name (Build/add records the name as StartedBy), or null. */
+  async identity (token: string): Promise<{ role: Role, name: string } | null> {
     const now = Date.now()
     let hit = this.roles.get(token)
     if (hit == null || now >= hit.until) {
@@ -115,7 +120,7 @@ export class TokenGuard {
       this.touched.set(hit.role.id, now)
       await touchToken(this.db, hit.role.id)
     }
-    return hit.role?.role ?? null
+    return hit.role == null ? null : { role: hit.role.role, name: hit.role.name }
   }
 
   /** Forget cached answers (after creating or revoking a token in this process). */

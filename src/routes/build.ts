@@ -11,9 +11,17 @@ import { BuildInfoSchema, BuildListItemSchema, JenkinsParameterInSchema } from '
 import {
   BuildIndexSchema, PlanIdSchema, EnvelopeSchema, EpochSchema, IdSchema, JSON_UTF8, NameSchema, ok, OkEnvelope, responses, StatusInSchema, toInt
 } from '../schemas/common.js'
-import { parseStatus } from '../status.js'
+import { isTerminal, parseStatus, type Status } from '../status.js'
+import { estimate } from '../builds/estimate.js'
+import { PlanHistories } from '../builds/plan-history.js'
+import { stageRuns } from '../repositories/analytics.js'
+import type { StageRun } from '../builds/stage-stats.js'
+import { VersionedMemo } from '../lib/versioned-memo.js'
+import { now } from '../lib/time.js'
+import type { BuildVersion } from '../repositories/builds.js'
 import { startBuild } from '../builds/trigger.js'
 import { cancelBuild } from '../builds/cancel.js'
+import { routeToRun } from '../builds/rerun.js'
 import { listBuildEvents } from '../repositories/events.js'
 import { BuildEventSchema } from '../schemas/event.js'
 
@@ -34,13 +42,19 @@ const UpdateBody = Type.Object({
   examples: [{ DevOpsPlanID: 1, BuildIndex: 1, StageName: 'Build', Status: 'running', Detail: { URL: 'http://jenkins/job/Test/7/console' } }]
 })
 
+/** How a cached Build/info answer ends: Build's last fields, then the envelope's end. */
+const NO_ESTIMATE = '"EstimatedEndTime":null,"Progress":null}}'
+
 const builds: FastifyPluginAsyncTypebox = async (fastify) => {
   // Build/list pages validated by the plan's list version, Build/info by the build's revision (issue 14)
   const listCache = new VersionedCache<string>(16 * 1024 * 1024)
   const infoCache = new VersionedCache<number>(16 * 1024 * 1024)
   // concurrent requests for one plan's or one build's version share a read (lib/read-batcher.ts)
   const listVersions = new ReadBatcher<number, string | null>()
-  const revisions = new ReadBatcher<string, { id: number, revision: number }>()
+  const revisions = new ReadBatcher<string, BuildVersion>()
+  // a running build's estimate: the plan's passed history (by list version) and the build's stages (by revision)
+  const histories = new PlanHistories()
+  const runningStages = new VersionedMemo<number, StageRun[]>(2000)
   fastify.get('/Build/list', {
     config: { access: 'read' },
     schema: {
@@ -103,9 +117,22 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const planId = toInt(request.query.DevOpsPlanID)
     const buildIndex = toInt(request.query.BuildIndex)
-    const { id, revision } = await revisions.read(`${planId}/${buildIndex}`, async () => await buildRevision(fastify.db, planId, buildIndex))
-    const answer = await infoCache.through(id, String(revision), async () => ok({ Build: await findBuildInfo(fastify.db, planId, buildIndex) }))
-    return await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
+    const build = await revisions.read(`${planId}/${buildIndex}`,
+      async () => await buildRevision(fastify.db, planId, buildIndex))
+    const answer = await infoCache.through(build.id, String(build.revision),
+      async () => ok({ Build: await findBuildInfo(fastify.db, planId, buildIndex) }))
+    const cached = async () => await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
+    if (isTerminal(build.status as Status)) return await cached()
+    // not ended: the estimate moves with the clock, so it is spliced into the cached answer per request
+    const [history, stages] = await Promise.all([
+      histories.of(fastify.db, planId, String(build.list_version)),
+      runningStages.through(build.id, String(build.revision), async () => await stageRuns(fastify.db, build.id))
+    ])
+    const e = estimate(history, build, stages, now())
+    if (e == null || !answer.body.endsWith(NO_ESTIMATE)) return await cached()
+    const tail = `"EstimatedEndTime":${e.EstimatedEndTime},"Progress":${e.Progress}}}`
+    return await reply.type(JSON_UTF8).header('etag', `${answer.etag.slice(0, -1)}.${e.EstimatedEndTime}.${e.Progress}"`)
+      .send(answer.body.slice(0, -NO_ESTIMATE.length) + tail)
   })
 
   fastify.post('/Build/add', {
@@ -124,19 +151,23 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
         Parameter: Type.Optional(Type.Object({
           parameter: Type.Union([Type.Array(JenkinsParameterInSchema, { maxItems: 1000 }), JenkinsParameterInSchema])
         })),
-        RequestID: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'makes the call idempotent per plan: a RequestID seen before answers the same BuildIndex with 1000 and triggers nothing' }))
+        RequestID: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'makes the call idempotent per plan: a RequestID seen before answers the same BuildIndex with 1000 and triggers nothing' })),
+        RebuildOf: Type.Optional(IdSchema(`the BuildIndex of this plan the build repeats, shown as Build/info's RebuildOf; one the plan does not have: ${ErrorCode.NotFound}`))
       }, { examples: [{ DevOpsPlanID: 1, JobName: 'Test', Parameter: { parameter: [{ name: 'Branch', value: 'main' }] }, RequestID: 'deploy-2026-11-28-1' }] }),
       response: responses(EnvelopeSchema({ BuildIndex: Type.Integer() }), ['InvalidParameter', 'NotFound', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
     }
   }, async (request) => {
-    const { DevOpsPlanID, JobName, Parameter, RequestID } = request.body
+    const { DevOpsPlanID, JobName, Parameter, RequestID, RebuildOf } = request.body
     checkJobName(JobName)
     const given = Parameter == null ? [] : Array.isArray(Parameter.parameter) ? Parameter.parameter : [Parameter.parameter]
     const buildIndex = await startBuild(fastify.db, fastify.jenkins, {
       planId: toInt(DevOpsPlanID),
       jobName: JobName?.trim(),
       parameter: given.map((p) => ({ name: p.name, value: p.value == null ? '' : String(p.value) })),
-      requestId: RequestID
+      requestId: RequestID,
+      // the token's name: who started it (null in open mode, where nobody is named)
+      startedBy: request.caller?.name ?? null,
+      rebuildOf: RebuildOf == null ? undefined : toInt(RebuildOf)
     })
     return ok({ BuildIndex: buildIndex })
   })
@@ -163,7 +194,9 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Report the status of a stage, or of the build itself (修改某个 Build 的状态)',
       description: 'Creates the stage on first sight (next StageID, PreStageID = the latest stage unless PreStageID or ' +
         `PreStageName is given) or updates it. Statuses only move forward; a backward move is answered ${ErrorCode.OK} and ignored. ` +
-        'Without StageName the status is the build\'s own. The same update twice changes nothing.',
+        'Without StageName the status is the build\'s own. The same update twice changes nothing. ' +
+        'An update naming another Jenkins run than the build\'s (Detail.JenkinsBuildNumber or Detail.URL: a rerun, replay or ' +
+        'restart copies DevOpsPlanID and BuildIndex) goes to that run\'s build, and the Description says which.',
       body: UpdateBody,
       response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'BodyTooLarge'])
     }
@@ -171,7 +204,9 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     const b = request.body
     const status = parseStatus(b.Status)
     if (status == null) throw invalid(`body/Status "${b.Status}" is not a known status`)
-    const [result] = await applyProgress(fastify.db, { planId: toInt(b.DevOpsPlanID), buildIndex: toInt(b.BuildIndex) }, [{
+    // a rerun, replay or restart reports with the original's key: its updates go to its own build
+    const target = await routeToRun(fastify.db, toInt(b.DevOpsPlanID), toInt(b.BuildIndex), b.Detail)
+    const [result] = await applyProgress(fastify.db, { planId: target.planId, buildIndex: target.buildIndex }, [{
       status,
       stageName: b.StageName,
       detail: b.Detail,
@@ -181,7 +216,9 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       endTime: b.EndTime == null ? undefined : toInt(b.EndTime),
       source: 'callback'
     }])
-    return { ErrorCode: ErrorCode.OK, Description: result.ignored == null ? 'OK' : `OK (ignored: ${result.ignored})` }
+    const where = target.routed == null ? '' : `applied to BuildIndex ${target.routed.buildIndex}, Jenkins run #${target.routed.runNumber}`
+    const said = [where, result.ignored == null ? '' : `ignored: ${result.ignored}`].filter((x) => x !== '').join('; ')
+    return { ErrorCode: ErrorCode.OK, Description: said === '' ? 'OK' : `OK (${said})` }
   })
 }
 

@@ -19,7 +19,9 @@ export const BuildListItemSchema = Type.Object({
   CreateTime: Type.Integer({ description: 'when it was recorded, Unix epoch seconds' }),
   EndTime: EpochOrNull('when it finished'),
   Source: Type.Union([Type.Literal('api'), Type.Literal('jenkins')], { description: 'api: started by Build/add; jenkins: a run Jenkins started itself (timer, SCM, a person, replay, upstream)' }),
-  Cause: Type.Union([Type.String(), Type.Null()], { description: 'Jenkins\' cause text, e.g. "Started by timer"; null for builds started through the API' })
+  Cause: Type.Union([Type.String(), Type.Null()], { description: 'Jenkins\' cause text, e.g. "Started by timer"; null for builds started through the API' }),
+  StartedBy: Type.Union([Type.String(), Type.Null()], { description: 'the name of the token that called Build/add; null in open mode and for builds Jenkins started' }),
+  RebuildOf: Type.Union([Type.Integer(), Type.Null()], { description: 'the BuildIndex (same plan) this build repeats, else null' })
 })
 export type BuildListItem = Static<typeof BuildListItemSchema>
 
@@ -30,6 +32,13 @@ export const BuildInfoSchema = Type.Object({
   JenkinsQueueID: Type.Union([Type.Integer(), Type.Null()]),
   JenkinsBuildNumber: Type.Union([Type.Integer(), Type.Null()]),
   JenkinsURL: Type.Union([Type.String(), Type.Null()]),
-  Detail: Type.Record(Type.String(), Type.Unknown())
+  Detail: Type.Record(Type.String(), Type.Unknown()),
+  EstimatedEndTime: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'while the build has not ended: when it should, Unix epoch seconds, from the plan\'s last passed builds; ' +
+      'null when it ended or with fewer than 3 passed builds'
+  }),
+  Progress: Type.Union([Type.Integer({ minimum: 0, maximum: 100 }), Type.Null()], {
+    description: 'while the build has not ended: percent done, round(100 × elapsed ÷ (elapsed + remaining)); null as EstimatedEndTime'
+  })
 })
 export type BuildInfo = Static<typeof BuildInfoSchema>

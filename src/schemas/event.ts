@@ -1,7 +1,10 @@
 import { type Static, Type } from '@sinclair/typebox'
 
-export const EventSourceSchema = Type.Union(['api', 'callback', 'poller', 'webhook', 'cancel'].map((s) => Type.Literal(s)),
-  { description: 'who reported the change: api (Build/add), callback (Build/update), poller, webhook, cancel' })
+const SOURCES = ['api', 'callback', 'poller', 'webhook', 'cancel', 'otlp']
+export const EventSourceSchema = Type.Union(SOURCES.map((s) => Type.Literal(s)), {
+  description: 'who reported the change: api (Build/add), callback (Build/update), poller, webhook, cancel, ' +
+    'otlp (Jenkins\' OpenTelemetry spans)'
+})
 
 /** One accepted change of a build or of one of its stages (GET /Build/events). */
 export const BuildEventSchema = Type.Object({

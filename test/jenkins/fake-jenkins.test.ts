@@ -34,7 +34,8 @@ t.test('flavors: graph view answers stages/tree only; stage view answers wfapi a
   runOf(graph.jenkins)
   const tree = await graph.call('GET', '/job/Test/1/stages/tree')
   t.equal(tree.status, 200)
-  t.same(tree.json(), { status: 'ok', data: { stages: [], complete: false } }, 'PipelineJsonWriter envelope')
+  t.match(tree.json(), { status: 'ok', data: { stages: [{ name: 'System Generated', placeholder: true }], complete: false } },
+    'PipelineJsonWriter envelope; no stage yet: the placeholder')
   t.equal((await graph.call('GET', '/job/Test/1/wfapi/describe')).status, 404)
   const blue = await graph.call('GET', `${BO}/1/nodes/`)
   t.equal(blue.status, 404)
@@ -275,7 +276,7 @@ t.test('queue: cancelItem answers as Queue.doCancelItem; blocked and stuck items
     blocked: true,
     buildable: false,
     stuck: false,
-    why: 'Build #1 is already in progress (ETA: N/A)',
+    why: 'Build #1 is already in progress (ETA: 1 min 2 sec)',
     task: { _class: 'org.jenkinsci.plugins.workflow.job.WorkflowJob', name: 'Test', url: `${jenkins.baseUrl}/job/f/job/Test/` }
   })
   jenkins.makeBuildable(blocked.id, { why: 'Waiting for next available executor on ‘gpu-linux’', stuck: true })
@@ -425,4 +426,138 @@ t.test('request counters', async (t) => {
   t.equal(jenkins.countRequests((r) => r.method === 'GET', mark), 2)
   t.equal(jenkins.countRequests(), 3)
   t.same(jenkins.requestCounts(), { 'GET /job/Test/N/wfapi/describe': 2, 'GET /job/Test/N/api/json': 1 })
+})
+
+// ---- round 3: installs and habits as people really have them ----
+
+t.test('graph view releases: each serves the tree at its own URL, older ones with totalDurationMillis while running', async (t) => {
+  const urls = ['stages', 'pipeline-overview', 'pipeline-console', 'pipeline-graph'] as const
+  for (const release of urls) {
+    const { jenkins, call } = await start(t, { flavor: 'graph-view', graphViewUrl: release })
+    const run = runOf(jenkins)
+    jenkins.playPipeline(run, ['Build', { name: 'Test', result: 'running' }], { finish: false })
+    const served = []
+    for (const u of urls) if ((await call('GET', `/job/Test/1/${u}/tree`)).status === 200) served.push(u)
+    t.same(served, release === 'pipeline-graph' ? ['pipeline-console', 'pipeline-graph'] : [release], `${release}: its URLs only`)
+    const tree = (await call('GET', `/job/Test/1/${release}/tree`)).json()
+    t.match(tree, { status: 'ok', data: { complete: false, stages: [{ name: 'Build', state: 'success' }, { name: 'Test', state: 'running' }] } })
+    t.equal(typeof tree.data.stages[1].totalDurationMillis, release === 'stages' ? 'undefined' : 'number')
+  }
+})
+
+t.test('placeholder: a run with no stage yet shows "System Generated"; an early failure shows it failed', async (t) => {
+  const { jenkins, call } = await start(t, { flavor: 'graph-view' })
+  const run = runOf(jenkins)
+  t.match((await call('GET', '/job/Test/1/stages/tree')).json().data.stages, [
+    { id: '2', name: 'System Generated', state: 'running', type: 'PIPELINE_START', synthetic: true, placeholder: true }
+  ])
+  jenkins.finish(run, 'FAILURE')
+  t.match((await call('GET', '/job/Test/1/stages/tree')).json().data, { complete: true, stages: [{ name: 'System Generated', state: 'failure' }] })
+})
+
+t.test('NOT_BUILT: a superseded run and its running stage end NOT_BUILT in every API', async (t) => {
+  for (const flavor of ['graph-view', 'stage-view'] as const) {
+    const { jenkins, call } = await start(t, { flavor })
+    const run = runOf(jenkins)
+    jenkins.playPipeline(run, ['Build', { name: 'Test', result: 'running' }], { finish: false })
+    jenkins.supersede(run)
+    t.match((await call('GET', '/job/Test/1/api/json')).json(), { building: false, result: 'NOT_BUILT' })
+    if (flavor === 'graph-view') {
+      t.match((await call('GET', '/job/Test/1/stages/tree')).json().data.stages, [{ name: 'Build', state: 'success' }, { name: 'Test', state: 'not_built' }])
+    } else {
+      t.match((await call('GET', `${BO}/1/nodes/`)).json(), [{ displayName: 'Build', result: 'SUCCESS' }, { displayName: 'Test', state: 'FINISHED', result: 'NOT_BUILT' }])
+      t.match((await call('GET', '/job/Test/1/wfapi/describe')).json().stages[1], { name: 'Test', status: 'NOT_EXECUTED' })
+    }
+  }
+})
+
+t.test('a run whose stage API fails: 500 or 403 there, its api/json still answers', async (t) => {
+  const { jenkins, call } = await start(t, { flavor: 'graph-view' })
+  const run = runOf(jenkins)
+  jenkins.failStageApi(run, 500)
+  t.equal((await call('GET', '/job/Test/1/stages/tree')).status, 500)
+  t.equal((await call('GET', '/job/Test/1/api/json')).status, 200)
+  jenkins.failStageApi(run, 403)
+  t.equal((await call('GET', '/job/Test/1/stages/tree')).status, 403)
+  jenkins.failStageApi(run, null)
+  t.equal((await call('GET', '/job/Test/1/stages/tree')).status, 200)
+})
+
+t.test('queue countdowns: a blocked item\'s ETA and a waiting item\'s quiet period change on every read', async (t) => {
+  const { jenkins, call } = await start(t)
+  const running = runOf(jenkins)
+  t.ok(running.building)
+  const waiting = jenkins.startRun('Test', { cause: 'user', params: { BuildIndex: '2' } })
+  const whys = async (id: number): Promise<string[]> => {
+    const out: string[] = []
+    for (let i = 0; i < 3; i++) out.push((await call('GET', `/queue/item/${id}/api/json?tree=why`)).json().why)
+    return out
+  }
+  t.same(await whys(waiting.id), ['In the quiet period. Expires in 4.9 sec', 'In the quiet period. Expires in 2.4 sec', 'In the quiet period. Expires in 0.1 sec'])
+  const blocked = jenkins.startRun('Test', { cause: 'user', params: { BuildIndex: '3' } })
+  jenkins.blockQueued(blocked.id)
+  t.same(await whys(blocked.id), ['Build #1 is already in progress (ETA: 1 min 2 sec)', 'Build #1 is already in progress (ETA: 59 sec)', 'Build #1 is already in progress (ETA: 57 sec)'])
+})
+
+t.test('a login proxy in front: every request 302 to its login page; a starting Jenkins: 503', async (t) => {
+  const { jenkins, call } = await start(t)
+  jenkins.redirectAllTo = 'https://sso.example.com/login'
+  const r = await call('GET', '/api/json')
+  t.equal(r.status, 302)
+  jenkins.redirectAllTo = null
+  jenkins.startingRequests = 2
+  t.equal((await call('GET', '/api/json')).status, 503)
+  t.match((await call('GET', '/api/json')).text, /getting ready to work/)
+  t.equal((await call('GET', '/api/json')).status, 200)
+})
+
+t.test('multibranch: the branch item is NameEncoder-encoded, its URL segment encoded again; building the project indexes it', async (t) => {
+  const { jenkins, call } = await start(t)
+  const [branch] = jenkins.addMultibranch('repo', ['feature/x'], { DevOpsPlanID: '', BuildIndex: '' })
+  t.equal(branch.name, 'repo/feature%2Fx')
+  t.equal((await call('GET', '/job/repo/job/feature%252Fx/api/json?tree=name')).json().name, 'feature%2Fx')
+  t.equal((await call('GET', '/job/repo/job/feature%2Fx/api/json?tree=name')).status, 200, 'the decoded name as one segment works too')
+  t.equal((await call('GET', '/job/repo/job/feature/job/x/api/json')).status, 404, 'as folders it is not found')
+  t.match((await call('GET', '/job/repo/api/json?tree=_class')).json(), { _class: 'org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject' })
+  const build = await call('POST', '/job/repo/build')
+  t.equal(build.status, 302, 'ComputedFolder.doBuild: branch indexing, no queue item')
+  t.equal(jenkins.queue.size, 0)
+})
+
+t.test('Blue Ocean pages nodes at 100 with a Link header; ?limit= reads more', async (t) => {
+  const { jenkins, call } = await start(t)
+  const run = runOf(jenkins)
+  jenkins.playPipeline(run, [{ name: 'Matrix', parallel: Array.from({ length: 120 }, (_, i) => `cell ${i}`) }])
+  const res = await fetch(`${jenkins.baseUrl}${BO}/1/nodes/`, { headers: { authorization: 'Basic ' + Buffer.from(`${jenkins.user}:${jenkins.apiToken}`).toString('base64') } })
+  t.equal((await res.json() as unknown[]).length, 100)
+  t.match(res.headers.get('link'), /\?start=100&limit=100>; rel="next"/, 'every page names the next (the last one too: PagedResponse.Processor)')
+  t.equal((await call('GET', `${BO}/1/nodes/?limit=1000`)).json().length, 121)
+})
+
+t.test('reruns, restarts, reset queue ids, a recreated job', async (t) => {
+  const { jenkins } = await start(t)
+  const first = runOf(jenkins, { DevOpsPlanID: '1', BuildIndex: '7' })
+  const rerun = jenkins.startQueued(jenkins.startRun('Test', { cause: 'rerun', replayOf: first.number }).id)
+  t.same(rerun.params, first.params, 'the Rerun button copies the ParametersAction')
+  t.match(jenkins.jenkinsfileUpdate(rerun, 'Deploy', 'success'), { DevOpsPlanID: 1, BuildIndex: 7, Detail: { JenkinsBuildNumber: '2' } })
+  const restart = jenkins.startQueued(jenkins.startRun('Test', { cause: 'restart', replayOf: first.number, stage: 'Deploy' }).id)
+  t.same(restart.params, first.params)
+  t.match(restart.causes?.[1], { shortDescription: 'Restarted from build #1, stage Deploy' })
+  jenkins.resetQueueIds(1)
+  t.equal(jenkins.startRun('Test', { cause: 'timer' }).id, 1)
+  jenkins.recreateJob('Test')
+  t.equal(runOf(jenkins).number, 1, 'numbers restart')
+})
+
+t.test('strict crumb issuer: its own class, the crumb bound to the session all the same', async (t) => {
+  const { jenkins } = await start(t, { password: 'pw', crumbIssuer: 'strict' })
+  const auth = 'Basic ' + Buffer.from(`${jenkins.user}:pw`).toString('base64')
+  const res = await fetch(`${jenkins.baseUrl}/crumbIssuer/api/json`, { headers: { authorization: auth } })
+  const crumb = await res.json() as { _class: string, crumb: string }
+  t.equal(crumb._class, 'org.jenkinsci.plugins.strictcrumbissuer.StrictCrumbIssuer')
+  jenkins.addJob({ name: 'Test', parameters: { A: '' } })
+  const headers = { authorization: auth, 'Jenkins-Crumb': crumb.crumb }
+  t.equal((await fetch(`${jenkins.baseUrl}/job/Test/buildWithParameters`, { method: 'POST', headers, redirect: 'manual' })).status, 403, 'no session cookie: refused')
+  const cookie = res.headers.getSetCookie()[0].split(';')[0]
+  t.equal((await fetch(`${jenkins.baseUrl}/job/Test/buildWithParameters`, { method: 'POST', headers: { ...headers, cookie }, redirect: 'manual' })).status, 201)
 })

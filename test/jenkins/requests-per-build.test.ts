@@ -8,6 +8,9 @@ import { build, fakeJenkins, post, seedPlan, tickLater } from '../helper.js'
 
 const FLAVORS: Array<{ name: string, opts: FakeJenkinsOptions, bound: number }> = [
   { name: 'graph-view', opts: { flavor: 'graph-view' }, bound: 7.1 },
+  // releases before 777: the instance's URL is probed once, then remembered
+  { name: 'graph-view (pipeline-overview)', opts: { flavor: 'graph-view', graphViewUrl: 'pipeline-overview' }, bound: 7.1 },
+  { name: 'graph-view (pipeline-graph)', opts: { flavor: 'graph-view', graphViewUrl: 'pipeline-graph' }, bound: 7.1 },
   { name: 'stage-view+blue-ocean', opts: { flavor: 'stage-view', blueOcean: true }, bound: 10.1 },
   { name: 'stage-view', opts: { flavor: 'stage-view', blueOcean: false }, bound: 7.1 },
   { name: 'none', opts: { flavor: 'none' }, bound: 6.1 }

@@ -11,6 +11,7 @@ const ENDPOINTS: Array<{ method: 'GET' | 'POST', path: string, needs: Role[], bo
   { method: 'GET', path: '/Build/list', query: 'DevOpsPlanID=1', needs: ['read', 'trigger', 'admin'] },
   { method: 'GET', path: '/Build/info', query: 'DevOpsPlanID=1&BuildIndex=1', needs: ['read', 'trigger', 'admin'] },
   { method: 'GET', path: '/Stage/info', query: 'DevOpsPlanID=1&BuildIndex=1', needs: ['read', 'trigger', 'admin'] },
+  { method: 'GET', path: '/Stage/log', query: 'DevOpsPlanID=1&BuildIndex=1&StageID=1', needs: ['read', 'trigger', 'admin'] },
   { method: 'POST', path: '/Build/add', body: { DevOpsPlanID: 1 }, needs: ['trigger', 'admin'] },
   { method: 'POST', path: '/Build/cancel', body: { DevOpsPlanID: 1, BuildIndex: 99 }, needs: ['trigger', 'admin'] },
   { method: 'POST', path: '/Build/update', body: { DevOpsPlanID: 1, BuildIndex: 1, StageName: 'S', Status: 'running' }, needs: ['callback', 'admin'] },
@@ -20,7 +21,10 @@ const ENDPOINTS: Array<{ method: 'GET' | 'POST', path: string, needs: Role[], bo
   { method: 'POST', path: '/Product/delete', body: { ProductID: 999 }, needs: ['admin'] },
   { method: 'POST', path: '/Plan/add', body: { ProductID: 1, PlanName: 'Q' }, needs: ['admin'] },
   { method: 'POST', path: '/Plan/update', body: { DevOpsPlanID: 1, PlanName: 'UShopApi' }, needs: ['admin'] },
-  { method: 'POST', path: '/Plan/delete', body: { DevOpsPlanID: 999 }, needs: ['admin'] }
+  { method: 'POST', path: '/Plan/delete', body: { DevOpsPlanID: 999 }, needs: ['admin'] },
+  { method: 'GET', path: '/Plan/overview', needs: ['read', 'trigger', 'admin'] },
+  { method: 'GET', path: '/Plan/grid', query: 'DevOpsPlanID=1', needs: ['read', 'trigger', 'admin'] },
+  { method: 'GET', path: '/Token/whoami', needs: ['read', 'trigger', 'callback', 'admin'] }
 ]
 const ROLES: Role[] = ['read', 'trigger', 'callback', 'admin']
 

@@ -31,7 +31,9 @@ t.test('every API route is in the spec and every spec path has a route', async (
   }
   app.printRoutes({ commonPrefix: false }).split('\n').forEach((l) => routes.push(l))
   const expected = ['Product/list', 'Product/add', 'Product/update', 'Product/delete', 'Plan/list', 'Plan/add', 'Plan/update', 'Build/cancel', 'Webhook/jenkins',
-    'Plan/delete', 'Plan/parameters', 'Build/list', 'Build/info', 'Build/add', 'Build/update', 'Stage/info', 'Build/events', 'events']
+    'Plan/delete', 'Plan/parameters', 'Build/list', 'Build/info', 'Build/add', 'Build/update', 'Stage/info', 'Stage/stats', 'Build/events', 'events',
+    'Stage/log', 'Webhook/otlp/v1/traces', 'Webhook/otlp/v1/metrics', 'Webhook/otlp/v1/logs', 'Plan/overview', 'Plan/grid',
+    'Token/whoami']
   t.same(documented.map((d) => d.split(`${API_PREFIX}/`)[1]).sort(), [...expected].sort(), 'the spec lists exactly the API routes')
   for (const name of expected) t.ok(routes.some((r) => r.includes(name)), `${name} is served`)
 })

@@ -51,21 +51,34 @@ async function shot (page: Page, name: string) {
   await page.screenshot({ path: join(ARTIFACTS, name), fullPage: false })
 }
 
-// Without a browser: the files are served, from this server only, and the import map resolves.
+// Without a browser: the files are served, from this server only, compressed, with no inline script (the CSP allows none).
 t.test('GET / is the dashboard; its modules and libraries are served, nothing from a CDN', async (t) => {
   const app = await build(t)
   const root = await app.inject({ url: '/' })
   t.equal(root.statusCode, 200)
   t.match(root.headers['content-type'], /^text\/html/)
   t.notMatch(root.body, /https?:\/\//, 'no absolute URL: nothing leaves this server')
-  const map = JSON.parse(/<script type="importmap">([\s\S]*?)<\/script>/.exec(root.body)?.[1] ?? '{}') as { imports: Record<string, string> }
-  t.same(Object.keys(map.imports).sort(), ['dagre', 'htm', 'preact', 'preact/hooks'])
-  for (const url of [...Object.values(map.imports), '/ui/app.js', '/ui/style.css', '/ui/pages/build.js']) {
+  const scripts = [...root.body.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)]
+  t.ok(scripts.length > 0 && scripts.every((m) => /\bsrc=/.test(m[1]) && m[2].trim() === ''), 'every script is a file: no inline script, no import map')
+  for (const url of ['/ui/vendor/preact.mjs', '/ui/vendor/hooks.mjs', '/ui/vendor/htm.mjs', '/ui/vendor/dagre.mjs', '/ui/vendor/uplot.mjs', '/ui/app.js', '/ui/style.css', '/ui/pages/build.js']) {
     const res = await app.inject({ url })
     t.equal(res.statusCode, 200, url)
     t.match(res.headers['content-type'], url.endsWith('.css') ? /text\/css/ : /javascript/, `${url} type`)
   }
+  const hooks = (await app.inject({ url: '/ui/vendor/hooks.mjs' })).body
+  t.match(hooks, /from\s*"\/ui\/vendor\/preact\.mjs"/, 'a library\'s bare import points at the served file')
+  t.notMatch(hooks, /from\s*"preact"/)
   t.match((await app.inject({ url: '/ui/vendor/dagre.mjs' })).body, /export\s*\{/, 'dagre as an ES module')
+  for (const url of ['/ui/vendor/dagre.mjs', '/ui/app.js', '/ui/style.css', '/']) {
+    const br = await app.inject({ url, headers: { 'accept-encoding': 'br, gzip' } })
+    t.equal(br.headers['content-encoding'], 'br', `${url} is compressed`)
+  }
+  t.equal((await app.inject({ url: '/TestCloud/DevOps/Product/list', headers: { 'accept-encoding': 'br, gzip' } })).headers['content-encoding'], undefined,
+    'the API is not compressed by the dashboard\'s plugin (its scope ends with the dashboard)')
+  const icon = await app.inject({ url: '/favicon.ico' })
+  t.equal(icon.statusCode, 200, '/favicon.ico is served')
+  t.match(icon.headers['content-type'], /image\/svg\+xml/)
+  t.match((await app.inject({ url: '/ui/vendor/uplot.css' })).headers['content-type'], /text\/css/, 'uPlot\'s stylesheet')
   t.equal((await app.inject({ url: '/ui/../package.json' })).statusCode, 404, 'nothing outside web/')
   t.equal((await app.inject({ url: '/ui/vendor/other.mjs' })).statusCode, 404)
 })
@@ -74,8 +87,8 @@ t.test('products → plans → builds, by clicking, nothing loaded from outside'
   const { app, base, browser, planId } = await setup(t)
   for (let i = 0; i < 3; i++) t.equal((await post(app, '/Build/add', { DevOpsPlanID: planId })).json().ErrorCode, 1000)
   const { page, offsite, errors } = await open(browser, base, 1280)
-  await page.goto(`${base}/`)
-  await page.getByRole('link', { name: /优选商城/ }).click()
+  await page.goto(`${base}/#/products`)
+  await page.locator('a.card').filter({ hasText: '优选商城' }).click()
   await page.getByRole('link', { name: '接口流水线' }).click()
   await page.locator('table.builds tbody tr').first().waitFor()
   t.equal(await page.locator('table.builds tbody tr').count(), 3, 'three builds listed')
@@ -83,8 +96,8 @@ t.test('products → plans → builds, by clicking, nothing loaded from outside'
   await shot(page, 'dashboard-builds-1280.png')
   await page.setViewportSize({ width: 400, height: 800 })
   await shot(page, 'dashboard-builds-400.png')
-  await page.goto(`${base}/`)
-  await page.getByRole('link', { name: /优选商城/ }).waitFor()
+  await page.goto(`${base}/#/products`)
+  await page.locator('a.card').filter({ hasText: '优选商城' }).waitFor()
   await shot(page, 'dashboard-products-400.png')
   t.same(offsite, [], 'the page loads nothing from outside this server')
   t.same(errors, [], 'no script errors')
@@ -127,7 +140,8 @@ t.test('build page: stage DAG with status classes, failed stage selected, live c
     t.equal(await page.locator('.stage-detail a.console').getAttribute('href'), 'http://jenkins.example/job/UShop/job/api/1/execution/node/9/log')
     t.equal(await page.locator('.timeline .tl-row').count(), 6, 'a timeline bar per started stage')
     t.equal(await page.locator('.timeline .tl-bar.status-Fail').count(), 1)
-    // the history from Build/events: the build's Queued, then each stage as reported
+    // the history from Build/events (read when opened): the build's Queued, then each stage as reported
+    await page.locator('details.history-box summary').click()
     await page.locator('table.history tbody tr').first().waitFor()
     t.ok(await page.locator('table.history tbody tr').count() >= 7, 'one history row per accepted change')
     t.notOk(await page.locator('.error').count(), 'no error shown on the page')
@@ -147,23 +161,11 @@ t.test('build page: stage DAG with status classes, failed stage selected, live c
       t.equal(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 1, 'the class changed without a reload')
       t.match(await node('构建').getAttribute('class'), /\bselected\b/, 'the choice survives the refresh')
 
-      // the fan-out after 构建 collapses into one node with its worst status, and expands again
-      await page.getByRole('button', { name: /collapse 3 parallel after 构建/ }).click()
-      const group = page.locator('svg.graph g.node.group')
-      t.equal(await group.count(), 1, 'one node for the collapsed group')
-      t.match(await group.getAttribute('class'), /\bstage-Fail\b/, 'a group with a failed branch shows Fail')
-      t.equal(await page.locator('svg.graph g.node').count(), 4)
-      t.equal(await page.locator('svg.graph path.edge').count(), 3, '检出→构建→group→部署')
-      await shot(page, 'dashboard-build-collapsed-1280.png')
-      await group.focus()
-      await page.keyboard.press('Enter')
-      t.equal(await page.locator('svg.graph g.node').count(), 6, 'Enter on the group expands it')
-
       t.notOk(await page.locator('.stamp.stale').count(), 'a page that refreshes is not marked stale')
       // the API unreachable from the page: after three missed intervals the stamp says so
       await page.route('**/TestCloud/DevOps/**', (r) => r.abort())
       await page.locator('.stamp.stale').waitFor({ timeout: 10_000 })
-      t.match(await page.locator('.stamp').textContent(), /last updated \d\d:\d\d:\d\d \(stale\)/)
+      t.match(await page.locator('.stamp').textContent(), /updated \d\d:\d\d:\d\d \(stale\)/)
       await shot(page, 'dashboard-build-stale-1280.png')
       await page.unroute('**/TestCloud/DevOps/**')
     }
@@ -228,7 +230,7 @@ t.test('live from the stream alone: on a closed server, a build started from the
   const { page, offsite, errors } = await open(browser, base, 1280)
   const streams: URL[] = []
   page.on('request', (r) => { const u = new URL(r.url()); if (u.pathname === '/TestCloud/DevOps/events') streams.push(u) })
-  await page.addInitScript((tok) => { sessionStorage.setItem('testcloud.token', tok) }, token)
+  await page.addInitScript((tok) => { localStorage.setItem('testcloud.token', tok) }, token)
   // poll=600000: no timer refresh during the test, so every change the page shows came through the stream
   await page.goto(`${base}/?poll=600000#/product/${productId}/plan/${planId}`)
   await page.getByText('Start build', { exact: true }).first().click()
@@ -260,7 +262,7 @@ t.test('live from the stream alone: on a closed server, a build started from the
   t.same(errors, [], 'no script errors')
 })
 
-t.test('a closed server asks for a token, keeps it for the tab and sends it', { skip: SKIP }, async (t) => {
+t.test('a closed server asks for a token, keeps it for the browser and sends it', { skip: SKIP }, async (t) => {
   const { app, base, browser } = await setup(t)
   const { createToken } = await import('../../src/repositories/tokens.js')
   const token = await createToken(app.db, 'dashboard', 'read')
@@ -276,11 +278,11 @@ t.test('a closed server asks for a token, keeps it for the tab and sends it', { 
     await shot(page, 'dashboard-token-failure.png')
     throw new Error(`no token field; page text: ${await page.locator('body').innerText()}; errors: ${errors.join(' | ')}`, { cause: err })
   }
-  t.match(await page.locator('.error').textContent(), /1004/)
+  t.match(await page.locator('form.token').textContent(), /access token/)
   await shot(page, 'dashboard-token-400.png')
   await field.fill(token)
   await page.getByRole('button', { name: 'Use token' }).click()
-  await page.getByRole('link', { name: /优选商城/ }).waitFor()
-  t.equal(await page.evaluate(() => sessionStorage.getItem('testcloud.token')), token, 'kept in sessionStorage')
+  await page.locator('.plans-overview tbody tr').first().waitFor()
+  t.equal(await page.evaluate(() => localStorage.getItem('testcloud.token')), token, 'kept in localStorage, for every tab')
   t.same(errors, [], 'no script errors')
 })

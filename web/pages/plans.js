@@ -1,5 +1,8 @@
 import { get } from '../api.js'
-import { ErrorBox, html } from '../util.js'
+import { useHead } from '../head.js'
+import { fmtAgo, t } from '../i18n.js'
+import { useLive, useNow } from '../live.js'
+import { ErrorBox, FAILED, StatusBadge, html } from '../util.js'
 import { useLoad } from './use-load.js'
 
 /** Product name for breadcrumbs (the API has no Product/info; the list is small). */
@@ -8,27 +11,32 @@ export async function productName (productId) {
   return ProductList.find((p) => String(p.ProductID) === String(productId))?.ProductName ?? `#${productId}`
 }
 
-export function PlansPage ({ productId }) {
-  const { data, error, loading } = useLoad(async () => {
-    const [name, plans] = await Promise.all([productName(productId), get('/Plan/list', { ProductID: productId })])
-    return { name, list: plans.PlanList }
+export function PlansPage ({ productId, auth }) {
+  // the overview holds every plan with its newest build: one request for the product's plans and their state
+  const { data, error, loading, reload } = useLoad(async () => {
+    const [name, o] = await Promise.all([productName(productId), get('/Plan/overview')])
+    return { name, list: o.PlanList.filter((p) => String(p.ProductID) === String(productId)) }
   }, [productId])
+  useLive({ ProductID: productId }, reload, auth.version)
+  const now = useNow(5000)
   const list = data?.list ?? []
+  useHead(data?.name, list.some((p) => FAILED.has(p.LastBuild?.Status)) ? 'Fail' : null)
   return html`
-    <nav class="crumbs" aria-label="breadcrumb"><a href="#/">Products</a> › <span>${data?.name ?? '…'}</span></nav>
-    <h1>${data?.name ?? 'Plans'}</h1>
+    <nav class="crumbs" aria-label=${t('nav.crumbs')}><a href="#/">${t('nav.home')}</a> › <a href="#/products">${t('products.title')}</a> › <span>${data?.name ?? '…'}</span></nav>
+    <h1 tabindex="-1">${data?.name ?? t('plans.title')}</h1>
     <${ErrorBox} error=${error} />
-    ${loading ? html`<p class="loading">Loading…</p>` : null}
-    ${data && list.length === 0 ? html`<p class="empty">No plans in this product.</p>` : null}
-    <table class="grid">
-      <thead><tr><th>Plan</th><th>Jenkins job</th><th>ID</th></tr></thead>
+    ${loading ? html`<p class="loading">${t('common.loading')}</p>` : null}
+    ${data && list.length === 0 ? html`<p class="empty">${t('plans.none')}</p>` : null}
+    <div class="table-wrap"><table class="grid">
+      <thead><tr><th scope="col">${t('plans.col.plan')}</th><th scope="col">${t('plans.col.job')}</th><th scope="col">${t('home.col.last')}</th><th scope="col">${t('home.col.age')}</th></tr></thead>
       <tbody>
         ${list.map((p) => html`
           <tr key=${p.DevOpsPlanID}>
             <td><a href=${`#/product/${productId}/plan/${p.DevOpsPlanID}`}>${p.PlanName}</a></td>
-            <td>${p.JobName ?? p.JenkinsName ?? '—'}</td>
-            <td class="num">${p.DevOpsPlanID}</td>
+            <td>${p.JobName ?? '—'}${p.JenkinsName ? html` <span class="muted">@${p.JenkinsName}</span>` : null}</td>
+            <td>${p.LastBuild ? html`<${StatusBadge} status=${p.LastBuild.Status} /> #${p.LastBuild.BuildIndex}` : html`<span class="muted">${t('home.never')}</span>`}</td>
+            <td class="muted">${p.LastBuild ? fmtAgo(p.LastBuild.EndTime ?? p.LastBuild.StartTime ?? p.LastBuild.CreateTime, now) : '—'}</td>
           </tr>`)}
       </tbody>
-    </table>`
+    </table></div>`
 }

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'preact/hooks'
+import { useCallback, useEffect, useState } from '/ui/vendor/hooks.mjs'
 
 /** Runs an async loader when deps change; reload() runs it again keeping the old data on screen; `at` is the last success. */
 export function useLoad (loader, deps) {

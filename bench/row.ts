@@ -1,0 +1,15 @@
+/** One line of the bench table (bench/run.ts), shared with the files that add rows. */
+export interface Row {
+  name: string
+  database: string
+  rps: number | null
+  p50_ms: number | null
+  p99_ms: number | null
+  baseline: string | null
+  baseline_rps: number | null
+  ratio: number | null
+  target: string
+  met: boolean
+  /** figures of rows that are not request rates (poller, startup) */
+  extra?: Record<string, number>
+}

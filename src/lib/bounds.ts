@@ -1,0 +1,27 @@
+// Numbers and URLs that come from Jenkins or its webhook are checked before they are stored
+// (docs/API.md "Tightened rules, round 3"): `1e300` is no run number, `javascript:` no run URL.
+
+/** earliest and latest time a Jenkins run may carry, epoch ms (2000-01-01 … 2100-01-01) */
+export const MIN_TIME_MS = Date.UTC(2000, 0, 1)
+export const MAX_TIME_MS = Date.UTC(2100, 0, 1)
+
+/** A run number or id: a positive safe integer, else undefined. */
+export function positiveSafeInt (v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined
+}
+
+/** An epoch-ms time between 2000 and 2100, else undefined. */
+export function plausibleTimeMs (v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v >= MIN_TIME_MS && v <= MAX_TIME_MS ? v : undefined
+}
+
+/** Whether a URL from Jenkins may be stored and shown as a link: absolute http(s) only. */
+export function isHttpUrl (url: unknown): url is string {
+  if (typeof url !== 'string') return false
+  try {
+    const u = new URL(url)
+    return u.protocol === 'http:' || u.protocol === 'https:'
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,134 @@
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { notFound } from '../errors.js'
+import { ReadBatcher } from '../lib/read-batcher.js'
+import { VersionedCache } from '../lib/versioned-cache.js'
+import { gridVersion, overview, overviewVersion, planGrid } from '../repositories/overview.js'
+import { BuildListItemSchema, JenkinsParameterSchema } from '../schemas/build.js'
+import { EnvelopeSchema, JSON_UTF8, ok, PlanIdSchema, responses, StatusOutSchema, toInt } from '../schemas/common.js'
+import { ROLES } from '../lib/access.js'
+import { INJECTED } from '../builds/parameters.js'
+
+const injected = new Set<string>(INJECTED)
+
+const Epoch = (description: string) => Type.Union([Type.Integer(), Type.Null()], { description: `${description}, Unix epoch seconds, or null` })
+const BuildFacts = {
+  BuildIndex: Type.Integer(),
+  Status: StatusOutSchema,
+  CreateTime: Type.Integer({ description: 'when it was recorded, Unix epoch seconds' }),
+  StartTime: Epoch('when it started running'),
+  EndTime: Epoch('when it ended'),
+  JenkinsName: Type.Union([Type.String(), Type.Null()], { description: 'its Jenkins instance; null = the default' }),
+  StartedBy: BuildListItemSchema.properties.StartedBy,
+  Cause: BuildListItemSchema.properties.Cause
+}
+const OverviewBuildSchema = Type.Object({
+  ProductID: Type.Integer(),
+  ProductName: Type.String(),
+  DevOpsPlanID: Type.Integer(),
+  PlanName: Type.String(),
+  ...BuildFacts
+})
+const OverviewPlanSchema = Type.Object({
+  ProductID: Type.Integer(),
+  ProductName: Type.String(),
+  DevOpsPlanID: Type.Integer(),
+  PlanName: Type.String(),
+  JobName: Type.Union([Type.String(), Type.Null()]),
+  JenkinsName: Type.Union([Type.String(), Type.Null()]),
+  Active: Type.Integer({ description: 'builds of the plan Queued, Running or Paused' }),
+  LastBuild: Type.Union([Type.Object(BuildFacts), Type.Null()], { description: 'the plan\'s newest build; null before its first' })
+})
+const GridStageSchema = Type.Object({
+  StageID: Type.Integer(),
+  StageName: Type.String(),
+  PreStageID: Type.Array(Type.Integer()),
+  Status: StatusOutSchema,
+  StartTime: Epoch('when the stage started'),
+  EndTime: Epoch('when it ended')
+})
+const LastSchema = Type.Union([Type.Integer({ minimum: 1, maximum: 50 }), Type.String({ pattern: '^([1-9]|[1-4][0-9]|50)$' })],
+  { description: 'builds, 1–50, default 20' })
+const FAILURES = 20
+
+// The dashboard's home and a plan's grid, each one cached read instead of one request per plan or build.
+const overviewRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const overviewCache = new VersionedCache<'all'>(4 * 1024 * 1024)
+  const overviewVersions = new ReadBatcher<'all', string>()
+  const gridCache = new VersionedCache<string>(16 * 1024 * 1024)
+  const gridVersions = new ReadBatcher<string, string | null>()
+
+  fastify.get('/Plan/overview', {
+    config: { access: 'read' },
+    schema: {
+      tags: ['Plan'],
+      summary: 'What is running, what is red: every plan with its newest build, the builds not ended, the latest failures',
+      description: `RunningList: builds Queued, Running or Paused, newest first (at most 200). FailureList: the ${FAILURES} ` +
+        'builds that ended Fail or Unstable most recently, across products.',
+      querystring: Type.Object({}),
+      response: responses(EnvelopeSchema({
+        PlanList: Type.Array(OverviewPlanSchema),
+        RunningList: Type.Array(OverviewBuildSchema),
+        FailureList: Type.Array(OverviewBuildSchema)
+      }, 'the overview'), ['InvalidParameter'])
+    }
+  }, async (_request, reply) => {
+    const version = await overviewVersions.read('all', async () => await overviewVersion(fastify.db))
+    const answer = await overviewCache.through('all', version, async () => {
+      const o = await overview(fastify.db, FAILURES)
+      return ok({ PlanList: o.plans, RunningList: o.running, FailureList: o.failed })
+    })
+    return await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
+  })
+
+  fastify.get('/Plan/grid', {
+    config: { access: 'read' },
+    schema: {
+      tags: ['Plan'],
+      summary: 'The plan\'s last builds × their stages (newest first), for a stage grid and mini strips',
+      querystring: Type.Object({ DevOpsPlanID: PlanIdSchema, Last: Type.Optional(LastSchema) }),
+      response: responses(EnvelopeSchema({
+        BuildList: Type.Array(Type.Object({
+          BuildIndex: Type.Integer(),
+          Status: StatusOutSchema,
+          CreateTime: Type.Integer(),
+          StartTime: Epoch('when it started running'),
+          EndTime: Epoch('when it ended'),
+          Parameter: Type.Array(JenkinsParameterSchema, { description: 'the build\'s parameters without the injected DevOpsPlanID and BuildIndex' }),
+          StageList: Type.Array(GridStageSchema)
+        }))
+      }, 'the last builds with their stages'), ['InvalidParameter', 'NotFound'])
+    }
+  }, async (request, reply) => {
+    const planId = toInt(request.query.DevOpsPlanID)
+    const last = toInt(request.query.Last ?? 20)
+    const key = `${planId}/${last}`
+    const version = await gridVersions.read(key, async () => await gridVersion(fastify.db, planId, last))
+    if (version == null) throw notFound('plan')
+    const answer = await gridCache.through(key, version, async () => {
+      const list = await planGrid(fastify.db, planId, last)
+      // what a person chose: the two the service injects on every trigger say nothing about a build
+      return ok({ BuildList: list.map((b) => ({ ...b, Parameter: b.Parameter.filter((p) => !injected.has(p.name)) })) })
+    })
+    return await reply.type(JSON_UTF8).header('etag', answer.etag).send(answer.body)
+  })
+
+  fastify.get('/Token/whoami', {
+    config: { access: 'any' },
+    schema: {
+      tags: ['Token'],
+      summary: 'The calling token\'s name and role, so a page can hide what the role may not do',
+      description: 'Any valid token. While the server is open (no token was ever created): Name null, Role admin.',
+      querystring: Type.Object({}),
+      response: responses(EnvelopeSchema({
+        Name: Type.Union([Type.String(), Type.Null()], { description: 'the token\'s name; null in open mode' }),
+        Role: Type.Union(ROLES.map((r) => Type.Literal(r)))
+      }, 'who is calling', { Name: 'ci-lead', Role: 'trigger' }))
+    }
+  }, async (request) => {
+    const caller = request.caller
+    return ok({ Name: caller?.name ?? null, Role: caller?.role ?? 'admin' })
+  })
+}
+
+export default overviewRoutes

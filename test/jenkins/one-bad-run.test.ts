@@ -1,0 +1,34 @@
+import t from 'tap'
+import { build, buildInfo, fakeJenkins, post, seedPlan, tickLater } from '../helper.js'
+
+// One run whose stage API fails (a 500 from PipelineNodeTreeVisitor, a timeout on a huge run, a 403
+// from a folder's authorization) is that build's problem: it backs off, then ends from the run's
+// own api/json; the other builds of the instance are polled as usual (review S-M1).
+
+for (const failure of [500, 403, 'hang'] as const) {
+  t.test(`stage API ${failure} on one run: that build ends from api/json, the other is polled every tick`, async (t) => {
+    const { jenkins, env } = await fakeJenkins(t, { flavor: 'graph-view' })
+    for (const name of ['A', 'B']) jenkins.addJob({ name, parameters: { DevOpsPlanID: '', BuildIndex: '' } })
+    const app = await build(t, { env: { ...env, JENKINS_TIMEOUT_MS: '300' } })
+    const a = await seedPlan(app, 'A', { product: 'PA', plan: 'A' })
+    const b = await seedPlan(app, 'B', { product: 'PB', plan: 'B' })
+    await post(app, '/Build/add', { DevOpsPlanID: a.planId })
+    const runA = jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
+    await post(app, '/Build/add', { DevOpsPlanID: b.planId })
+    const runB = jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
+    jenkins.playPipeline(runB, [{ name: 'Build', result: 'running' }], { finish: false })
+    await tickLater(app) // both found, graph view probed on a healthy run
+    jenkins.failStageApi(runA, failure)
+    jenkins.playPipeline(runA, ['Build'])
+    t.equal(runA.result, 'SUCCESS')
+    const treeB = (): number => jenkins.countRequests(/^\/job\/B\/\d+\/stages\/tree$/)
+    for (let i = 0; i < 4; i++) {
+      const before = treeB()
+      await tickLater(app)
+      t.equal(treeB(), before + 1, `tick ${i + 1}: B polled`)
+    }
+    t.equal((await buildInfo(app, a.planId)).Status, 'Pass', 'A ended from its own api/json')
+    t.equal((await buildInfo(app, b.planId)).Status, 'Running')
+    t.match((await app.inject({ url: '/readyz' })).json().Jenkins, { default: { state: 'ok' } }, 'the instance is not failing')
+  })
+}

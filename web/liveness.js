@@ -1,0 +1,58 @@
+import { createContext } from '/ui/vendor/preact.mjs'
+import { useContext, useEffect, useState } from '/ui/vendor/hooks.mjs'
+import { fmtHourMinute, t } from './i18n.js'
+import { html } from './html.js'
+import { pollInterval } from './live.js'
+
+// What the server knows about each Jenkins (/readyz, no token needed): a page marks the running
+// builds of an unreachable instance "status unknown since HH:MM" instead of a duration that counts on.
+export const Liveness = createContext({ down: {} })
+
+/** { down: { <instance name>: since (epoch ms) } }, polled from /readyz. "default" is JENKINS_URL's. */
+export function useReadiness () {
+  const [state, setState] = useState({ down: {} })
+  useEffect(() => {
+    let stop = false
+    const since = {}
+    const read = async () => {
+      try {
+        const res = await fetch('/readyz', { cache: 'no-store' })
+        const body = await res.json()
+        const down = {}
+        for (const [name, j] of Object.entries(body.Jenkins ?? {})) {
+          if (j.state !== 'ok' && j.state !== 'not configured') down[name] = since[name] ??= Date.now()
+          else delete since[name]
+        }
+        if (!stop) setState({ down, reasons: Object.fromEntries(Object.entries(body.Jenkins ?? {}).map(([n, j]) => [n, j.state])) })
+      } catch { /* the service itself unreachable: the pages' stamps say so */ }
+    }
+    read()
+    const id = setInterval(read, Math.max(2000, pollInterval()))
+    return () => { stop = true; clearInterval(id) }
+  }, [])
+  return state
+}
+
+/** Since when (epoch ms) the build's Jenkins is unreachable, or null. */
+export function useUnknownSince (jenkinsName) {
+  const { down } = useContext(Liveness)
+  return down[jenkinsName ?? 'default'] ?? null
+}
+
+export function LivenessBanner () {
+  const { down, reasons } = useContext(Liveness)
+  const names = Object.keys(down)
+  if (names.length === 0) return null
+  return html`<div class="banner" role="alert">
+    ${names.map((n) => html`<p key=${n}>${t('live.jenkinsDown', { name: n === 'default' ? 'Jenkins' : n, time: fmtHourMinute(new Date(down[n])) })}
+      <small>${reasons?.[n] ?? ''}</small></p>`)}
+  </div>`
+}
+
+/** A running build's elapsed time, or "status unknown since HH:MM" while its Jenkins is unreachable. */
+export function Elapsed ({ build, now, children }) {
+  const since = useUnknownSince(build.JenkinsName)
+  const active = build.EndTime == null && ['Running', 'Queued', 'Paused'].includes(build.Status)
+  if (active && since != null) return html`<span class="unknown">${t('live.unknownSince', { time: fmtHourMinute(new Date(since)) })}</span>`
+  return children
+}
