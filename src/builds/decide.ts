@@ -1,5 +1,6 @@
 import { invalid } from '../errors.js'
 import { DETAIL_MAX_KEYS, detailShapeProblem } from '../lib/detail-shape.js'
+import { normalizeName } from '../lib/names.js'
 import type { EventSource, NewEvent } from '../repositories/events.js'
 import type { BuildState, ProgressState, StageState } from '../repositories/progress.js'
 import { canMove, isTerminal, type Status } from '../status.js'
@@ -45,8 +46,15 @@ export interface Decision {
   events: Array<NewEvent & { source: EventSource }>
 }
 
-/** The stage an update is about ("" for the build itself): names are compared trimmed. */
-export const stageNameOf = (u: ProgressUpdate): string => u.stageName?.trim() ?? ''
+/**
+ * The stage an update is about ("" for the build itself): trimmed and NFC-normalized, so names are
+ * compared as people read them; control, bidi and lone-surrogate characters are refused (1001).
+ */
+export const stageNameOf = (u: ProgressUpdate): string =>
+  u.stageName == null || u.stageName.trim() === '' ? '' : normalizeName(u.stageName, 'StageName')
+
+/** A predecessor's name, as stage names are stored. */
+const preStageName = (raw: string): string => normalizeName(raw, 'PreStageName')
 
 /**
  * The rules that need no state, checked before any lock is taken: a huge Detail must not hold the
@@ -58,6 +66,8 @@ export function checkUpdate (u: ProgressUpdate): void {
   }
   const shape = u.detail == null ? null : detailShapeProblem(u.detail)
   if (shape != null) throw invalid(shape)
+  stageNameOf(u)
+  u.preStageNames?.forEach(preStageName)
 }
 
 /** What one update does to `state` at time `now` (epoch seconds); throws InvalidParameter for a refused update. */
@@ -164,7 +174,7 @@ function predecessors (state: ProgressState, before: number, u: ProgressUpdate):
   }
   if (u.preStageNames == null) return undefined
   return [...new Set(u.preStageNames.map((raw) => {
-    const id = state.stages.get(raw.trim())?.stage_id
+    const id = state.stages.get(preStageName(raw))?.stage_id
     if (id == null || id >= before) throw invalid(`PreStageName "${raw}" is not an earlier stage of this build`)
     return id
   }))]

@@ -8,6 +8,7 @@ import { assignNames, fromBlueOcean, fromGraphTree, fromWfapi, placeholderOf, ty
 import { isOwnQueueItem, orNull404 } from '../jenkins/urls.js'
 import { applyProgress, MAX_STAGES, type ProgressUpdate } from './progress.js'
 import { captureStageLogs } from './stage-logs.js'
+import { normalizeName } from '../lib/names.js'
 import { recordRun, type TrackedBuild } from '../repositories/builds.js'
 import { stageStates } from '../repositories/stages.js'
 import { canMove, isTerminal, parseStatus, type Status } from '../status.js'
@@ -331,6 +332,8 @@ export class RunFollower {
     let count = stored.length
     for (const s of stages) {
       const name = names.get(s.nodeId) as string
+      // a name the write path refuses (a control or bidi character) would fail the build's every poll
+      if (!takesName(name)) continue
       // past the cap the write path refuses a new stage (1001): leave it out rather than fail every poll
       if (!byName.has(name)) {
         if (count >= MAX_STAGES) continue
@@ -433,6 +436,15 @@ function fingerprint (run: WfapiRun): string {
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000)
+
+function takesName (name: string): boolean {
+  try {
+    normalizeName(name, 'StageName')
+    return true
+  } catch {
+    return false
+  }
+}
 
 /**
  * A run's result as our status. NOT_BUILT on a run means it was interrupted after it started

@@ -33,7 +33,7 @@ function referenced (updates: ProgressUpdate[]): { names: string[], ids: number[
   for (const u of updates) {
     const name = stageNameOf(u)
     if (name !== '') names.add(name)
-    for (const n of u.preStageNames ?? []) names.add(n.trim())
+    for (const n of u.preStageNames ?? []) names.add(n.trim().normalize('NFC'))
     for (const id of u.preStageIds ?? []) ids.add(id)
   }
   return { names: [...names], ids: [...ids] }

@@ -256,6 +256,47 @@ const cases: Case[] = [
     events: [['Build', 'Pass'], ['', 'Pass']]
   },
   {
+    rule: 'stage names are NFC-normalized: a combining accent names the same stage as a precomposed one',
+    given: state('Running', [{ name: 'Caf\u00e9', status: 'Running' }]),
+    updates: [
+      { stageName: 'Cafe\u0301', status: 'Pass' },
+      { stageName: 'Deploy', status: 'Running', preStageNames: ['Cafe\u0301'] }
+    ],
+    results: [{ changed: true }, { changed: true }],
+    stages: { Café: { status: 'Pass' }, Deploy: { pre_stage_ids: '[1]' } }
+  },
+  {
+    rule: 'a new stage is stored under its NFC name',
+    given: state('Running'),
+    updates: [{ stageName: ' Re\u0301sume\u0301 ', status: 'Running' }],
+    stages: { Résumé: { stage_id: 1 } },
+    events: [['R\u00e9sum\u00e9', 'Running']]
+  },
+  {
+    rule: 'a stage name with a control character is refused',
+    given: state('Running'),
+    updates: [{ stageName: 'Build\nTest', status: 'Running' }],
+    refused: /^StageName contains U\+000A/
+  },
+  {
+    rule: 'a stage name with a bidi override is refused',
+    given: state('Running'),
+    updates: [{ stageName: 'Build \u202Egnp.exe', status: 'Running' }],
+    refused: /^StageName contains U\+202E/
+  },
+  {
+    rule: 'a stage name with a lone surrogate is refused',
+    given: state('Running'),
+    updates: [{ stageName: 'Build \uD800', status: 'Running' }],
+    refused: /^StageName contains a lone surrogate/
+  },
+  {
+    rule: 'a PreStageName with a control character is refused',
+    given: state('Running', [{ name: 'A', status: 'Pass' }]),
+    updates: [{ stageName: 'B', status: 'Running', preStageNames: ['A\t'] }],
+    refused: /^PreStageName contains U\+0009/
+  },
+  {
     rule: 'events carry their source (default: callback)',
     given: state('Running'),
     updates: [{ stageName: 'A', status: 'Running', source: 'poller' }, { stageName: 'B', status: 'Running' }]
