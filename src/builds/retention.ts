@@ -34,7 +34,7 @@ export interface RetentionOptions {
  */
 export class Retention {
   /** what this process deleted since it started, for /metrics */
-  readonly pruned: PruneCounts = { builds: 0, stages: 0, events: 0 }
+  readonly pruned: PruneCounts = { builds: 0, stages: 0, events: 0, logs: 0 }
   /** epoch ms; replaceable in tests */
   clock: () => number = Date.now
   private readonly token = randomUUID()
@@ -53,9 +53,9 @@ export class Retention {
 
   /** One run, if this process takes the lease: what it deleted; null when another process holds the lease. */
   async runOnce (): Promise<PruneCounts | null> {
-    if (!this.enabled) return { builds: 0, stages: 0, events: 0 }
+    if (!this.enabled) return { builds: 0, stages: 0, events: 0, logs: 0 }
     if (!await claimLease(this.db, this.token, this.clock(), this.clock() + LEASE_MS)) return null
-    const done: PruneCounts = { builds: 0, stages: 0, events: 0 }
+    const done: PruneCounts = { builds: 0, stages: 0, events: 0, logs: 0 }
     try {
       const rules = this.rules()
       for (;;) {
@@ -65,7 +65,7 @@ export class Retention {
         for (;;) {
           const started = performance.now()
           const r = await pruneBatch(this.db, ids, ROWS_PER_TRANSACTION)
-          for (const k of ['builds', 'stages', 'events'] as const) { done[k] += r[k]; this.pruned[k] += r[k] }
+          for (const k of ['builds', 'stages', 'events', 'logs'] as const) { done[k] += r[k]; this.pruned[k] += r[k] }
           await this.pause(performance.now() - started)
           if (r.done) break
         }

@@ -18,7 +18,7 @@ export interface RetentionRules {
   keepPerPlan: number | null
 }
 
-export interface PruneCounts { builds: number, stages: number, events: number }
+export interface PruneCounts { builds: number, stages: number, events: number, /** captured stage logs */ logs: number }
 
 /** Up to `limit` builds the rules let go, oldest first. */
 export async function prunable (db: Db, rules: RetentionRules, limit: number):
@@ -51,13 +51,23 @@ Promise<PruneCounts & { done: boolean }> {
       .where('build_id', 'in', buildIds).limit(left).execute()).map((r) => r.id)
     if (events.length > 0) await trx.deleteFrom('events').where('id', 'in', events).execute()
     left -= events.length
-    if (left === 0) return { builds: 0, stages: 0, events: events.length, done: false }
+    if (left === 0) return { builds: 0, stages: 0, events: events.length, logs: 0, done: false }
+    // captured logs (up to 64 KiB each) go here, counted, rather than by the foreign key's cascade
+    const logs = await trx.selectFrom('stage_logs').select(['build_id', 'stage_id'])
+      .where('build_id', 'in', buildIds).limit(left).execute()
+    const logsOf = new Map<number, number[]>()
+    for (const l of logs) logsOf.set(l.build_id, [...(logsOf.get(l.build_id) ?? []), l.stage_id])
+    for (const [buildId, stageIds] of logsOf) {
+      await trx.deleteFrom('stage_logs').where('build_id', '=', buildId).where('stage_id', 'in', stageIds).execute()
+    }
+    left -= logs.length
+    if (left === 0) return { builds: 0, stages: 0, events: events.length, logs: logs.length, done: false }
     const stages = (await trx.selectFrom('stages').select('id')
       .where('build_id', 'in', buildIds).limit(left).execute()).map((r) => r.id)
     if (stages.length > 0) await trx.deleteFrom('stages').where('id', 'in', stages).execute()
     left -= stages.length
     // the builds and their plans' counters are rows of this transaction too
-    if (left < 2 * buildIds.length) return { builds: 0, stages: stages.length, events: events.length, done: false }
+    if (left < 2 * buildIds.length) return { builds: 0, stages: stages.length, events: events.length, logs: logs.length, done: false }
     // every plan's count and list version move with the builds it lost, in this transaction
     const gone = await trx.selectFrom('builds').select(['id', 'plan_id']).where('id', 'in', buildIds).execute()
     const perPlan = new Map<number, number>()
@@ -68,7 +78,7 @@ Promise<PruneCounts & { done: boolean }> {
         .set((eb) => ({ pruned_builds: eb('pruned_builds', '+', n), list_version: eb('list_version', '+', 1) }))
         .where('id', '=', planId).execute()
     }
-    return { builds: gone.length, stages: stages.length, events: events.length, done: true }
+    return { builds: gone.length, stages: stages.length, events: events.length, logs: logs.length, done: true }
   })
 }
 

@@ -31,11 +31,14 @@ t.test('RETAIN_BUILDS keeps the newest builds of each plan and every build not e
   const ids = (await app.db.selectFrom('builds').select('id').where('plan_id', '=', planId).orderBy('build_index').execute()).map((b) => b.id)
   const before = await rows(app, [ids[0], ids[2], ids[3]])
   t.ok(before.stages === 3 && before.events > 3)
+  await app.db.insertInto('stage_logs').values({ build_id: ids[2], stage_id: 1, error: 'boom', log: 'x'.repeat(1000), truncated: 0, source: 'wfapi', captured_at: NOW })
+    .execute()
 
   const done = await app.retention.runOnce()
-  t.same(done, { builds: 3, ...{ stages: 3, events: before.events } }, 'builds 1, 3 and 4 with their stages and events')
+  t.same(done, { builds: 3, stages: 3, events: before.events, logs: 1 }, 'builds 1, 3 and 4 with their stages, events and captured log')
   t.same(await indexes(app, planId), [6, 5, 2], 'the 2 newest, and the running build')
   t.same(await rows(app, [ids[0], ids[2], ids[3]]), { builds: 0, stages: 0, events: 0 })
+  t.equal((await app.db.selectFrom('stage_logs').selectAll().execute()).length, 0, 'the captured log went with its build')
   t.equal((await get(app, '/Build/list', { DevOpsPlanID: planId })).json().TotalCount, 3, 'TotalCount counts what is left')
   t.equal((await get(app, '/Build/info', { DevOpsPlanID: planId, BuildIndex: 1 })).json().ErrorCode, 1002)
   t.equal((await post(app, '/Build/add', { DevOpsPlanID: planId })).json().BuildIndex, 7, 'the next index is new')
@@ -61,7 +64,7 @@ t.test('0 keeps everything (the default)', async (t) => {
   const { app, planId } = await appWithBuilds(t, 3)
   for (const i of [1, 2, 3]) await finish(app, planId, i, 'Pass', NOW - 400 * DAY)
   t.equal(app.retention.enabled, false)
-  t.same(await app.retention.runOnce(), { builds: 0, stages: 0, events: 0 })
+  t.same(await app.retention.runOnce(), { builds: 0, stages: 0, events: 0, logs: 0 })
   t.same(await indexes(app, planId), [3, 2, 1])
 })
 
@@ -85,7 +88,7 @@ t.test(`one transaction deletes at most ${ROWS_PER_TRANSACTION} rows; a build go
   let deleted = 0
   for (;;) {
     const r = await pruneBatch(app.db, target, ROWS_PER_TRANSACTION)
-    const n = r.builds + r.stages + r.events
+    const n = r.builds + r.stages + r.events + r.logs
     t.ok(n + (r.done ? 1 : 0) <= ROWS_PER_TRANSACTION, `batch ${++batches}: ${n} rows`)
     deleted += n
     const left = await rows(app, target)
