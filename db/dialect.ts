@@ -1,6 +1,11 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { type DatabaseConnection, type Dialect, type Driver, MysqlDialect, SqliteDialect, SqliteDriver } from 'kysely'
+import type { Database as SqliteDatabase } from 'better-sqlite3'
+import {
+  type DatabaseConnection, type DialectAdapter, type Dialect, type Driver, type Kysely, MysqlDialect, SqliteDialect,
+  SqliteDriver
+} from 'kysely'
+import type { Pool, PoolOptions } from 'mysql2'
 
 export type DialectName = 'mysql' | 'sqlite'
 
@@ -15,47 +20,115 @@ export function dialectName (url: string): DialectName {
 export async function createDialect (url: string, { poolSize = 10 }: { poolSize?: number } = {}): Promise<Dialect> {
   if (dialectName(url) === 'mysql') {
     const { createPool } = await import('mysql2')
-    return new MysqlDialect({
-      pool: createPool({
-        uri: url,
-        connectionLimit: poolSize,
-        // MariaDB JSON columns would come back parsed while SQLite gives strings: keep both strings
-        jsonStrings: true,
-        charset: 'utf8mb4_bin',
-        connectTimeout: 5000,
-        enableKeepAlive: true
-      })
-    })
+    const options: PoolOptions = {
+      uri: url,
+      connectionLimit: poolSize,
+      // MariaDB JSON columns would come back parsed while SQLite gives strings: keep both strings
+      jsonStrings: true,
+      charset: 'utf8mb4_bin',
+      connectTimeout: 5000,
+      enableKeepAlive: true
+    }
+    // connections open on first use: a process that never records progress opens none
+    return new BatchingMysqlDialect(createPool(options), createPool({ ...options, multipleStatements: true }))
   }
   const { default: Sqlite } = await import('better-sqlite3')
   const path = url.slice('sqlite:'.length)
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const database = new Sqlite(path)
   database.pragma('journal_mode = WAL')
+  // WAL with NORMAL: a commit is in the operating system once it returns, so a killed process loses
+  // nothing it acknowledged; only a power cut or kernel crash can take the last commits back (README
+  // "Durability"). Set here, not left to the default, which is FULL when a file is created and NORMAL
+  // each time an existing WAL file is opened (better-sqlite3's build).
+  database.pragma('synchronous = NORMAL')
   database.pragma('busy_timeout = 5000')
   database.pragma('foreign_keys = ON')
-  return new RollbackKeepingSqliteDialect(withStatementCache(database))
+  return new RawSqliteDialect(withStatementCache(database))
 }
 
-/**
- * On SQLITE_FULL or an I/O error SQLite may roll the transaction back itself; Kysely then sends
- * ROLLBACK, which fails ("no transaction is active") and is thrown in place of the real error, so a
- * full disk showed as an internal error. The ROLLBACK is skipped when no transaction is open.
- */
-class RollbackKeepingSqliteDialect extends SqliteDialect {
-  constructor (private readonly database: { inTransaction: boolean } & ConstructorParameters<typeof SqliteDialect>[0]['database']) {
+/** The better-sqlite3 handle of each SQLite Kysely, found by its adapter (which `withPlugin` copies keep). */
+const RAW = new WeakMap<DialectAdapter, SqliteDatabase>()
+
+/** Kysely's SQLite dialect, remembering its database for the code that runs synchronous transactions on it. */
+class RawSqliteDialect extends SqliteDialect {
+  readonly #database: SqliteDatabase
+
+  constructor (database: SqliteDatabase) {
     super({ database })
+    this.#database = database
   }
 
+  createAdapter (): DialectAdapter {
+    const adapter = super.createAdapter()
+    RAW.set(adapter, this.#database)
+    return adapter
+  }
+
+  /**
+   * On SQLITE_FULL or an I/O error SQLite may roll the transaction back itself; Kysely then sends
+   * ROLLBACK, which fails ("no transaction is active") and is thrown in place of the real error, so a
+   * full disk showed as an internal error. The ROLLBACK is skipped when no transaction is open.
+   */
   createDriver (): Driver {
-    const database = this.database
+    const database = this.#database
     return new (class extends SqliteDriver {
       async rollbackTransaction (connection: DatabaseConnection): Promise<void> {
-        if (typeof database === 'object' && !database.inTransaction) return
+        if (!database.inTransaction) return
         await super.rollbackTransaction(connection)
       }
     })({ database })
   }
+}
+
+/** The multi-statement pool of each MySQL Kysely, by its adapter. */
+const BATCHES = new WeakMap<DialectAdapter, Pool>()
+
+/**
+ * Kysely's MySQL dialect with a second pool that accepts several statements per request, for the
+ * write path alone: it sends its precompiled statements in two round trips instead of one each.
+ * Kysely's own pool stays single-statement, so no other query can carry a second statement.
+ */
+class BatchingMysqlDialect extends MysqlDialect {
+  readonly #batches: Pool
+
+  constructor (pool: Pool, batches: Pool) {
+    super({ pool })
+    this.#batches = batches
+  }
+
+  createAdapter (): DialectAdapter {
+    const adapter = super.createAdapter()
+    BATCHES.set(adapter, this.#batches)
+    return adapter
+  }
+
+  createDriver (): Driver {
+    const driver = super.createDriver()
+    const destroy = driver.destroy.bind(driver)
+    driver.destroy = async () => {
+      await destroy()
+      await new Promise<void>((resolve) => { this.#batches.end(() => { resolve() }) })
+    }
+    return driver
+  }
+}
+
+/**
+ * The multi-statement pool under `db`, or undefined on SQLite. Only the write path's compiled,
+ * parameterised statements may go through it.
+ */
+export function mysqlBatches (db: Kysely<any>): Pool | undefined {
+  return BATCHES.get(db.getExecutor().adapter)
+}
+
+/**
+ * The better-sqlite3 database under `db`, or undefined on MySQL/MariaDB. Only while holding
+ * Kysely's connection (`db.connection().execute`) may it be used: Kysely's own transactions
+ * await between statements on the same handle, and a write run between them would join theirs.
+ */
+export function rawSqlite (db: Kysely<any>): SqliteDatabase | undefined {
+  return RAW.get(db.getExecutor().adapter)
 }
 
 /**

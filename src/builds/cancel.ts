@@ -59,7 +59,7 @@ export async function cancelBuild (
     if (err instanceof JenkinsError) throw apiError('JenkinsFailed', `cancel refused: ${err.message}`)
     throw err
   }
-  await applyProgress(db, { planId, buildIndex, status: 'Aborted', detail: { Reason: note }, source: 'cancel' })
+  await applyProgress(db, { planId, buildIndex }, [{ status: 'Aborted', detail: { Reason: note }, source: 'cancel' }])
   return description
 }
 

@@ -15,6 +15,7 @@ import {
 import { isOwnQueueItem, orNull404 } from '../jenkins/urls.js'
 import { applyProgress, MAX_STAGES, type ProgressUpdate } from './progress.js'
 import { captureStageLogs } from './stage-logs.js'
+import { normalizeName } from '../lib/names.js'
 import { recordRun, type TrackedBuild } from '../repositories/builds.js'
 import { stageStates } from '../repositories/stages.js'
 import { canMove, isTerminal, parseStatus, type Status } from '../status.js'
@@ -58,11 +59,11 @@ interface StoredStage {
   queueReason: unknown
 }
 
-type Update = Omit<ProgressUpdate, 'planId' | 'buildIndex'>
-
 export class RunFollower {
   /** per build: the last wfapi answer's ids and statuses; Blue Ocean is asked only when it changes */
   private readonly lastSeen = new Map<number, string>()
+  /** per build being followed: what it learnt, written in one applyProgress call when the poll ends */
+  private readonly pending = new Map<number, ProgressUpdate[]>()
 
   constructor (
     private readonly db: Kysely<Database>,
@@ -70,8 +71,25 @@ export class RunFollower {
     private readonly log: FastifyBaseLogger
   ) {}
 
-  /** Moves one build forward; true once Jenkins is done with it. */
+  /** Moves one build forward, in one transaction however much changed; true once Jenkins is done with it. */
   async follow (client: JenkinsClient, build: TrackedBuild): Promise<boolean> {
+    const pending: ProgressUpdate[] = []
+    this.pending.set(build.id, pending)
+    let done: boolean
+    try {
+      done = await this.move(client, build)
+    } catch (err) {
+      // what was learnt before the failure is kept, as when each change was written at once
+      await this.flush(build).catch((e: unknown) => { this.log.warn({ err: e, build: build.id }, 'recording a poll failed') })
+      throw err
+    } finally {
+      this.pending.delete(build.id)
+    }
+    await this.flush(build, pending)
+    return done
+  }
+
+  private async move (client: JenkinsClient, build: TrackedBuild): Promise<boolean> {
     const job = build.job_name
     let number = build.jenkins_build_number
     if (number == null) {
@@ -219,7 +237,7 @@ export class RunFollower {
     }
     if (this.lastSeen.get(build.id) !== print) {
       let stages = fromWfapi(run)
-      const stored = await this.storedStages(build.id)
+      const stored = await this.storedStages(build)
       const key = build.jenkins_name ?? ''
       const blueOcean = this.monitor.blueOcean(key)
       if (blueOcean !== false && needsBlueOcean(run, stored)) {
@@ -250,7 +268,7 @@ export class RunFollower {
    * stage recorded from an earlier answer that the final one dropped) would stay Running for ever.
    */
   private async endMissing (build: TrackedBuild, reported: PolledStage[]): Promise<void> {
-    const stored = await this.storedStages(build.id)
+    const stored = await this.storedStages(build)
     const open = stored.filter((s) => !isTerminal(s.status as Status))
     if (open.length === 0) return
     const names = new Set(assignNames(reported, stored).values())
@@ -365,13 +383,15 @@ export class RunFollower {
     stored?: StoredStage[]
   ): Promise<void> {
     if (stages.length === 0) return
-    stored ??= await this.storedStages(build.id)
+    stored ??= await this.storedStages(build)
     const names = assignNames(stages, stored)
     const byName = new Map(stored.map((s) => [s.name, s]))
     const seen = new Set(byName.keys())
     let count = stored.length
     for (const s of stages) {
       const name = names.get(s.nodeId) as string
+      // a name the write path refuses (a control or bidi character) would fail the build's every poll
+      if (!takesName(name)) continue
       // past the cap the write path refuses a new stage (1001): leave it out rather than fail every poll
       if (!byName.has(name)) {
         if (count >= MAX_STAGES) continue
@@ -411,24 +431,37 @@ export class RunFollower {
       seen.add(name)
     }
     const named = stages.filter((s) => names.has(s.nodeId)).map((s) => ({ ...s, name: names.get(s.nodeId) as string }))
+    // a failed stage's log is stored under its StageID: the stage is written first
+    if (named.some((s) => s.status === 'Fail' || s.status === 'Unstable')) await this.flush(build)
     await captureStageLogs(this.db, this.log, client, build, number, named, logs)
   }
 
-  private async storedStages (buildId: number): Promise<StoredStage[]> {
-    return (await stageStates(this.db, buildId)).map((s) => {
+  private async storedStages (build: TrackedBuild): Promise<StoredStage[]> {
+    // stage updates not written yet would be missing from what is compared
+    if (this.pending.get(build.id)?.some((u) => u.stageName != null) === true) await this.flush(build)
+    return (await stageStates(this.db, build.id)).map((s) => {
       const detail = JSON.parse(s.detail) as { JenkinsNodeID?: unknown, QueueReason?: unknown }
       const nodeId = detail.JenkinsNodeID == null ? null : String(detail.JenkinsNodeID as string)
       return { ...s, nodeId, queueReason: detail.QueueReason ?? null }
     })
   }
 
-  private async apply (build: TrackedBuild, u: Update): Promise<void> {
-    const plan = { planId: build.plan_id, buildIndex: build.build_index }
-    const jenkins =
-      build.jenkins_build_number == null
-        ? undefined
-        : { buildNumber: build.jenkins_build_number, url: build.jenkins_url ?? undefined }
-    await applyProgress(this.db, { ...plan, ...u, jenkins, source: 'poller' })
+  /** Records what the poll learnt; written when the build's poll ends (or before its stages are read again). */
+  private async apply (build: TrackedBuild, u: ProgressUpdate): Promise<void> {
+    const jenkins = build.jenkins_build_number == null
+      ? undefined
+      : { buildNumber: build.jenkins_build_number, url: build.jenkins_url ?? undefined }
+    const update = { ...u, jenkins, source: 'poller' as const }
+    const pending = this.pending.get(build.id)
+    if (pending != null) pending.push(update)
+    else await applyProgress(this.db, { planId: build.plan_id, buildIndex: build.build_index }, [update])
+  }
+
+  /** Writes the build's pending updates: one applyProgress call, one transaction. */
+  private async flush (build: TrackedBuild, pending = this.pending.get(build.id) ?? []): Promise<void> {
+    const updates = pending.splice(0)
+    if (updates.length === 0) return
+    await applyProgress(this.db, { planId: build.plan_id, buildIndex: build.build_index }, updates)
   }
 }
 
@@ -466,6 +499,15 @@ function fingerprint (run: WfapiRun): string {
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000)
+
+function takesName (name: string): boolean {
+  try {
+    normalizeName(name, 'StageName')
+    return true
+  } catch {
+    return false
+  }
+}
 
 /**
  * A run's result as our status. NOT_BUILT on a run means it was interrupted after it started

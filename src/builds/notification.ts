@@ -58,12 +58,13 @@ export async function receiveNotification (
   // a run URL is stored once, from a configured instance, and only http(s): never replaced by another
   const url = build.jenkins_url == null && instance !== undefined && isHttpUrl(b.full_url) ? b.full_url : undefined
   const facts = { buildNumber: number, url }
-  const key = { planId: build.plan_id, buildIndex: build.build_index, jenkins: facts, source: 'webhook' as const }
+  const key = { planId: build.plan_id, buildIndex: build.build_index }
+  const from = { jenkins: facts, source: 'webhook' as const }
   const at = timestamp == null ? undefined : Math.floor(timestamp / 1000)
 
   if (phase === 'QUEUED' || phase === 'STARTED') {
     // QUEUED comes with STARTED at build start (never at enqueue time): both mean it runs now
-    const r = await applyProgress(db, { ...key, status: 'Running', startTime: phase === 'STARTED' ? at : undefined })
+    const [r] = await applyProgress(db, key, [{ ...from, status: 'Running', startTime: phase === 'STARTED' ? at : undefined }])
     return r.ignored == null ? 'OK' : `OK (ignored: ${r.ignored})`
   }
   if (phase === 'COMPLETED' || phase === 'FINALIZED') {
@@ -73,12 +74,12 @@ export async function receiveNotification (
     const notBuilt = b.status?.trim().toUpperCase() === 'NOT_BUILT'
     const status: Status | undefined = b.status == null ? undefined : notBuilt ? 'Aborted' : parseStatus(b.status)
     if (status == null) return `ignored: ${phase} without a known status (${b.status ?? 'none'})`
-    const r = await applyProgress(db, {
-      ...key,
+    const [r] = await applyProgress(db, key, [{
+      ...from,
       status,
       endTime: phase === 'COMPLETED' ? at : undefined,
       ...(notBuilt ? { detail: { JenkinsResult: 'NOT_BUILT' } } : {})
-    })
+    }])
     return r.ignored == null ? 'OK' : `OK (ignored: ${r.ignored})`
   }
   return `ignored: phase ${b.phase} carries no status`

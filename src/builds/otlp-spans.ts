@@ -259,10 +259,10 @@ async function applyTrace (deps: SpanDeps, found: TrackedBuild, all: OtlpSpan[],
   return { matched, otherRun, distinct: spans.length, refreshed, stages: stageSpans.length > 0, wait }
 }
 
-/** One build's updates through the one write path, in order. */
+/** One build's updates through the one write path, in order, in one transaction. */
 async function write (db: Kysely<Database>, key: { planId: number, buildIndex: number }, updates: Update[]):
 Promise<void> {
-  for (const u of updates) await applyProgress(db, { ...key, ...u })
+  await applyProgress(db, key, updates)
 }
 
 async function storedStages (db: Kysely<Database>, buildId: number): Promise<StoredStage[]> {

@@ -7,7 +7,7 @@ import { InstanceMonitor } from '../jenkins/instance-monitor.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { applyProgress } from './progress.js'
 import { LostQueueItem, LostRun, RunFollower, StageApiFailed } from './follow.js'
-import { claimDue, claimOne, findOrphans, release, type TrackedBuild } from '../repositories/builds.js'
+import { claimDue, claimOne, findOrphans, release, releaseAll, type TrackedBuild } from '../repositories/builds.js'
 
 // The tick: every build Jenkins still has in hand is claimed with one UPDATE (a lease in
 // poll_after/poll_token), so several server processes on one database never poll the same build in
@@ -60,11 +60,17 @@ export class Poller {
     const claimed = await this.claim(token, this.clock())
     let finished = 0
     let errors = 0
-    await eachLimited(claimed, this.opts.concurrency ?? 16, async (build) => {
-      const outcome = await this.pollOne(build)
-      if (outcome === 'finished') finished++
-      if (outcome === 'error') errors++
-    })
+    // builds still running are released together at the end of the tick: one UPDATE, not one each
+    const running: number[] = []
+    try {
+      await eachLimited(claimed, this.opts.concurrency ?? 32, async (build) => {
+        const outcome = await this.pollOne(build, running)
+        if (outcome === 'finished') finished++
+        if (outcome === 'error') errors++
+      })
+    } finally {
+      await releaseAll(this.db, running, this.clock() + Math.floor(this.opts.intervalMs / 2))
+    }
     const requests = this.jenkins.requests - requestsBefore
     return { claimed: claimed.length, finished, errors, requests, ms: Math.round(performance.now() - started) }
   }
@@ -87,16 +93,14 @@ export class Poller {
   private async failOrphans (): Promise<void> {
     const before = Math.floor(this.clock() / 1000) - Math.max(300, 2 * Math.ceil(this.opts.triggerTimeoutMs / 1000))
     for (const o of await findOrphans(this.db, before)) {
-      await applyProgress(this.db, {
-        planId: o.plan_id,
-        buildIndex: o.build_index,
+      await applyProgress(this.db, { planId: o.plan_id, buildIndex: o.build_index }, [{
         status: 'Fail',
         source: 'poller',
         detail: {
           Reason:
             'the trigger never completed (the server stopped while calling Jenkins); the build may not have started'
         }
-      })
+      }])
     }
   }
 
@@ -106,7 +110,8 @@ export class Poller {
     return await claimDue(this.db, token, now, now + this.leaseMs, skip)
   }
 
-  private async pollOne (build: TrackedBuild): Promise<'finished' | 'running' | 'error' | 'skipped'> {
+  /** Follows one build and ends its lease; a build still running goes to `running` instead, when given. */
+  private async pollOne (build: TrackedBuild, running?: number[]): Promise<'finished' | 'running' | 'error' | 'skipped'> {
     const key = build.jenkins_name ?? ''
     const client = this.jenkins.client(build.jenkins_name)
     if (client == null) {
@@ -122,7 +127,8 @@ export class Poller {
     try {
       const finished = await this.follower.follow(client, build)
       this.monitor.markUp(key, client)
-      await release(this.db, build.id, finished ? POLL_DONE : soon(), 0)
+      if (!finished && running != null) running.push(build.id)
+      else await release(this.db, build.id, finished ? POLL_DONE : soon(), 0)
       return finished ? 'finished' : 'running'
     } catch (err) {
       const errors = build.poll_errors + 1

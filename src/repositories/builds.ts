@@ -374,6 +374,14 @@ export async function release (db: Db, id: number, pollAfter: number, errors: nu
     .execute()
 }
 
+/** Ends the leases of builds polled without error, which are all due again at `pollAfter`: one UPDATE per 500. */
+export async function releaseAll (db: Db, ids: number[], pollAfter: number): Promise<void> {
+  for (let k = 0; k < ids.length; k += 500) {
+    await db.updateTable('builds').set({ poll_token: null, poll_after: pollAfter, poll_errors: 0 })
+      .where('id', 'in', ids.slice(k, k + 500)).execute()
+  }
+}
+
 /**
  * Builds recorded as Queued before `before` (epoch s) whose trigger never finished: no queue item, no number, no note.
  */
@@ -381,58 +389,6 @@ export async function findOrphans (db: Db, before: number): Promise<Array<{ plan
   return await db.selectFrom('builds').select(['plan_id', 'build_index']).where('status', '=', 'Queued')
     .where('queue_id', 'is', null).where('jenkins_build_number', 'is', null).where('detail', '=', '{}')
     .where('create_time', '<', before).limit(100).execute()
-}
-
-// The write path's statements (builds/progress.ts runs them in one transaction).
-
-/**
- * Locks the build for a progress write with an update that changes nothing: a row lock on MySQL,
- * the write lock on SQLite, so concurrent updates of one build run one after the other.
- */
-export async function lockForProgress (
-  trx: Db,
-  planId: number,
-  buildIndex: number
-): Promise<TrackedBuild & { product_id: number }> {
-  await trx
-    .updateTable('builds')
-    .set((eb) => ({ revision: eb.ref('revision') }))
-    .where('plan_id', '=', planId)
-    .where('build_index', '=', buildIndex)
-    .execute()
-  // with its plan's product, which the build's events carry. A scalar subquery, not a join: SQLite
-  // (3.38+) builds a Bloom filter for a join, which made this one-row read 60 µs instead of 4 µs.
-  const build = await trx
-    .selectFrom('builds')
-    .select([
-      ...TRACKED_COLUMNS,
-      (eb) =>
-        eb
-          .selectFrom('plans')
-          .select('plans.product_id')
-          .whereRef('plans.id', '=', 'builds.plan_id')
-          .$asScalar()
-          .$notNull()
-          .as('product_id')
-    ])
-    .where('builds.plan_id', '=', planId)
-    .where('builds.build_index', '=', buildIndex)
-    .executeTakeFirst()
-  if (build == null) throw notFound(`build ${buildIndex} of plan ${planId}`)
-  return build
-}
-
-/** A write changed the build or a stage: the Stage/info cache key moves (a repeat leaves it). */
-export async function bumpRevision (trx: Db, id: number): Promise<void> {
-  await trx.updateTable('builds').set((eb) => ({ revision: eb('revision', '+', 1) })).where('id', '=', id).execute()
-}
-
-export async function updateBuildProgress (db: Db, id: number,
-  set: { status?: string, detail?: string, start_time?: number | null, end_time?: number | null }): Promise<void> {
-  await db.updateTable('builds').set(set).where('id', '=', id).execute()
-  if (set.status !== undefined || set.start_time !== undefined || set.end_time !== undefined) {
-    await bumpPlanListOfBuild(db, id)
-  }
 }
 
 /**

@@ -229,9 +229,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     if (status == null) throw invalid(`body/Status "${b.Status}" is not a known status`)
     // a rerun, replay or restart reports with the original's key: its updates go to its own build
     const target = await routeToRun(fastify.db, b.DevOpsPlanID, b.BuildIndex, b.Detail)
-    const result = await applyProgress(fastify.db, {
-      planId: target.planId,
-      buildIndex: target.buildIndex,
+    const [result] = await applyProgress(fastify.db, { planId: target.planId, buildIndex: target.buildIndex }, [{
       status,
       stageName: b.StageName,
       detail: b.Detail,
@@ -240,7 +238,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
       startTime: b.StartTime,
       endTime: b.EndTime,
       source: 'callback'
-    })
+    }])
     const where = target.routed == null
       ? ''
       : `applied to BuildIndex ${target.routed.buildIndex}, Jenkins run #${target.routed.runNumber}`

@@ -1,61 +1,73 @@
-import type { KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, UnknownRow } from 'kysely'
 import t from 'tap'
 import { applyProgress } from '../../src/builds/progress.js'
-import { appWithBuilds } from '../helper.js'
+import { traceStatements } from '../../src/repositories/progress.js'
+import { appWithBuilds, build, fakeJenkins, post, seedPlan, stageList, tickLater } from '../helper.js'
 
-/** Records each statement as "<verb> <table>" (the SQL differs between the two databases; this does not). */
-class StatementLog implements KyselyPlugin {
-  statements: string[] = []
+// The write path's statements are counted, so a change that adds one shows here. Before the write
+// path read the state once and wrote it once, an update ran (same cases as below):
+//   first stage, the build starts: 9   (update builds (lock), select builds, select stages ×2, insert stages,
+//                                       update builds, update plans, update builds (revision), insert events)
+//   a new stage: 7 · a changed stage: 6 · a repeat: 3 · predecessors by name: 8
+// and the poller ran one transaction per changed stage.
 
-  transformQuery ({ node }: PluginTransformQueryArgs) {
-    this.statements.push(describe(node))
-    return node
-  }
-
-  async transformResult ({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> { return result }
-
-  take (): string[] {
-    const out = this.statements
-    this.statements = []
-    return out
-  }
-}
-
-function describe (node: OperationNode & Record<string, any>): string {
-  const table = (n: any): string => n?.table?.identifier?.name ?? n?.identifier?.name ?? '?'
-  switch (node.kind) {
-    case 'SelectQueryNode': return `select ${table(node.from?.froms?.[0])}`
-    case 'UpdateQueryNode': return `update ${table(node.table)}`
-    case 'InsertQueryNode': return `insert ${table(node.into)}`
-    default: return node.kind
-  }
-}
-
-// Issue 14 point 3: the write path's statements are counted, so a change that adds one shows here.
 t.test('the statements of one Build/update: a new stage, a changed one, a repeat that writes nothing', async (t) => {
   const { app, planId } = await appWithBuilds(t, 1)
-  const log = new StatementLog()
-  const db = app.db.withPlugin(log)
-  const key = { planId, buildIndex: 1, source: 'callback' as const }
-  const lock = ['update builds', 'select builds'] // the row lock (a no-op UPDATE), then the build with its product
+  const log: string[] = []
+  traceStatements((name) => log.push(name))
+  t.teardown(() => { traceStatements(undefined) })
+  const take = (): string[] => log.splice(0)
+  const key = { planId, buildIndex: 1 }
+  // the locked build with its product and highest StageID, then the stages the update names
+  const read = ['select builds (lock)', 'select stages']
 
-  await applyProgress(db, { ...key, stageName: 'Checkout', status: 'Pass' })
-  t.same(log.take(), [...lock, 'select stages', 'select stages', 'insert stages',
-    'update builds', 'update plans', // the build leaves the queue: Running, and the plan's Build/list version moves
-    'update builds', 'insert events'], 'first stage: the build starts too')
+  await applyProgress(app.db, key, [{ stageName: 'Checkout', status: 'Pass' }])
+  t.same(take(), [...read, 'insert stages', 'update builds', 'update plans', 'insert events'],
+    'first stage: the build starts too (status, times and revision in one update; the plan\'s Build/list version moves)')
 
-  await applyProgress(db, { ...key, stageName: 'Build', status: 'Running' })
-  t.same(log.take(), [...lock, 'select stages', 'select stages', 'insert stages', 'update builds', 'insert events'],
-    'a new stage: find it, count (the 1,000 cap and the next StageID), insert, revision, event')
+  await applyProgress(app.db, key, [{ stageName: 'Build', status: 'Running' }])
+  t.same(take(), [...read, 'insert stages', 'update builds', 'insert events'], 'a new stage: five statements')
 
-  await applyProgress(db, { ...key, stageName: 'Build', status: 'Pass', detail: { URL: 'http://jenkins/job/Test/1/' } })
-  t.same(log.take(), [...lock, 'select stages', 'update stages', 'update builds', 'insert events'], 'a changed stage: six statements')
+  await applyProgress(app.db, key, [{ stageName: 'Build', status: 'Pass', detail: { URL: 'http://jenkins/job/Test/1/' } }])
+  t.same(take(), [...read, 'update stages', 'update builds', 'insert events'], 'a changed stage: five statements')
 
-  const repeat = await applyProgress(db, { ...key, stageName: 'Build', status: 'Pass', detail: { URL: 'http://jenkins/job/Test/1/' } })
+  const [repeat] = await applyProgress(app.db, key, [{ stageName: 'Build', status: 'Pass', detail: { URL: 'http://jenkins/job/Test/1/' } }])
   t.equal(repeat.changed, false)
-  t.same(log.take(), [...lock, 'select stages'], 'a repeat: no revision bump, no event, nothing written')
+  t.same(take(), read, 'a repeat: the two reads, nothing written')
 
-  await applyProgress(db, { ...key, stageName: 'Test', status: 'Running', preStageNames: ['Checkout', 'Build'] })
-  t.same(log.take(), [...lock, 'select stages', 'select stages', 'select stages', 'insert stages', 'update builds', 'insert events'],
-    'predecessors by name: one read for all of them, not every stage of the build')
+  await applyProgress(app.db, key, [{ stageName: 'Test', status: 'Running', preStageNames: ['Checkout', 'Build'] }])
+  t.same(take(), [...read, 'insert stages', 'update builds', 'insert events'],
+    'predecessors by name: read with the stage itself, not every stage of the build')
+
+  // the poller's sync of one build: every stage Jenkins shows, one transaction, one statement of each kind
+  const results = await applyProgress(app.db, key, [
+    { stageName: 'Test', status: 'Pass', source: 'poller' },
+    { stageName: 'Deploy', status: 'Running', source: 'poller' },
+    { stageName: 'Deploy', status: 'Pass', source: 'poller' },
+    { stageName: 'Smoke', status: 'Fail', source: 'poller' },
+    { status: 'Fail', source: 'poller' }
+  ])
+  t.same(results.map((r) => r.changed), [true, true, true, true, true])
+  t.same(take(), [...read, 'update stages', 'insert stages', 'update builds', 'update plans', 'insert events'],
+    'five updates of one build: still one read and one write of each kind (the two new stages in one insert)')
+
+  await applyProgress(app.db, key, [{ status: 'Fail', detail: { Note: 'x' } }])
+  t.same(take(), ['select builds (lock)', 'update builds', 'insert events'], 'the build\'s own Detail: no stage read')
+})
+
+t.test('the poller writes everything one poll learnt about a build in one transaction', async (t) => {
+  const { jenkins, env } = await fakeJenkins(t, { flavor: 'graph-view' })
+  jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
+  const app = await build(t, { env: { ...env, POLL_INTERVAL_MS: '50' } })
+  const { planId } = await seedPlan(app)
+  t.equal((await post(app, '/Build/add', { DevOpsPlanID: planId })).json().ErrorCode, 1000)
+  const run = jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
+  jenkins.playPipeline(run, ['Checkout', 'Build', 'Test', 'Deploy'], { finish: false })
+  const log: string[] = []
+  traceStatements((name) => log.push(name))
+  t.teardown(() => { traceStatements(undefined) })
+  const tick = await tickLater(app)
+  t.equal(tick.errors, 0)
+  t.equal((await stageList(app, planId)).length, 4, 'four new stages and the build\'s start')
+  t.same(log.filter((name) => name === 'select builds (lock)'), ['select builds (lock)'], 'one transaction')
+  t.same(log.filter((name) => name === 'insert stages'), ['insert stages'], 'the four stages in one statement')
 })

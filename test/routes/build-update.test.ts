@@ -310,3 +310,21 @@ t.test('on a build that ended, a stage that is not final is ignored (1000); fina
     'no Running stage on an ended build; final results kept')
   t.equal((await get(app, '/Build/info', { DevOpsPlanID: planId, BuildIndex: 1 })).json().Build.Status, 'Aborted')
 })
+
+t.test('stage names are NFC-normalized; control, bidi and lone-surrogate characters are refused (1001)', async (t) => {
+  const { app, planId } = await appWithBuilds(t)
+  const up = async (StageName: string, extra: Record<string, unknown> = {}) =>
+    await post(app, '/Build/update', { DevOpsPlanID: planId, BuildIndex: 1, StageName, Status: 'running', ...extra })
+  t.equal((await up('Caf\u00e9')).json().ErrorCode, 1000)
+  t.equal((await up('Cafe\u0301', { Status: 'success' })).json().ErrorCode, 1000, 'the decomposed spelling')
+  t.equal((await up('Deploy', { PreStageName: ['Cafe\u0301'] })).json().ErrorCode, 1000)
+  const list = (await stages(app, planId)).StageList
+  t.same(list.map((s: { StageName: string, Status: string, PreStageID: number[] }) => [s.StageName, s.Status, s.PreStageID]),
+    [['Caf\u00e9', 'Pass', []], ['Deploy', 'Running', [1]]], 'one stage, stored as NFC')
+  for (const bad of ['a\u0000b', 'tab\there', 'x\u202Eexe', 'iso\u2066late', 'half \uD83D']) {
+    const res = await up(bad)
+    t.equal(res.statusCode, 400, JSON.stringify(bad))
+    t.match(res.json(), { ErrorCode: 1001, Description: /StageName/ })
+  }
+  t.equal((await stages(app, planId)).StageCount, 2, 'nothing stored for the refused names')
+})
