@@ -276,13 +276,13 @@ const cases: Case[] = [
     rule: 'a stage name with a control character is refused',
     given: state('Running'),
     updates: [{ stageName: 'Build\nTest', status: 'Running' }],
-    refused: /^StageName contains U\+000A/
+    refused: /^StageName contains a control character \(U\+000A\)/
   },
   {
     rule: 'a stage name with a bidi override is refused',
     given: state('Running'),
     updates: [{ stageName: 'Build \u202Egnp.exe', status: 'Running' }],
-    refused: /^StageName contains U\+202E/
+    refused: /^StageName contains a bidirectional control character \(U\+202E\)/
   },
   {
     rule: 'a stage name with a lone surrogate is refused',
@@ -294,7 +294,7 @@ const cases: Case[] = [
     rule: 'a PreStageName with a control character is refused',
     given: state('Running', [{ name: 'A', status: 'Pass' }]),
     updates: [{ stageName: 'B', status: 'Running', preStageNames: ['A\t'] }],
-    refused: /^PreStageName contains U\+0009/
+    refused: /^PreStageName contains a control character \(U\+0009\)/
   },
   {
     rule: 'events carry their source (default: callback)',
