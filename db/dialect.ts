@@ -43,7 +43,9 @@ export async function createDialect (url: string, { poolSize = 10 }: { poolSize?
  * full disk showed as an internal error. The ROLLBACK is skipped when no transaction is open.
  */
 class RollbackKeepingSqliteDialect extends SqliteDialect {
-  constructor (private readonly database: { inTransaction: boolean } & ConstructorParameters<typeof SqliteDialect>[0]['database']) {
+  constructor (
+    private readonly database: { inTransaction: boolean } & ConstructorParameters<typeof SqliteDialect>[0]['database']
+  ) {
     super({ database })
   }
 

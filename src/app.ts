@@ -158,7 +158,9 @@ async function drainBody (req: FastifyRequest['raw'], max: number): Promise<void
   })
 }
 
-async function answerError (this: FastifyInstance, err: Error, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+async function answerError (
+  this: FastifyInstance, err: Error, request: FastifyRequest, reply: FastifyReply
+): Promise<FastifyReply> {
   // the original error goes to the log (below, status 503); the answer names its cause
   this.dbWrites.observe(err)
   if ((err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -180,10 +182,12 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
   fastify.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]
     // the route exists with another method: 405 with Allow, so the caller sees the method is wrong, not the path
-    const allow = ['GET', 'POST'].filter((method) => method !== request.method && fastify.hasRoute({ method, url: path }))
+    const allow = ['GET', 'POST']
+      .filter((method) => method !== request.method && fastify.hasRoute({ method, url: path }))
     if (allow.length > 0) {
       return reply.code(405).header('allow', allow.join(', ')).send({
-        ErrorCode: ErrorCode.InvalidParameter, Description: `${request.method} is not allowed on ${path}: use ${allow.join(' or ')}`
+        ErrorCode: ErrorCode.InvalidParameter,
+        Description: `${request.method} is not allowed on ${path}: use ${allow.join(' or ')}`
       })
     }
     return reply.code(404).send({ ErrorCode: ErrorCode.NotFound, Description: `no route ${request.method} ${path}` })
@@ -212,7 +216,9 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
       const wait = (err as Partial<ApiError>).errorName === 'Unauthorized' ? failures.blockedFor(request.ip) : 0
       if (wait <= 0) return answerError.call(fastify, err as Error, request, reply)
       reply.header('retry-after', Math.ceil(wait / 1000))
-      return answerError.call(fastify, apiError('RateLimited', `too many failed authentications from this address: retry in ${Math.ceil(wait / 1000)} s`), request, reply)
+      const refusal = apiError('RateLimited',
+        `too many failed authentications from this address: retry in ${Math.ceil(wait / 1000)} s`)
+      return answerError.call(fastify, refusal, request, reply)
     })
     api.addHook('onResponse', async (request, reply) => {
       if (reply.statusCode === 401) failures.fail(request.ip)
@@ -233,7 +239,8 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
         // per VERIFIED token (set by auth, which runs first), so one Jenkins fleet sharing an address is
         // one client; per address otherwise: a made-up token in open mode is no way around the limit
         keyGenerator: (request) => request.rateKey ?? `ip:${request.ip}`,
-        errorResponseBuilder: (_request, ctx) => apiError('RateLimited', `too many requests: retry in ${Math.ceil(ctx.ttl / 1000)} s`)
+        errorResponseBuilder: (_request, ctx) =>
+          apiError('RateLimited', `too many requests: retry in ${Math.ceil(ctx.ttl / 1000)} s`)
       })
     }
     api.addHook('onRequest', fastify.authorize)
@@ -244,7 +251,9 @@ export default async function app (fastify: FastifyInstance, opts: AppOptions): 
     // only reads are revalidated: 304 is documented on GET operations alone
     api.addHook('onRoute', (route) => {
       const operationId = operationIdFor(route.url)
-      if (route.schema != null && operationId != null && route.method !== 'HEAD') (route.schema as Record<string, unknown>).operationId = operationId
+      if (route.schema != null && operationId != null && route.method !== 'HEAD') {
+        (route.schema as Record<string, unknown>).operationId = operationId
+      }
       const response = route.schema?.response as Record<string, unknown> | undefined
       if (route.method !== 'GET' && route.method !== 'HEAD' && response != null) delete response[304]
     })
