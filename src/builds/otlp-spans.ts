@@ -56,6 +56,8 @@ export interface SpanDeps {
   now?: () => number
   /** the poller looks at the build now; false: it could not take it (another poll holds it, or nothing to follow) */
   refresh?: (buildId: number) => Promise<boolean>
+  /** how long an export waits for one look (default 3 s); a slower look goes on, its build's new stages wait */
+  refreshWaitMs?: number
   warn?: (msg: string, err: unknown) => void
 }
 
@@ -71,8 +73,9 @@ const PHASE_START = 'Phase: Start'
 const DECLARATIVE_PREFIX = 'Declarative: '
 /** declarative "skipped for failure" ends as SUCCESS in a few ms (JENKINS-38097), as in the poller's wfapi rule */
 const SKIPPED_MAX_MS = 50
-/** builds the poller looks at during one export (see receiveSpans) */
+/** builds the poller looks at during one export, and how long each may hold the export (see receiveSpans) */
 const REFRESHES_PER_EXPORT = 8
+const REFRESH_WAIT_MS = 3000
 
 const isStageSpan = (s: OtlpSpan): boolean => STAGE_TYPES.has(String(s.attributes[STEP_TYPE] ?? ''))
 const isBranch = (s: OtlpSpan): boolean => s.attributes[STEP_TYPE] !== 'stage'
@@ -108,7 +111,8 @@ export async function receiveSpans (deps: SpanDeps, spans: OtlpSpan[]): Promise<
   const look = deps.refresh
   const refresh = look == null
     ? undefined
-    : async (id: number): Promise<boolean | undefined> => looks-- > 0 ? await look(id) : undefined
+    : async (id: number): Promise<boolean | undefined> =>
+      looks-- > 0 ? await within(look(id), deps.refreshWaitMs ?? REFRESH_WAIT_MS) : undefined
   for (const [, e] of deps.hold.expire(now())) drop('expired', e)
   if (byTrace.size === 0) return report
 
@@ -210,7 +214,7 @@ async function applyTrace (deps: SpanDeps, found: TrackedBuild, all: OtlpSpan[],
       // a stage we have not recorded: the poller reads Jenkins' tree now and records it where Jenkins
       // shows it (StageID, predecessors, the kind of skip), as the webhook does at a run's end; the
       // spans then fill in. Without Jenkins (unreachable, or not ours to ask) the spans place it.
-      const polled = await refresh(build.id).catch(() => false)
+      const polled = await refresh(build.id)
       if (polled !== undefined) {
         refreshed = true
         build = await findBuild(db, build.plan_id, build.build_index)
@@ -518,3 +522,14 @@ function positiveInt (v: unknown): number | undefined {
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000)
+
+/** `promise`'s value, or undefined once `ms` have passed (the promise goes on; its failure is ignored) */
+async function within<T> (promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms) })
+  try {
+    return await Promise.race([promise.catch(() => undefined), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}

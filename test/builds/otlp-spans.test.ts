@@ -104,3 +104,25 @@ t.test('one export makes the poller look at no more than 8 builds; the others wa
   t.equal(report.held, 10, 'no stage placed: the poller records them, the spans wait to fill in')
   t.equal(report.matched, 0)
 })
+
+t.test('Phase: Start starts a queued build at the run\'s start', async (t) => {
+  const { app, planId } = await appWithBuilds(t, 1)
+  const [b] = await app.db.selectFrom('builds').select(['trace_id']).execute()
+  const start = { ...span('Phase: Start', null, 1_800_000_000_500, 1_800_000_003_000), traceId: b.trace_id as string }
+  t.equal((await buildInfo(app, planId, 1)).Status, 'Queued')
+  t.equal((await receiveSpans({ db: app.db, jenkins: app.jenkins, hold: new SpanHold() }, [start])).matched, 1)
+  const info = await buildInfo(app, planId, 1)
+  t.equal(info.Status, 'Running')
+  t.equal(info.StartTime, 1_800_000_000)
+})
+
+t.test('a look that takes longer than the export may wait goes on alone: the new stage waits for it', async (t) => {
+  const { app } = await appWithBuilds(t, 1)
+  const [b] = await app.db.selectFrom('builds').select(['trace_id']).execute()
+  const run = { ...span('Phase: Run', null, 1_800_000_000_000, 1_800_000_060_000), traceId: b.trace_id as string }
+  const build = { ...stage('Build', '6', run, 1_800_000_001_000, 1_800_000_002_000), traceId: b.trace_id as string }
+  const never = async (): Promise<boolean> => await new Promise(() => {}) // Jenkins does not answer
+  const deps = { db: app.db, jenkins: app.jenkins, hold: new SpanHold(), refresh: never, refreshWaitMs: 20 }
+  const report = await receiveSpans(deps, [run, build])
+  t.equal(report.held, 1, 'answered without it; the stage span waits to fill in what the poller records')
+})
