@@ -36,13 +36,17 @@ export function hostName (host: string): string {
 /** Whether a Host names this machine's loopback (which no outside page can rebind) or is one of `allowed`. */
 export function hostAllowed (host: string, allowed: Set<string>): boolean {
   const name = hostName(host)
-  return name === 'localhost' || name.endsWith('.localhost') || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name) || allowed.has(name)
+  return name === 'localhost' || name.endsWith('.localhost') || name === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name) || allowed.has(name)
 }
 
 export default fp(async function auth (fastify) {
-  const allowedHosts = new Set((fastify.config.ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== ''))
+  const allowedHosts = new Set((fastify.config.ALLOWED_HOSTS ?? '').split(',')
+    .map((h) => h.trim().toLowerCase()).filter((h) => h !== ''))
   // the one transition: open → closed (for good), logged by every process when it notices
-  const guard = new TokenGuard(fastify.db, () => { fastify.log.warn('open mode ended: an API token exists, every API request now needs one') })
+  const guard = new TokenGuard(fastify.db, () => {
+    fastify.log.warn('open mode ended: an API token exists, every API request now needs one')
+  })
   fastify.decorate('tokens', guard)
 
   fastify.addHook('onReady', async () => {
@@ -59,19 +63,25 @@ export default fp(async function auth (fastify) {
       // open to anyone who can reach it, so not to pages elsewhere that rebind their name to this
       // address (DNS rebinding): only a loopback Host, or one the operator named, is answered
       if (!hostAllowed(request.host, allowedHosts)) {
-        throw apiError('Forbidden', `Host "${hostName(request.host)}" is not answered while the server is open (no API token exists): ` +
-          'use localhost, add the name to ALLOWED_HOSTS, or create a token')
+        throw apiError('Forbidden', `Host "${hostName(request.host)}" is not answered while the server is open ` +
+          '(no API token exists): use localhost, add the name to ALLOWED_HOSTS, or create a token')
       }
       return
     }
     const token = tokenFrom(request, { allowAccessToken: request.routeOptions.config.accessToken === true })
-    if (token == null) throw apiError('Unauthorized', 'credentials required: Authorization: Bearer <token> or X-TestCloud-Token')
-    if (token.length > MAX_TOKEN_LENGTH) throw apiError('Unauthorized', `token longer than ${MAX_TOKEN_LENGTH} characters: no API token is`)
+    if (token == null) {
+      throw apiError('Unauthorized', 'credentials required: Authorization: Bearer <token> or X-TestCloud-Token')
+    }
+    if (token.length > MAX_TOKEN_LENGTH) {
+      throw apiError('Unauthorized', `token longer than ${MAX_TOKEN_LENGTH} characters: no API token is`)
+    }
     const caller = await guard.identity(token)
     if (caller == null) throw apiError('Unauthorized', 'unknown or revoked token')
     const role = caller.role
     request.rateKey = `token:${hashToken(token)}`
     request.caller = caller
-    if (!ALLOWED[access].includes(role)) throw apiError('Forbidden', `a ${role} token may not do this (needs ${ALLOWED[access].join(' or ')})`)
+    if (!ALLOWED[access].includes(role)) {
+      throw apiError('Forbidden', `a ${role} token may not do this (needs ${ALLOWED[access].join(' or ')})`)
+    }
   })
 }, { name: 'auth', dependencies: ['database'] })

@@ -17,7 +17,10 @@ export default fp(async function connectionLimits (fastify) {
     const address = socket.remoteAddress ?? ''
     const open = perAddress.get(address) ?? 0
     if (open >= CONNECTIONS_PER_ADDRESS) {
-      if (refused++ % 1000 === 0) fastify.log.warn({ open, refused }, 'connection refused: this address holds CONNECTIONS_PER_ADDRESS connections')
+      if (refused++ % 1000 === 0) {
+        fastify.log.warn({ open, refused },
+          'connection refused: this address holds CONNECTIONS_PER_ADDRESS connections')
+      }
       socket.destroy()
       return
     }

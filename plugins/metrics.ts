@@ -58,7 +58,10 @@ export default fp(async function metrics (fastify) {
           .where('status', 'in', [...TERMINAL])
           .groupBy(['source', 'status'])
           .execute()
-        counts = { rows: rows.map((r) => ({ source: String(r.source), status: r.status, n: Number(r.n) })), at: clock.now() }
+        counts = {
+          rows: rows.map((r) => ({ source: String(r.source), status: r.status, n: Number(r.n) })),
+          at: clock.now()
+        }
         return counts
       } finally {
         reading = undefined
@@ -130,7 +133,9 @@ export default fp(async function metrics (fastify) {
   let rendering: Promise<string> | undefined
   fastify.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     if (text == null || clock.now() - text.at >= METRICS_TEXT_MS) {
-      rendering ??= registry.metrics().then((body) => { text = { body, at: clock.now() }; return body }).finally(() => { rendering = undefined })
+      rendering ??= registry.metrics()
+        .then((body) => { text = { body, at: clock.now() }; return body })
+        .finally(() => { rendering = undefined })
       await rendering
     }
     return await reply.type(registry.contentType).send(text?.body)

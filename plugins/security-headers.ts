@@ -2,7 +2,8 @@ import helmet from '@fastify/helmet'
 import fp from 'fastify-plugin'
 
 /** Pages a browser shows: the dashboard (/ and /ui/*) and the API docs (/docs, /docs/*). */
-export const isPage = (url: string): boolean => url === '/' || url.startsWith('/ui/') || url === '/docs' || url.startsWith('/docs/')
+export const isPage = (url: string): boolean =>
+  url === '/' || url.startsWith('/ui/') || url === '/docs' || url.startsWith('/docs/')
 
 // Security headers on the pages (helmet's set): a CSP with scripts from this server only (no inline
 // script: web/index.html has none), no plugins, no framing (clickjacking a "Rebuild" or "Start" in open mode),

@@ -101,7 +101,8 @@ export function toEnvelope (err: FastifyError | ApiError | Error): { status: num
   }
   const refusal = writeRefusal(err)
   if (refusal != null) {
-    return answer('DatabaseUnavailable', `the database cannot write: ${refusal}; nothing was changed, retry once it can`)
+    return answer('DatabaseUnavailable',
+      `the database cannot write: ${refusal}; nothing was changed, retry once it can`)
   }
   if (isDatabaseDown(err)) {
     return answer('DatabaseUnavailable', 'database unavailable, retry later')

@@ -9,5 +9,6 @@ export const NODE_MAJOR_NEEDED = 22
 export function nodeTooOld (version: string = process.versions.node): string | null {
   const major = Number(version.split('.')[0])
   if (Number.isInteger(major) && major >= NODE_MAJOR_NEEDED) return null
-  return `cannot start: TestCloud DevOps needs Node.js >= ${NODE_MAJOR_NEEDED}, this is Node.js ${version}; install Node.js ${NODE_MAJOR_NEEDED} or newer (an LTS release)`
+  return `cannot start: TestCloud DevOps needs Node.js >= ${NODE_MAJOR_NEEDED}, this is Node.js ${version}; ` +
+    `install Node.js ${NODE_MAJOR_NEEDED} or newer (an LTS release)`
 }

@@ -114,7 +114,9 @@ function decideBuild (state: ProgressState, u: ProgressUpdate, now: number, sour
   return { result: { changed: true }, state: { ...state, build: next }, events }
 }
 
-function decideStage (state: ProgressState, name: string, u: ProgressUpdate, now: number, source: EventSource): Decision {
+function decideStage (
+  state: ProgressState, name: string, u: ProgressUpdate, now: number, source: EventSource
+): Decision {
   const stage = state.stages.get(name)
   if (stage == null) {
     const last = state.lastStageId
@@ -182,7 +184,8 @@ function predecessors (state: ProgressState, before: number, u: ProgressUpdate):
 
 /** StartTime/EndTime after moving from `from` to `to`: given times win, else the first sighting. */
 export function times (from: Status, to: Status, start: number | null, end: number | null,
-  u: Pick<ProgressUpdate, 'startTime' | 'endTime'>, now: number): { start_time: number | null, end_time: number | null } {
+  u: Pick<ProgressUpdate, 'startTime' | 'endTime'>, now: number
+): { start_time: number | null, end_time: number | null } {
   const startTime = u.startTime ?? start ?? (to === 'Queued' ? null : now)
   let endTime = null
   if (isTerminal(to)) endTime = u.endTime ?? (from !== to || end == null ? now : end)
@@ -196,7 +199,9 @@ export function mergeDetail (stored: string, detail: Record<string, unknown> | u
   const keys = Object.keys(object).length
   if (keys > DETAIL_MAX_KEYS) throw invalid(`Detail would have ${keys} keys, more than ${DETAIL_MAX_KEYS}`)
   const merged = JSON.stringify(object)
-  if (Buffer.byteLength(merged) > DETAIL_MAX_BYTES) throw invalid(`Detail would exceed ${DETAIL_MAX_BYTES} bytes of JSON`)
+  if (Buffer.byteLength(merged) > DETAIL_MAX_BYTES) {
+    throw invalid(`Detail would exceed ${DETAIL_MAX_BYTES} bytes of JSON`)
+  }
   // unchanged values keep the stored text, so a repeat is recognised as one
   return merged === stored ? stored : merged
 }

@@ -80,7 +80,9 @@ export class RunFollower {
       done = await this.move(client, build)
     } catch (err) {
       // what was learnt before the failure is kept, as when each change was written at once
-      await this.flush(build).catch((e: unknown) => { this.log.warn({ err: e, build: build.id }, 'recording a poll failed') })
+      await this.flush(build).catch((e: unknown) => {
+        this.log.warn({ err: e, build: build.id }, 'recording a poll failed')
+      })
       throw err
     } finally {
       this.pending.delete(build.id)

@@ -64,7 +64,8 @@ export async function receiveNotification (
 
   if (phase === 'QUEUED' || phase === 'STARTED') {
     // QUEUED comes with STARTED at build start (never at enqueue time): both mean it runs now
-    const [r] = await applyProgress(db, key, [{ ...from, status: 'Running', startTime: phase === 'STARTED' ? at : undefined }])
+    const startTime = phase === 'STARTED' ? at : undefined
+    const [r] = await applyProgress(db, key, [{ ...from, status: 'Running', startTime }])
     return r.ignored == null ? 'OK' : `OK (ignored: ${r.ignored})`
   }
   if (phase === 'COMPLETED' || phase === 'FINALIZED') {

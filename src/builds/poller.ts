@@ -111,7 +111,9 @@ export class Poller {
   }
 
   /** Follows one build and ends its lease; a build still running goes to `running` instead, when given. */
-  private async pollOne (build: TrackedBuild, running?: number[]): Promise<'finished' | 'running' | 'error' | 'skipped'> {
+  private async pollOne (
+    build: TrackedBuild, running?: number[]
+  ): Promise<'finished' | 'running' | 'error' | 'skipped'> {
     const key = build.jenkins_name ?? ''
     const client = this.jenkins.client(build.jenkins_name)
     if (client == null) {

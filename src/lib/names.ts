@@ -19,9 +19,14 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export function normalizeName (value: string, field: string): string {
   if (LONE_SURROGATE.test(value)) throw invalid(`${field} contains a lone surrogate (not valid Unicode text)`)
   const control = CONTROL.exec(value)
-  if (control != null) throw invalid(`${field} contains a control character (U+${codePoint(control[0])}) such as NUL, a newline or a tab`)
+  if (control != null) {
+    throw invalid(`${field} contains a control character (U+${codePoint(control[0])}) such as NUL, a newline or a tab`)
+  }
   const bidi = BIDI.exec(value)
-  if (bidi != null) throw invalid(`${field} contains a bidirectional control character (U+${codePoint(bidi[0])}) that reorders how it displays`)
+  if (bidi != null) {
+    throw invalid(`${field} contains a bidirectional control character (U+${codePoint(bidi[0])}) ` +
+      'that reorders how it displays')
+  }
   const name = value.trim().normalize('NFC')
   if (name === '') throw invalid(`${field} is blank`)
   return name

@@ -28,7 +28,9 @@ export function writeRefusal (err: unknown): string | null {
   if (code === 'SQLITE_FULL') return 'the disk is full (SQLITE_FULL)'
   if (code.startsWith('SQLITE_READONLY')) return `the database file is read-only (${code})`
   if (code.startsWith('SQLITE_IOERR')) return `the disk failed a write (${code})`
-  if (typeof e.errno === 'number' && MYSQL_REFUSALS[e.errno] != null) return `${MYSQL_REFUSALS[e.errno]} (${code !== '' ? code : `errno ${e.errno}`})`
+  if (typeof e.errno === 'number' && MYSQL_REFUSALS[e.errno] != null) {
+    return `${MYSQL_REFUSALS[e.errno]} (${code !== '' ? code : `errno ${e.errno}`})`
+  }
   return null
 }
 
@@ -58,7 +60,9 @@ export class WriteHealth {
     return this.refused.cause
   }
 
-  /** Whether /readyz should try a write now: after a refusal, and every PROBE_MS (a database read-only from the start). */
+  /**
+   * Whether /readyz should try a write now: after a refusal, and every PROBE_MS (a database read-only from the start).
+   */
   probeDue (): boolean {
     return this.refused != null || this.clock() - this.probedAt >= WriteHealth.PROBE_MS
   }

@@ -139,7 +139,8 @@ function statementsFor (db: Db): Statements {
       // The build with its product (its events carry it) and highest StageID. The row lock serialises
       // writers of one build (on SQLite BEGIN IMMEDIATE took the write lock); on MySQL the subqueries
       // are plain reads evaluated once the row is locked, so they see what the previous holder committed.
-      lock: prepare('select builds (lock)', db.selectFrom('builds as b').select(BUILD_COLUMNS.map((c) => `b.${c}` as const))
+      lock: prepare('select builds (lock)', db.selectFrom('builds as b')
+        .select(BUILD_COLUMNS.map((c) => `b.${c}` as const))
         .select((eb) => [
           eb.selectFrom('plans').select('product_id').whereRef('plans.id', '=', 'b.plan_id').as('product_id'),
           eb.selectFrom('stages').select((e) => e.fn.max('stage_id').as('m')).whereRef('stages.build_id', '=', 'b.id')
@@ -205,14 +206,16 @@ function stageRead (s: Statements, names: number, ids: number): Prepared {
 
 function stageInsert (s: Statements, rows: number): Prepared {
   return sized(s.stageInserts, rows, () => {
-    const marks = Array.from({ length: rows }, (_, i) => Object.fromEntries(STAGE_VALUES.map((c) => [c, v(`${c}${i}`)])))
+    const marks = Array.from({ length: rows },
+      (_, i) => Object.fromEntries(STAGE_VALUES.map((c) => [c, v(`${c}${i}`)])))
     return prepare('insert stages', s.db.insertInto('stages').values(marks as never))
   })
 }
 
 function eventInsert (s: Statements, rows: number): Prepared {
   return sized(s.eventInserts, rows, () => {
-    const marks = Array.from({ length: rows }, (_, i) => Object.fromEntries(EVENT_VALUES.map((c) => [c, v(`${c}${i}`)])))
+    const marks = Array.from({ length: rows },
+      (_, i) => Object.fromEntries(EVENT_VALUES.map((c) => [c, v(`${c}${i}`)])))
     return prepare('insert events', s.db.insertInto('events').values(marks as never))
   })
 }

@@ -120,7 +120,8 @@ async function roleByHash (db: Db, hash: string): Promise<{ id: number, role: Ro
 export async function presentTokenHashes (db: Db, hashes: string[]): Promise<Set<string>> {
   const present = new Set<string>()
   for (let i = 0; i < hashes.length; i += 500) {
-    const rows = await db.selectFrom('api_tokens').select('token_hash').where('token_hash', 'in', hashes.slice(i, i + 500)).execute()
+    const rows = await db.selectFrom('api_tokens').select('token_hash')
+      .where('token_hash', 'in', hashes.slice(i, i + 500)).execute()
     for (const r of rows) present.add(r.token_hash)
   }
   return present

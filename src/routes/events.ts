@@ -7,14 +7,19 @@ import { hashToken, presentTokenHashes } from '../repositories/tokens.js'
 import { EnvelopeSchema, PlanIdSchema, responses, toInt } from '../schemas/common.js'
 import { type StreamEvent, StreamEventSchema } from '../schemas/event.js'
 
-const Id = (description: string) => Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[1-9][0-9]{0,15}$' })], { description }))
+const Id = (description: string) => Type.Optional(Type.Union(
+  [Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[1-9][0-9]{0,15}$' })],
+  { description }
+))
 const HEARTBEAT_MS = 15_000
 /**
  * A stream with more than this unsent (a client that stopped reading) is closed: the client resumes
  * with Last-Event-ID. The backlog never gets near it (a page waits for the socket to drain).
  */
 export const MAX_UNSENT = 1024 * 1024
-/** How often the tokens of open streams are looked up again: a revoked token's streams end within this (plus a query) */
+/**
+ * How often the tokens of open streams are looked up again: a revoked token's streams end within this (plus a query)
+ */
 export const REVOCATION_CHECK_MS = 400
 
 // The hub hands every subscriber the same event object: it is serialized once, however many streams carry it
@@ -53,28 +58,39 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Build'],
       summary: 'Live stream of build and stage changes (Server-Sent Events), filtered and resumable',
-      description: 'Each event is `id: <EventID>` and `data: <JSON>`. `Last-Event-ID` (header, or `?LastEventID=`) resumes: every later ' +
-        'matching event is sent, then live ones. Events written by any server process on the same database arrive within 1 s. A comment line ' +
-        'every 15 s keeps proxies from closing the stream. Browsers may send the token as `?access_token=` on this endpoint only.',
+      description: 'Each event is `id: <EventID>` and `data: <JSON>`. `Last-Event-ID` (header, or `?LastEventID=`) ' +
+        'resumes: every later matching event is sent, then live ones. Events written by any server process on the ' +
+        'same database arrive within 1 s. A comment line every 15 s keeps proxies from closing the stream. ' +
+        'Browsers may send the token as `?access_token=` on this endpoint only.',
       querystring: Type.Object({
         ProductID: Id('only events of this product'),
         DevOpsPlanID: Type.Optional(PlanIdSchema),
         BuildIndex: Id('only events of this build (with DevOpsPlanID)'),
-        LastEventID: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^(0|[1-9][0-9]{0,15})$' })], { description: 'resume after this EventID (as the Last-Event-ID header)' })),
-        access_token: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'the API token, for EventSource (never logged)' }))
+        LastEventID: Type.Optional(Type.Union(
+          [Type.Integer({ minimum: 0 }), Type.String({ pattern: '^(0|[1-9][0-9]{0,15})$' })],
+          { description: 'resume after this EventID (as the Last-Event-ID header)' }
+        )),
+        access_token: Type.Optional(Type.String({
+          minLength: 1, maxLength: 256, description: 'the API token, for EventSource (never logged)'
+        }))
       }),
       response: {
         ...responses(EnvelopeSchema({}), ['InvalidParameter', 'DatabaseUnavailable']),
-        200: { description: 'text/event-stream: one event per change', content: { 'text/event-stream': { schema: StreamEventSchema } } }
+        200: {
+          description: 'text/event-stream: one event per change',
+          content: { 'text/event-stream': { schema: StreamEventSchema } }
+        }
       }
     }
   }, async (request, reply) => {
     const q = request.query
     const header = request.headers['last-event-id']
-    const resume = q.LastEventID ?? (typeof header === 'string' && /^(0|[1-9][0-9]{0,15})$/.test(header.trim()) ? header.trim() : undefined)
+    const resume = q.LastEventID ??
+      (typeof header === 'string' && /^(0|[1-9][0-9]{0,15})$/.test(header.trim()) ? header.trim() : undefined)
     // open streams, not hub subscribers: a stream joins the hub only after its first database read
     if (fastify.streams.size >= fastify.config.STREAM_MAX_SUBSCRIBERS) {
-      throw apiError('DatabaseUnavailable', `this server already holds ${fastify.config.STREAM_MAX_SUBSCRIBERS} event streams; retry later or on another instance`)
+      throw apiError('DatabaseUnavailable', `this server already holds ${fastify.config.STREAM_MAX_SUBSCRIBERS} ` +
+        'event streams; retry later or on another instance')
     }
     // absent in open mode (no token needed); when the stream opened with one, it lives as long as the token
     const token = (await fastify.tokens.isOpen()) ? undefined : tokenFrom(request, { allowAccessToken: true })
@@ -82,7 +98,8 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
     const address = request.ip
     const mine = perAddress.get(address) ?? 0
     if (mine >= fastify.config.STREAM_MAX_PER_ADDRESS) {
-      throw apiError('RateLimited', `this address already holds ${mine} event streams (at most ${fastify.config.STREAM_MAX_PER_ADDRESS}); close one first`)
+      throw apiError('RateLimited', `this address already holds ${mine} event streams ` +
+        `(at most ${fastify.config.STREAM_MAX_PER_ADDRESS}); close one first`)
     }
     perAddress.set(address, mine + 1)
     const res = reply.raw
@@ -110,7 +127,8 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
       }
       res.write(frameOf(e))
       if (res.writableLength > MAX_UNSENT && !res.destroyed) {
-        request.log.info({ unsent: res.writableLength }, 'event stream closed: the client does not read (it may resume with Last-Event-ID)')
+        request.log.info({ unsent: res.writableLength },
+          'event stream closed: the client does not read (it may resume with Last-Event-ID)')
         res.destroy()
       }
     }

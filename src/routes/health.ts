@@ -46,7 +46,12 @@ export default fp(async function health (fastify) {
       // a database that answers but cannot write (disk full, read-only) is not ready either
       const refused = await writeRefused()
       if (refused != null) {
-        return await reply.code(ERRORS.DatabaseUnavailable.http).send({ ErrorCode: ErrorCode.DatabaseUnavailable, Description: `the database cannot write: ${refused}`, Database: 'read-only', Jenkins: jenkins })
+        return await reply.code(ERRORS.DatabaseUnavailable.http).send({
+          ErrorCode: ErrorCode.DatabaseUnavailable,
+          Description: `the database cannot write: ${refused}`,
+          Database: 'read-only',
+          Jenkins: jenkins
+        })
       }
       return { ErrorCode: ErrorCode.OK, Description: 'OK', Database: 'ok', Jenkins: jenkins }
     } catch (err) {

@@ -16,9 +16,10 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Webhook'],
       summary: 'Receiver for the Jenkins Notification plugin (JSON format)',
-      description: 'Matched to a build by build.queue_id, else the DevOpsPlanID/BuildIndex parameters, else job URL + number. ' +
-        'STARTED marks the build Running; COMPLETED/FINALIZED set its result and fetch its final stages at once. ' +
-        `An unknown build is answered ${ErrorCode.OK} with a Description saying it was ignored. Needs WEBHOOK_TOKEN, as ?token= or a header.`,
+      description: 'Matched to a build by build.queue_id, else the DevOpsPlanID/BuildIndex parameters, ' +
+        'else job URL + number. STARTED marks the build Running; COMPLETED/FINALIZED set its result and fetch its ' +
+        `final stages at once. An unknown build is answered ${ErrorCode.OK} with a Description saying it was ` +
+        'ignored. Needs WEBHOOK_TOKEN, as ?token= or a header.',
       querystring: Type.Object({ token: Type.Optional(Type.String({ description: 'the WEBHOOK_TOKEN secret' })) }),
       body: NotificationSchema,
       response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'BodyTooLarge'])
@@ -28,7 +29,10 @@ const routes: FastifyPluginAsyncTypebox = async (fastify) => {
     onRequest: webhookAuth(fastify, { allowQuery: true })
   }, async (request) => {
     const n = request.body
-    for (const [field, value] of [['body/url', n.url], ['body/build/url', n.build.url], ['body/build/full_url', n.build.full_url]] as const) checkPercentEncoding(value, field)
+    const urls = [
+      ['body/url', n.url], ['body/build/url', n.build.url], ['body/build/full_url', n.build.full_url]
+    ] as const
+    for (const [field, value] of urls) checkPercentEncoding(value, field)
     const description = await receiveNotification(fastify.db, {
       registry: fastify.jenkins,
       pollNow: async (buildId) => await fastify.poller.pollNow(buildId)
