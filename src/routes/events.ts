@@ -42,9 +42,11 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
   const tokens = new Map<ServerResponse, string>()
   const recheck = setInterval(() => {
     if (tokens.size === 0) return
+    // only the streams open when the query was sent: one opened while it runs has a hash it did not ask about
+    const asked = [...tokens]
     presentTokenHashes(fastify.db, [...new Set(tokens.values())]).then((present) => {
-      for (const [res, hash] of tokens) {
-        if (present.has(hash)) continue
+      for (const [res, hash] of asked) {
+        if (present.has(hash) || !tokens.has(res)) continue
         fastify.log.info('event stream closed: its token was revoked')
         res.destroy()
       }
