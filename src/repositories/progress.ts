@@ -9,9 +9,10 @@ import type { EventSource, NewEvent } from './events.js'
 
 // The write path's statements. Each is written once with Kysely's builder, compiled once per dialect
 // with named markers for its values, then run as compiled SQL: building a query costs more than
-// SQLite takes to run it. On SQLite the whole write is one synchronous better-sqlite3 transaction
-// (BEGIN IMMEDIATE: the write lock first, so two processes queue instead of failing to upgrade a
-// read lock); on MySQL/MariaDB two round trips on a multi-statement connection: begin, lock the build
+// SQLite takes to run it. On SQLite the writes of one turn of the event loop share one synchronous
+// better-sqlite3 transaction (BEGIN IMMEDIATE: the write lock first, so two processes queue instead of
+// failing to upgrade a read lock), each in its own savepoint; on MySQL/MariaDB two round trips on a
+// multi-statement connection: begin, lock the build
 // row and read, then every write and the commit.
 
 type Db = Kysely<Database>
@@ -58,6 +59,9 @@ export interface ProgressOutcome { before: ProgressState, after: ProgressState, 
 /** Called with each statement's name as it runs (the statement-count test listens). */
 let onStatement: ((name: string) => void) | undefined
 export function traceStatements (listener: ((name: string) => void) | undefined): void { onStatement = listener }
+/** Called after each commit with the number of writes it made durable (the group-commit test listens). */
+let onCommit: ((writes: number) => void) | undefined
+export function traceCommits (listener: ((writes: number) => void) | undefined): void { onCommit = listener }
 
 /**
  * Runs one progress write of the build `key`: locks and reads its state once, lets `decide` (pure,
@@ -68,18 +72,86 @@ export async function progressTransaction<T> (db: Db, key: BuildKey, refs: Stage
   const raw = rawSqlite(db)
   const s = statementsFor(db)
   if (raw != null) {
-    // Kysely's connection is held for the duration, so none of its transactions is open on the handle meanwhile
-    return await db.connection().execute(async () => {
-      if (raw.inTransaction) throw new Error('a progress write inside an open transaction would join it')
-      return raw.transaction(() => {
-        const state = loadSync(s, raw, key, refs)
-        const { outcome, answer } = decide(state)
-        writeSync(s, raw, outcome)
-        return answer
-      }).immediate()
+    return await new Promise<T>((resolve, reject) => {
+      const job: Job = { key, refs, decide, settle: (err, answer) => { if (err == null) resolve(answer as T); else reject(err) } }
+      groupFor(db, raw, s).add(job)
     })
   }
   return await mysqlTransaction(mysqlBatches(db) as Pool, s, key, refs, decide)
+}
+
+// ---- SQLite: group commit ----
+
+/** One progress write waiting for its group's commit. */
+interface Job {
+  key: BuildKey
+  refs: StageRefs
+  decide: (state: ProgressState) => { outcome: ProgressOutcome, answer: unknown }
+  settle: (err: unknown, answer?: unknown) => void
+}
+
+/**
+ * On SQLite a commit costs more than the writes it makes durable (the WAL frames of ~8 pages and the
+ * write lock), so the writes that arrive in one turn of the event loop commit together: each in a
+ * savepoint of one BEGIN IMMEDIATE transaction, in arrival order, and each caller is answered once
+ * the group has committed, so nothing is acknowledged before it is durable. A refused or failing
+ * write rolls back its own savepoint only; a failed commit fails the whole group.
+ */
+class CommitGroup {
+  private queue: Job[] = []
+  private running = false
+  /** one write; called inside the group's transaction, better-sqlite3 runs it in a savepoint */
+  private readonly one: (job: Job) => unknown
+
+  constructor (private readonly db: Db, private readonly raw: SqliteDatabase, private readonly s: Statements) {
+    this.one = raw.transaction((job: Job) => {
+      const { outcome, answer } = job.decide(loadSync(s, raw, job.key, job.refs))
+      writeSync(s, raw, outcome)
+      return answer
+    })
+  }
+
+  add (job: Job): void {
+    this.queue.push(job)
+    if (this.queue.length === 1 && !this.running) setImmediate(() => { void this.flush() })
+  }
+
+  private async flush (): Promise<void> {
+    this.running = true
+    const jobs = this.queue
+    this.queue = []
+    const outcomes: Array<{ err?: unknown, answer?: unknown }> = []
+    try {
+      // Kysely's connection is held meanwhile, so none of its transactions is open on the handle
+      await this.db.connection().execute(async () => {
+        if (this.raw.inTransaction) throw new Error('a progress write inside an open transaction would join it')
+        this.raw.transaction(() => {
+          // a write that throws has rolled back its own savepoint; the others stand
+          for (const job of jobs) {
+            try { outcomes.push({ answer: this.one(job) }) } catch (err) { outcomes.push({ err }) }
+          }
+        }).immediate()
+      })
+      onCommit?.(jobs.length)
+      jobs.forEach((job, i) => { job.settle(outcomes[i].err, outcomes[i].answer) })
+    } catch (err) {
+      for (const job of jobs) job.settle(err)
+    } finally {
+      this.running = false
+      if (this.queue.length > 0) setImmediate(() => { void this.flush() })
+    }
+  }
+}
+
+const GROUPS = new WeakMap<SqliteDatabase, CommitGroup>()
+
+function groupFor (db: Db, raw: SqliteDatabase, s: Statements): CommitGroup {
+  let g = GROUPS.get(raw)
+  if (g == null) {
+    g = new CommitGroup(db, raw, s)
+    GROUPS.set(raw, g)
+  }
+  return g
 }
 
 // ---- the statements, compiled once per dialect ----
@@ -277,6 +349,7 @@ async function mysqlTransaction<T> (pool: Pool, s: Statements, key: BuildKey, re
     const { outcome, answer } = decide(toState(key, build, rows ?? []))
     await batch(conn, [...writes(s, outcome), [COMMIT, {}]])
     open = false
+    onCommit?.(1)
     return answer
   } catch (err) {
     if (open) await batch(conn, [[ROLLBACK, {}]]).catch(() => { broken = true })
