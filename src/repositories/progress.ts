@@ -73,8 +73,7 @@ export async function progressTransaction<T> (db: Db, key: BuildKey, refs: Stage
   const s = statementsFor(db)
   if (raw != null) {
     return await new Promise<T>((resolve, reject) => {
-      const job: Job = { key, refs, decide, settle: (err, answer) => { if (err == null) resolve(answer as T); else reject(err) } }
-      groupFor(db, raw, s).add(job)
+      groupFor(db, raw, s).add({ key, refs, decide, resolve: resolve as (answer: unknown) => void, reject })
     })
   }
   return await mysqlTransaction(mysqlBatches(db) as Pool, s, key, refs, decide)
@@ -87,7 +86,8 @@ interface Job {
   key: BuildKey
   refs: StageRefs
   decide: (state: ProgressState) => { outcome: ProgressOutcome, answer: unknown }
-  settle: (err: unknown, answer?: unknown) => void
+  resolve: (answer: unknown) => void
+  reject: (err: unknown) => void
 }
 
 /**
@@ -113,14 +113,15 @@ class CommitGroup {
 
   add (job: Job): void {
     this.queue.push(job)
-    if (this.queue.length === 1 && !this.running) setImmediate(() => { void this.flush() })
+    if (this.queue.length === 1 && !this.running) setImmediate(this.flush)
   }
 
-  private async flush (): Promise<void> {
+  // never rejects: every error is its jobs' answer
+  private readonly flush = async (): Promise<void> => {
     this.running = true
     const jobs = this.queue
     this.queue = []
-    const outcomes: Array<{ err?: unknown, answer?: unknown }> = []
+    const outcomes: Array<{ ok: true, answer: unknown } | { ok: false, err: unknown }> = []
     try {
       // Kysely's connection is held meanwhile, so none of its transactions is open on the handle
       await this.db.connection().execute(async () => {
@@ -128,17 +129,20 @@ class CommitGroup {
         this.raw.transaction(() => {
           // a write that throws has rolled back its own savepoint; the others stand
           for (const job of jobs) {
-            try { outcomes.push({ answer: this.one(job) }) } catch (err) { outcomes.push({ err }) }
+            try { outcomes.push({ ok: true, answer: this.one(job) }) } catch (err) { outcomes.push({ ok: false, err }) }
           }
         }).immediate()
       })
       onCommit?.(jobs.length)
-      jobs.forEach((job, i) => { job.settle(outcomes[i].err, outcomes[i].answer) })
+      jobs.forEach((job, i) => {
+        const o = outcomes[i]
+        if (o.ok) job.resolve(o.answer); else job.reject(o.err)
+      })
     } catch (err) {
-      for (const job of jobs) job.settle(err)
+      for (const job of jobs) job.reject(err)
     } finally {
       this.running = false
-      if (this.queue.length > 0) setImmediate(() => { void this.flush() })
+      if (this.queue.length > 0) setImmediate(this.flush)
     }
   }
 }
