@@ -52,7 +52,8 @@ export interface ProgressState {
 export interface BuildKey { planId: number, buildIndex: number }
 /** Which stages the updates name, as stage or predecessor: the only ones read. */
 export interface StageRefs { names: string[], ids: number[] }
-export type ProgressEvent = NewEvent & { source: EventSource }
+/** `at`: when it was decided, when several decisions are written together (else the outcome's `now`) */
+export type ProgressEvent = NewEvent & { source: EventSource, at?: number }
 /** What a write changes, as decided: the state before and after, and the events in order. */
 export interface ProgressOutcome { before: ProgressState, after: ProgressState, events: ProgressEvent[], now: number }
 
@@ -76,7 +77,10 @@ export async function progressTransaction<T> (db: Db, key: BuildKey, refs: Stage
       groupFor(db, raw, s).add({ key, refs, decide, resolve: resolve as (answer: unknown) => void, reject })
     })
   }
-  return await mysqlTransaction(mysqlBatches(db) as Pool, s, key, refs, decide)
+  return await new Promise<T>((resolve, reject) => {
+    const job = { key, refs, decide, resolve: resolve as (answer: unknown) => void, reject }
+    mysqlGroupFor(mysqlBatches(db) as Pool, s).add(job)
+  })
 }
 
 // ---- SQLite: group commit ----
@@ -336,32 +340,139 @@ function loadSync (s: Statements, raw: SqliteDatabase, key: BuildKey, refs: Stag
   return toState(key, build, read == null ? [] : sqliteStatement(raw, read[0]).all(...argv(...read)) as Row[])
 }
 
+// ---- MySQL/MariaDB: group commit in two round trips ----
+
 /**
- * MySQL/MariaDB: begin, the locked build and the named stages in one request (the stage read is a
- * plain read after the lock, so its snapshot sees what the lock's previous holder committed), then
- * every write with the commit in a second. A refused update rolls back.
+ * On MySQL/MariaDB a write's cost is its round trips (a write to the socket, a wake-up of the
+ * server), so the writes that arrive in one turn of the event loop share one transaction in two
+ * requests: begin, then every build they name locked and read, in key order (a fixed lock order, so
+ * two processes' groups never deadlock); then the writes of every build and the commit. Writes to the
+ * same build are decided in arrival order, each on the state the one before left. A refused write
+ * refuses only itself; if the group fails (a deadlock with another kind of writer, a database error),
+ * it is rolled back and each write runs again in a transaction of its own.
  */
-async function mysqlTransaction<T> (pool: Pool, s: Statements, key: BuildKey, refs: StageRefs,
-  decide: (state: ProgressState) => { outcome: ProgressOutcome, answer: T }): Promise<T> {
-  const conn = await new Promise<PoolConnection>((resolve, reject) => {
-    pool.getConnection((err, c) => { if (err != null) reject(err); else resolve(c) })
-  })
-  let open = true
-  let broken = false
-  try {
-    const [, [build], rows] = await batch(conn, [[BEGIN, {}], [s.lock, { ...key }], ...stageReadOf(s, key, null, refs)])
-    const { outcome, answer } = decide(toState(key, build, rows ?? []))
-    await batch(conn, [...writes(s, outcome), [COMMIT, {}]])
-    open = false
-    onCommit?.(1)
-    return answer
-  } catch (err) {
-    if (open) await batch(conn, [[ROLLBACK, {}]]).catch(() => { broken = true })
-    throw err
-  } finally {
-    if (broken) conn.destroy()
-    else conn.release()
+class MysqlCommitGroup {
+  private queue: Job[] = []
+  private inFlight = 0
+
+  constructor (private readonly pool: Pool, private readonly s: Statements) {}
+
+  add (job: Job): void {
+    this.queue.push(job)
+    if (this.queue.length === 1 && this.inFlight < GROUPS_IN_FLIGHT) setImmediate(this.flush)
   }
+
+  // never rejects: every error is its jobs' answer
+  private readonly flush = async (): Promise<void> => {
+    const jobs = this.queue
+    this.queue = []
+    if (jobs.length === 0) return
+    this.inFlight++
+    try {
+      await this.run(jobs)
+    } catch {
+      for (const job of jobs) await this.alone(job)
+    } finally {
+      this.inFlight--
+      if (this.queue.length > 0) setImmediate(this.flush)
+    }
+  }
+
+  private async alone (job: Job): Promise<void> {
+    try { await this.run([job]) } catch (err) { job.reject(err) }
+  }
+
+  /** One transaction for `jobs`; throws (having rolled back) when the transaction fails, answering no one. */
+  private async run (jobs: Job[]): Promise<void> {
+    const builds = byBuild(jobs)
+    const conn = await new Promise<PoolConnection>((resolve, reject) => {
+      this.pool.getConnection((err, c) => { if (err != null) reject(err); else resolve(c) })
+    })
+    let open = true
+    let broken = false
+    try {
+      const reads: Array<[Prepared, Row]> = [[BEGIN, {}]]
+      const at: Array<{ lock: number, stages?: number }> = []
+      for (const { key, refs } of builds) {
+        const stageRead = stageReadOf(this.s, key, null, refs)
+        at.push({ lock: reads.length, ...(stageRead.length > 0 ? { stages: reads.length + 1 } : {}) })
+        reads.push([this.s.lock, { ...key }], ...stageRead)
+      }
+      const results = await batch(conn, reads)
+      const answers = new Map<Job, { ok: true, answer: unknown } | { ok: false, err: unknown }>()
+      const out: Array<[Prepared, Row]> = []
+      builds.forEach(({ key, jobs: own }, i) => {
+        const { lock, stages } = at[i]
+        let before: ProgressState
+        try {
+          before = toState(key, results[lock][0], stages == null ? [] : results[stages])
+        } catch (err) {
+          for (const job of own) answers.set(job, { ok: false, err })
+          return
+        }
+        let state = before
+        const events: ProgressEvent[] = []
+        for (const job of own) {
+          try {
+            const { outcome, answer } = job.decide(state)
+            state = outcome.after
+            for (const e of outcome.events) events.push({ ...e, at: outcome.now })
+            answers.set(job, { ok: true, answer })
+          } catch (err) {
+            answers.set(job, { ok: false, err })
+          }
+        }
+        out.push(...writes(this.s, { before, after: state, events, now: Date.now() }))
+      })
+      await batch(conn, [...out, [COMMIT, {}]])
+      open = false
+      onCommit?.(jobs.length)
+      for (const job of jobs) {
+        const a = answers.get(job)
+        if (a?.ok === true) job.resolve(a.answer); else job.reject(a?.ok === false ? a.err : new Error('no answer'))
+      }
+    } catch (err) {
+      if (open) await batch(conn, [[ROLLBACK, {}]]).catch(() => { broken = true })
+      throw err
+    } finally {
+      if (broken) conn.destroy()
+      else conn.release()
+    }
+  }
+}
+
+/** The jobs by build, builds in key order, each build's jobs in arrival order, with the stages they all name. */
+function byBuild (jobs: Job[]): Array<{ key: BuildKey, refs: StageRefs, jobs: Job[] }> {
+  const builds = new Map<string, { key: BuildKey, names: Set<string>, ids: Set<number>, jobs: Job[] }>()
+  for (const job of jobs) {
+    const id = `${job.key.planId}/${job.key.buildIndex}`
+    let b = builds.get(id)
+    if (b == null) builds.set(id, b = { key: job.key, names: new Set(), ids: new Set(), jobs: [] })
+    for (const n of job.refs.names) b.names.add(n)
+    for (const i of job.refs.ids) b.ids.add(i)
+    b.jobs.push(job)
+  }
+  return [...builds.values()]
+    .sort((a, b) => a.key.planId - b.key.planId || a.key.buildIndex - b.key.buildIndex)
+    .map((b) => ({ key: b.key, refs: { names: [...b.names], ids: [...b.ids] }, jobs: b.jobs }))
+}
+
+/**
+ * Groups under way at once: with two, one group's reads overlap the other's writes and commit; more
+ * make every group smaller (Build/update at 50 connections on MariaDB, same machine: 1 group in flight
+ * 2,406 req/s, 2 3,760, 3 3,496–3,556, 5 3,317, unbounded 3,022 with groups of ~3 writes).
+ */
+const GROUPS_IN_FLIGHT = 2
+
+const MYSQL_GROUPS = new WeakMap<Pool, MysqlCommitGroup>()
+
+function mysqlGroupFor (pool: Pool, s: Statements): MysqlCommitGroup {
+  let g = MYSQL_GROUPS.get(pool)
+  if (g == null) {
+    g = new MysqlCommitGroup(pool, s)
+    MYSQL_GROUPS.set(pool, g)
+  }
+  return g
 }
 
 /** Runs the statements as one request; answers each one's rows. */
@@ -415,7 +526,7 @@ function writes (s: Statements, o: ProgressOutcome): Array<[Prepared, Row]> {
       [`status${i}`]: e.status,
       [`source${i}`]: e.source,
       [`detail${i}`]: JSON.stringify(e.detail ?? {}),
-      [`time${i}`]: o.now
+      [`time${i}`]: e.at ?? o.now
     })
   })
   out.push([eventInsert(s, o.events.length), args])
