@@ -17,7 +17,7 @@ import { applyProgress, MAX_STAGES, type ProgressUpdate } from './progress.js'
 import { captureStageLogs } from './stage-logs.js'
 import { normalizeName } from '../lib/names.js'
 import { recordRun, type TrackedBuild } from '../repositories/builds.js'
-import { stageStates } from '../repositories/stages.js'
+import { type StoredStage, storedStages } from '../repositories/stages.js'
 import { canMove, isTerminal, parseStatus, type Status } from '../status.js'
 import { plausibleTimeMs } from '../lib/bounds.js'
 
@@ -48,15 +48,6 @@ export class StageApiFailed extends Error {
   constructor (readonly cause: JenkinsError) {
     super(`the run's stage API failed (${cause.message}); its api/json answers`)
   }
-}
-
-interface StoredStage {
-  name: string
-  status: string
-  start_time: number | null
-  end_time: number | null
-  nodeId: string | null
-  queueReason: unknown
 }
 
 export class RunFollower {
@@ -441,11 +432,7 @@ export class RunFollower {
   private async storedStages (build: TrackedBuild): Promise<StoredStage[]> {
     // stage updates not written yet would be missing from what is compared
     if (this.pending.get(build.id)?.some((u) => u.stageName != null) === true) await this.flush(build)
-    return (await stageStates(this.db, build.id)).map((s) => {
-      const detail = JSON.parse(s.detail) as { JenkinsNodeID?: unknown, QueueReason?: unknown }
-      const nodeId = detail.JenkinsNodeID == null ? null : String(detail.JenkinsNodeID as string)
-      return { ...s, nodeId, queueReason: detail.QueueReason ?? null }
-    })
+    return await storedStages(this.db, build.id)
   }
 
   /** Records what the poll learnt; written when the build's poll ends (or before its stages are read again). */

@@ -10,7 +10,7 @@ import type { AttributeValue, OtlpSpan } from '../otlp/decode.js'
 import {
   findBuild, findByTraceIds, findForNotification, pollSoon, recordTraceId, type TrackedBuild
 } from '../repositories/builds.js'
-import { stageStates } from '../repositories/stages.js'
+import { type StoredStage, storedStages } from '../repositories/stages.js'
 import { applyProgress, type ProgressUpdate } from './progress.js'
 import { isTerminal, parseStatus, type Status } from '../status.js'
 
@@ -171,14 +171,6 @@ async function correlate (deps: SpanDeps, root: OtlpSpan): Promise<TrackedBuild 
   })
 }
 
-interface StoredStage {
-  name: string
-  status: string
-  start_time: number | null
-  end_time: number | null
-  nodeId: string | null
-}
-
 type Update = Omit<ProgressUpdate, 'planId' | 'buildIndex'>
 
 interface TraceOutcome {
@@ -263,13 +255,6 @@ async function applyTrace (deps: SpanDeps, found: TrackedBuild, all: OtlpSpan[],
 async function write (db: Kysely<Database>, key: { planId: number, buildIndex: number }, updates: Update[]):
 Promise<void> {
   await applyProgress(db, key, updates)
-}
-
-async function storedStages (db: Kysely<Database>, buildId: number): Promise<StoredStage[]> {
-  return (await stageStates(db, buildId)).map((s): StoredStage => {
-    const id = (JSON.parse(s.detail) as { JenkinsNodeID?: unknown }).JenkinsNodeID
-    return { ...s, nodeId: id == null ? null : String(id as string) }
-  })
 }
 
 /** The run's result, number and URL from its root span; null when there is nothing to write. */

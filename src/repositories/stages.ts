@@ -19,16 +19,28 @@ export async function listStages (db: Kysely<Database>, buildId: number): Promis
 type Db = Kysely<Database>
 export type StageRecord = Selectable<StageTable>
 
-/** Name, status, times and Detail of each stage: what the poller compares with Jenkins (Detail holds the node id). */
-export async function stageStates (
-  db: Db,
-  buildId: number
-): Promise<
-  Array<{ name: string, status: string, start_time: number | null, end_time: number | null, detail: string }>
-> {
-  return await db
+/** A stage as the poller and the OTLP receiver compare it with Jenkins: Detail's node id and queue reason read out. */
+export interface StoredStage {
+  name: string
+  status: string
+  start_time: number | null
+  end_time: number | null
+  /** Detail.JenkinsNodeID */
+  nodeId: string | null
+  /** Detail.QueueReason */
+  queueReason: unknown
+}
+
+/** The stages of a build, as compared with what Jenkins reports. */
+export async function storedStages (db: Db, buildId: number): Promise<StoredStage[]> {
+  const rows = await db
     .selectFrom('stages')
     .select(['name', 'status', 'start_time', 'end_time', 'detail'])
     .where('build_id', '=', buildId)
     .execute()
+  return rows.map(({ detail, ...s }) => {
+    const d = JSON.parse(detail) as { JenkinsNodeID?: unknown, QueueReason?: unknown }
+    const nodeId = d.JenkinsNodeID == null ? null : String(d.JenkinsNodeID as string)
+    return { ...s, nodeId, queueReason: d.QueueReason ?? null }
+  })
 }

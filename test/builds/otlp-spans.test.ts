@@ -42,7 +42,7 @@ t.test('a stage whose parents have not come is not placed: it waits', async (t) 
   const planned = stageUpdates(BUILD, [build], [build], [])
   t.same(planned.updates, [])
   t.same(planned.deferred, [build])
-  const polled = { name: 'Build', status: 'Running', start_time: 1, end_time: null, nodeId: '9' }
+  const polled = { name: 'Build', status: 'Running', start_time: 1, end_time: null, nodeId: '9', queueReason: null }
   const known = stageUpdates(BUILD, [build], [build], [polled])
   t.same(known.updates.map((u) => [u.stageName, u.status]), [['Build', 'Pass']], 'recorded by the poller: filled in')
 })
