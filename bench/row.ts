@@ -13,3 +13,9 @@ export interface Row {
   /** figures of rows that are not request rates (poller, startup) */
   extra?: Record<string, number>
 }
+
+/** A row of figures that are not request rates (start-up, memory, a poller tick): no load, no baseline. */
+export function figureRow (name: string, database: string, target: string, met: boolean,
+  extra: Record<string, number>): Row {
+  return { name, database, rps: null, p50_ms: null, p99_ms: null, baseline: null, baseline_rps: null, ratio: null, target, met, extra }
+}

@@ -22,7 +22,7 @@ import { type FakeBuild, FakeJenkins } from '../test/fixtures/fake-jenkins.js'
 import { hostileRows, seedHostile } from './hostile.js'
 import { seed, seedRunning } from './seed.js'
 import { benchAnalytics } from './analytics.js'
-import type { Row } from './row.js'
+import { figureRow, type Row } from './row.js'
 import { benchOtlp } from './otlp.js'
 
 const SMOKE = process.env.BENCH_SMOKE === '1'
@@ -182,13 +182,13 @@ async function benchDatabase (kind: 'sqlite' | 'mysql', jenkins: FakeJenkins, ro
       const startup = await waitReady(`http://127.0.0.1:${port}/readyz`, fresh)
       await new Promise((resolve) => setTimeout(resolve, 1000))
       const rss = rssMb(fresh.pid as number)
-      rows.push({ name: 'startup to ready; idle RSS', database, rps: null, p50_ms: null, p99_ms: null, baseline: null, baseline_rps: null, ratio: null, target: '≤ 500 ms; ≤ 100 MB', met: startup <= 500 && rss <= 100, extra: { startup_ms: startup, idle_rss_mb: rss, first_start_ms: firstStartMs } })
+      rows.push(figureRow('startup to ready; idle RSS', database, '≤ 500 ms; ≤ 100 MB', startup <= 500 && rss <= 100, { startup_ms: startup, idle_rss_mb: rss, first_start_ms: firstStartMs }))
       if (!SMOKE) {
         const many = await openStreams(`http://127.0.0.1:${port}/TestCloud/DevOps/events?DevOpsPlanID=${s.bigPlan}`, 1000)
         await new Promise((resolve) => setTimeout(resolve, 2000))
         const held = rssMb(fresh.pid as number)
         many.close()
-        rows.push({ name: '1,000 open event streams on one process', database, rps: null, p50_ms: null, p99_ms: null, baseline: null, baseline_rps: null, ratio: null, target: '≤ 150 MB RSS', met: held <= 150, extra: { rss_mb: held, rss_before_mb: rss } })
+        rows.push(figureRow('1,000 open event streams on one process', database, '≤ 150 MB RSS', held <= 150, { rss_mb: held, rss_before_mb: rss }))
       }
     } finally {
       await stop(fresh)
@@ -249,7 +249,7 @@ async function benchDatabase (kind: 'sqlite' | 'mysql', jenkins: FakeJenkins, ro
       const baseC = await rawInserts(url)
       log(`${database}: baseline (d) bare Fastify + one INSERT per POST`)
       const baseD = (await measure({ url: `http://127.0.0.1:${basePort}/insert`, method: 'POST', body: JSON.stringify({ StageName: 'Build', Status: 'Pass', Detail: { URL: 'http://jenkins/job/Test/7/console' } }) })).rps
-      rows.push({ name: 'baseline (c) raw driver, single-row inserts, no HTTP (ceiling, reported)', database, rps: null, extra: { inserts_per_s: baseC, http_insert_rps_d: baseD }, p50_ms: null, p99_ms: null, baseline: null, baseline_rps: null, ratio: null, target: 'report only', met: true })
+      rows.push(figureRow('baseline (c) raw driver, single-row inserts, no HTTP (ceiling, reported)', database, 'report only', true, { inserts_per_s: baseC, http_insert_rps_d: baseD }))
 
       if (wants('update')) {
         log(`${database}: Build/update`)
@@ -327,19 +327,10 @@ async function benchPoller (kind: 'sqlite' | 'mysql', database: string, rows: Ro
   const jenkinsRequests = tick.requests
   await pollJenkins.stop()
   await pollDb.drop()
-  rows.push({
-    name: `poller: one tick over ${n} running builds (Jenkins +20 ms)`,
-    database,
-    rps: null,
-    p50_ms: null,
-    p99_ms: null,
-    baseline: null,
-    baseline_rps: null,
-    ratio: null,
-    target: '≤ 2000 ms, ≤ 1 request per build',
-    met: tick.ms <= 2000 && jenkinsRequests <= n,
-    extra: { builds: tick.claimed, tick_ms: tick.ms, jenkins_requests: jenkinsRequests, requests_per_build: round(jenkinsRequests / n), cpu_ms: tick.cpu_ms, rss_mb: tick.rss_mb, first_tick_ms: tick.first_ms, first_tick_requests: tick.first_requests }
-  })
+  rows.push(figureRow(`poller: one tick over ${n} running builds (Jenkins +20 ms)`, database,
+    '≤ 2000 ms, ≤ 1 request per build',
+    tick.ms <= 2000 && jenkinsRequests <= n,
+    { builds: tick.claimed, tick_ms: tick.ms, jenkins_requests: jenkinsRequests, requests_per_build: round(jenkinsRequests / n), cpu_ms: tick.cpu_ms, rss_mb: tick.rss_mb, first_tick_ms: tick.first_ms, first_tick_requests: tick.first_requests }))
 }
 
 async function benchDiscovery (kind: 'sqlite' | 'mysql', database: string, rows: Row[]): Promise<void> {
@@ -350,19 +341,10 @@ async function benchDiscovery (kind: 'sqlite' | 'mysql', database: string, rows:
     cwd: ROOT, encoding: 'utf8', env: { ...process.env, DATABASE_URL: discDb.url, BENCH_JOBS: String(jobs) }
   })).stdout.trim().split('\n').at(-1) as string) as Record<string, number>
   await discDb.drop()
-  rows.push({
-    name: `discovery: one tick over ${jobs} watched jobs (Jenkins +20 ms)`,
-    database,
-    rps: null,
-    p50_ms: null,
-    p99_ms: null,
-    baseline: null,
-    baseline_rps: null,
-    ratio: null,
-    target: `≤ ${jobs} requests per tick, 1 per job when nothing is new`,
-    met: disc.steady_requests === jobs && disc.new_requests <= jobs && disc.imported === disc.new_runs,
-    extra: disc
-  })
+  rows.push(figureRow(`discovery: one tick over ${jobs} watched jobs (Jenkins +20 ms)`, database,
+    `≤ ${jobs} requests per tick, 1 per job when nothing is new`,
+    disc.steady_requests === jobs && disc.new_requests <= jobs && disc.imported === disc.new_runs,
+    disc))
 }
 
 /** Jenkins' OpenTelemetry plugin pushing stage ends: one export decoded and applied (bench/otlp.ts). */
@@ -371,19 +353,10 @@ async function benchOtlpRow (kind: 'sqlite' | 'mysql', database: string, rows: R
   const otlpDb = await newDatabase(kind, 'otlp')
   const o = await benchOtlp(otlpDb.url)
   await otlpDb.drop()
-  rows.push({
-    name: `OTLP: one export of ${o.spans} spans over ${o.builds} running builds, decoded and applied`,
-    database,
-    rps: null,
-    p50_ms: null,
-    p99_ms: null,
-    baseline: null,
-    baseline_rps: null,
-    ratio: null,
-    target: kind === 'sqlite' ? '≥ 2,000 spans/s; unknown traces: no write' : 'report only; unknown traces: no write',
-    met: (kind !== 'sqlite' || o.spans_per_s >= 2000) && o.unknown_traces_writes === 0,
-    extra: { ...o }
-  })
+  rows.push(figureRow(`OTLP: one export of ${o.spans} spans over ${o.builds} running builds, decoded and applied`, database,
+    kind === 'sqlite' ? '≥ 2,000 spans/s; unknown traces: no write' : 'report only; unknown traces: no write',
+    (kind !== 'sqlite' || o.spans_per_s >= 2000) && o.unknown_traces_writes === 0,
+    { ...o }))
 }
 
 async function main (): Promise<void> {
