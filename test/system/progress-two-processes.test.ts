@@ -55,5 +55,22 @@ t.test(`${N} concurrent Build/update of one build over two server processes`, as
     // Queued, Build→Pass with the build Running, N branches, then N stage and N build Detail changes
     t.equal(events.length, 1 + 2 + N + 2 * N)
   })
+
+  await t.test('many builds updated at once from both processes, in opposite orders: every write lands once', async (t) => {
+    // each process commits the writes of one event-loop turn together, locking their builds in key
+    // order; here one process gets the builds in ascending and the other in descending order
+    const builds = 8
+    for (let i = 2; i <= builds + 1; i++) t.equal((await post(via(i), '/Build/add', { DevOpsPlanID })).json().BuildIndex, i)
+    const indexes = Array.from({ length: builds }, (_, i) => i + 2)
+    const answers = await Promise.all([0, 1].flatMap((p) => (p === 0 ? indexes : [...indexes].reverse()).flatMap((b) =>
+      ['Checkout', 'Build', 'Test'].map(async (stage) =>
+        await post(servers[p].url, '/Build/update', { DevOpsPlanID, BuildIndex: b, StageName: `${stage}-${p}`, Status: 'running' })))))
+    t.same(failed(answers), [], 'every update answered 1000 (no deadlock reached a client)')
+    for (const b of indexes) {
+      const list = (await get(via(b), '/Stage/info', { DevOpsPlanID, BuildIndex: b })).json().StageList as Array<{ StageID: number, StageName: string }>
+      t.same(list.map((s) => s.StageID), [1, 2, 3, 4, 5, 6], `build ${b}: six stages, StageIDs 1..6`)
+      t.same(new Set(list.map((s) => s.StageName)), new Set(['Checkout', 'Build', 'Test'].flatMap((n) => [`${n}-0`, `${n}-1`])))
+    }
+  })
   t.comment(`progress over 2 processes (${DIALECT}): ${JSON.stringify(problems)}`)
 })
