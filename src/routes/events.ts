@@ -118,24 +118,35 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS)
     heartbeat.unref()
     let unsubscribe = (): void => {}
-    // the events of one hub tick leave in one socket write, not one write (a system call) each
-    let corked = false
-    const send = (e: StreamEvent): void => {
-      if (res.destroyed) return
-      if (!corked) {
-        corked = true
-        res.cork()
-        process.nextTick(() => { corked = false; res.uncork() })
-      }
-      res.write(frameOf(e))
-      if (res.writableLength > MAX_UNSENT && !res.destroyed) {
+    // The events of one hub tick leave as one string in one write: one chunk for the socket, where
+    // a corked write per event left a chunk per event for writev to convert and send.
+    let pending = ''
+    let queued = false
+    const flush = (): void => {
+      queued = false
+      const chunk = pending
+      pending = ''
+      if (chunk === '' || res.destroyed) return
+      res.write(chunk)
+      if (res.writableLength > MAX_UNSENT) {
         request.log.info({ unsent: res.writableLength },
           'event stream closed: the client does not read (it may resume with Last-Event-ID)')
         res.destroy()
       }
     }
+    const send = (e: StreamEvent): void => {
+      if (res.destroyed) return
+      pending += frameOf(e)
+      // a client that does not read is judged as soon as what it has not taken passes the limit
+      if (res.writableLength + pending.length > MAX_UNSENT) { flush(); return }
+      if (!queued) {
+        queued = true
+        process.nextTick(flush)
+      }
+    }
     // the backlog's next page waits until the socket took the last one (or the client went away)
     const ready = async (): Promise<boolean> => {
+      flush() // what the page sent is judged now, not a tick later
       if (res.destroyed) return false
       if (!res.writableNeedDrain) return true
       return await new Promise<boolean>((resolve) => {
