@@ -66,24 +66,18 @@ export function traceCommits (listener: ((writes: number) => void) | undefined):
 
 /**
  * Runs one progress write of the build `key`: locks and reads its state once, lets `decide` (pure,
- * synchronous; it may throw to refuse) say what changes, writes that once and commits.
+ * synchronous; it may throw to refuse) say what changes, writes that once, and answers once the
+ * commit it shares with the other writes of the same turn of the event loop is done.
  */
 export async function progressTransaction<T> (db: Db, key: BuildKey, refs: StageRefs,
   decide: (state: ProgressState) => { outcome: ProgressOutcome, answer: T }): Promise<T> {
   const raw = rawSqlite(db)
   const s = statementsFor(db)
-  if (raw != null) {
-    return await new Promise<T>((resolve, reject) => {
-      groupFor(db, raw, s).add({ key, refs, decide, resolve: resolve as (answer: unknown) => void, reject })
-    })
-  }
+  const group = raw != null ? groupFor(db, raw, s) : mysqlGroupFor(mysqlBatches(db) as Pool, s)
   return await new Promise<T>((resolve, reject) => {
-    const job = { key, refs, decide, resolve: resolve as (answer: unknown) => void, reject }
-    mysqlGroupFor(mysqlBatches(db) as Pool, s).add(job)
+    group.add({ key, refs, decide, resolve: resolve as (answer: unknown) => void, reject })
   })
 }
-
-// ---- SQLite: group commit ----
 
 /** One progress write waiting for its group's commit. */
 interface Job {
@@ -93,6 +87,8 @@ interface Job {
   resolve: (answer: unknown) => void
   reject: (err: unknown) => void
 }
+
+// ---- SQLite: group commit ----
 
 /**
  * On SQLite a commit costs more than the writes it makes durable (the WAL frames of ~8 pages and the
