@@ -1,41 +1,26 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ServerResponse } from 'node:http'
+import intLike from '../../plugins/int-like.js'
 import { apiError } from '../errors.js'
+import { SseWriter } from '../events/sse-writer.js'
 import { tokenFrom } from '../lib/token.js'
 import { hashToken, presentTokenHashes } from '../repositories/tokens.js'
-import { EnvelopeSchema, PlanIdSchema, responses, toInt } from '../schemas/common.js'
-import { type StreamEvent, StreamEventSchema } from '../schemas/event.js'
+import { EnvelopeSchema, IdSchema, IntLike, PlanIdSchema, responses } from '../schemas/common.js'
+import { StreamEventSchema } from '../schemas/event.js'
 
-const Id = (description: string) => Type.Optional(Type.Union(
-  [Type.Integer({ minimum: 1 }), Type.String({ pattern: '^[1-9][0-9]{0,15}$' })],
-  { description }
-))
-const HEARTBEAT_MS = 15_000
-/**
- * A stream with more than this unsent (a client that stopped reading) is closed: the client resumes
- * with Last-Event-ID. The backlog never gets near it (a page waits for the socket to drain).
- */
-export const MAX_UNSENT = 1024 * 1024
+export { MAX_UNSENT } from '../events/sse-writer.js'
+
+/** An EventID as a query value or a Last-Event-ID header: 0 (everything) or up to 15 digits. */
+const EVENT_ID = '^(0|[1-9][0-9]{0,14})$'
 /**
  * How often the tokens of open streams are looked up again: a revoked token's streams end within this (plus a query)
  */
 export const REVOCATION_CHECK_MS = 400
 
-// The hub hands every subscriber the same event object: it is serialized once, however many streams carry it
-const frames = new WeakMap<StreamEvent, string>()
-function frameOf (e: StreamEvent): string {
-  let frame = frames.get(e)
-  if (frame === undefined) {
-    frame = `id: ${e.EventID}\ndata: ${JSON.stringify(e)}\n\n`
-    frames.set(e, frame)
-  }
-  return frame
-}
-
-// GET /events: Server-Sent Events over Fastify's raw reply (reply.hijack), framed per the HTML
-// standard: `id:` + `data:` lines and a blank line per event, `:` comment lines as heartbeats.
+// GET /events: Server-Sent Events over Fastify's raw reply (reply.hijack), written by SseWriter.
 const events: FastifyPluginAsyncTypebox = async (fastify) => {
+  await fastify.register(intLike)
   const perAddress = new Map<string, number>()
   // the token hash each open stream was authorized with, checked again every REVOCATION_CHECK_MS with
   // one query for all of them, so revoking a token (in any process: the table is the source) ends its streams
@@ -65,13 +50,11 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
         'same database arrive within 1 s. A comment line every 15 s keeps proxies from closing the stream. ' +
         'Browsers may send the token as `?access_token=` on this endpoint only.',
       querystring: Type.Object({
-        ProductID: Id('only events of this product'),
+        ProductID: Type.Optional(IdSchema('only events of this product')),
         DevOpsPlanID: Type.Optional(PlanIdSchema),
-        BuildIndex: Id('only events of this build (with DevOpsPlanID)'),
-        LastEventID: Type.Optional(Type.Union(
-          [Type.Integer({ minimum: 0 }), Type.String({ pattern: '^(0|[1-9][0-9]{0,15})$' })],
-          { description: 'resume after this EventID (as the Last-Event-ID header)' }
-        )),
+        BuildIndex: Type.Optional(IdSchema('only events of this build (with DevOpsPlanID)')),
+        LastEventID: Type.Optional(IntLike({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, EVENT_ID,
+          'resume after this EventID (as the Last-Event-ID header)')),
         access_token: Type.Optional(Type.String({
           minLength: 1, maxLength: 256, description: 'the API token, for EventSource (never logged)'
         }))
@@ -88,7 +71,7 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
     const q = request.query
     const header = request.headers['last-event-id']
     const resume = q.LastEventID ??
-      (typeof header === 'string' && /^(0|[1-9][0-9]{0,15})$/.test(header.trim()) ? header.trim() : undefined)
+      (typeof header === 'string' && new RegExp(EVENT_ID).test(header.trim()) ? Number(header.trim()) : undefined)
     // open streams, not hub subscribers: a stream joins the hub only after its first database read
     if (fastify.streams.size >= fastify.config.STREAM_MAX_SUBSCRIBERS) {
       throw apiError('DatabaseUnavailable', `this server already holds ${fastify.config.STREAM_MAX_SUBSCRIBERS} ` +
@@ -106,61 +89,15 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
     perAddress.set(address, mine + 1)
     const res = reply.raw
     reply.hijack()
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no'
-    })
-    res.write(': stream open\n\n')
+    const writer = new SseWriter(res, request.log)
     fastify.streams.add(res)
     if (token != null) tokens.set(res, hashToken(token))
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS)
-    heartbeat.unref()
     let unsubscribe = (): void => {}
-    // The events of one hub tick leave as one string in one write: one chunk for the socket, where
-    // a corked write per event left a chunk per event for writev to convert and send.
-    let pending = ''
-    let queued = false
-    const flush = (): void => {
-      queued = false
-      const chunk = pending
-      pending = ''
-      if (chunk === '' || res.destroyed) return
-      res.write(chunk)
-      if (res.writableLength > MAX_UNSENT) {
-        request.log.info({ unsent: res.writableLength },
-          'event stream closed: the client does not read (it may resume with Last-Event-ID)')
-        res.destroy()
-      }
-    }
-    const send = (e: StreamEvent): void => {
-      if (res.destroyed) return
-      pending += frameOf(e)
-      // a client that does not read is judged as soon as what it has not taken passes the limit
-      if (res.writableLength + pending.length > MAX_UNSENT) { flush(); return }
-      if (!queued) {
-        queued = true
-        process.nextTick(flush)
-      }
-    }
-    // the backlog's next page waits until the socket took the last one (or the client went away)
-    const ready = async (): Promise<boolean> => {
-      flush() // what the page sent is judged now, not a tick later
-      if (res.destroyed) return false
-      if (!res.writableNeedDrain) return true
-      return await new Promise<boolean>((resolve) => {
-        const done = (more: boolean) => () => { res.off('drain', onDrain); res.off('close', onClose); resolve(more) }
-        const onDrain = done(true)
-        const onClose = done(false)
-        res.once('drain', onDrain).once('close', onClose)
-      })
-    }
     let ended = false
     const end = (): void => {
       if (ended) return
       ended = true
-      clearInterval(heartbeat)
+      writer.stop()
       unsubscribe()
       fastify.streams.delete(res)
       tokens.delete(res)
@@ -171,14 +108,10 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
     res.on('close', end)
     try {
       unsubscribe = await fastify.events.subscribe({
-        filter: {
-          productId: q.ProductID == null ? undefined : toInt(q.ProductID),
-          planId: q.DevOpsPlanID == null ? undefined : toInt(q.DevOpsPlanID),
-          buildIndex: q.BuildIndex == null ? undefined : toInt(q.BuildIndex)
-        },
-        send,
-        ready
-      }, resume == null ? undefined : toInt(resume))
+        filter: { productId: q.ProductID, planId: q.DevOpsPlanID, buildIndex: q.BuildIndex },
+        send: writer.send,
+        ready: writer.ready
+      }, resume)
       if (ended) unsubscribe() // the client left while the backlog was read
     } catch (err) {
       request.log.warn({ err }, 'event stream failed')

@@ -39,9 +39,6 @@ export const EpochSchema = (description: string) =>
 export const PageSizeSchema = (description: string) =>
   IntLike({ minimum: 1, maximum: 500 }, '^([1-9][0-9]?|[1-4][0-9]{2}|500)$', description)
 
-/** For the routes not yet declared with IntLike (the event stream), which still receive strings. */
-export const toInt = (v: number | string): number => typeof v === 'number' ? v : Number(v)
-
 export const NameSchema = (description: string, maxLength = 128) => Type.String({
   minLength: 1,
   maxLength,
