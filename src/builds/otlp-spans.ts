@@ -294,36 +294,92 @@ export function stageUpdates (build: TrackedBuild, spans: OtlpSpan[], stageSpans
   { create = true }: { create?: boolean } = {}):
   { updates: Update[], deferred: OtlpSpan[], unknown: number } {
   const byId = new Map(spans.map((s) => [s.spanId, s]))
-  const nodeOf = (s: OtlpSpan): string => String(s.attributes['jenkins.pipeline.step.id'] ?? s.spanId)
-  const nameOf = (s: OtlpSpan): string => {
-    const given = s.attributes['jenkins.pipeline.step.name'] ?? s.name.replace(/^(Stage|Parallel branch): /, '')
-    const name = String(given).normalize('NFC').trim()
-    return name.startsWith(DECLARATIVE_PREFIX) ? name.slice(DECLARATIVE_PREFIX.length) : name
-  }
-  /** whether every span above it is here, up to the run's phases or root */
-  const placed = (s: OtlpSpan): boolean => {
-    let p = byId.get(s.parentSpanId)
-    while (p != null) {
-      if (isRoot(p) || p.name.startsWith('Phase: ')) return true
-      p = byId.get(p.parentSpanId)
+  const known = storedIndex(stored)
+  const { kept, deferred, adopted, unknown } = classify(byId, stageSpans, known, create)
+  const { polled, topIds } = polledTree(byId, kept)
+  markSkippedAfterFailure(polled, stored)
+  const names = assignNames(polled, stored.map((s) => {
+    const adopter = [...adopted.entries()].find(([, st]) => st === s)
+    return { name: s.name, nodeId: adopter?.[0] ?? s.nodeId }
+  }))
+  const updates: Update[] = []
+  for (const p of polled) {
+    const name = names.get(p.nodeId) as string
+    const have = known.byNode.get(p.nodeId) ?? adopted.get(p.nodeId) ?? known.byName.get(name)
+    const detail = {
+      JenkinsNodeID: p.nodeId,
+      ...(build.jenkins_url == null ? {} : { URL: `${build.jenkins_url}console` })
     }
-    return s.parentSpanId === ''
+    const startTime = p.startMs == null ? undefined : seconds(p.startMs)
+    const endTime = p.endMs == null ? undefined : seconds(p.endMs)
+    if (have != null && isTerminal(have.status as Status)) {
+      // ended already: only a branch taking over its inner stage changes it (its node and times)
+      if (adopted.get(p.nodeId) === have) {
+        updates.push({ stageName: name, status: have.status as Status, startTime, endTime, detail })
+      }
+      continue
+    }
+    // predecessors of a new stage: those the tree gives; a top stage with none follows the last stored one
+    const pre = have != null || (topIds.has(p.nodeId) && p.pre.length === 0)
+      ? undefined
+      : p.pre.map((id) => names.get(id)).filter((n): n is string => n != null)
+    const placedAfter = pre == null ? {} : { preStageNames: pre }
+    updates.push({ stageName: name, status: p.status, startTime, endTime, detail, ...placedAfter })
   }
-  /** the nearest stage or branch span above, through agents and phases; null at the top or when unknown */
-  const parentStage = (s: OtlpSpan): OtlpSpan | null => {
-    let p = byId.get(s.parentSpanId)
-    while (p != null && !isStageSpan(p)) p = byId.get(p.parentSpanId)
-    return p ?? null
-  }
-  const storedByNode = new Map(stored.filter((s) => s.nodeId != null).map((s) => [s.nodeId as string, s]))
-  const storedByName = new Map(stored.map((s) => [s.name, s]))
-  const within = (st: StoredStage, s: OtlpSpan): boolean =>
-    st.start_time != null && st.start_time <= seconds(s.startMs) &&
-    (st.end_time == null || st.end_time >= seconds(s.endMs))
-  const contains = (st: StoredStage, s: OtlpSpan): boolean =>
-    st.start_time != null && st.start_time >= seconds(s.startMs) &&
-    (st.end_time == null || st.end_time <= seconds(s.endMs))
+  return { updates, deferred, unknown }
+}
 
+type SpansById = ReadonlyMap<string, OtlpSpan>
+
+const nodeOf = (s: OtlpSpan): string => String(s.attributes['jenkins.pipeline.step.id'] ?? s.spanId)
+
+function nameOf (s: OtlpSpan): string {
+  const given = s.attributes['jenkins.pipeline.step.name'] ?? s.name.replace(/^(Stage|Parallel branch): /, '')
+  const name = String(given).normalize('NFC').trim()
+  return name.startsWith(DECLARATIVE_PREFIX) ? name.slice(DECLARATIVE_PREFIX.length) : name
+}
+
+/** Whether every span above `s` is here, up to the run's phases or root. */
+function placed (byId: SpansById, s: OtlpSpan): boolean {
+  let p = byId.get(s.parentSpanId)
+  while (p != null) {
+    if (isRoot(p) || p.name.startsWith('Phase: ')) return true
+    p = byId.get(p.parentSpanId)
+  }
+  return s.parentSpanId === ''
+}
+
+/** The nearest stage or branch span above, through agents and phases; null at the top or when unknown. */
+function parentStage (byId: SpansById, s: OtlpSpan): OtlpSpan | null {
+  let p = byId.get(s.parentSpanId)
+  while (p != null && !isStageSpan(p)) p = byId.get(p.parentSpanId)
+  return p ?? null
+}
+
+/** The stored stage ran within the span's time. */
+const ranWithin = (st: StoredStage, s: OtlpSpan): boolean =>
+  st.start_time != null && st.start_time <= seconds(s.startMs) &&
+  (st.end_time == null || st.end_time >= seconds(s.endMs))
+/** The span's time holds the stored stage's. */
+const contains = (st: StoredStage, s: OtlpSpan): boolean =>
+  st.start_time != null && st.start_time >= seconds(s.startMs) &&
+  (st.end_time == null || st.end_time <= seconds(s.endMs))
+
+interface StoredIndex { byNode: Map<string, StoredStage>, byName: Map<string, StoredStage> }
+
+function storedIndex (stored: StoredStage[]): StoredIndex {
+  return {
+    byNode: new Map(stored.filter((s) => s.nodeId != null).map((s) => [s.nodeId as string, s])),
+    byName: new Map(stored.map((s) => [s.name, s]))
+  }
+}
+
+/**
+ * Which stage spans make records now (`kept`), which wait for the spans above them (`deferred`),
+ * and which branch spans take over a stage stored under its inner stage's node (`adopted`).
+ */
+function classify (byId: SpansById, stageSpans: OtlpSpan[], known: StoredIndex, create: boolean):
+{ kept: OtlpSpan[], deferred: OtlpSpan[], adopted: Map<string, StoredStage>, unknown: number } {
   // A declarative parallel stage `A` is a branch `A` holding a stage `A`: one stage, known by the
   // branch's node, as Pipeline Graph View (and so the poller) shows it. The inner span comes first,
   // maybe in an earlier export: a stored stage of the same name inside the branch's time is it.
@@ -332,33 +388,36 @@ export function stageUpdates (build: TrackedBuild, spans: OtlpSpan[], stageSpans
   const deferred: OtlpSpan[] = []
   let unknown = 0
   for (const s of stageSpans) {
-    const p = parentStage(s)
+    const p = parentStage(byId, s)
     if (!isBranch(s) && p != null && isBranch(p) && nameOf(p) === nameOf(s)) continue
-    let known = storedByNode.has(nodeOf(s))
-    if (!known) {
-      const same = storedByName.get(nameOf(s))
+    let isKnown = known.byNode.has(nodeOf(s))
+    if (!isKnown) {
+      const same = known.byName.get(nameOf(s))
       if (same != null && same.nodeId !== nodeOf(s)) {
-        if (!isBranch(s) && p == null && within(same, s)) continue // the branch is stored already
-        if (isBranch(s) && contains(same, s)) { adopted.set(nodeOf(s), same); known = true }
+        if (!isBranch(s) && p == null && ranWithin(same, s)) continue // the branch is stored already
+        if (isBranch(s) && contains(same, s)) { adopted.set(nodeOf(s), same); isKnown = true }
       } else if (same != null) {
-        known = true // reported by the pipeline itself (no node id): the same stage, as the poller takes it
+        isKnown = true // reported by the pipeline itself (no node id): the same stage, as the poller takes it
       }
     }
     // A new stage is placed (StageID, predecessors) only once the spans above it are here: they end,
     // and so come, after it, at the latest with the run's end. Until then the poller, which sees the
     // whole tree while it runs, records it; the span waits and fills in what is still missing.
-    if (!known) unknown++
-    if (!known && (!create || !placed(s))) { deferred.push(s); continue }
+    if (!isKnown) unknown++
+    if (!isKnown && (!create || !placed(byId, s))) { deferred.push(s); continue }
     kept.push(s)
   }
+  return { kept, deferred, adopted, unknown }
+}
 
-  // the tree of what is here, siblings in start order (then node id): the order Jenkins shows them
+/** The kept spans as graph view's tree, siblings in start order (then node id), through the poller's rules. */
+function polledTree (byId: SpansById, kept: OtlpSpan[]): { polled: PolledStage[], topIds: Set<string> } {
   const children = new Map<OtlpSpan | null, OtlpSpan[]>()
   const keptSet = new Set(kept)
   for (const s of kept) {
-    let p = parentStage(s)
-    // the inner stage of a branch was left out above: its children hang under the branch
-    while (p != null && !keptSet.has(p)) p = parentStage(p)
+    let p = parentStage(byId, s)
+    // the inner stage of a branch was left out: its children hang under the branch
+    while (p != null && !keptSet.has(p)) p = parentStage(byId, p)
     children.set(p, [...(children.get(p) ?? []), s])
   }
   const order = (a: OtlpSpan, b: OtlpSpan): number => a.startMs - b.startMs || Number(nodeOf(a)) - Number(nodeOf(b))
@@ -372,39 +431,7 @@ export function stageUpdates (build: TrackedBuild, spans: OtlpSpan[], stageSpans
     children: (children.get(s) ?? []).sort(order).map(graph)
   })
   const tops = (children.get(null) ?? []).sort(order)
-  const polled = fromGraphTree(tops.map(graph))
-  markSkippedAfterFailure(polled, stored)
-
-  const names = assignNames(polled, stored.map((s) => {
-    const adopter = [...adopted.entries()].find(([, st]) => st === s)
-    return { name: s.name, nodeId: adopter?.[0] ?? s.nodeId }
-  }))
-  const topIds = new Set(tops.map(nodeOf))
-  const out: Update[] = []
-  for (const p of polled) {
-    const name = names.get(p.nodeId) as string
-    const have = storedByNode.get(p.nodeId) ?? adopted.get(p.nodeId) ?? storedByName.get(name)
-    const detail = {
-      JenkinsNodeID: p.nodeId,
-      ...(build.jenkins_url == null ? {} : { URL: `${build.jenkins_url}console` })
-    }
-    const startTime = p.startMs == null ? undefined : seconds(p.startMs)
-    const endTime = p.endMs == null ? undefined : seconds(p.endMs)
-    if (have != null && isTerminal(have.status as Status)) {
-      // ended already: only a branch taking over its inner stage changes it (its node and times)
-      if (adopted.get(p.nodeId) === have) {
-        out.push({ stageName: name, status: have.status as Status, startTime, endTime, detail })
-      }
-      continue
-    }
-    // predecessors of a new stage: those the tree gives; a top stage with none follows the last stored one
-    const pre = have != null || (topIds.has(p.nodeId) && p.pre.length === 0)
-      ? undefined
-      : p.pre.map((id) => names.get(id)).filter((n): n is string => n != null)
-    const placedAfter = pre == null ? {} : { preStageNames: pre }
-    out.push({ stageName: name, status: p.status, startTime, endTime, detail, ...placedAfter })
-  }
-  return { updates: out, deferred, unknown }
+  return { polled: fromGraphTree(tops.map(graph)), topIds: new Set(tops.map(nodeOf)) }
 }
 
 /** Pipeline Graph View's state word for a stage span: its result, else its span status. */
