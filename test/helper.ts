@@ -128,9 +128,9 @@ Promise<{ productId: number, planId: number }> {
 }
 
 /** An app wired to a Jenkins double with job "Test", a plan on it, and `builds` builds started. */
-export async function appWithBuilds (t: Test, builds = 1, env: Record<string, string> = {}):
-Promise<{ app: FastifyInstance, jenkins: FakeJenkins, planId: number }> {
-  const { jenkins, env: jenkinsEnv } = await fakeJenkins(t)
+export async function appWithBuilds (t: Test, builds = 1, env: Record<string, string> = {},
+  jenkinsOpts: FakeJenkinsOptions = {}): Promise<{ app: FastifyInstance, jenkins: FakeJenkins, planId: number }> {
+  const { jenkins, env: jenkinsEnv } = await fakeJenkins(t, jenkinsOpts)
   jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
   const app = await build(t, { env: { ...jenkinsEnv, ...env } })
   const { planId } = await seedPlan(app)

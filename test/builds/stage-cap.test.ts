@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import t from 'tap'
-import { appWithBuilds, build, buildInfo, DIALECT, fakeJenkins, post, seedPlan, stageList, tickLater } from '../helper.js'
+import { appWithBuilds, buildInfo, DIALECT, post, stageList, tickLater } from '../helper.js'
 
 // Issue 12 point 7: the write path's one-stage lookup and count are index reads; the poller copes with a run past the 1,000-stage cap.
 
@@ -21,11 +21,7 @@ t.test('the (build_id, name) lookup is served by an index', async (t) => {
 })
 
 t.test('the poller follows a run of more than 1,000 stages without failing: the first 1,000 are kept', async (t) => {
-  const { jenkins, env } = await fakeJenkins(t, { flavor: 'graph-view' })
-  jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-  const app = await build(t, { env: { ...env, POLL_INTERVAL_MS: '50' } })
-  const { planId } = await seedPlan(app)
-  t.equal((await post(app, '/Build/add', { DevOpsPlanID: planId })).json().ErrorCode, 1000)
+  const { app, jenkins, planId } = await appWithBuilds(t, 1, { POLL_INTERVAL_MS: '50' }, { flavor: 'graph-view' })
   const run = jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
   const spec = Array.from({ length: 1003 }, (_, i) => `S${i + 1}`)
   jenkins.playPipeline(run, spec)

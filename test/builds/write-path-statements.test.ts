@@ -1,7 +1,7 @@
 import t from 'tap'
 import { applyProgress } from '../../src/builds/progress.js'
 import { traceStatements } from '../../src/repositories/progress.js'
-import { appWithBuilds, build, fakeJenkins, post, seedPlan, stageList, tickLater } from '../helper.js'
+import { appWithBuilds, stageList, tickLater } from '../helper.js'
 
 // The write path's statements are counted, so a change that adds one shows here. Before the write
 // path read the state once and wrote it once, an update ran (same cases as below):
@@ -55,11 +55,7 @@ t.test('the statements of one Build/update: a new stage, a changed one, a repeat
 })
 
 t.test('the poller writes everything one poll learnt about a build in one transaction', async (t) => {
-  const { jenkins, env } = await fakeJenkins(t, { flavor: 'graph-view' })
-  jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-  const app = await build(t, { env: { ...env, POLL_INTERVAL_MS: '50' } })
-  const { planId } = await seedPlan(app)
-  t.equal((await post(app, '/Build/add', { DevOpsPlanID: planId })).json().ErrorCode, 1000)
+  const { app, jenkins, planId } = await appWithBuilds(t, 1, { POLL_INTERVAL_MS: '50' }, { flavor: 'graph-view' })
   const run = jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
   jenkins.playPipeline(run, ['Checkout', 'Build', 'Test', 'Deploy'], { finish: false })
   const log: string[] = []
