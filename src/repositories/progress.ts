@@ -73,7 +73,8 @@ export async function progressTransaction<T> (db: Db, key: BuildKey, refs: Stage
   decide: (state: ProgressState) => { outcome: ProgressOutcome, answer: T }): Promise<T> {
   const raw = rawSqlite(db)
   const s = statementsFor(db)
-  const group = raw != null ? groupFor(db, raw, s) : mysqlGroupFor(mysqlBatches(db) as Pool, s)
+  const pool = mysqlBatches(db) as Pool
+  const group = groupOf(raw ?? pool, () => raw != null ? new CommitGroup(db, raw, s) : new MysqlCommitGroup(pool, s))
   return await new Promise<T>((resolve, reject) => {
     group.add({ key, refs, decide, resolve: resolve as (answer: unknown) => void, reject })
   })
@@ -147,13 +148,14 @@ class CommitGroup {
   }
 }
 
-const GROUPS = new WeakMap<SqliteDatabase, CommitGroup>()
+/** The commit group of each database handle (a better-sqlite3 database or a MySQL pool). */
+const GROUPS = new WeakMap<object, { add: (job: Job) => void }>()
 
-function groupFor (db: Db, raw: SqliteDatabase, s: Statements): CommitGroup {
-  let g = GROUPS.get(raw)
+function groupOf (handle: object, make: () => { add: (job: Job) => void }): { add: (job: Job) => void } {
+  let g = GROUPS.get(handle)
   if (g == null) {
-    g = new CommitGroup(db, raw, s)
-    GROUPS.set(raw, g)
+    g = make()
+    GROUPS.set(handle, g)
   }
   return g
 }
@@ -366,8 +368,10 @@ class MysqlCommitGroup {
     this.inFlight++
     try {
       await this.run(jobs)
-    } catch {
-      for (const job of jobs) await this.alone(job)
+    } catch (err) {
+      // a write alone has had its transaction: its error is its answer
+      if (jobs.length === 1) jobs[0].reject(err)
+      else for (const job of jobs) await this.alone(job)
     } finally {
       this.inFlight--
       if (this.queue.length > 0) setImmediate(this.flush)
@@ -459,17 +463,6 @@ function byBuild (jobs: Job[]): Array<{ key: BuildKey, refs: StageRefs, jobs: Jo
  * 2,406 req/s, 2 3,760, 3 3,496–3,556, 5 3,317, unbounded 3,022 with groups of ~3 writes).
  */
 const GROUPS_IN_FLIGHT = 2
-
-const MYSQL_GROUPS = new WeakMap<Pool, MysqlCommitGroup>()
-
-function mysqlGroupFor (pool: Pool, s: Statements): MysqlCommitGroup {
-  let g = MYSQL_GROUPS.get(pool)
-  if (g == null) {
-    g = new MysqlCommitGroup(pool, s)
-    MYSQL_GROUPS.set(pool, g)
-  }
-  return g
-}
 
 /** Runs the statements as one request; answers each one's rows. */
 async function batch (conn: PoolConnection, items: Array<[Prepared, Row]>): Promise<Row[][]> {
