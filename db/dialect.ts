@@ -36,15 +36,33 @@ export async function createDialect (url: string, { poolSize = 10 }: { poolSize?
   const path = url.slice('sqlite:'.length)
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const database = new Sqlite(path)
-  database.pragma('journal_mode = WAL')
+  database.pragma('busy_timeout = 5000')
+  await enableWal(database)
   // WAL with NORMAL: a commit is in the operating system once it returns, so a killed process loses
   // nothing it acknowledged; only a power cut or kernel crash can take the last commits back (README
   // "Durability"). Set here, not left to the default, which is FULL when a file is created and NORMAL
   // each time an existing WAL file is opened (better-sqlite3's build).
   database.pragma('synchronous = NORMAL')
-  database.pragma('busy_timeout = 5000')
   database.pragma('foreign_keys = ON')
   return new RawSqliteDialect(withStatementCache(database))
+}
+
+/**
+ * Switches a file to WAL. When processes open one new file at once, the switch can answer
+ * SQLITE_BUSY at once, without waiting out busy_timeout (about one start in four with six processes
+ * in our reproduction), so it is retried for as long as busy_timeout would have waited.
+ */
+async function enableWal (database: SqliteDatabase, waitMs = 5000): Promise<void> {
+  const deadline = Date.now() + waitMs
+  for (;;) {
+    try {
+      database.pragma('journal_mode = WAL')
+      return
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+  }
 }
 
 /** The better-sqlite3 handle of each SQLite Kysely, found by its adapter (which `withPlugin` copies keep). */

@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-total_pass=0 total_fail=0 total_skip=0 rc=0
+total_pass=0 total_fail=0 total_skip=0 rc=0 failures=""
 run_leg() {
   local name=$1 url=$2 out; out=$(mktemp)
   echo "== $name leg =="
@@ -18,6 +18,9 @@ run_leg() {
   [ -z "$line" ] && f=${f:-1}              # tap crashed before summarising
   total_pass=$((total_pass + ${p:-0})) total_fail=$((total_fail + ${f:-0})) total_skip=$((total_skip + ${s:-0}))
   [ "$leg_rc" -ne 0 ] && rc=$leg_rc
+  # CI keeps only the end of the output: repeat each failure there with the file it came from
+  failures+=$(awk -v leg="$name" '/^# Subtest: test\// { file = $3 }
+    /^ *not ok / && !/# (TODO|SKIP)/ { sub(/^ +/, ""); print "FAILED " leg " " file ": " $0 }' "$out")$'\n'
   rm -f "$out"
 }
 
@@ -29,6 +32,7 @@ else
   echo "MariaDB leg skipped: TEST_MYSQL_URL is not set (bash .ci/run starts MariaDB and sets it)"
 fi
 
+printf '%s' "$failures" | grep . || true
 summary="$total_pass passed, $total_fail failed"
 [ "$total_skip" -gt 0 ] && summary="$summary, $total_skip skipped"
 echo "$summary"

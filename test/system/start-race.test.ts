@@ -2,7 +2,11 @@ import { execFileSync } from 'node:child_process'
 import { closeSync, openSync, readdirSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import Sqlite from 'better-sqlite3'
+import { Kysely, sql } from 'kysely'
 import t from 'tap'
+import { createDialect } from '../../db/dialect.js'
+import type { Database } from '../../db/schema.js'
 import { API_PREFIX } from '../../src/app.js'
 import { spawnServer } from '../fixtures/server-process.js'
 import { DIALECT, freshDatabase } from '../helper.js'
@@ -57,4 +61,21 @@ t.test(`${PROCESSES} server processes started at once on a fresh database, ${ROU
   t.same(failures, [], 'no start failed')
   t.equal(ready, PROCESSES * ROUNDS, 'every start became ready')
   t.comment(`start race (${DIALECT}): ${ready} of ${PROCESSES * ROUNDS} starts ready`)
+})
+
+// Switching a new SQLite file to WAL answers SQLITE_BUSY at once, without waiting out busy_timeout,
+// while another connection holds the file's write lock: a second server opening the file the first is
+// just creating failed to start ("cannot start: database is locked", seen in CI).
+t.test('SQLite: opening a new file while another process writes to it waits for the lock', { skip: DIALECT !== 'sqlite' }, async (t) => {
+  const url = await freshDatabase(t)
+  const path = url.slice('sqlite:'.length)
+  const writer = new Sqlite(path)
+  writer.exec('CREATE TABLE first_process (x)')
+  writer.exec('BEGIN IMMEDIATE') // the first process, part-way into its first transaction
+  const released = setTimeout(() => { writer.exec('ROLLBACK') }, 100)
+  t.teardown(() => { clearTimeout(released); writer.close() })
+  const db = new Kysely<Database>({ dialect: await createDialect(url) })
+  t.teardown(async () => { await db.destroy() })
+  const { rows } = await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(db)
+  t.equal(rows[0]?.journal_mode, 'wal', 'the second opener switched the file to WAL once the lock was free')
 })
