@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { dialectName } from '../db/dialect.js'
 import { Retention } from '../src/builds/retention.js'
 
 declare module 'fastify' {
@@ -15,7 +16,13 @@ export interface RetentionPluginOptions {
 export default fp<RetentionPluginOptions>(async function retention (fastify, opts) {
   const c = fastify.config
   const job = new Retention(fastify.db, fastify.log.child({ plugin: 'retention' }),
-    { days: c.RETAIN_DAYS, builds: c.RETAIN_BUILDS, intervalMs: c.RETAIN_INTERVAL_MS })
+    {
+      days: c.RETAIN_DAYS,
+      builds: c.RETAIN_BUILDS,
+      intervalMs: c.RETAIN_INTERVAL_MS,
+      // better-sqlite3 deletes on the thread that answers requests: the lock time is taken from them too
+      share: dialectName(c.DATABASE_URL) === 'sqlite' ? 0.05 : 0.1
+    })
   fastify.decorate('retention', job)
   let timer: NodeJS.Timeout | undefined
   let inFlight: Promise<unknown> = Promise.resolve()

@@ -54,9 +54,11 @@ export class Retention {
   /** One run, if this process takes the lease: what it deleted; null when another process holds the lease. */
   async runOnce (): Promise<PruneCounts | null> {
     if (!this.enabled) return { builds: 0, stages: 0, events: 0, logs: 0 }
-    if (!await claimLease(this.db, this.token, this.clock(), this.clock() + LEASE_MS)) return null
     const done: PruneCounts = { builds: 0, stages: 0, events: 0, logs: 0 }
+    const renew = async (): Promise<boolean> =>
+      await claimLease(this.db, this.token, this.clock(), this.clock() + LEASE_MS)
     try {
+      if (!await renew()) return null
       const rules = this.rules()
       for (;;) {
         const batch = await prunable(this.db, rules, BUILDS_PER_BATCH)
@@ -67,14 +69,16 @@ export class Retention {
           const r = await pruneBatch(this.db, ids, ROWS_PER_TRANSACTION)
           for (const k of ['builds', 'stages', 'events', 'logs'] as const) { done[k] += r[k]; this.pruned[k] += r[k] }
           await this.pause(performance.now() - started)
+          // renewed after every transaction, however long one batch of builds takes; a process that
+          // lost the lease (paused past its end) stops, and the new holder goes on where it stopped
+          if (!await renew()) return done
           if (r.done) break
         }
-        // a long run keeps its lease; a process that lost it (paused past its end) stops
-        if (!await claimLease(this.db, this.token, this.clock(), this.clock() + LEASE_MS)) return done
       }
       await releaseLease(this.db, this.token, this.clock() + this.opts.intervalMs)
     } catch (err) {
-      // the lease ends by itself; the next run goes on where this one stopped
+      // a database that is down or refuses writes: logged, never thrown (it would end the process);
+      // the lease ends by itself, and the next run goes on where this one stopped
       this.log.error({ err }, 'retention: run failed')
     }
     if (done.builds > 0) this.log.info(done, 'retention: pruned old builds')

@@ -1,8 +1,12 @@
 import t from 'tap'
-import type { FastifyInstance } from 'fastify'
-import { appWithBuilds, build, fakeJenkins, freshDatabase, get, post, seedPlan } from '../helper.js'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import { Kysely } from 'kysely'
+import type { Test } from 'tap'
+import { createDialect } from '../../db/dialect.js'
+import type { Database } from '../../db/schema.js'
+import { appWithBuilds, build, DIALECT, fakeJenkins, freshDatabase, get, post, seedPlan } from '../helper.js'
 import { pruneBatch } from '../../src/repositories/retention.js'
-import { ROWS_PER_TRANSACTION } from '../../src/builds/retention.js'
+import { Retention, ROWS_PER_TRANSACTION } from '../../src/builds/retention.js'
 
 const DAY = 86_400
 const NOW = Math.floor(Date.now() / 1000)
@@ -100,6 +104,43 @@ t.test(`one transaction deletes at most ${ROWS_PER_TRANSACTION} rows; a build go
   t.same(await indexes(app, planId), [3])
 })
 
+/** RETAIN_BUILDS=1 and two ended builds of 1,500 events each to prune: one batch of builds, several transactions. */
+async function twoBuildsOfManyEvents (t: Test): Promise<FastifyInstance> {
+  const { app, planId } = await appWithBuilds(t, 3, { RETAIN_BUILDS: '1' })
+  for (const i of [1, 2, 3]) await finish(app, planId, i, 'Pass')
+  const ids = await app.db.selectFrom('builds').select(['id', 'build_index']).where('plan_id', '=', planId).orderBy('build_index').execute()
+  const { product_id: productId } = await app.db.selectFrom('plans').select('product_id').where('id', '=', planId).executeTakeFirstOrThrow()
+  for (const b of ids.slice(0, 2)) {
+    await app.db.insertInto('events').values(Array.from({ length: 1500 }, () => ({
+      build_id: b.id, plan_id: planId, product_id: productId, build_index: b.build_index, stage_name: 's0', status: 'Pass', source: 'api', detail: '{}', time: NOW
+    }))).execute()
+  }
+  return app
+}
+
+// On SQLite the deletes run on the thread that answers requests, so the job takes half the share
+t.test('the job holds the write lock at most its share of the time: 5 % on SQLite, 10 % on MariaDB', async (t) => {
+  const app = await twoBuildsOfManyEvents(t)
+  const share = DIALECT === 'sqlite' ? 0.05 : 0.1
+  t.equal(app.retention.opts.share, share)
+  const job = app.retention as unknown as { pause: (tookMs: number) => Promise<void> }
+  const pause = job.pause.bind(job)
+  const spans: Array<{ took: number, waited: number }> = []
+  job.pause = async (took) => {
+    const started = performance.now()
+    await pause(took)
+    spans.push({ took, waited: performance.now() - started })
+  }
+  const done = await app.retention.runOnce()
+  t.equal(done?.builds, 2)
+  t.ok(spans.length >= 6, `${spans.length} transactions`)
+  // a timer may fire up to 1 ms before its time (Node rounds to whole milliseconds)
+  for (const { took, waited } of spans) t.ok(waited >= took * (1 - share) / share - 1, `${took.toFixed(2)} ms in the lock, then ${waited.toFixed(2)} ms out`)
+  const inLock = spans.reduce((n, s) => n + s.took, 0)
+  const total = spans.reduce((n, s) => n + s.took + s.waited, 0)
+  t.ok(inLock / total <= share + 0.01, `${(100 * inLock / total).toFixed(1)} % of the run in the lock`)
+})
+
 t.test('two processes on one database: each run is done once, by whichever takes the lease', async (t) => {
   const DATABASE_URL = await freshDatabase(t)
   const { jenkins, env } = await fakeJenkins(t)
@@ -140,4 +181,30 @@ t.test('a holder that stopped (crashed) loses the lease when it ends', async (t)
   t.equal(await app.retention.runOnce(), null, 'held by another')
   app.retention.clock = () => until + 1
   t.match(await app.retention.runOnce(), { builds: 1 })
+})
+
+t.test('the lease is renewed after every transaction, so a long batch of builds is never taken up by a second process', async (t) => {
+  const app = await twoBuildsOfManyEvents(t)
+  let now = Date.now()
+  app.retention.clock = () => (now += 1000)
+  const job = app.retention as unknown as { pause: (tookMs: number) => Promise<void> }
+  const leaseUntil: number[] = []
+  job.pause = async () => {
+    const row = await app.db.selectFrom('app_state').select('updated_at').where('name', '=', 'retention_lease').executeTakeFirstOrThrow()
+    leaseUntil.push(Number(row.updated_at))
+  }
+  t.equal((await app.retention.runOnce())?.builds, 2)
+  t.ok(leaseUntil.length >= 6, `${leaseUntil.length} transactions in one batch of builds`)
+  t.ok(leaseUntil.every((until, i) => i === 0 || until > leaseUntil[i - 1]), 'each transaction found the lease renewed since the one before')
+})
+
+t.test('a database that fails under the job: the run logs it and ends, the process goes on', async (t) => {
+  const url = await freshDatabase(t)
+  const db = new Kysely<Database>({ dialect: await createDialect(url) })
+  await db.destroy() // every query now fails, as with a database that went away
+  const logged: string[] = []
+  const log = { error: (_o: unknown, msg: string) => { logged.push(msg) }, info: () => {} } as unknown as FastifyBaseLogger
+  const job = new Retention(db, log, { days: 0, builds: 1, intervalMs: 60_000 })
+  t.same(await job.runOnce(), { builds: 0, stages: 0, events: 0, logs: 0 }, 'the run resolved instead of throwing')
+  t.same(logged, ['retention: run failed'])
 })
