@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
-import { Kysely } from 'kysely'
+import { Kysely, sql } from 'kysely'
 import type { Test } from 'tap'
 import { createDialect } from '../../db/dialect.js'
 import type { Database } from '../../db/schema.js'
@@ -201,6 +201,7 @@ t.test('the lease is renewed after every transaction, so a long batch of builds 
 t.test('a database that fails under the job: the run logs it and ends, the process goes on', async (t) => {
   const url = await freshDatabase(t)
   const db = new Kysely<Database>({ dialect: await createDialect(url) })
+  await sql`SELECT 1`.execute(db) // connected (a pool never used is not closed by destroy)
   await db.destroy() // every query now fails, as with a database that went away
   const logged: string[] = []
   const log = { error: (_o: unknown, msg: string) => { logged.push(msg) }, info: () => {} } as unknown as FastifyBaseLogger
