@@ -1,7 +1,14 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
-import { type RunState, JenkinsError, type JenkinsClient, type WfapiRun, WORKFLOW_RUN } from '../jenkins/client.js'
+import {
+  type GraphViewPath,
+  type RunState,
+  JenkinsError,
+  type JenkinsClient,
+  type WfapiRun,
+  WORKFLOW_RUN
+} from '../jenkins/client.js'
 import type { InstanceMonitor, StageSource } from '../jenkins/instance-monitor.js'
 import type { StageLogSource } from '../jenkins/stage-log.js'
 import {
@@ -135,6 +142,8 @@ export class RunFollower {
     known: { run?: RunState | null }
   ): Promise<boolean | null> {
     const key = build.jenkins_name ?? ''
+    // read before the call: the URL stagesTree asks (another build may change what the client remembers meanwhile)
+    const graphAt = source === 'graph-view' ? client.graphViewPath : null
     try {
       const done =
         source === 'graph-view'
@@ -157,9 +166,39 @@ export class RunFollower {
       this.monitor.withoutStages(key, build.job_name)
       return await this.finishFrom(build, run)
     }
+    if (graphAt != null) {
+      const moved = await this.graphViewMoved(client, build, number, graphAt)
+      if (moved != null) return moved
+    }
     this.monitor.absent(key, source)
     // no stage API at all: the run's api/json is all there is
     return source === 'stage-view' ? await this.finishFrom(build, run) : null
+  }
+
+  /**
+   * Graph view answered 404 at the URL that served this instance before, for a run that exists: Jenkins may
+   * have restarted on another release of the plugin (`stages` since 777), so its other URLs are tried before
+   * the instance is said to lack it. null when none answers.
+   */
+  private async graphViewMoved (
+    client: JenkinsClient,
+    build: TrackedBuild,
+    number: number,
+    failed: GraphViewPath
+  ): Promise<boolean | null> {
+    try {
+      const done = await this.followGraph(client, build, number, failed)
+      this.log.info(
+        { jenkins: build.jenkins_name ?? 'default', from: failed, to: client.graphViewPath },
+        'Pipeline Graph View moved its URL (plugin updated)'
+      )
+      this.monitor.confirm(build.jenkins_name ?? '', 'graph-view')
+      return done
+    } catch (err) {
+      if (!(err instanceof JenkinsError)) throw err
+      if (err.statusCode !== 404) return await this.afterStageApiFailure(client, build, number, err)
+      return null
+    }
   }
 
   /**
@@ -188,8 +227,13 @@ export class RunFollower {
   }
 
   /** Pipeline Graph View: one request per poll; `complete` sends us to the run for its result. */
-  private async followGraph (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
-    const tree = await client.stagesTree(build.job_name, number)
+  private async followGraph (
+    client: JenkinsClient,
+    build: TrackedBuild,
+    number: number,
+    except?: GraphViewPath
+  ): Promise<boolean> {
+    const tree = await client.stagesTree(build.job_name, number, except)
     const stages = fromGraphTree(tree.stages)
     await this.syncStages(client, build, number, stages, {
       kind: 'graph-view',

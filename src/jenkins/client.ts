@@ -437,11 +437,13 @@ export class JenkinsClient {
   /**
    * Pipeline Graph View's stage tree, at the URL this instance's release serves (probed in the order of
    * GRAPH_VIEW_PATHS, then remembered); throws JenkinsError 404 when the plugin or the run is missing.
+   * `except`: the URL that just answered 404 for a run that exists; the others are probed in order.
    */
-  async stagesTree (jobName: string, number: number): Promise<GraphTree> {
-    const known = this.graphViewPath
+  async stagesTree (jobName: string, number: number, except?: GraphViewPath): Promise<GraphTree> {
+    const known = except == null ? this.graphViewPath : null
+    const paths = known != null ? [known] : GRAPH_VIEW_PATHS.filter((p) => p !== except)
     let missing = new JenkinsError(`Jenkins: stages of ${jobName} #${number} not found`, 404)
-    for (const path of known == null ? GRAPH_VIEW_PATHS : [known]) {
+    for (const path of paths) {
       try {
         const body = (await this.getJson(
           `${jobPath(jobName)}/${number}/${path}/tree`,
@@ -454,8 +456,8 @@ export class JenkinsClient {
         missing = err
       }
     }
-    // a 404 at the remembered URL is most often a run that is gone: the poller tells (forgetGraphView) when the plugin
-    // is
+    // a 404 at the remembered URL is most often a run that is gone: the follower, which knows whether the run
+    // exists, asks again with `except` (the plugin updated) or tells forgetGraphView (removed)
     throw missing
   }
 
