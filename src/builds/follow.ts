@@ -219,6 +219,11 @@ export class RunFollower {
       throw err
     }
     if (run == null) return await this.lostRun(client, build, number)
+    if (!run.building && run.result != null) {
+      // no stage API will say how the stages last seen going ended: left alone they would stay Running for ever
+      await this.endOpenStages(build, [], `the run ended while Jenkins' stage API failed for it (${err.message}): ` +
+        'how this stage ended is unknown')
+    }
     if (await this.finishFrom(build, run)) {
       this.log.info({ build: build.id, reason: err.message }, 'stage API failed for this run: ended from its api/json')
       return true
@@ -240,7 +245,7 @@ export class RunFollower {
       prefix: client.graphViewPath ?? 'stages'
     })
     if (tree.complete) {
-      await this.endMissing(build, stages)
+      await this.endOpenStages(build, stages, 'the run completed and Jenkins no longer reports this stage')
       // only the placeholder: the run ended before any stage began (an early failure)
       const placeholder = stages.length === 0 ? placeholderOf(tree.stages) : undefined
       const state = placeholder?.state.toLowerCase()
@@ -301,10 +306,11 @@ export class RunFollower {
   }
 
   /**
-   * The run completed: a stored stage that is not final and that graph view no longer reports (a
-   * stage recorded from an earlier answer that the final one dropped) would stay Running for ever.
+   * The run completed: a stored stage that is not final and that is not among `reported` (a stage
+   * recorded from an earlier answer that graph view's final one dropped, or any stage when the stage
+   * API failed) would stay Running for ever; it ends Aborted with `reason`.
    */
-  private async endMissing (build: TrackedBuild, reported: PolledStage[]): Promise<void> {
+  private async endOpenStages (build: TrackedBuild, reported: PolledStage[], reason: string): Promise<void> {
     const stored = await this.storedStages(build)
     const open = stored.filter((s) => !isTerminal(s.status as Status))
     if (open.length === 0) return
@@ -314,7 +320,7 @@ export class RunFollower {
       await this.apply(build, {
         stageName: s.name,
         status: 'Aborted',
-        detail: { Reason: 'the run completed and Jenkins no longer reports this stage' }
+        detail: { Reason: reason }
       })
     }
   }
