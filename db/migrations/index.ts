@@ -12,6 +12,7 @@ import * as addBuildStartedBy from './202612060410_add_build_started_by.js'
 import * as addPrunedBuilds from './202612060500_add_pruned_builds.js'
 import * as addBuildTraceId from './202612060520_add_build_trace_id.js'
 import * as addEventsProductIndex from './202612060530_add_events_product_index.js'
+import * as addBuildsIndexIndex from './202612061000_add_builds_index_index.js'
 
 // A static registry: the same from tsx, from dist/ and under tap, with no directory globbing.
 export const migrations: Record<string, Migration> = {
@@ -27,5 +28,6 @@ export const migrations: Record<string, Migration> = {
   '202612060410_add_build_started_by': addBuildStartedBy,
   '202612060500_add_pruned_builds': addPrunedBuilds,
   '202612060520_add_build_trace_id': addBuildTraceId,
-  '202612060530_add_events_product_index': addEventsProductIndex
+  '202612060530_add_events_product_index': addEventsProductIndex,
+  '202612061000_add_builds_index_index': addBuildsIndexIndex
 }

@@ -101,6 +101,23 @@ export async function listBuildEvents (
 
 export interface StreamFilter { productId?: number, planId?: number, buildIndex?: number }
 
+/**
+ * The query of eventsAfter, exported so a test can ask the database how it runs it. A stream of one
+ * build reads through events(build_id, id): by plan_id or build_index a page read every event of the
+ * plan (or of the table) after its LastEventID.
+ */
+export function eventsAfterQuery (db: Db, afterId: number, limit: number, f: StreamFilter, buildIds?: number[]) {
+  return db
+    .selectFrom('events')
+    .select(['id', 'product_id', 'plan_id', 'build_index', 'stage_name', 'status', 'source', 'time'])
+    .where('id', '>', afterId)
+    .$if(buildIds != null, (q) => q.where('build_id', 'in', buildIds as number[]))
+    .$if(buildIds == null && f.productId != null, (q) => q.where('product_id', '=', f.productId as number))
+    .$if(buildIds == null && f.planId != null, (q) => q.where('plan_id', '=', f.planId as number))
+    .orderBy('id')
+    .limit(limit)
+}
+
 /** Every event after `afterId` (all builds, or those matching `f`), oldest first, at most `limit`. */
 export async function eventsAfter (
   db: Db,
@@ -108,16 +125,17 @@ export async function eventsAfter (
   limit: number,
   f: StreamFilter = {}
 ): Promise<StreamEvent[]> {
-  const rows = await db
-    .selectFrom('events')
-    .select(['id', 'product_id', 'plan_id', 'build_index', 'stage_name', 'status', 'source', 'time'])
-    .where('id', '>', afterId)
-    .$if(f.productId != null, (q) => q.where('product_id', '=', f.productId as number))
-    .$if(f.planId != null, (q) => q.where('plan_id', '=', f.planId as number))
-    .$if(f.buildIndex != null, (q) => q.where('build_index', '=', f.buildIndex as number))
-    .orderBy('id')
-    .limit(limit)
-    .execute()
+  let buildIds: number[] | undefined
+  if (f.buildIndex != null) {
+    buildIds = (await db.selectFrom('builds').select('id')
+      .where('build_index', '=', f.buildIndex)
+      .$if(f.planId != null, (q) => q.where('plan_id', '=', f.planId as number))
+      .$if(f.productId != null, (q) => q.where('plan_id', 'in', db.selectFrom('plans').select('id')
+        .where('product_id', '=', f.productId as number)))
+      .execute()).map((b) => b.id)
+    if (buildIds.length === 0) return []
+  }
+  const rows = await eventsAfterQuery(db, afterId, limit, f, buildIds).execute()
   return rows.map((r) => ({
     EventID: Number(r.id),
     ProductID: r.product_id,

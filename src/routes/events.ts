@@ -5,7 +5,7 @@ import intLike from '../../plugins/int-like.js'
 import { apiError } from '../errors.js'
 import { SseWriter } from '../events/sse-writer.js'
 import { tokenFrom } from '../lib/token.js'
-import { hashToken, presentTokenHashes } from '../repositories/tokens.js'
+import { hashToken, openModeEnded, presentTokenHashes } from '../repositories/tokens.js'
 import { EnvelopeSchema, IdSchema, IntLike, PlanIdSchema, responses } from '../schemas/common.js'
 import { StreamEventSchema } from '../schemas/event.js'
 
@@ -25,7 +25,21 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
   // the token hash each open stream was authorized with, checked again every REVOCATION_CHECK_MS with
   // one query for all of them, so revoking a token (in any process: the table is the source) ends its streams
   const tokens = new Map<ServerResponse, string>()
+  // streams opened while the API was open (no token): they end when the first token is created, in
+  // any process, as a request without a token would then be refused
+  const tokenless = new Set<ServerResponse>()
   const recheck = setInterval(() => {
+    if (tokenless.size > 0) {
+      const opened = [...tokenless]
+      openModeEnded(fastify.db).then((ended) => {
+        if (!ended) return
+        for (const res of opened) {
+          if (!tokenless.has(res)) continue
+          fastify.log.info('event stream closed: the API now needs a token')
+          res.destroy()
+        }
+      }, (err: unknown) => { fastify.log.warn({ err }, 'event stream: checking open mode failed') })
+    }
     if (tokens.size === 0) return
     // only the streams open when the query was sent: one opened while it runs has a hash it did not ask about
     const asked = [...tokens]
@@ -92,6 +106,7 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
     const writer = new SseWriter(res, request.log)
     fastify.streams.add(res)
     if (token != null) tokens.set(res, hashToken(token))
+    else tokenless.add(res)
     let unsubscribe = (): void => {}
     let ended = false
     const end = (): void => {
@@ -101,6 +116,7 @@ const events: FastifyPluginAsyncTypebox = async (fastify) => {
       unsubscribe()
       fastify.streams.delete(res)
       tokens.delete(res)
+      tokenless.delete(res)
       const left = (perAddress.get(address) ?? 1) - 1
       if (left <= 0) perAddress.delete(address)
       else perAddress.set(address, left)

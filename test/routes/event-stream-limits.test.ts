@@ -6,7 +6,7 @@ import { recordBuild } from '../../src/repositories/builds.js'
 import { MAX_UNSENT } from '../../src/routes/events.js'
 import type { StreamEvent } from '../../src/repositories/events.js'
 import { API_PREFIX } from '../../src/app.js'
-import { build, seedPlan } from '../helper.js'
+import { appWithBuilds, build, seedPlan } from '../helper.js'
 
 const PAGE = 500
 
@@ -197,4 +197,21 @@ t.test('a backlog filtered by ProductID reads through an index, not the whole ta
     ? (await sql<{ detail: string }>`explain query plan select id from events where id > ${0} and product_id = ${1} order by id limit 500`.execute(app.db)).rows.map((r) => r.detail).join('; ')
     : JSON.stringify((await sql`explain select id from events where id > ${0} and product_id = ${1} order by id limit 500`.execute(app.db)).rows)
   t.match(plan, /events_product_id_idx/, plan)
+})
+
+t.test('a backlog filtered by BuildIndex reads the build\'s events through events(build_id, id)', async (t) => {
+  const { app, planId } = await appWithBuilds(t, 3)
+  const { CompiledQuery } = await import('kysely')
+  const { DIALECT } = await import('../helper.js')
+  const { eventsAfter, eventsAfterQuery } = await import('../../src/repositories/events.js')
+  for (const filter of [{ planId, buildIndex: 2 }, { buildIndex: 2 }]) {
+    const events = await eventsAfter(app.db, 0, 500, filter)
+    t.ok(events.length > 0 && events.every((e) => e.BuildIndex === 2 && e.DevOpsPlanID === planId), 'build 2\'s events only')
+    const q = eventsAfterQuery(app.db, 0, 500, filter, [2]).compile()
+    const explain = DIALECT === 'sqlite' ? 'explain query plan ' : 'explain '
+    const { rows } = await app.db.executeQuery(CompiledQuery.raw(explain + q.sql, [...q.parameters]))
+    const plan = DIALECT === 'sqlite' ? rows.map((r) => (r as { detail: string }).detail).join('; ') : JSON.stringify(rows)
+    t.match(plan, /events_build_id_idx/, `${JSON.stringify(filter)}: ${plan}`)
+    if (DIALECT === 'sqlite') t.notMatch(plan, /SCAN events/, 'the events table is not scanned')
+  }
 })

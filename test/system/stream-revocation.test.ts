@@ -9,9 +9,9 @@ import { spawnServer } from '../fixtures/server-process.js'
 import { freshDatabase } from '../helper.js'
 
 /** An open event stream; `ended` turns true when the server closes it. */
-async function stream (url: string, token: string): Promise<{ ended: () => boolean, close: () => void }> {
+async function stream (url: string, token?: string): Promise<{ ended: () => boolean, close: () => void }> {
   const ac = new AbortController()
-  const res = await fetch(`${url}${API_PREFIX}/events?access_token=${token}`, { signal: ac.signal })
+  const res = await fetch(`${url}${API_PREFIX}/events${token == null ? '' : `?access_token=${token}`}`, { signal: ac.signal })
   if (res.status !== 200 || res.body == null) throw new Error(`stream: ${res.status} ${await res.text()}`)
   let ended = false
   const reader = res.body.getReader()
@@ -37,4 +37,18 @@ t.test('revoking a token closes its open event streams in two server processes w
   await revokeToken(db, 'dash')
   await sleep(1_000)
   t.same(streams.map((s) => s.ended()), [true, true, false, false], 'the revoked token\'s streams ended in both processes, the others did not')
+})
+
+t.test('streams opened while the API was open end within 1 s of the first token, in both processes', async (t) => {
+  const DATABASE_URL = await freshDatabase(t)
+  const [a, b] = await Promise.all([spawnServer(t, { DATABASE_URL }), spawnServer(t, { DATABASE_URL })])
+  const db = new Kysely<Database>({ dialect: await createDialect(DATABASE_URL) })
+  t.teardown(async () => { await db.destroy() })
+  const streams = await Promise.all([stream(a.url), stream(b.url)])
+  t.teardown(() => { for (const s of streams) s.close() })
+  await sleep(500)
+  t.same(streams.map((s) => s.ended()), [false, false], 'open while no token exists')
+  await createToken(db, 'keeper', 'admin')
+  await sleep(1_000)
+  t.same(streams.map((s) => s.ended()), [true, true], 'both ended once a token existed')
 })
