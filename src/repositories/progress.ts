@@ -4,7 +4,7 @@ import type { Pool, PoolConnection } from 'mysql2'
 import type { Database } from '../../db/schema.js'
 import { mysqlBatches, rawSqlite } from '../../db/dialect.js'
 import { notFound } from '../errors.js'
-import type { Status } from '../status.js'
+import { isTerminal, type Status } from '../status.js'
 import type { EventSource, NewEvent } from './events.js'
 
 // The write path's statements. Each is written once with Kysely's builder, compiled once per dialect
@@ -485,11 +485,13 @@ function writes (s: Statements, o: ProgressOutcome): Array<[Prepared, Row]> {
   const { build: b0 } = o.before
   const b1 = o.after.build
   const created: StageState[] = []
+  let stagesChanged = false
   for (const st of o.after.stages.values()) {
     const was = o.before.stages.get(st.name)
     // a changed stage is updated by its name; a StageID taken twice would fail on the unique key
     if (was == null) created.push(st)
     else if (st !== was) out.push([s.stagePatch, { ...st, build_id: b1.id }])
+    stagesChanged ||= st !== was
   }
   if (created.length > 0) {
     const args: Row = {}
@@ -500,8 +502,11 @@ function writes (s: Statements, o: ProgressOutcome): Array<[Prepared, Row]> {
     out.push([stageInsert(s, created.length), args])
   }
   out.push([s.buildPatch, b1 as unknown as Row]) // the revision moves with every change
-  // Build/list shows status and times: its version moves with them
-  if (b1.status !== b0.status || b1.start_time !== b0.start_time || b1.end_time !== b0.end_time) {
+  // Build/list shows status and times: its version moves with them; the plan's history (Stage/stats,
+  // medians, estimates) reads the stages of ended builds, so a stage result arriving after its build
+  // ended moves it too
+  if (b1.status !== b0.status || b1.start_time !== b0.start_time || b1.end_time !== b0.end_time ||
+    (stagesChanged && isTerminal(b1.status))) {
     out.push([s.planList, b1 as unknown as Row])
   }
   const args: Row = {}

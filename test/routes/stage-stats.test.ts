@@ -69,6 +69,16 @@ t.test('Stage/stats of a seeded history, computed by hand', async (t) => {
   t.equal(after.StageList[2].Durations.at(-1), null, 'Package did not run in build 7')
 })
 
+t.test('a stage result that arrives after its build ended reaches Stage/stats at once (the cached answer is renewed)', async (t) => {
+  const { app, planId } = await appWithBuilds(t, 0)
+  const BuildIndex = await seedBuild(app, planId, 'running', [['Deploy', 'running', null]])
+  await post(app, '/Build/update', { DevOpsPlanID: planId, BuildIndex, Status: 'Pass', EndTime: T + 60 })
+  t.match(await stats(app, { DevOpsPlanID: planId }), { BuildCount: 1, StageList: [{ StageName: 'Deploy', Runs: 0 }] }, 'cached: Deploy had no result')
+  const r = (await post(app, '/Build/update', { DevOpsPlanID: planId, BuildIndex, StageName: 'Deploy', Status: 'Pass', EndTime: T + 50 })).json()
+  t.equal(r.ErrorCode, 1000)
+  t.match(await stats(app, { DevOpsPlanID: planId }), { BuildCount: 1, StageList: [{ StageName: 'Deploy', Runs: 1, Pass: 1, Durations: [50] }] })
+})
+
 t.test('Stage/stats: unknown plan 1002, bad Last 1001, no ended build', async (t) => {
   const { app, planId } = await appWithBuilds(t, 1)
   const empty = await stats(app, { DevOpsPlanID: planId })
