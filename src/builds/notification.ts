@@ -45,6 +45,12 @@ export async function receiveNotification (
     return `ignored: build ${build.build_index} of plan ${build.plan_id} is Jenkins run ` +
       `#${build.jenkins_build_number}, not #${number}`
   }
+  // nor one whose run URL is another job's: the queue id or our parameters matched, the run is not ours
+  const job = jobOfRunUrl(b.full_url)
+  if (job != null && job !== build.job_name) {
+    return `ignored: full_url is a run of job ${job}; build ${build.build_index} of plan ${build.plan_id} ` +
+      `runs job ${build.job_name}`
+  }
   const phase = b.phase.toUpperCase()
   if (isTerminal(build.status as Status)) {
     // an old notification sent again (or one racing the pipeline's own report) never rewrites a result:
@@ -55,8 +61,10 @@ export async function receiveNotification (
       "Jenkins' own result is read by the poller"
     )
   }
-  // a run URL is stored once, from a configured instance, and only http(s): never replaced by another
-  const url = build.jenkins_url == null && instance !== undefined && isHttpUrl(b.full_url) ? b.full_url : undefined
+  // a run URL is stored once, from a configured instance, only http(s) and naming the build's job: never replaced
+  const url = build.jenkins_url == null && instance !== undefined && isRunUrlOf(build, b.full_url)
+    ? b.full_url
+    : undefined
   const facts = { buildNumber: number, url }
   const key = { planId: build.plan_id, buildIndex: build.build_index }
   const from = { jenkins: facts, source: 'webhook' as const }
@@ -156,6 +164,21 @@ async function rerunBuild (db: Kysely<Database>, n: Notification, instance: stri
   if (target.routed == null) return undefined
   const build = await findBuild(db, planId, target.buildIndex)
   return build.jenkins_name === instance ? build : undefined
+}
+
+/** The job an http(s) run URL names ("…/job/a/job/b/7/" → "a/b"); null when it is no such URL or names none. */
+export function jobOfRunUrl (url: unknown): string | null {
+  if (!isHttpUrl(url)) return null
+  try {
+    return jobNameFromUrl(new URL(url).pathname)
+  } catch {
+    return null // a malformed %-escape names no job
+  }
+}
+
+/** Whether `url` may be stored as the build's run URL: http(s), naming the build's own job. */
+export function isRunUrlOf (build: Pick<TrackedBuild, 'job_name'>, url: unknown): url is string {
+  return jobOfRunUrl(url) === build.job_name
 }
 
 function hostOf (url: string): string {

@@ -5,7 +5,7 @@ import type { GraphStage } from '../jenkins/client.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { assignNames, fromGraphTree, type PolledStage } from '../jenkins/stages.js'
 import { jobNameFromUrl } from '../jenkins/urls.js'
-import { instanceOf } from './notification.js'
+import { instanceOf, isRunUrlOf, jobOfRunUrl } from './notification.js'
 import type { AttributeValue, OtlpSpan } from '../otlp/decode.js'
 import {
   findBuild, findByTraceIds, findForNotification, pollSoon, recordTraceId, type TrackedBuild
@@ -264,11 +264,18 @@ async function rootUpdate (deps: SpanDeps, build: TrackedBuild, root: OtlpSpan):
   // known facts are never overwritten: a root naming another run is not about this build
   if (number != null && build.jenkins_build_number != null && number !== build.jenkins_build_number) return 'other run'
   const rawUrl = typeof a['ci.pipeline.run.url'] === 'string' ? a['ci.pipeline.run.url'] : undefined
-  // a run URL is kept only under a configured instance's base URL (never `javascript:` or another host)
-  const url = rawUrl != null && await instanceOf(deps.db, deps.jenkins, rawUrl) !== undefined ? rawUrl : undefined
+  // nor a root whose run URL is another job's run (our trace id reached it, the run is not this build's)
+  const job = jobOfRunUrl(rawUrl)
+  if (job != null && job !== build.job_name) return 'other run'
+  // a run URL is stored once, under a configured instance's base URL (never `javascript:` or another host) and
+  // naming the build's job; a known one is kept
+  const url = build.jenkins_url == null && isRunUrlOf(build, rawUrl) &&
+    await instanceOf(deps.db, deps.jenkins, rawUrl) !== undefined
+    ? rawUrl
+    : undefined
   const jenkins = {
     buildNumber: number ?? build.jenkins_build_number ?? undefined,
-    url: url ?? build.jenkins_url ?? undefined
+    url: build.jenkins_url ?? url
   }
   const result = typeof a['ci.pipeline.run.result'] === 'string' ? a['ci.pipeline.run.result'] : null
   if (result == null) return number == null && url == null ? null : { status: build.status as Status, jenkins }

@@ -57,6 +57,18 @@ t.test('a known run URL is never replaced by another job\'s URL', async (t) => {
   t.equal((await buildInfo(app, planId)).JenkinsURL, url)
 })
 
+t.test('a first run URL of another job is not this build\'s run: ignored, nothing stored', async (t) => {
+  const { app, jenkins, planId, queueId } = await setup(t)
+  // our queue id, the build's job in `url`, but another job's run in full_url
+  const reply = (await hook(app, notification(`${jenkins.baseUrl}/job/Other/5/`, 5, queueId, 'STARTED'))).json()
+  t.match(reply, { ErrorCode: 1000, Description: /ignored: full_url is a run of job Other; .* runs job Test/ })
+  t.match(await buildInfo(app, planId), { Status: 'Queued', JenkinsBuildNumber: null, JenkinsURL: null })
+  jenkins.startQueued(queueId)
+  const ok = (await hook(app, notification(`${jenkins.baseUrl}/job/Test/1/`, 1, queueId, 'STARTED'))).json()
+  t.equal(ok.Description, 'OK')
+  t.match(await buildInfo(app, planId), { Status: 'Running', JenkinsBuildNumber: 1, JenkinsURL: `${jenkins.baseUrl}/job/Test/1/` })
+})
+
 t.test('a notification from an unconfigured host is ignored with the reason, even with our queue id', async (t) => {
   const { app, planId, queueId } = await setup(t)
   const reply = (await hook(app, notification('https://evil.example.com/job/Test/55/', 55, queueId, 'STARTED'))).json()

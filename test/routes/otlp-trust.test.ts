@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify'
+import type { Test } from 'tap'
+import t from 'tap'
+import { type ExportSpan, exportSpans, parseTraceparent, runSpans } from '../fixtures/otel-exporter.js'
+import type { FakeBuild, FakeJenkins } from '../fixtures/fake-jenkins.js'
+import { SECRET } from '../fixtures/otlp-pair.js'
+import { build, buildInfo, fakeJenkins, post, seedPlan, tickLater } from '../helper.js'
+
+// What a root span may change about its build, even one carrying our trace id: never a known run URL,
+// and never store a run URL of another job (a run URL is a run of the build's own job).
+
+interface Setup { app: FastifyInstance, jenkins: FakeJenkins, run: FakeBuild, traceId: string, parentSpanId: string }
+
+/** One build of job Test, triggered with our traceparent; its run started in Jenkins, not polled yet. */
+async function setup (t: Test, play: { finish?: boolean } = {}): Promise<Setup> {
+  const { jenkins, env } = await fakeJenkins(t, { flavor: 'graph-view' })
+  jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
+  jenkins.addJob({ name: 'Other', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
+  const app = await build(t, { env: { ...env, WEBHOOK_TOKEN: SECRET } })
+  await seedPlan(app)
+  t.equal((await post(app, '/Build/add', { DevOpsPlanID: 1 })).json().ErrorCode, 1000)
+  const trigger = jenkins.requests.find((r) => r.method === 'POST' && r.path.endsWith('/buildWithParameters'))
+  const { traceId, spanId } = parseTraceparent(trigger?.headers.traceparent)
+  const run = jenkins.startQueued((jenkins.lastQueueItem() as { id: number }).id)
+  jenkins.playPipeline(run, ['Build'], play)
+  return { app, jenkins, run, traceId, parentSpanId: spanId }
+}
+
+/** The run's root span with our trace id, its URL pointed at `url`. */
+function rootNaming (s: Setup, url: string): ExportSpan {
+  const root = runSpans(s.run, { traceId: s.traceId, parentSpanId: s.parentSpanId, jenkinsUrl: s.jenkins.baseUrl })
+    .find((x) => x.name.startsWith('BUILD '))
+  if (root == null) throw new Error('no root span')
+  return { ...root, attributes: { ...root.attributes, 'ci.pipeline.run.url': url } }
+}
+
+t.test('a root span with our trace id never replaces a known run URL with another job\'s', async (t) => {
+  const s = await setup(t, { finish: false })
+  await tickLater(s.app)
+  const known = `${s.jenkins.baseUrl}/job/Test/${s.run.number}/`
+  t.match(await buildInfo(s.app, 1), { Status: 'Running', JenkinsURL: known }, 'running: a root may still end it')
+  const other = rootNaming(s, `${s.jenkins.baseUrl}/job/Other/9/`)
+  t.equal((await exportSpans(s.app, [other], { token: SECRET })).statusCode, 200)
+  t.match(await buildInfo(s.app, 1), { Status: 'Running', JenkinsURL: known })
+})
+
+t.test('a build without a run URL yet: a root naming another job\'s run is not about it', async (t) => {
+  const s = await setup(t)
+  s.jenkins.failWith = 503 // the poller cannot look: only the span speaks
+  const other = rootNaming(s, `${s.jenkins.baseUrl}/job/Other/${s.run.number}/`)
+  t.equal((await exportSpans(s.app, [other], { token: SECRET })).statusCode, 200)
+  t.match(await buildInfo(s.app, 1), { Status: 'Queued', JenkinsURL: null })
+  const metrics = (await s.app.inject({ url: '/metrics' })).body
+  t.match(metrics, /testcloud_otlp_spans_dropped_total\{reason="other_run"\} 1\b/)
+  // the run's own root, for the build's job: taken
+  const own = rootNaming(s, `${s.jenkins.baseUrl}/job/Test/${s.run.number}/`)
+  t.equal((await exportSpans(s.app, [{ ...own, spanId: 'ab'.repeat(8) }], { token: SECRET })).statusCode, 200)
+  t.match(await buildInfo(s.app, 1), { Status: 'Pass', JenkinsURL: `${s.jenkins.baseUrl}/job/Test/${s.run.number}/` })
+})
