@@ -14,6 +14,8 @@ export interface PlanHistory {
   medians: Map<string, number>
   /** stages that ran in at least half of the passed builds, with the names that preceded them last time */
   usual: Map<string, string[]>
+  /** stages that held others (graph view's parallel parents): their time is their children's */
+  parents: Set<string>
 }
 
 /** The history of `passedBuilds` (newest first: the newest build's graph names a stage's predecessors). */
@@ -21,8 +23,10 @@ export function planHistory (passedBuilds: BuildRuns[]): PlanHistory {
   const durations = new Map<string, number[]>()
   const seen = new Map<string, number>()
   const predecessors = new Map<string, string[]>()
+  const parents = new Set<string>()
   for (const b of passedBuilds) {
     const nameById = new Map(b.stages.map((s) => [s.stage_id, s.name]))
+    for (const p of parentsIn(b.stages)) parents.add(p)
     for (const s of b.stages) {
       const d = durationOf(s)
       if (d == null) continue // skipped or without times: not a run of the stage
@@ -39,7 +43,25 @@ export function planHistory (passedBuilds: BuildRuns[]): PlanHistory {
   for (const [name, count] of seen) {
     if (count * 2 >= passedBuilds.length) usual.set(name, predecessors.get(name) ?? [])
   }
-  return { passed: passedBuilds.length, medians, usual }
+  return { passed: passedBuilds.length, medians, usual, parents }
+}
+
+/**
+ * Stages that hold others: a stage that follows P but starts before P ended runs inside it (graph
+ * view records a parallel's parent, then its branches after it). A parent's own time spans its
+ * children's, so counting both would count the section twice.
+ */
+function parentsIn (stages: StageRun[]): string[] {
+  const byId = new Map(stages.map((s) => [s.stage_id, s]))
+  const found: string[] = []
+  for (const c of stages) {
+    if (c.start_time == null) continue
+    for (const id of preIds(c)) {
+      const p = byId.get(id)
+      if (p != null && (p.end_time == null || c.start_time < p.end_time)) found.push(p.name)
+    }
+  }
+  return found
 }
 
 export interface Estimate {
@@ -54,7 +76,8 @@ const ENDED = new Set(['Pass', 'Fail', 'Unstable', 'Aborted', 'Skipped'])
 /**
  * The estimate for a build that has not ended, or null without enough history. The remaining time
  * is the longest path through the stage graph where a running stage weighs its median less its
- * elapsed time (at least 0), a usual stage not started yet its median, and an ended stage nothing.
+ * elapsed time (at least 0), a usual stage not started yet its median, and an ended stage or one
+ * that holds others (its children carry the time) nothing.
  */
 export function estimate (history: PlanHistory, build: { start_time: number | null },
   stages: StageRun[], now: number): Estimate | null {
@@ -62,8 +85,9 @@ export function estimate (history: PlanHistory, build: { start_time: number | nu
   const weight = new Map<string, number>()
   const pre = new Map<string, string[]>()
   const nameById = new Map(stages.map((s) => [s.stage_id, s.name]))
+  const parents = new Set([...history.parents, ...parentsIn(stages)])
   for (const s of stages) {
-    const m = history.medians.get(s.name) ?? 0
+    const m = parents.has(s.name) ? 0 : history.medians.get(s.name) ?? 0
     let w = 0
     const elapsed = s.start_time == null ? 0 : now - s.start_time
     if (s.status === 'Running' || s.status === 'Paused') w = Math.max(0, m - elapsed)
@@ -73,7 +97,7 @@ export function estimate (history: PlanHistory, build: { start_time: number | nu
   }
   for (const [name, before] of history.usual) {
     if (weight.has(name)) continue
-    weight.set(name, history.medians.get(name) ?? 0)
+    weight.set(name, parents.has(name) ? 0 : history.medians.get(name) ?? 0)
     pre.set(name, before)
   }
   // longest path ending at each node: its weight plus the longest of its predecessors'

@@ -76,3 +76,21 @@ t.test('estimate: the longest path of what is left, usual stages only', async (t
   t.equal(estimate(planHistory([passed(1), passed(2)]), { start_time: T }, running, T + 100), null, 'fewer than 3 passed builds')
   t.same(estimate(hNoRare, { start_time: null }, [], T), { remaining: 190, EstimatedEndTime: T + 190, Progress: 0 }, 'queued: the whole path, 60 + 120 + 10')
 })
+
+// graph view's tree: Build 60 s, then Test holding parallel branches A (10 s) and B (200 s), then Deploy 10 s
+const nested = (): BuildRuns => ({
+  buildIndex: 1,
+  stages: [run('Build', 'Pass', 0, 60, 1), run('Test', 'Pass', 60, 260, 2, [1]), run('A', 'Pass', 60, 70, 3, [2]),
+    run('B', 'Pass', 60, 260, 4, [2]), run('Deploy', 'Pass', 260, 270, 5, [3, 4])]
+})
+
+t.test('estimate: a stage holding parallel branches is counted through its branches, not on top of them', async (t) => {
+  const h = planHistory([nested(), nested(), nested()])
+  t.same([...h.parents], ['Test'])
+  const T = 1_700_000_000
+  t.same(estimate(h, { start_time: null }, [], T), { remaining: 270, EstimatedEndTime: T + 270, Progress: 0 }, 'queued: 60 + 200 + 10')
+  const midway = [run('Build', 'Pass', T, T + 60, 1), run('Test', 'Running', T + 60, null, 2, [1]),
+    run('A', 'Pass', T + 60, T + 70, 3, [2]), run('B', 'Running', T + 60, null, 4, [2])]
+  t.same(estimate(h, { start_time: T }, midway, T + 110), { remaining: 160, EstimatedEndTime: T + 270, Progress: 41 },
+    '50 s into the branches: B\'s 150 s and Deploy\'s 10 s')
+})
