@@ -272,9 +272,11 @@ export class RunFollower {
   private async followStageView (client: JenkinsClient, build: TrackedBuild, number: number): Promise<boolean> {
     const run = await client.describe(build.job_name, number)
     const print = fingerprint(run)
+    // times from Jenkins are used only when they are times (2000–2100)
+    const runStart = plausibleTimeMs(run.startTimeMillis)
     if (build.status === 'Queued' && run.startTimeMillis != null) {
       // the build starts at the run's start: left to its first stage, it would start at that stage's time
-      await this.apply(build, { status: 'Running', startTime: seconds(run.startTimeMillis) })
+      await this.apply(build, { status: 'Running', ...(runStart == null ? {} : { startTime: seconds(runStart) }) })
       build = { ...build, status: 'Running' }
     }
     if (this.lastSeen.get(build.id) !== print) {
@@ -299,7 +301,9 @@ export class RunFollower {
     }
     const status = parseStatus(run.status) ?? 'Running'
     if (!isTerminal(status)) {
-      if (status !== build.status) await this.apply(build, { status, startTime: seconds(run.startTimeMillis) })
+      if (status !== build.status) {
+        await this.apply(build, { status, ...(runStart == null ? {} : { startTime: seconds(runStart) }) })
+      }
       return false
     }
     return await this.followRun(client, build, number)

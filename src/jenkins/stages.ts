@@ -1,6 +1,7 @@
 import type { BlueNode, GraphStage, WfapiRun } from './client.js'
 import { isTerminal, parseStatus, type Status } from '../status.js'
 import { withoutCountdown } from '../lib/queue-reason.js'
+import { plausibleTimeMs } from '../lib/bounds.js'
 
 // Turns what each stage API answers into one list of stages (docs/API.md "Following Jenkins as it
 // is installed today"; shapes in docs/jenkins-contract.md §4–5): every stage keyed by its Jenkins
@@ -61,7 +62,7 @@ export function fromGraphTree (stages: GraphStage[]): PolledStage[] {
     for (const g of list) {
       if (g.placeholder === true) continue
       const status = parseStatus(g.state) ?? 'Running'
-      const start = g.startTimeMillis != null && g.startTimeMillis > 0 ? g.startTimeMillis : undefined
+      const start = plausibleTimeMs(g.startTimeMillis)
       const s: PolledStage = {
         nodeId: String(g.id),
         name: g.name.trim(),
@@ -71,9 +72,8 @@ export function fromGraphTree (stages: GraphStage[]): PolledStage[] {
       }
       if (g.state.trim().toLowerCase() === 'not_built') notBuilt(s, start, g.totalDurationMillis)
       if (start != null) s.startMs = start
-      if (start != null && isTerminal(s.status) && g.totalDurationMillis != null) {
-        s.endMs = start + g.totalDurationMillis
-      }
+      const end = isTerminal(s.status) ? endOf(start, g.totalDurationMillis) : undefined
+      if (end != null) s.endMs = end
       if (g.causeOfBlockage != null && !isTerminal(s.status)) s.queueReason = withoutCountdown(g.causeOfBlockage)
       out.push(s)
       const kids = g.children ?? []
@@ -141,12 +141,13 @@ export function fromBlueOcean (nodes: BlueNode[], run: WfapiRun): PolledStage[] 
   }
   const out: PolledStage[] = topological(real, pre).map((n) => {
     const status = blueStatus(n)
-    const start = n.startTime == null ? undefined : parseBlueTime(n.startTime)
+    const start = n.startTime == null ? undefined : plausibleTimeMs(parseBlueTime(n.startTime))
     const s: PolledStage = { nodeId: n.id, name: n.displayName.trim(), status, pre: pre.get(n.id) ?? [] }
     if (status === 'Aborted' && n.result === 'NOT_BUILT') s.jenkinsResult = 'NOT_BUILT'
     if (parent.has(n.id)) s.parent = parent.get(n.id)
     if (start != null) s.startMs = start
-    if (start != null && isTerminal(status) && n.durationInMillis != null) s.endMs = start + n.durationInMillis
+    const end = isTerminal(status) ? endOf(start, n.durationInMillis) : undefined
+    if (end != null) s.endMs = end
     if (status === 'Fail') {
       const e = errors.get(s.name)?.shift()
       if (e != null) s.error = e
@@ -175,10 +176,21 @@ export function parseBlueTime (text: string): number | undefined {
   return Number.isFinite(ms) ? ms : undefined
 }
 
-function wfapiTimes (s: PolledStage, start: number, duration: number): PolledStage {
-  if (start > 0) s.startMs = start
-  if (start > 0 && isTerminal(s.status)) s.endMs = start + duration
+function wfapiTimes (s: PolledStage, startMs: number, duration: number): PolledStage {
+  const start = plausibleTimeMs(startMs)
+  if (start != null) s.startMs = start
+  const end = isTerminal(s.status) ? endOf(start, duration) : undefined
+  if (end != null) s.endMs = end
   return s
+}
+
+/**
+ * A stage's end from its start and duration, only when it is a time (2000–2100): Jenkins' numbers are
+ * stored as they come, and one like 1e300 would be served as 1e+297 or refused by a BIGINT column.
+ */
+function endOf (start: number | undefined, duration: number | null | undefined): number | undefined {
+  if (start == null || typeof duration !== 'number' || !(duration >= 0)) return undefined
+  return plausibleTimeMs(start + duration)
 }
 
 /** Kahn's order, lowest node id first among the ready ones: predecessors always come before. */
