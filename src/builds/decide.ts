@@ -99,6 +99,12 @@ export function decide (state: ProgressState, u: ProgressUpdate, now: number): D
 
 function decideBuild (state: ProgressState, u: ProgressUpdate, now: number, source: EventSource): Decision {
   const build = state.build
+  // a notification replayed (or racing the pipeline's own report) never rewrites a result; decided
+  // here, under the build's lock, so two notifications sent together cannot both pass a check made before
+  if (source === 'webhook' && isTerminal(build.status) && u.status !== build.status) {
+    const ignored = `build already ended (${build.status}): a notification never changes it`
+    return { result: { changed: false, ignored }, state, events: [] }
+  }
   if (!canMove(build.status, u.status)) {
     return { result: { changed: false, ignored: `build is already ${build.status}` }, state, events: [] }
   }

@@ -50,6 +50,15 @@ interface Case {
 }
 
 const cases: Case[] = [
+  // a webhook never rewrites a final result; the pipeline's own report and the poller may
+  {
+    rule: 'a webhook notification does not change the result of a build that ended',
+    given: state('Fail', [], { end_time: 200 }),
+    updates: [{ status: 'Pass', source: 'webhook' }, { status: 'Pass', source: 'poller' }],
+    results: [{ changed: false, ignored: /already ended \(Fail\): a notification never changes it/ }, { changed: true }],
+    build: { status: 'Pass' },
+    events: [['', 'Pass']]
+  },
   // forward-only
   {
     rule: 'a stage moves forward: Queued → Running → Pass',
