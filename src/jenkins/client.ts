@@ -210,7 +210,10 @@ export class JenkinsClient {
   readonly rootUrls = new Set<string>()
   /** the graph-view URL that answered last on this instance; null: probe them in order */
   graphViewPath: GraphViewPath | null = null
-  /** a trigger answered 503 (Jenkins starting: "Jenkins is getting ready to work") is retried this long, this often */
+  /**
+   * a trigger or a read of the job's parameters answered 503 (Jenkins starting: "Jenkins is getting ready to work")
+   * is retried this long, this often
+   */
   startRetry = { totalMs: 30_000, delayMs: 2_000 }
 
   constructor (readonly opts: JenkinsOptions) {
@@ -276,17 +279,9 @@ export class JenkinsClient {
         return await call(withCrumb) // password auth: Jenkins wants a CSRF crumb
       }
     }
-    const giveUpAt = Date.now() + this.startRetry.totalMs
     try {
-      for (;;) {
-        try {
-          return await once()
-        } catch (err) {
-          // Jenkins answers 503 to every URL while it starts; nothing was queued, so asking again is safe
-          if ((err as ClientError).statusCode !== 503 || Date.now() + this.startRetry.delayMs > giveUpAt) throw err
-          await new Promise((resolve) => setTimeout(resolve, this.startRetry.delayMs))
-        }
-      }
+      // a 503 queued nothing, so asking again is safe
+      return await this.whileStarting(once)
     } catch (err) {
       const e = err as ClientError
       if (e.statusCode === 303) {
@@ -294,6 +289,19 @@ export class JenkinsClient {
         if (id != null) return { queueId: id, reusedQueueItem: true }
       }
       throw this.explain(e, `job "${jobName}"`)
+    }
+  }
+
+  /** Calls `call` again while Jenkins answers 503 (every URL does while it starts), for up to startRetry.totalMs. */
+  private async whileStarting<T> (call: () => Promise<T>): Promise<T> {
+    const giveUpAt = Date.now() + this.startRetry.totalMs
+    for (;;) {
+      try {
+        return await call()
+      } catch (err) {
+        if ((err as ClientError).statusCode !== 503 || Date.now() + this.startRetry.delayMs > giveUpAt) throw err
+        await new Promise((resolve) => setTimeout(resolve, this.startRetry.delayMs))
+      }
     }
   }
 
@@ -305,10 +313,11 @@ export class JenkinsClient {
   async parameterDefinitions (jobName: string): Promise<ParameterDefinition[] | null> {
     let job: { _class?: string; property?: Array<{ parameterDefinitions?: RawParameterDefinition[] } | null> }
     try {
-      job = (await this.getJson(
+      // Build/add's first read of a job: a Jenkins that is starting gets the same time as the trigger after it
+      job = (await this.whileStarting(async () => await this.getJson(
         `${jobPath(jobName)}/api/json?tree=${PARAMETERS_TREE}`,
         `job "${jobName}"`
-      )) as typeof job
+      ))) as typeof job
     } catch (err) {
       if (err instanceof JenkinsError && err.statusCode === 404) throw await this.notFoundHint(jobName, err)
       throw err

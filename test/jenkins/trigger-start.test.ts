@@ -27,6 +27,22 @@ t.test('503 while Jenkins starts: the trigger is retried and the build queued', 
   t.match((await post(app, '/Build/add', { DevOpsPlanID: planId })).json(), { ErrorCode: 1007, Description: /503/ })
 })
 
+t.test('503 while Jenkins starts, parameters not read yet: the read is retried and the first build queued', async (t) => {
+  const { jenkins, env } = await fakeJenkins(t)
+  jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
+  const app = await build(t, { env })
+  const { planId } = await seedPlan(app)
+  const client = app.jenkins.default
+  if (client == null) throw new Error('no client')
+  client.startRetry = { totalMs: 30_000, delayMs: 1 }
+  jenkins.startingRequests = 2 // the job's definitions are read first: their read meets the two 503s
+  const res = await post(app, '/Build/add', { DevOpsPlanID: planId })
+  t.match(res.json(), { ErrorCode: 1000, BuildIndex: 1 })
+  t.equal((await buildInfo(app, planId, 1)).Status, 'Queued')
+  t.equal(jenkins.queue.size, 1)
+  t.equal(jenkins.countRequests('/job/Test/api/json'), 3, 'the read answered on its third try')
+})
+
 t.test('password auth with the Strict Crumb Issuer: the trigger sends the crumb with its session cookie', async (t) => {
   const { jenkins, env } = await fakeJenkins(t, { password: 'secret-pw', crumbIssuer: 'strict' })
   jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
