@@ -10,13 +10,16 @@ const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/u
 // half of a UTF-16 pair without the other half
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
+/** The longest name stored (varchar(128): product, plan and stage names), in characters (code points). */
+export const NAME_MAX_LENGTH = 128
+
 /**
  * A name as it is stored and compared: trimmed and NFC-normalized (so "Café" typed with a combining
  * accent is the same name as with "é"), after refusing (1001, naming `field`) control characters,
  * bidi controls and lone surrogates (not text: a database would store U+FFFD in their place).
  * Use it on every name written: product and plan names here, stage names in the write path.
  */
-export function normalizeName (value: string, field: string): string {
+export function normalizeName (value: string, field: string, maxLength = NAME_MAX_LENGTH): string {
   if (LONE_SURROGATE.test(value)) throw invalid(`${field} contains a lone surrogate (not valid Unicode text)`)
   const control = CONTROL.exec(value)
   if (control != null) {
@@ -29,6 +32,13 @@ export function normalizeName (value: string, field: string): string {
   }
   const name = value.trim().normalize('NFC')
   if (name === '') throw invalid(`${field} is blank`)
+  // the schema counted the characters as sent; NFC may make more of them (U+FB2C becomes three), and the
+  // column holds maxLength: counted in code points, as the schema and the database count them
+  const length = [...name].length
+  if (length > maxLength) {
+    throw invalid(`${field} is ${length} characters long once NFC-normalized (at most ${maxLength}): ` +
+      'some characters, such as U+FB2C, normalize to several')
+  }
   return name
 }
 
