@@ -52,10 +52,26 @@ export class LostRun extends Error {
  * 403 from a folder's authorization) while its api/json answers; the build backs off on its own.
  */
 export class StageApiFailed extends Error {
-  constructor (readonly cause: JenkinsError) {
-    super(`the run's stage API failed (${cause.message}); its api/json answers`)
+  constructor (
+    readonly cause: JenkinsError,
+    message = `the run's stage API failed (${cause.message}); its api/json answers`
+  ) {
+    super(message)
   }
 }
+
+/**
+ * Not an outage either: the run's stage API and its api/json both fail while Jenkins itself answers
+ * (a folder's authorization denying Item.READ on this job: 403 everywhere under it); backs off the same way.
+ */
+export class RunUnreadable extends StageApiFailed {
+  constructor (cause: JenkinsError, run: JenkinsError) {
+    super(cause, `the run's stage API (${cause.message}) and its api/json (${run.message}) fail; Jenkins answers`)
+  }
+}
+
+/** How long the check that Jenkins itself answers may take */
+const PING_TIMEOUT_MS = 3000
 
 export class RunFollower {
   /** per build: the last wfapi answer's ids and statuses; Blue Ocean is asked only when it changes */
@@ -204,7 +220,8 @@ export class RunFollower {
   /**
    * The stage API of this run failed but not with 404: when the run's own api/json answers, the
    * instance is fine and this run is the problem: it ends from api/json when Jenkins is done with
-   * it, else it backs off (StageApiFailed). When api/json fails too, the instance is in trouble.
+   * it, else it backs off (StageApiFailed). When api/json fails too, the instance is in trouble,
+   * unless Jenkins itself answers: then it is this job (RunUnreadable, backing off the same way).
    */
   private async afterStageApiFailure (
     client: JenkinsClient,
@@ -215,8 +232,10 @@ export class RunFollower {
     let run: RunState | null
     try {
       run = await orNull404(client.run(build.job_name, number))
-    } catch {
-      throw err
+    } catch (runErr) {
+      if (!(runErr instanceof JenkinsError)) throw runErr
+      const up = await client.ping(Math.min(client.opts.timeoutMs, PING_TIMEOUT_MS)).then(() => true, () => false)
+      throw up ? new RunUnreadable(err, runErr) : err
     }
     if (run == null) return await this.lostRun(client, build, number)
     if (!run.building && run.result != null) {

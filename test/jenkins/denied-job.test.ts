@@ -1,0 +1,48 @@
+import t from 'tap'
+import { build, buildInfo, fakeJenkins, post, seedPlan, stageList, tickLater } from '../helper.js'
+
+// A folder's authorization strategy that denies Item.READ on one job answers 403 for every URL under it: graph
+// view, wfapi and the run's api/json alike. Jenkins itself answers, so that build backs off alone; the other
+// builds of the instance are polled every tick and /readyz stays ok.
+
+for (const flavor of ['graph-view', 'stage-view'] as const) {
+  t.test(`${flavor}: a job denied as a whole backs off alone, the instance is not paused`, async (t) => {
+    const { jenkins, env } = await fakeJenkins(t, { flavor })
+    for (const name of ['A', 'B']) jenkins.addJob({ name, parameters: { DevOpsPlanID: '', BuildIndex: '' } })
+    const app = await build(t, { env })
+    const a = await seedPlan(app, 'A', { product: 'PA', plan: 'A' })
+    const b = await seedPlan(app, 'B', { product: 'PB', plan: 'B' })
+    await post(app, '/Build/add', { DevOpsPlanID: a.planId })
+    const runA = jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
+    await post(app, '/Build/add', { DevOpsPlanID: b.planId })
+    const runB = jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
+    jenkins.playPipeline(runA, [{ name: 'Build', result: 'running' }], { finish: false })
+    jenkins.playPipeline(runB, [{ name: 'Build', result: 'running' }], { finish: false })
+    await tickLater(app)
+
+    jenkins.denyJob('A')
+    const underA = (): number => jenkins.countRequests((r) => r.path.startsWith('/job/A/') || r.path.includes('/pipelines/A/'))
+    const underB = (): number => jenkins.countRequests((r) => r.path.startsWith('/job/B/'))
+    const seenA: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const [beforeA, beforeB] = [underA(), underB()]
+      const report = await tickLater(app)
+      t.ok(underB() > beforeB, `tick ${i + 1}: B polled`)
+      t.ok(report.claimed >= 1)
+      seenA.push(underA() - beforeA)
+      t.match((await app.inject({ url: '/readyz' })).json().Jenkins, { default: { state: 'ok' } }, 'the instance is not failing')
+    }
+    t.ok(seenA.filter((n) => n > 0).length < 5, `A backs off (${seenA.join(',')} requests per tick)`)
+    t.equal((await buildInfo(app, a.planId)).Status, 'Running')
+
+    jenkins.playPipeline(runB, ['Build'])
+    await tickLater(app)
+    t.equal((await buildInfo(app, b.planId)).Status, 'Pass', 'B followed to its end while A is denied')
+
+    jenkins.denyJob('A', false)
+    jenkins.playPipeline(runA, ['Build'])
+    for (let i = 0; i < 6 && (await buildInfo(app, a.planId)).Status !== 'Pass'; i++) await tickLater(app)
+    t.equal((await buildInfo(app, a.planId)).Status, 'Pass', 'A followed again once readable')
+    t.same((await stageList(app, a.planId)).map((s) => s.Status), ['Pass'])
+  })
+}
