@@ -28,7 +28,7 @@ export async function receiveNotification (
   const b = n.build
   // numbers are used only when they can be run numbers and ids, times only between 2000 and 2100
   const number = positiveSafeInt(b.number)
-  const queueId = positiveSafeInt(b.queue_id)
+  const queueId = positiveSafeInt(b.queue_id, Number.MAX_SAFE_INTEGER)
   const timestamp = plausibleTimeMs(b.timestamp)
   // where it came from: a configured instance's URL, or the root URL an instance reports for its runs
   const instance = b.full_url == null ? undefined : await instanceOf(db, deps.registry, b.full_url)
@@ -185,9 +185,9 @@ function hostOf (url: string): string {
   try { return new URL(url).host || url.slice(0, 40) } catch { return JSON.stringify(url.slice(0, 40)) }
 }
 
+/** A plan id or BuildIndex from a parameter (a number or a string of digits), within the INT columns. */
 function positiveInt (v: unknown): number | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^[1-9][0-9]{0,9}$/.test(v) ? Number(v) : NaN
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined
+  return positiveSafeInt(typeof v === 'string' && /^[1-9][0-9]{0,9}$/.test(v) ? Number(v) : v)
 }
 
 function describeKey (n: Notification): string {

@@ -5,6 +5,7 @@ import type { GraphStage } from '../jenkins/client.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { assignNames, fromGraphTree, type PolledStage } from '../jenkins/stages.js'
 import { jobNameFromUrl } from '../jenkins/urls.js'
+import { positiveSafeInt } from '../lib/bounds.js'
 import { instanceOf, isRunUrlOf, jobOfRunUrl } from './notification.js'
 import type { AttributeValue, OtlpSpan } from '../otlp/decode.js'
 import {
@@ -535,9 +536,9 @@ function parameters (a: Record<string, AttributeValue>): Record<string, string> 
   return Object.fromEntries(names.map((n, i) => [String(n), String(values[i] ?? '')]))
 }
 
+/** A run number, plan id or BuildIndex (a number or a string of digits) the INT columns hold, else undefined. */
 function positiveInt (v: unknown): number | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^[1-9][0-9]{0,15}$/.test(v) ? Number(v) : NaN
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined
+  return positiveSafeInt(typeof v === 'string' && /^[1-9][0-9]{0,15}$/.test(v) ? Number(v) : v)
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000)

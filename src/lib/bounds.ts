@@ -5,9 +5,16 @@
 export const MIN_TIME_MS = Date.UTC(2000, 0, 1)
 export const MAX_TIME_MS = Date.UTC(2100, 0, 1)
 
-/** A run number or id: a positive safe integer, else undefined. */
-export function positiveSafeInt (v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined
+/** The largest run number (or plan id, build index) the database holds: its INT columns stop at 2^31 − 1. */
+export const MAX_RUN_NUMBER = 2_147_483_647
+
+/**
+ * A run number or id: a positive integer up to `max`, else undefined. Run numbers go to an INT column that
+ * refuses `3000000000` on MariaDB, so they stop at MAX_RUN_NUMBER; a queue id (a BIGINT) may pass
+ * Number.MAX_SAFE_INTEGER.
+ */
+export function positiveSafeInt (v: unknown, max = MAX_RUN_NUMBER): number | undefined {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 && v <= max ? v : undefined
 }
 
 /** An epoch-ms time between 2000 and 2100, else undefined. */

@@ -2,7 +2,7 @@ import t from 'tap'
 import { API_PREFIX } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { createToken, revokeToken } from '../../src/repositories/tokens.js'
-import { build, freePort, get, post } from '../helper.js'
+import { appWithBuilds, build, buildInfo, freePort, get, post } from '../helper.js'
 
 const SECRET = 'webhook-secret-0123456789abcdefghijkl'
 
@@ -204,4 +204,17 @@ t.test('open mode answers only a loopback Host or one in ALLOWED_HOSTS (DNS rebi
   app.tokens.reset()
   const closed = await app.inject({ url: '/TestCloud/DevOps/Product/list', headers: { host: 'testcloud.example.org', authorization: `Bearer ${token}` } })
   t.equal(closed.json().ErrorCode, 1000)
+})
+
+t.test('Build/update: a Detail.JenkinsBuildNumber past 2^31 − 1 names no run, like 1e300', async (t) => {
+  const { app, jenkins, planId } = await appWithBuilds(t, 1, {}, { flavor: 'graph-view' })
+  jenkins.startQueued((jenkins.lastQueueItem() as { id: number }).id)
+  await app.poller.runOnce()
+  for (const number of ['9999999999', 3_000_000_000, 1e300]) {
+    const res = await post(app, '/Build/update',
+      { DevOpsPlanID: planId, BuildIndex: 1, Status: 'running', Detail: { JenkinsBuildNumber: number } })
+    t.same([res.statusCode, res.json()], [200, { ErrorCode: 1000, Description: 'OK' }], String(number))
+  }
+  t.match(await buildInfo(app, planId), { JenkinsBuildNumber: 1 })
+  t.equal((await get(app, '/Build/list', { DevOpsPlanID: planId })).json().TotalCount, 1, 'no build for such a run')
 })

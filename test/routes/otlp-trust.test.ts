@@ -57,3 +57,12 @@ t.test('a build without a run URL yet: a root naming another job\'s run is not a
   t.equal((await exportSpans(s.app, [{ ...own, spanId: 'ab'.repeat(8) }], { token: SECRET })).statusCode, 200)
   t.match(await buildInfo(s.app, 1), { Status: 'Pass', JenkinsURL: `${s.jenkins.baseUrl}/job/Test/${s.run.number}/` })
 })
+
+t.test('a root span\'s run number past 2^31 − 1 (the INT column) is ignored, the rest of the root applies', async (t) => {
+  const s = await setup(t)
+  s.jenkins.failWith = 503
+  const root = rootNaming(s, `${s.jenkins.baseUrl}/job/Test/${s.run.number}/`)
+  root.attributes['ci.pipeline.run.number'] = 3_000_000_000
+  t.equal((await exportSpans(s.app, [root], { token: SECRET })).statusCode, 200)
+  t.match(await buildInfo(s.app, 1), { Status: 'Pass', JenkinsBuildNumber: null })
+})

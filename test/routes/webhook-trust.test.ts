@@ -104,6 +104,16 @@ t.test('numbers out of bounds and URLs that are not http(s) are not stored', asy
   t.notMatch(String((await buildInfo(app, planId)).JenkinsURL), /^javascript:/)
 })
 
+t.test('a run number past 2^31 − 1 (the INT column) is ignored like any implausible number', async (t) => {
+  const { app, jenkins, planId, queueId } = await setup(t)
+  jenkins.startQueued(queueId)
+  const reply = await hook(app, notification(undefined, 3_000_000_000, queueId, 'STARTED'))
+  t.same([reply.statusCode, reply.json().ErrorCode], [200, 1000])
+  t.match(await buildInfo(app, planId), { Status: 'Running', JenkinsBuildNumber: null })
+  await hook(app, notification(`${jenkins.baseUrl}/job/Test/1/`, 1, queueId, 'STARTED'))
+  t.match(await buildInfo(app, planId), { JenkinsBuildNumber: 1 }, 'the run\'s own number is taken')
+})
+
 t.test('a run URL from Jenkins that is not http(s) is not stored', async (t) => {
   const { app, jenkins, planId, queueId } = await setup(t, { rootUrl: 'javascript:alert(1)//' })
   jenkins.startQueued(queueId)
