@@ -16,10 +16,12 @@ import { JenkinsError, type JenkinsClient, type RecentRun } from '../jenkins/cli
 import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { isHttpUrl, plausibleTimeMs, positiveSafeInt } from '../lib/bounds.js'
 
-/** runs read per request; more pages are read only when more runs than this came in since the mark */
+/** runs read by the one request per job and tick; more are read only when more than this came in since the mark */
 const PAGE = 20
-/** at most this many pages per job and tick (200 runs): a job far behind catches up over a few ticks */
-const MAX_PAGES = 10
+/** runs per request when catching up past the first page */
+const CATCH_UP_PAGE = 100
+/** at most this many runs read per job and tick; a job further behind keeps its mark and is read again */
+const MAX_READ = 5000
 
 export interface DiscoveryOptions {
   /** DISCOVER_BUILDS */
@@ -99,18 +101,34 @@ export class Discovery {
         "discovery: the job's run numbers went back (recreated): reading it from the start"
       )
     }
-    // back to the mark, however many runs came in since the last read (a bounded number of pages)
-    const builds = [...first.builds]
-    for (
-      let page = 1;
-      page < MAX_PAGES && builds.length === page * PAGE && Math.min(...builds.map((b) => b.number)) > mark + 1;
-      page++
-    ) {
+    // back to the mark, however many runs came in since the last read (newest first, up to MAX_READ)
+    const builds = first.builds.filter((b) => positiveSafeInt(b.number) != null)
+    let oldest = Math.min(...builds.map((b) => b.number))
+    let more = first.builds.length === PAGE // a short page is the end of the job's runs
+    let read = first.builds.length
+    while (more && oldest > mark + 1 && read < MAX_READ) {
       report.requests++
-      builds.push(...(await client.recentRuns(jobName, page * PAGE, (page + 1) * PAGE)).builds)
+      // one run again: a run deleted between two requests moves the others up, and none is skipped
+      const from = read - 1
+      const page = (await client.recentRuns(jobName, from, from + CATCH_UP_PAGE)).builds
+      for (const b of page) {
+        if (positiveSafeInt(b.number) == null) continue
+        builds.push(b)
+        oldest = Math.min(oldest, b.number)
+      }
+      more = page.length === CATCH_UP_PAGE
+      read = from + page.length
     }
-    const fresh = builds
-      .filter((b) => positiveSafeInt(b.number) != null && b.number > (mark as number))
+    // runs between the mark and the oldest run read were not read: the mark stays where it is, so they are next time
+    const complete = !more || oldest <= mark + 1
+    if (!complete) {
+      this.log.warn(
+        { job: jobName, instance: key || 'default', mark, oldest },
+        `discovery: more than ${MAX_READ} runs since the last read: the newest recorded, the mark kept`
+      )
+    }
+    const fresh = [...new Map(builds.map((b) => [b.number, b])).values()]
+      .filter((b) => b.number > (mark as number))
       .sort((a, b) => a.number - b.number)
     if (fresh.length === 0) return 0
     const described = fresh.map((run) => ({ run, ...describe(run) }))
@@ -140,7 +158,7 @@ export class Discovery {
         if (done) imported++
       }
     }
-    await advanceMark(this.db, key, jobName, fresh[fresh.length - 1].number)
+    if (complete) await advanceMark(this.db, key, jobName, fresh[fresh.length - 1].number)
     return imported
   }
 }

@@ -9,6 +9,8 @@ import { blueRunPath, jobPath, orNull404, queueIdFromLocation } from './urls.js'
 // The `tree` parameters of the job reads: only the fields used, so Jenkins serializes little
 const PARAMETERS_TREE = 'property[parameterDefinitions[name,type,description,choices,defaultParameterValue[value]]]'
 const RUN_FIELDS = 'number,queueId,url,timestamp,building,actions[causes[shortDescription],parameters[name,value]]'
+/** Job.getNewBuilds: the `builds` Jenkins exports are its newest 100 runs */
+export const NEW_BUILDS = 100
 
 // Our one door to Jenkins. The `jenkins` npm client (the user's choice) triggers builds; its traps,
 // from docs/jenkins-contract.md §7, are handled here so nothing else has to know them:
@@ -369,14 +371,18 @@ export class JenkinsClient {
 
   /**
    * Discovery's request per job and tick: the next number and the newest runs `[from, to)` with causes and parameters.
+   * Past the newest 100 they are read from `allBuilds`: Job exports `builds` as getBuilds().limit(100), so
+   * `builds{100,120}` is always empty; `allBuilds` (every run, exported only when a tree names it) is not cut.
    */
   async recentRuns (jobName: string, from = 0, to = 20): Promise<{ nextBuildNumber: number, builds: RecentRun[] }> {
-    const tree = `nextBuildNumber,builds[${RUN_FIELDS}]{${from},${to}}`
+    const field = to <= NEW_BUILDS ? 'builds' : 'allBuilds'
+    const tree = `nextBuildNumber,${field}[${RUN_FIELDS}]{${from},${to}}`
     const job = (await this.getJson(`${jobPath(jobName)}/api/json?tree=${tree}`, `job "${jobName}"`)) as {
       nextBuildNumber?: number
       builds?: RecentRun[]
+      allBuilds?: RecentRun[]
     }
-    return { nextBuildNumber: job.nextBuildNumber ?? 1, builds: job.builds ?? [] }
+    return { nextBuildNumber: job.nextBuildNumber ?? 1, builds: job[field] ?? [] }
   }
 
   /**
