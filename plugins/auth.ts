@@ -40,6 +40,12 @@ export function hostAllowed (host: string, allowed: Set<string>): boolean {
     /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name) || allowed.has(name)
 }
 
+/** The Host the client sent (HTTP/2: :authority), never a proxy header; "" when none. */
+export function requestHost (request: FastifyRequest): string {
+  const host = request.headers.host ?? request.headers[':authority']
+  return typeof host === 'string' ? host : ''
+}
+
 export default fp(async function auth (fastify) {
   const allowedHosts = new Set((fastify.config.ALLOWED_HOSTS ?? '').split(',')
     .map((h) => h.trim().toLowerCase()).filter((h) => h !== ''))
@@ -61,9 +67,11 @@ export default fp(async function auth (fastify) {
     if (access === 'webhook') return // the webhook checks its own secrets
     if (await guard.isOpen()) {
       // open to anyone who can reach it, so not to pages elsewhere that rebind their name to this
-      // address (DNS rebinding): only a loopback Host, or one the operator named, is answered
-      if (!hostAllowed(request.host, allowedHosts)) {
-        throw apiError('Forbidden', `Host "${hostName(request.host)}" is not answered while the server is open ` +
+      // address (DNS rebinding): only a loopback Host, or one the operator named, is answered. The Host
+      // header itself: with TRUST_PROXY, request.host is X-Forwarded-Host, which such a page may set
+      const host = requestHost(request)
+      if (!hostAllowed(host, allowedHosts)) {
+        throw apiError('Forbidden', `Host "${hostName(host)}" is not answered while the server is open ` +
           '(no API token exists): use localhost, add the name to ALLOWED_HOSTS, or create a token')
       }
       return

@@ -2,7 +2,7 @@ import t from 'tap'
 import { API_PREFIX } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { createToken, revokeToken } from '../../src/repositories/tokens.js'
-import { appWithBuilds, build, buildInfo, freePort, get, post } from '../helper.js'
+import { appWithBuilds, build, buildInfo, freePort, freshDatabase, get, post } from '../helper.js'
 
 const SECRET = 'webhook-secret-0123456789abcdefghijkl'
 
@@ -204,6 +204,24 @@ t.test('open mode answers only a loopback Host or one in ALLOWED_HOSTS (DNS rebi
   app.tokens.reset()
   const closed = await app.inject({ url: '/TestCloud/DevOps/Product/list', headers: { host: 'testcloud.example.org', authorization: `Bearer ${token}` } })
   t.equal(closed.json().ErrorCode, 1000)
+})
+
+t.test('open mode with TRUST_PROXY: the Host header decides, X-Forwarded-Host is no way around it', async (t) => {
+  // the app as main.ts makes it: build() leaves Fastify's trustProxy off
+  const Fastify = (await import('fastify')).default
+  const { default: fp } = await import('fastify-plugin')
+  const { default: service, fastifyOptions } = await import('../../src/app.js')
+  const config = loadConfig({ LOG_LEVEL: 'silent', TRUST_PROXY: 'true', DATABASE_URL: await freshDatabase(t) })
+  const app = Fastify(fastifyOptions(false, config))
+  await app.register(fp(service), { config, pollerAutoStart: false })
+  t.teardown(async () => { await app.close() })
+  const list = async (headers: Record<string, string>) =>
+    await app.inject({ url: '/TestCloud/DevOps/Product/list', remoteAddress: '127.0.0.1', headers })
+  const rebound = await list({ host: 'rebind.attacker.example', 'x-forwarded-host': 'localhost' })
+  t.same([rebound.statusCode, rebound.json().ErrorCode], [403, 1005])
+  t.match(rebound.json().Description, /Host "rebind\.attacker\.example"/)
+  t.equal((await list({ host: 'localhost:3000', 'x-forwarded-host': 'ci.example.com' })).json().ErrorCode, 1000,
+    'a proxy on this machine that sends Host: localhost')
 })
 
 t.test('Build/update: a Detail.JenkinsBuildNumber past 2^31 − 1 names no run, like 1e300', async (t) => {
