@@ -4,6 +4,7 @@ import { apiError, conflict } from '../errors.js'
 import { JenkinsError, type JenkinsClient } from '../jenkins/client.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { isOwnQueueItem, orNull404 } from '../jenkins/urls.js'
+import { recordedSince } from './follow.js'
 import { applyProgress } from './progress.js'
 import { findBuild, recordRun, requestCancel, type TrackedBuild } from '../repositories/builds.js'
 import { isTerminal, type Status } from '../status.js'
@@ -78,5 +79,5 @@ async function findRun (
       return item.executable
     }
   }
-  return await orNull404(client.runByQueueId(build.job_name, queueId))
+  return await orNull404(client.runByQueueId(build.job_name, queueId, recordedSince(build)))
 }

@@ -24,6 +24,7 @@ import { applyProgress, MAX_STAGES, type ProgressUpdate } from './progress.js'
 import { captureStageLogs } from './stage-logs.js'
 import { normalizeName } from '../lib/names.js'
 import { recordRun, type TrackedBuild } from '../repositories/builds.js'
+import { CLOCK_SKEW_S } from '../repositories/discovery.js'
 import { type StoredStage, storedStages } from '../repositories/stages.js'
 import { canMove, isTerminal, parseStatus, type Status } from '../status.js'
 import { plausibleTimeMs } from '../lib/bounds.js'
@@ -429,7 +430,7 @@ export class RunFollower {
       return 'waiting'
     }
     // queue items vanish 5 minutes after leaving the queue, and on restart: look for the run itself
-    const run = await client.runByQueueId(build.job_name, queueId)
+    const run = await client.runByQueueId(build.job_name, queueId, recordedSince(build))
     if (run != null) return run
     const misses = build.poll_errors + 1
     if (misses >= LOST_AFTER) return 'lost'
@@ -561,6 +562,14 @@ function fingerprint (run: WfapiRun): string {
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000)
+
+/**
+ * The earliest a run of this build may have been created (ms): when it was recorded, less the clock skew
+ * discovery allows; an older run carrying its queue id is another one (ids restart when Jenkins loses queue.xml).
+ */
+export function recordedSince (build: Pick<TrackedBuild, 'create_time'>): number {
+  return (build.create_time - CLOCK_SKEW_S) * 1000
+}
 
 function takesName (name: string): boolean {
   try {

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import type Jenkins from 'jenkins'
 import { errorCode } from '../lib/error-code.js'
 import { withoutCountdown } from '../lib/queue-reason.js'
-import { isHttpUrl, positiveSafeInt } from '../lib/bounds.js'
+import { isHttpUrl, plausibleTimeMs, positiveSafeInt } from '../lib/bounds.js'
 import { JenkinsError } from './error.js'
 import { blueRunPath, jobPath, orNull404, queueIdFromLocation } from './urls.js'
 
@@ -413,13 +413,23 @@ export class JenkinsClient {
     return `${this.baseUrl}${jobPath(jobName)}/`
   }
 
-  /** Finds the run a queue item became, once the item itself is gone (5 minutes after it left). */
-  async runByQueueId (jobName: string, queueId: number): Promise<{ number: number, url: string | null } | null> {
+  /**
+   * Finds the run a queue item became, once the item itself is gone (5 minutes after it left): only a run created
+   * at `notBeforeMs` or later, since Jenkins that lost queue.xml numbers its items from 1 again and an older run
+   * may carry the same id.
+   */
+  async runByQueueId (
+    jobName: string,
+    queueId: number,
+    notBeforeMs: number
+  ): Promise<{ number: number, url: string | null } | null> {
     const job = (await this.getJson(
-      `${jobPath(jobName)}/api/json?tree=builds[number,queueId,url]{0,100}`,
+      `${jobPath(jobName)}/api/json?tree=builds[number,queueId,url,timestamp]{0,100}`,
       `job "${jobName}"`
-    )) as { builds?: Array<{ number: number, queueId?: number, url: string }> }
-    return this.runRef(job.builds?.find((b) => b.queueId === queueId))
+    )) as { builds?: Array<{ number: number, queueId?: number, url: string, timestamp?: number }> }
+    // a run whose creation time is no time cannot be shown to be recent enough
+    const recent = (b: { timestamp?: number }): boolean => (plausibleTimeMs(b.timestamp) ?? 0) >= notBeforeMs
+    return this.runRef(job.builds?.find((b) => b.queueId === queueId && recent(b)))
   }
 
   /**

@@ -66,7 +66,7 @@ export async function resetMark (db: Db, jenkinsKey: string, jobName: string, la
 }
 
 /** a build recorded up to this long after its run's timestamp may still be the one that queued it (clocks differ) */
-const CLOCK_SKEW_S = 300
+export const CLOCK_SKEW_S = 300
 
 /**
  * Run numbers (of `numbers`) that belong to builds the service started itself on this instance and
