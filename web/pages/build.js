@@ -18,6 +18,9 @@ import { BuildProgress, useStageNorms } from '../progress.js'
 
 export { firstSelected }
 
+// a link only to http(s), as stageLink has it: a run URL stored before the server checked them may be `javascript:`
+const isHttp = (u) => typeof u === 'string' && /^https?:\/\//i.test(u)
+
 const LIST_ABOVE = 300 // stages: past this the list is the default view (a graph of 1,000 nodes is a poster, not a page)
 
 /** "12 s slower than #4" / "3 s faster than #4" / "as long as #4": this build's duration against the previous one's. */
@@ -58,7 +61,7 @@ function BuildHeader ({ build, prev, plan, base, now, children }) {
       <div class="head-row">
         <${StatusBadge} status=${build.Status} />
         <span>${t('build.job')} <b>${build.JobName}</b>${build.JenkinsBuildNumber != null ? ` #${build.JenkinsBuildNumber}` : ''}</span>
-        ${build.JenkinsURL ? html`<a href=${build.JenkinsURL} target="_blank" rel="noopener noreferrer">${t('build.openJenkins')} ↗</a>` : null}
+        ${isHttp(build.JenkinsURL) ? html`<a href=${build.JenkinsURL} target="_blank" rel="noopener noreferrer">${t('build.openJenkins')} ↗</a>` : null}
         ${children}
       </div>
       <dl class="facts">
