@@ -31,6 +31,16 @@ export function t (key, vars) {
   return vars == null ? text : text.replace(/\{(\w+)\}/g, (m, k) => vars[k] == null ? m : String(vars[k]))
 }
 
+/**
+ * A message with a count, in the plural form the language wants for `n`: the keys `key.one`,
+ * `key.other` (and the other categories of Intl.PluralRules where a language has them).
+ */
+export function tn (key, n, vars = {}) {
+  const form = `${key}.${intl('PluralRules', {}).select(n)}`
+  const table = MESSAGES[lang]
+  return t(form in table || form in MESSAGES.en ? form : `${key}.other`, { ...vars, n: fmtNumber(n) })
+}
+
 const cache = new Map()
 const intl = (kind, opts) => {
   const k = `${lang}|${kind}|${JSON.stringify(opts)}`

@@ -44,8 +44,7 @@ export function LivenessBanner () {
   const names = Object.keys(down)
   if (names.length === 0) return null
   return html`<div class="banner" role="alert">
-    ${names.map((n) => html`<p key=${n}>${t('live.jenkinsDown', { name: n === 'default' ? 'Jenkins' : n, time: fmtHourMinute(new Date(down[n])) })}
-      <small>${reasons?.[n] ?? ''}</small></p>`)}
+    ${names.map((n) => html`<p key=${n} title=${reasons?.[n] ?? ''}>${t('live.jenkinsDown', { name: n === 'default' ? 'Jenkins' : n, time: fmtHourMinute(new Date(down[n])) })}</p>`)}
   </div>`
 }
 

@@ -1,6 +1,7 @@
 import { useEffect, useState } from '/ui/vendor/hooks.mjs'
 import { get } from './api.js'
 import { t } from './i18n.js'
+import { useUnknownSince } from './liveness.js'
 import { html } from './util.js'
 
 /** Seconds → "3 min" (whole minutes from one minute up) or "40 s". */
@@ -16,9 +17,13 @@ export function leftText (build, now = Date.now() / 1000) {
   return left < 1 ? t('progress.overdue') : t('progress.left', { time: roughly(left) })
 }
 
-/** A running build's progress (Build/info's Progress and EstimatedEndTime); nothing once it ended. */
-export function BuildProgress ({ build, compact = false }) {
-  if (build == null || build.EndTime != null) return null
+/**
+ * A running build's progress (Build/info's Progress and EstimatedEndTime); nothing once it ended, nor
+ * while its Jenkins is unreachable (the page says "status unknown" there, not "about 5 min left").
+ */
+export function BuildProgress ({ build, compact = false, jenkinsName }) {
+  const unknownSince = useUnknownSince(jenkinsName ?? build?.JenkinsName)
+  if (build == null || build.EndTime != null || unknownSince != null) return null
   if (build.Progress == null) return compact ? null : html`<span class="progress-note">${t('progress.unknown')}</span>`
   const label = t('progress.label', { pct: build.Progress })
   return html`<span class=${`build-progress${compact ? ' compact' : ''}`}>

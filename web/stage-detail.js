@@ -5,9 +5,14 @@ import { html } from './html.js'
 import { detailError, stageLink } from './stages.js'
 import { FAILED, StatusBadge, fmtDuration, stripAnsi } from './util.js'
 
+/** How often, and how many times, an empty log is asked for again: the poller captures it after the stage ends. */
+export const LOG_RETRY_MS = 3000
+const LOG_TRIES = 10
+
 /**
  * The error and last log lines Jenkins recorded for a failed stage (GET /Stage/log, captured once when
- * it ended); the stage's own Detail error while the server has none to give.
+ * it ended); the stage's own Detail error while the server has none to give. A page that saw the stage
+ * fail asks before the poller has captured anything, so an empty answer is asked again a few times.
  */
 function useStageLog (planId, buildIndex, stage) {
   const [state, setState] = useState({ key: null, log: null })
@@ -16,10 +21,17 @@ function useStageLog (planId, buildIndex, stage) {
   useEffect(() => {
     if (key == null) return
     let stop = false
-    get('/Stage/log', { DevOpsPlanID: planId, BuildIndex: buildIndex, StageID: stage.StageID }).then(
-      (r) => { if (!stop) setState({ key, log: r }) },
+    let timer
+    let tries = 0
+    const read = () => get('/Stage/log', { DevOpsPlanID: planId, BuildIndex: buildIndex, StageID: stage.StageID }).then(
+      (r) => {
+        if (stop) return
+        setState({ key, log: r })
+        if (!r.Error && !r.Log && ++tries < LOG_TRIES) timer = setTimeout(read, LOG_RETRY_MS)
+      },
       () => { if (!stop) setState({ key, log: null }) })
-    return () => { stop = true }
+    read()
+    return () => { stop = true; clearTimeout(timer) }
   }, [key])
   return state.key === key ? state.log : null
 }

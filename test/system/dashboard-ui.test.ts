@@ -137,6 +137,8 @@ t.test('messages: every key in both languages, every key a page uses has a messa
       if (m[2] != null) t.ok(Object.keys(MESSAGES.en).some((k) => k.startsWith(m[1])), `${f}: messages under ${m[1]}`)
       else t.ok(m[1] in MESSAGES.en, `${f}: "${m[1]}" has a message`)
     }
+    // a count's message: its "other" form at least, in both languages (checked above)
+    for (const m of readFileSync(f, 'utf8').matchAll(/\btn\(\s*'([\w.]+)'/g)) t.ok(`${m[1]}.other` in MESSAGES.en, `${f}: "${m[1]}" has plural forms`)
   }
 })
 
@@ -409,12 +411,35 @@ t.test('Jenkins unreachable: a banner, and running builds say "status unknown si
     await shot(page, `jenkins-down-${lang}-1280.png`)
     await page.goto(`${s.base}/?poll=500#/product/${s.products[0]}/plan/${s.plans[4]}/build/1`)
     await page.locator('.build-head .unknown').waitFor()
+    t.equal(await page.locator('.build-progress, .progress-note').count(), 0, 'no estimate of what is left while its Jenkins is unreachable')
+    // the server's own words (English, a UTC time) stay out of the banner: they are its tooltip
+    t.notMatch(await page.locator('.banner').innerText(), /failing|paused|\d{4}-\d\d-\d\dT/, 'the banner is all in the page\'s language')
     await shot(page, `jenkins-down-build-${lang}-1280.png`)
     await page.setViewportSize({ width: 400, height: 900 })
     await shot(page, `jenkins-down-build-${lang}-400.png`)
     t.same(errors, [], 'no script errors')
     await page.context().close()
   }
+})
+
+t.test('a stage that failed before its log was captured shows the log once it is there, without a reload', { skip: SKIP }, async (t) => {
+  const s = await seed(t)
+  const plan = s.plans[0]
+  await ok(await post(s.app, '/Build/add', { DevOpsPlanID: plan }))
+  await ok(await post(s.app, '/Build/update', { DevOpsPlanID: plan, BuildIndex: 1, StageName: 'Build', Status: 'Fail' }))
+  await ok(await post(s.app, '/Build/update', { DevOpsPlanID: plan, BuildIndex: 1, Status: 'Fail' }))
+  const { page, errors } = await open(t, s.base)
+  await page.goto(`${s.base}/#/product/${s.products[0]}/plan/${plan}/build/1`)
+  await page.locator('.stage-detail .why').waitFor()
+  t.equal(await page.locator('.stage-detail .log').count(), 0, 'nothing captured yet')
+  // the poller captures it a moment later; nothing else about the build changes, so no event comes
+  const row = await s.app.db.selectFrom('builds').select('id').where('plan_id', '=', plan).executeTakeFirstOrThrow()
+  await s.app.db.insertInto('stage_logs').values({
+    build_id: row.id, stage_id: 1, error: 'exit code 2', log: 'make: *** [test] Error 2', truncated: 0, source: 'wfapi', captured_at: Math.floor(Date.now() / 1000)
+  }).execute()
+  await page.locator('.stage-detail .log').waitFor({ timeout: 10_000 })
+  t.match(await page.locator('.stage-detail').innerText(), /exit code 2[\s\S]*make: \*\*\* \[test\] Error 2/)
+  t.same(errors, [], 'no script errors')
 })
 
 t.test('cold load of the home page with 50 plans: bytes transferred (bounded) and time to the full table (reported)', { skip: SKIP }, async (t) => {

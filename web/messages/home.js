@@ -2,7 +2,12 @@
 export default {
   en: {
     'home.title': 'What is running, what is red',
-    'home.summary': '{plans} plans · {running} builds running or queued · {red} plans red',
+    'home.summary.plans.one': '{n} plan',
+    'home.summary.plans.other': '{n} plans',
+    'home.summary.running.one': '{n} build running or queued',
+    'home.summary.running.other': '{n} builds running or queued',
+    'home.summary.red.one': '{n} plan red',
+    'home.summary.red.other': '{n} plans red',
     'home.noPlans': 'No plans yet: create a product and a plan through the API (see API docs).',
     'home.running': 'Running now',
     'home.noneRunning': 'Nothing is running.',
@@ -27,7 +32,12 @@ export default {
   },
   zh: {
     'home.title': '正在运行与失败概览',
-    'home.summary': '共 {plans} 个计划 · {running} 个构建运行或排队中 · {red} 个计划失败',
+    'home.summary.plans.one': '共 {n} 个计划',
+    'home.summary.plans.other': '共 {n} 个计划',
+    'home.summary.running.one': '{n} 个构建运行或排队中',
+    'home.summary.running.other': '{n} 个构建运行或排队中',
+    'home.summary.red.one': '{n} 个计划失败',
+    'home.summary.red.other': '{n} 个计划失败',
     'home.noPlans': '还没有计划：请通过 API 创建产品和计划（见 API 文档）。',
     'home.running': '正在运行',
     'home.noneRunning': '当前没有运行中的构建。',

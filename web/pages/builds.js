@@ -1,7 +1,7 @@
 /* global location */
 import { get } from '../api.js'
 import { useHead } from '../head.js'
-import { fmtAgo, fmtNumber, fmtTime, t } from '../i18n.js'
+import { fmtAgo, fmtNumber, fmtTime, t, tn } from '../i18n.js'
 import { Elapsed } from '../liveness.js'
 import { Stamp, useLive, useNow } from '../live.js'
 import { StartBuild } from '../start-build.js'
@@ -65,7 +65,7 @@ export function BuildsPage ({ productId, planId, query, auth }) {
         <option value="">${t('builds.all')}</option>
         ${STATUSES.map((s) => html`<option value=${s}>${statusText(s)}</option>`)}
       </select></label>
-      <span class="count">${t('builds.count', { n: fmtNumber(total) })}</span>
+      <span class="count">${tn('builds.count', total)}</span>
       <${Stamp} at=${at} />
       <a class="insights-link" href=${`${base}/insights`}>${t('insights.link')}</a>
     </div>

@@ -1,6 +1,6 @@
 import { get } from '../api.js'
 import { useHead } from '../head.js'
-import { fmtAgo, fmtNumber, t } from '../i18n.js'
+import { fmtAgo, fmtNumber, t, tn } from '../i18n.js'
 import { Elapsed } from '../liveness.js'
 import { Stamp, useLive, useNow } from '../live.js'
 import { ErrorBox, FAILED, StatusBadge, fmtDuration, html, whoWhy } from '../util.js'
@@ -51,7 +51,7 @@ export function HomePage ({ auth }) {
     <h1 tabindex="-1">${t('home.title')} <${Stamp} at=${at} /></h1>
     <${ErrorBox} error=${error} />
     ${data
-      ? html`<p class="summary">${t('home.summary', { plans: fmtNumber(plans.length), running: fmtNumber(running.length), red: fmtNumber(red) })}</p>`
+      ? html`<p class="summary">${[tn('home.summary.plans', plans.length), tn('home.summary.running', running.length), tn('home.summary.red', red)].join(' · ')}</p>`
       : null}
     ${data && plans.length === 0 ? html`<p class="empty">${t('home.noPlans')}</p>` : null}
     <div class="home-grid">
