@@ -8,7 +8,10 @@ import { pollInterval } from './live.js'
 // builds of an unreachable instance "status unknown since HH:MM" instead of a duration that counts on.
 export const Liveness = createContext({ down: {} })
 
-/** { down: { <instance name>: since (epoch ms) } }, polled from /readyz. "default" is JENKINS_URL's. */
+/**
+ * { down: { <instance name>: since (epoch ms) }, reasons, stages: { <name>: the stage API found there } },
+ * polled from /readyz. "default" is JENKINS_URL's.
+ */
 export function useReadiness () {
   const [state, setState] = useState({ down: {} })
   useEffect(() => {
@@ -23,7 +26,8 @@ export function useReadiness () {
           if (j.state !== 'ok' && j.state !== 'not configured') down[name] = since[name] ??= Date.now()
           else delete since[name]
         }
-        if (!stop) setState({ down, reasons: Object.fromEntries(Object.entries(body.Jenkins ?? {}).map(([n, j]) => [n, j.state])) })
+        const each = (field) => Object.fromEntries(Object.entries(body.Jenkins ?? {}).map(([n, j]) => [n, j[field]]))
+        if (!stop) setState({ down, reasons: each('state'), stages: each('stages') })
       } catch { /* the service itself unreachable: the pages' stamps say so */ }
     }
     read()
@@ -37,6 +41,21 @@ export function useReadiness () {
 export function useUnknownSince (jenkinsName) {
   const { down } = useContext(Liveness)
   return down[jenkinsName ?? 'default'] ?? null
+}
+
+/**
+ * Where a stage's node has its page on the build's Jenkins, from the stage API the server found there:
+ * Pipeline Graph View's path of that release (`stages` since 777, `pipeline-overview` before, …), or
+ * `execution` (the node's own page) where only stage view is installed; null while unknown.
+ */
+export function useNodePath (jenkinsName) {
+  const { stages } = useContext(Liveness)
+  const found = stages?.[jenkinsName ?? 'default'] ?? ''
+  const older = /^graph-view \(([\w-]+)\/tree\)/.exec(found)
+  if (older != null) return older[1]
+  if (found.startsWith('graph-view')) return 'stages'
+  if (found.startsWith('stage-view')) return 'execution'
+  return null
 }
 
 export function LivenessBanner () {

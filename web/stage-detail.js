@@ -2,6 +2,7 @@ import { useEffect, useState } from '/ui/vendor/hooks.mjs'
 import { get } from './api.js'
 import { fmtTime, t } from './i18n.js'
 import { html } from './html.js'
+import { useNodePath } from './liveness.js'
 import { detailError, stageLink } from './stages.js'
 import { FAILED, StatusBadge, fmtDuration, stripAnsi } from './util.js'
 
@@ -37,10 +38,11 @@ function useStageLog (planId, buildIndex, stage) {
 }
 
 /** The selected stage: status, times, its own node in Jenkins, and why it failed (error + log excerpt). */
-export function StageDetail ({ stage, stages = [], build, planId, now }) {
+export function StageDetail ({ stage, stages = [], build, planId, now, jenkinsName }) {
   const log = useStageLog(planId, build?.BuildIndex, stage)
+  const nodePath = useNodePath(jenkinsName)
   if (stage == null) return html`<section class="panel stage-detail"><p class="empty">${t('stage.pick')}</p></section>`
-  const link = stageLink(stage, build)
+  const link = stageLink(stage, build, nodePath)
   const error = stripAnsi(log?.Error || detailError(stage) || '')
   const excerpt = stripAnsi(log?.Log ?? '')
   const failed = FAILED.has(stage.Status)

@@ -52,16 +52,21 @@ export function firstSelected (stages, boxes = containers(stages)) {
 const isHttp = (u) => typeof u === 'string' && /^https?:\/\//i.test(u)
 
 /**
- * The stage's own page in Jenkins: a node URL the poller or a pipeline recorded, else Pipeline Graph
- * View's view of the run with this node selected; the run's console only when nothing names the node.
+ * The stage's own page in Jenkins: a node URL the poller or a pipeline recorded, else the node's page
+ * where that Jenkins has one (`nodePath` from useNodePath: graph view's view of the run with the node
+ * selected, under the path of its release, or the node's own page); the run's console otherwise.
  */
-export function stageLink (stage, build) {
+export function stageLink (stage, build, nodePath = null) {
   const url = stage.Detail?.URL
   const run = build?.JenkinsURL
-  const console = isHttp(run) ? `${run.endsWith('/') ? run : `${run}/`}console` : null
+  const runDir = isHttp(run) ? (run.endsWith('/') ? run : `${run}/`) : null
+  const console = runDir == null ? null : `${runDir}console`
   if (isHttp(url) && url !== console) return { href: url, node: true }
   const node = stage.Detail?.JenkinsNodeID
-  if (node != null && isHttp(run)) return { href: `${run.endsWith('/') ? run : `${run}/`}pipeline-overview/?selected-node=${encodeURIComponent(String(node))}`, node: true }
+  if (node != null && runDir != null && nodePath != null) {
+    const id = encodeURIComponent(String(node))
+    return { href: nodePath === 'execution' ? `${runDir}execution/node/${id}/` : `${runDir}${nodePath}/?selected-node=${id}`, node: true }
+  }
   if (isHttp(url)) return { href: url, node: false }
   return console == null ? null : { href: console, node: false }
 }

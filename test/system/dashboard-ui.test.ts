@@ -263,8 +263,11 @@ for (const flavor of ['graph-view', 'stage-view'] as const) {
         // eslint-disable-next-line no-control-regex -- the escape byte itself must never reach the page
         t.notMatch(text, /\u001b|\[31m|\[0m/, 'no escape codes shown')
         t.ok(asked > 0, 'read from Stage/log')
-        const link = await detail.locator('a.console').getAttribute('href')
-        t.match(link, /\/job\/Fan\/\d+\/pipeline-overview\/\?selected-node=\w+$/, 'the stage links to its own node in Jenkins')
+        // the node's page where this Jenkins has one: graph view's (the double serves release 777's
+        // stages/), the node's own page with stage view alone (Blue Ocean's URLs need the job's folders)
+        const nodeLink = flavor === 'graph-view' ? /\/job\/Fan\/\d+\/stages\/\?selected-node=\w+$/ : /\/job\/Fan\/\d+\/execution\/node\/\w+\/$/
+        await detail.locator('a.console[href*="selected-node"], a.console[href*="/execution/node/"]').waitFor()
+        t.match(await detail.locator('a.console').getAttribute('href'), nodeLink, 'the stage links to its own node in Jenkins')
         t.match(await page.title(), lang === 'zh' ? /^失败 · #2 清结算-并行失败/ : /^Fail · #2 清结算-并行失败/, 'the title says which build and its status')
         t.equal(await page.locator('link[rel="icon"]').getAttribute('href'), '/ui/favicon/Fail.svg')
         t.ok(await page.locator('.facts .delta').count() === 1, 'the duration against the previous build')
