@@ -16,13 +16,15 @@ t.test('the build page\'s "Open in Jenkins" links only an http(s) run URL', { sk
   await app.db.updateTable('builds').set({ jenkins_url: 'http://jenkins.example/job/Test/2/' })
     .where('build_index', '=', 2).execute()
   const base = await app.listen({ host: '127.0.0.1', port: 0 })
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu'] })
+  const args = ['--headless', '--no-sandbox', '--disable-gpu']
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args })
   t.teardown(async () => { await browser.close() })
   const page = await browser.newPage()
   const links = async (buildIndex: number): Promise<string[]> => {
     await page.goto(`${base}/#/product/1/plan/${planId}/build/${buildIndex}`)
     await page.locator('.build-head .head-row').waitFor()
-    return await page.locator('.build-head .head-row a').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''))
+    const anchors = page.locator('.build-head .head-row a')
+    return await anchors.evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''))
   }
   t.same(await links(2), ['http://jenkins.example/job/Test/2/'], 'an http(s) run URL is a link')
   const hrefs = await links(1)

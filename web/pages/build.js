@@ -61,7 +61,9 @@ function BuildHeader ({ build, prev, plan, base, now, children }) {
       <div class="head-row">
         <${StatusBadge} status=${build.Status} />
         <span>${t('build.job')} <b>${build.JobName}</b>${build.JenkinsBuildNumber != null ? ` #${build.JenkinsBuildNumber}` : ''}</span>
-        ${isHttp(build.JenkinsURL) ? html`<a href=${build.JenkinsURL} target="_blank" rel="noopener noreferrer">${t('build.openJenkins')} ↗</a>` : null}
+        ${isHttp(build.JenkinsURL)
+          ? html`<a href=${build.JenkinsURL} target="_blank" rel="noopener noreferrer">${t('build.openJenkins')} ↗</a>`
+          : null}
         ${children}
       </div>
       <dl class="facts">
