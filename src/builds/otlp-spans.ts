@@ -59,6 +59,8 @@ export interface SpanDeps {
   refresh?: (buildId: number) => Promise<boolean>
   /** how long an export waits for one look (default 3 s); a slower look goes on, its build's new stages wait */
   refreshWaitMs?: number
+  /** how long an export waits for all its looks together (default 5 s), by `now` */
+  refreshBudgetMs?: number
   warn?: (msg: string, err: unknown) => void
 }
 
@@ -74,9 +76,10 @@ const PHASE_START = 'Phase: Start'
 const DECLARATIVE_PREFIX = 'Declarative: '
 /** declarative "skipped for failure" ends as SUCCESS in a few ms (JENKINS-38097), as in the poller's wfapi rule */
 const SKIPPED_MAX_MS = 50
-/** builds the poller looks at during one export, and how long each may hold the export (see receiveSpans) */
+/** builds the poller looks at during one export, how long each may hold it, and all of them (see receiveSpans) */
 const REFRESHES_PER_EXPORT = 8
 const REFRESH_WAIT_MS = 3000
+const REFRESH_BUDGET_MS = 5000
 
 const isStageSpan = (s: OtlpSpan): boolean => STAGE_TYPES.has(String(s.attributes[STEP_TYPE] ?? ''))
 const isBranch = (s: OtlpSpan): boolean => s.attributes[STEP_TYPE] !== 'stage'
@@ -107,13 +110,17 @@ export async function receiveSpans (deps: SpanDeps, spans: OtlpSpan[]): Promise<
     else list.push(s)
   }
   // the poller's looks made during one export: each may wait on Jenkins, and the exporter gives up
-  // after 10 s (then sends the batch again); builds past this many are left to the next poll
+  // after 10 s (then sends the batch again), so together they wait no longer than the budget, one
+  // after another; builds past this many looks, or past the budget, are left to the next poll
   let looks = REFRESHES_PER_EXPORT
+  const until = now() + (deps.refreshBudgetMs ?? REFRESH_BUDGET_MS)
   const look = deps.refresh
   const refresh = look == null
     ? undefined
-    : async (id: number): Promise<boolean | undefined> =>
-      looks-- > 0 ? await within(look(id), deps.refreshWaitMs ?? REFRESH_WAIT_MS) : undefined
+    : async (id: number): Promise<boolean | undefined> => {
+      const left = Math.min(deps.refreshWaitMs ?? REFRESH_WAIT_MS, until - now())
+      return looks-- > 0 && left > 0 ? await within(look(id), left) : undefined
+    }
   for (const [, e] of deps.hold.expire(now())) drop('expired', e)
   if (byTrace.size === 0) return report
 

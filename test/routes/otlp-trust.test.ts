@@ -58,7 +58,7 @@ t.test('a build without a run URL yet: a root naming another job\'s run is not a
   t.match(await buildInfo(s.app, 1), { Status: 'Pass', JenkinsURL: `${s.jenkins.baseUrl}/job/Test/${s.run.number}/` })
 })
 
-t.test('a root span\'s run number past 2^31 − 1 (the INT column) is ignored, the rest of the root applies', async (t) => {
+t.test('a root span\'s run number past 2^31 − 1 (the INT column) is ignored, the rest applies', async (t) => {
   const s = await setup(t)
   s.jenkins.failWith = 503
   const root = rootNaming(s, `${s.jenkins.baseUrl}/job/Test/${s.run.number}/`)
