@@ -156,3 +156,20 @@ export async function freePort (): Promise<number> {
   await new Promise((resolve) => server.close(resolve))
   return port
 }
+
+/**
+ * Jobs A and B on one Jenkins double, a plan for each, and one build of each started there: for
+ * tests that one run's trouble stays that build's (the other is still followed every tick).
+ */
+export async function twoStartedRuns (t: Test, { flavor = 'graph-view', env = {} }: { flavor?: FakeJenkinsOptions['flavor'], env?: Record<string, string> } = {}) {
+  const { jenkins, env: jenkinsEnv } = await fakeJenkins(t, { flavor })
+  for (const name of ['A', 'B']) jenkins.addJob({ name, parameters: { DevOpsPlanID: '', BuildIndex: '' } })
+  const app = await build(t, { env: { ...jenkinsEnv, ...env } })
+  const a = await seedPlan(app, 'A', { product: 'PA', plan: 'A' })
+  const b = await seedPlan(app, 'B', { product: 'PB', plan: 'B' })
+  await post(app, '/Build/add', { DevOpsPlanID: a.planId })
+  const runA = jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
+  await post(app, '/Build/add', { DevOpsPlanID: b.planId })
+  const runB = jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
+  return { jenkins, app, a, b, runA, runB }
+}

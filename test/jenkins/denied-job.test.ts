@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, buildInfo, fakeJenkins, post, seedPlan, stageList, tickLater } from '../helper.js'
+import { buildInfo, stageList, tickLater, twoStartedRuns } from '../helper.js'
 
 // A folder's authorization strategy that denies Item.READ on one job answers 403 for every URL under it: graph
 // view, wfapi and the run's api/json alike. Jenkins itself answers, so that build backs off alone; the other
@@ -7,15 +7,7 @@ import { build, buildInfo, fakeJenkins, post, seedPlan, stageList, tickLater } f
 
 for (const flavor of ['graph-view', 'stage-view'] as const) {
   t.test(`${flavor}: a job denied as a whole backs off alone, the instance is not paused`, async (t) => {
-    const { jenkins, env } = await fakeJenkins(t, { flavor })
-    for (const name of ['A', 'B']) jenkins.addJob({ name, parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-    const app = await build(t, { env })
-    const a = await seedPlan(app, 'A', { product: 'PA', plan: 'A' })
-    const b = await seedPlan(app, 'B', { product: 'PB', plan: 'B' })
-    await post(app, '/Build/add', { DevOpsPlanID: a.planId })
-    const runA = jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
-    await post(app, '/Build/add', { DevOpsPlanID: b.planId })
-    const runB = jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
+    const { jenkins, app, a, b, runA, runB } = await twoStartedRuns(t, { flavor })
     jenkins.playPipeline(runA, [{ name: 'Build', result: 'running' }], { finish: false })
     jenkins.playPipeline(runB, [{ name: 'Build', result: 'running' }], { finish: false })
     await tickLater(app)

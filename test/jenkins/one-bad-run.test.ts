@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, buildInfo, fakeJenkins, post, seedPlan, stageList, tickLater } from '../helper.js'
+import { buildInfo, stageList, tickLater, twoStartedRuns } from '../helper.js'
 
 // One run whose stage API fails (a 500 from PipelineNodeTreeVisitor, a timeout on a huge run, a 403
 // from a folder's authorization) is that build's problem: it backs off, then ends from the run's
@@ -7,15 +7,7 @@ import { build, buildInfo, fakeJenkins, post, seedPlan, stageList, tickLater } f
 
 for (const failure of [500, 403, 'hang'] as const) {
   t.test(`stage API ${failure} on one run: that build ends from api/json, the other is polled every tick`, async (t) => {
-    const { jenkins, env } = await fakeJenkins(t, { flavor: 'graph-view' })
-    for (const name of ['A', 'B']) jenkins.addJob({ name, parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-    const app = await build(t, { env: { ...env, JENKINS_TIMEOUT_MS: '300' } })
-    const a = await seedPlan(app, 'A', { product: 'PA', plan: 'A' })
-    const b = await seedPlan(app, 'B', { product: 'PB', plan: 'B' })
-    await post(app, '/Build/add', { DevOpsPlanID: a.planId })
-    const runA = jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
-    await post(app, '/Build/add', { DevOpsPlanID: b.planId })
-    const runB = jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
+    const { jenkins, app, a, b, runA, runB } = await twoStartedRuns(t, { env: { JENKINS_TIMEOUT_MS: '300' } })
     jenkins.playPipeline(runB, [{ name: 'Build', result: 'running' }], { finish: false })
     await tickLater(app) // both found, graph view probed on a healthy run
     jenkins.failStageApi(runA, failure)
@@ -36,15 +28,7 @@ for (const failure of [500, 403, 'hang'] as const) {
 // A run whose stage API fails while it runs ends from its api/json: the stages last seen going cannot stay Running.
 for (const [failure, result, status] of [[500, 'FAILURE', 'Fail'], ['hang', 'SUCCESS', 'Pass']] as const) {
   t.test(`stage API ${failure} while a stage runs, the run ends ${result}: build ${status}, the stage Aborted`, async (t) => {
-    const { jenkins, env } = await fakeJenkins(t, { flavor: 'graph-view' })
-    for (const name of ['A', 'B']) jenkins.addJob({ name, parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-    const app = await build(t, { env: { ...env, JENKINS_TIMEOUT_MS: '300' } })
-    const a = await seedPlan(app, 'A', { product: 'PA', plan: 'A' })
-    const b = await seedPlan(app, 'B', { product: 'PB', plan: 'B' })
-    await post(app, '/Build/add', { DevOpsPlanID: a.planId })
-    const runA = jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
-    await post(app, '/Build/add', { DevOpsPlanID: b.planId })
-    const runB = jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
+    const { jenkins, app, a, b, runA, runB } = await twoStartedRuns(t, { env: { JENKINS_TIMEOUT_MS: '300' } })
     jenkins.playPipeline(runA, ['Build', { name: 'Test', result: 'running' }], { finish: false })
     jenkins.playPipeline(runB, [{ name: 'Build', result: 'running' }], { finish: false })
     await tickLater(app)

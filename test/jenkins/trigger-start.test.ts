@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { build, buildInfo, fakeJenkins, post, seedPlan } from '../helper.js'
 
 // A Jenkins that is starting answers 503 to everything ("Jenkins is getting ready to work"): the
@@ -6,7 +6,8 @@ import { build, buildInfo, fakeJenkins, post, seedPlan } from '../helper.js'
 // session-bound crumb issuer that is not core's (Strict Crumb Issuer) needs the session cookie
 // with the crumb, which the npm client copies only for DefaultCrumbIssuer (review S-L5).
 
-t.test('503 while Jenkins starts: the trigger is retried and the build queued', async (t) => {
+/** A plan of job Test on the double, its client retrying a starting Jenkins' 503s without waiting between tries. */
+async function startingJenkins (t: Test) {
   const { jenkins, env } = await fakeJenkins(t)
   jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
   const app = await build(t, { env })
@@ -14,6 +15,11 @@ t.test('503 while Jenkins starts: the trigger is retried and the build queued', 
   const client = app.jenkins.default
   if (client == null) throw new Error('no client')
   client.startRetry = { totalMs: 30_000, delayMs: 1 }
+  return { jenkins, app, planId, client }
+}
+
+t.test('503 while Jenkins starts: the trigger is retried and the build queued', async (t) => {
+  const { jenkins, app, planId, client } = await startingJenkins(t)
   // a first build reads the job's parameter definitions (cached); the next trigger meets two 503s
   t.match((await post(app, '/Build/add', { DevOpsPlanID: planId })).json(), { ErrorCode: 1000, BuildIndex: 1 })
   jenkins.startingRequests = 2
@@ -28,13 +34,7 @@ t.test('503 while Jenkins starts: the trigger is retried and the build queued', 
 })
 
 t.test('503 while Jenkins starts, parameters not read yet: the read is retried and the first build queued', async (t) => {
-  const { jenkins, env } = await fakeJenkins(t)
-  jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-  const app = await build(t, { env })
-  const { planId } = await seedPlan(app)
-  const client = app.jenkins.default
-  if (client == null) throw new Error('no client')
-  client.startRetry = { totalMs: 30_000, delayMs: 1 }
+  const { jenkins, app, planId } = await startingJenkins(t)
   jenkins.startingRequests = 2 // the job's definitions are read first: their read meets the two 503s
   const res = await post(app, '/Build/add', { DevOpsPlanID: planId })
   t.match(res.json(), { ErrorCode: 1000, BuildIndex: 1 })
