@@ -136,7 +136,7 @@ export function BuildPage ({ productId, planId, buildIndex, auth }) {
     ${loading ? html`<p class="loading">${t('common.loading')}</p>` : null}
     ${data
       ? html`<${BuildHeader} build=${data.build} prev=${prev.data} plan=${data.plan} base=${base} now=${now}>
-        <${BuildProgress} build=${data.build} />
+        <${BuildProgress} build=${data.build} jenkinsName=${data.plan.JenkinsName} />
         ${may(auth.me?.Role, 'trigger') ? html`<${BuildActions} productId=${productId} planId=${planId} build=${data.build} onChange=${reload} />` : null}
       <//>`
       : null}
@@ -151,7 +151,8 @@ export function BuildPage ({ productId, planId, buildIndex, auth }) {
               ? html`<${graph.StageList} stages=${stages} selected=${selected} onSelect=${setPicked} now=${now} />`
               : html`<${graph.StageGraph} stages=${stages} selected=${selected} onSelect=${setPicked} now=${now} narrow=${narrow} norms=${norms} />`}
         </section>
-        <${StageDetail} stage=${stage} stages=${stages} build=${data.build} planId=${planId} now=${now} />
+        <${StageDetail} stage=${stage} stages=${stages} build=${data.build} planId=${planId} now=${now}
+          jenkinsName=${data.plan.JenkinsName} />
       </div>
       <section class="panel" aria-labelledby="h-timeline">
         <h2 id="h-timeline">${t('build.timeline')}</h2>
