@@ -328,10 +328,10 @@ export function stageUpdates (build: TrackedBuild, spans: OtlpSpan[], stageSpans
     const startTime = p.startMs == null ? undefined : seconds(p.startMs)
     const endTime = p.endMs == null ? undefined : seconds(p.endMs)
     if (have != null && isTerminal(have.status as Status)) {
-      // ended already: only a branch taking over its inner stage changes it (its node and times)
-      if (adopted.get(p.nodeId) === have) {
-        updates.push({ stageName: name, status: have.status as Status, startTime, endTime, detail })
-      }
+      // ended already: only a branch taking over its inner stage changes it, its node alone. Its times
+      // stay: the plugin ends every branch span with the slowest branch, so a 10 s branch beside one of
+      // 200 s has a span of 200 s
+      if (adopted.get(p.nodeId) === have) updates.push({ stageName: name, status: have.status as Status, detail })
       continue
     }
     // predecessors of a new stage: those the tree gives; a top stage with none follows the last stored one
@@ -409,7 +409,12 @@ function classify (byId: SpansById, stageSpans: OtlpSpan[], known: StoredIndex, 
     if (!isKnown) {
       const same = known.byName.get(nameOf(s))
       if (same != null && same.nodeId !== nodeOf(s)) {
-        if (!isBranch(s) && p == null && ranWithin(same, s)) continue // the branch is stored already
+        if (!isBranch(s) && p == null && ranWithin(same, s)) {
+          // the branch is stored already. While it runs this span waits for the branch's, to give it its
+          // end: the branch span ends with the slowest branch, the stage inside with the branch
+          if (!isTerminal(same.status as Status)) deferred.push(s)
+          continue
+        }
         if (isBranch(s) && contains(same, s)) { adopted.set(nodeOf(s), same); isKnown = true }
       } else if (same != null) {
         isKnown = true // reported by the pipeline itself (no node id): the same stage, as the poller takes it
@@ -429,6 +434,12 @@ function classify (byId: SpansById, stageSpans: OtlpSpan[], known: StoredIndex, 
 function polledTree (byId: SpansById, kept: OtlpSpan[]): { polled: PolledStage[], topIds: Set<string> } {
   const children = new Map<OtlpSpan | null, OtlpSpan[]>()
   const keptSet = new Set(kept)
+  // a branch span ends with the slowest branch; the declarative stage inside it, with the branch
+  const inner = new Map<OtlpSpan, OtlpSpan>()
+  for (const s of byId.values()) {
+    const p = isStageSpan(s) && !isBranch(s) ? parentStage(byId, s) : null
+    if (p != null && isBranch(p) && nameOf(p) === nameOf(s)) inner.set(p, s)
+  }
   for (const s of kept) {
     let p = parentStage(byId, s)
     // the inner stage of a branch was left out: its children hang under the branch
@@ -442,7 +453,7 @@ function polledTree (byId: SpansById, kept: OtlpSpan[]): { polled: PolledStage[]
     state: stateOf(s),
     type: isBranch(s) ? 'PARALLEL' : 'STAGE',
     startTimeMillis: s.startMs,
-    totalDurationMillis: Math.max(0, s.endMs - s.startMs),
+    totalDurationMillis: Math.max(0, (inner.get(s) ?? s).endMs - s.startMs),
     children: (children.get(s) ?? []).sort(order).map(graph)
   })
   const tops = (children.get(null) ?? []).sort(order)
