@@ -221,9 +221,10 @@ export function setKeys (before: string, after: string): Record<string, unknown>
 }
 
 /** The build with the run facts the update brings (number, URL); the same object when they are known already. */
+/** The run's number and URL, kept once known: a report naming another run is about another build. */
 function withRunFacts (build: BuildState, u: ProgressUpdate): BuildState {
-  const number = u.jenkins?.buildNumber ?? build.jenkins_build_number
-  const url = u.jenkins?.url ?? build.jenkins_url
+  const number = build.jenkins_build_number ?? u.jenkins?.buildNumber ?? null
+  const url = build.jenkins_url ?? u.jenkins?.url ?? null
   if (number === build.jenkins_build_number && url === build.jenkins_url) return build
   return { ...build, jenkins_build_number: number, jenkins_url: url }
 }

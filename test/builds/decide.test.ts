@@ -50,6 +50,23 @@ interface Case {
 }
 
 const cases: Case[] = [
+  // a run's number and URL, once known, are the build's for good
+  {
+    rule: 'a known run number and URL are kept; unknown ones are learnt',
+    given: state('Running', [], { jenkins_build_number: 7, jenkins_url: 'http://j/job/Test/7/' }),
+    updates: [
+      { stageName: 'Build', status: 'Running', jenkins: { buildNumber: 8, url: 'http://j/job/Test/8/' }, source: 'poller' },
+      { status: 'Pass', jenkins: { buildNumber: 9 }, source: 'otlp' }
+    ],
+    results: [{ changed: true }, { changed: true }],
+    build: { status: 'Pass', jenkins_build_number: 7, jenkins_url: 'http://j/job/Test/7/' }
+  },
+  {
+    rule: 'a build without a run learns its number and URL from the first report naming them',
+    given: state('Queued'),
+    updates: [{ stageName: 'Build', status: 'Running', jenkins: { buildNumber: 8, url: 'http://j/job/Test/8/' }, source: 'poller' }],
+    build: { status: 'Running', jenkins_build_number: 8, jenkins_url: 'http://j/job/Test/8/' }
+  },
   // a webhook never rewrites a final result; the pipeline's own report and the poller may
   {
     rule: 'a webhook notification does not change the result of a build that ended',
