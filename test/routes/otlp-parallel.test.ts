@@ -1,9 +1,9 @@
 import type { Test } from 'tap'
 import t from 'tap'
-import { batches, exportSpans, parseTraceparent, runSpans } from '../fixtures/otel-exporter.js'
+import { batches, exportSpans, runSpans } from '../fixtures/otel-exporter.js'
 import type { FakeJenkinsOptions, StageSpec } from '../fixtures/fake-jenkins.js'
-import { SECRET } from '../fixtures/otlp-pair.js'
-import { build, fakeJenkins, post, seedPlan, stageList, tickLater } from '../helper.js'
+import { SECRET, tracedRun } from '../fixtures/otlp-pair.js'
+import { stageList, tickLater } from '../helper.js'
 
 // Parallel branches as the OpenTelemetry plugin reports them: every `Parallel branch:` span ends when the
 // parallel's end node comes, after the slowest branch (an open issue of the plugin), so a branch of 10 s next to
@@ -15,17 +15,10 @@ const SPEC: StageSpec[] = [
 ]
 
 async function setup (t: Test, opts: FakeJenkinsOptions, spec = SPEC) {
-  const { jenkins, env } = await fakeJenkins(t, opts)
-  jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-  const app = await build(t, { env: { ...env, WEBHOOK_TOKEN: SECRET } })
-  await seedPlan(app)
-  t.equal((await post(app, '/Build/add', { DevOpsPlanID: 1 })).json().ErrorCode, 1000)
-  const trigger = jenkins.requests.find((r) => r.method === 'POST' && r.path.endsWith('/buildWithParameters'))
-  const { traceId, spanId } = parseTraceparent(trigger?.headers.traceparent)
-  const run = jenkins.startQueued((jenkins.lastQueueItem() as { id: number }).id)
+  const { app, jenkins, run, traceId, parentSpanId } = await tracedRun(t, opts)
   await tickLater(app)
   jenkins.playPipeline(run, spec, { finish: spec === SPEC })
-  const trace = { traceId, parentSpanId: spanId, jenkinsUrl: jenkins.baseUrl }
+  const trace = { traceId, parentSpanId, jenkinsUrl: jenkins.baseUrl }
   return { app, jenkins, run, trace, spans: runSpans(run, trace) }
 }
 

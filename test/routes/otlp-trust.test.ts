@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
 import t from 'tap'
-import { type ExportSpan, exportSpans, parseTraceparent, runSpans } from '../fixtures/otel-exporter.js'
+import { type ExportSpan, exportSpans, runSpans } from '../fixtures/otel-exporter.js'
 import type { FakeBuild, FakeJenkins } from '../fixtures/fake-jenkins.js'
-import { SECRET } from '../fixtures/otlp-pair.js'
-import { build, buildInfo, fakeJenkins, post, seedPlan, tickLater } from '../helper.js'
+import { SECRET, tracedRun } from '../fixtures/otlp-pair.js'
+import { buildInfo, tickLater } from '../helper.js'
 
 // What a root span may change about its build, even one carrying our trace id: never a known run URL,
 // and never store a run URL of another job (a run URL is a run of the build's own job).
@@ -13,17 +13,9 @@ interface Setup { app: FastifyInstance, jenkins: FakeJenkins, run: FakeBuild, tr
 
 /** One build of job Test, triggered with our traceparent; its run started in Jenkins, not polled yet. */
 async function setup (t: Test, play: { finish?: boolean } = {}): Promise<Setup> {
-  const { jenkins, env } = await fakeJenkins(t, { flavor: 'graph-view' })
-  jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-  jenkins.addJob({ name: 'Other', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
-  const app = await build(t, { env: { ...env, WEBHOOK_TOKEN: SECRET } })
-  await seedPlan(app)
-  t.equal((await post(app, '/Build/add', { DevOpsPlanID: 1 })).json().ErrorCode, 1000)
-  const trigger = jenkins.requests.find((r) => r.method === 'POST' && r.path.endsWith('/buildWithParameters'))
-  const { traceId, spanId } = parseTraceparent(trigger?.headers.traceparent)
-  const run = jenkins.startQueued((jenkins.lastQueueItem() as { id: number }).id)
-  jenkins.playPipeline(run, ['Build'], play)
-  return { app, jenkins, run, traceId, parentSpanId: spanId }
+  const s = await tracedRun(t, { flavor: 'graph-view' }, ['Other'])
+  s.jenkins.playPipeline(s.run, ['Build'], play)
+  return s
 }
 
 /** The run's root span with our trace id, its URL pointed at `url`. */
