@@ -23,7 +23,8 @@ export function useReadiness () {
         const body = await res.json()
         const down = {}
         for (const [name, j] of Object.entries(body.Jenkins ?? {})) {
-          if (j.state !== 'ok' && j.state !== 'not configured') down[name] = since[name] ??= Date.now()
+          // the server's time of the first failure, so every tab says the same; else when this one noticed
+          if (j.state !== 'ok' && j.state !== 'not configured') down[name] = j.since ?? (since[name] ??= Date.now())
           else delete since[name]
         }
         const each = (field) => Object.fromEntries(Object.entries(body.Jenkins ?? {}).map(([n, j]) => [n, j[field]]))

@@ -18,7 +18,8 @@ const MAX_PAUSE_MS = 60_000
  */
 export type StageSource = 'graph-view' | 'stage-view' | 'none'
 
-interface Health { failures: number, downUntil: number }
+/** failures in a row, until when polls pause, and since when (epoch ms) it has been failing */
+interface Health { failures: number, downUntil: number, since: number }
 
 interface InstanceSources {
   /** null: not probed yet (or to probe again) */
@@ -40,7 +41,13 @@ export class InstanceMonitor {
   private readonly health = new Map<string, Health>()
   /** per instance (key '' = default): which stage API it offers */
   private readonly sources = new Map<string, InstanceSources>()
-  private readonly pings = new Map<string, { at: number, error: string | null, pending?: Promise<string | null> }>()
+  private readonly pings = new Map<string, {
+    at: number
+    error: string | null
+    pending?: Promise<string | null>
+    /** while the pings fail: since when (epoch ms) */
+    failingSince?: number
+  }>()
 
   /** `clock` is the poller's: tests move it to jump past pauses and probe ages without sleeping */
   constructor (private readonly registry: JenkinsRegistry, private readonly log: FastifyBaseLogger,
@@ -60,8 +67,9 @@ export class InstanceMonitor {
 
   /** Counts a failure of the instance; returns until when its polls pause. */
   markDown (key: string, client: JenkinsClient, err: JenkinsError): number {
-    const h = this.health.get(key) ?? { failures: 0, downUntil: 0 }
+    const h = this.health.get(key) ?? { failures: 0, downUntil: 0, since: 0 }
     const wasUp = h.failures === 0
+    if (wasUp) h.since = this.clock()
     h.failures++
     const inst = this.sources.get(key)
     // it may come back with other plugins
@@ -80,7 +88,7 @@ export class InstanceMonitor {
   markUp (key: string, client: JenkinsClient): void {
     const h = this.health.get(key)
     if (h == null || h.failures === 0) return
-    this.health.set(key, { failures: 0, downUntil: 0 })
+    this.health.set(key, { failures: 0, downUntil: 0, since: 0 })
     this.log.info({ jenkins: client.opts.name ?? 'default' }, 'Jenkins answers again: polling resumed')
   }
 
@@ -180,19 +188,24 @@ export class InstanceMonitor {
   /**
    * Each configured Jenkins for /readyz: `state` is "ok", the pause after failures, or what a cheap
    * authenticated request (`/api/json?tree=mode`, cached PING_TTL_MS, made here only when stale) ran
-   * into; `stages` is the stage API found there. Never called on API requests.
+   * into; `stages` is the stage API found there; `since` (epoch ms), while it is not ok, when this
+   * process first saw it fail, so every page says the same "unreachable since". Never called on API requests.
    */
-  async readiness (): Promise<Record<string, { state: string, stages: string }>> {
+  async readiness (): Promise<Record<string, { state: string, stages: string, since?: number }>> {
     const names = [...(this.registry.default == null ? [] : ['']), ...this.registry.names()]
     const sources = this.stageSources()
     const entries = await Promise.all(names.map(async (key) => {
       const name = key === '' ? 'default' : key
       const h = this.health.get(key)
-      let state = h == null || h.failures === 0
-        ? 'ok'
-        : `failing (${h.failures} errors; paused until ${new Date(h.downUntil).toISOString()})`
-      if (state === 'ok') state = await this.ping(key) ?? 'ok'
-      return [name, { state, stages: sources[name] ?? 'not probed yet' }] as const
+      const stages = sources[name] ?? 'not probed yet'
+      if (h != null && h.failures > 0) {
+        const state = `failing (${h.failures} errors; paused until ${new Date(h.downUntil).toISOString()})`
+        return [name, { state, stages, since: h.since }] as const
+      }
+      const error = await this.ping(key)
+      if (error == null) return [name, { state: 'ok', stages }] as const
+      const since = this.pings.get(key)?.failingSince
+      return [name, since == null ? { state: error, stages } : { state: error, stages, since }] as const
     }))
     return Object.fromEntries(entries)
   }
@@ -206,9 +219,10 @@ export class InstanceMonitor {
     if (last != null && Date.now() - last.at < PING_TTL_MS) return last.error
     const pending = client.ping(Math.min(client.opts.timeoutMs, PING_TIMEOUT_MS)).then(() => null, (err: unknown) =>
       err instanceof JenkinsError ? err.message : String(err))
-    this.pings.set(key, { at: last?.at ?? 0, error: last?.error ?? null, pending })
+    this.pings.set(key, { at: last?.at ?? 0, error: last?.error ?? null, pending, failingSince: last?.failingSince })
     const error = await pending
-    this.pings.set(key, { at: Date.now(), error })
+    const failingSince = error == null ? undefined : last?.failingSince ?? this.clock()
+    this.pings.set(key, { at: Date.now(), error, failingSince })
     return error
   }
 }

@@ -255,11 +255,16 @@ t.test('Jenkins down, then back: polls pause (no request storm), every build end
   t.ok(first.requests <= 5, `at most one request per build while failing (${first.requests})`)
   const during = await app.poller.runOnce() // same moment: within the pause
   t.match(during, { claimed: 0, requests: 0 }, 'paused: no request at all')
+  const ready = async () => (await app.inject({ url: '/readyz' })).json().Jenkins.default
+  const down = await ready()
+  t.match(down, { state: /^failing/, since: Number }, '/readyz says since when')
+  t.equal((await ready()).since, down.since, 'the same time on every read')
 
   jenkins.failWith = null
   for (const r of runs) jenkins.finish(r, 'SUCCESS')
   await later(app)
   for (let i = 1; i <= 5; i++) t.equal((await buildInfo(app, planId, i)).Status, 'Pass', `build ${i} reached its final status`)
+  t.notOk('since' in await ready(), 'no time once it answers again')
 })
 
 t.test('slow Jenkins: timeouts count as an outage, nothing is written, the next tick recovers', async (t) => {

@@ -403,11 +403,17 @@ t.test('Jenkins unreachable: a banner, and running builds say "status unknown si
   await fill(s)
   for (const lang of ['en', 'zh'] as const) {
     const { page, errors } = await open(t, s.base, { width: 1280, lang })
+    // the zh page's clock runs 3 hours ahead: its banner still gives the server's time of the failure
+    if (lang === 'zh') await page.clock.install({ time: Date.now() + 3 * 3600_000 })
     await page.goto(`${s.base}/?poll=500`)
     await page.locator('#h-running').waitFor()
     if (lang === 'en') await s.jenkins.stop()
     await page.locator('.banner').waitFor({ timeout: 20_000 })
     t.match(await page.locator('.banner').innerText(), lang === 'en' ? /Jenkins is unreachable since \d\d:\d\d/ : /自 \d\d:\d\d 起无法连接 Jenkins/)
+    const since = (await (await fetch(`${s.base}/readyz`)).json()).Jenkins.default.since as number
+    const hhmm = await page.evaluate(([at, locale]) => new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .format(new Date(at)), [since, LOCALE[lang]] as const)
+    t.ok((await page.locator('.banner').innerText()).includes(hhmm), `the banner says since ${hhmm}, when the server saw the first failure`)
     await page.locator('#h-running').locator('..').locator('.unknown').first().waitFor()
     t.match(await page.locator('#h-running').locator('..').innerText(), lang === 'en' ? /status unknown since \d\d:\d\d/ : /自 \d\d:\d\d 起状态未知/)
     t.same(await axe(page), [], 'no serious or critical accessibility violation')
