@@ -79,6 +79,8 @@ export class RunFollower {
   private readonly lastSeen = new Map<number, string>()
   /** per build being followed: what it learnt, written in one applyProgress call when the poll ends */
   private readonly pending = new Map<number, ProgressUpdate[]>()
+  /** builds whose last poll could not capture a failed stage's log (Jenkins failed that request) */
+  private readonly uncaptured = new Set<number>()
 
   constructor (
     private readonly db: Kysely<Database>,
@@ -90,6 +92,7 @@ export class RunFollower {
   async follow (client: JenkinsClient, build: TrackedBuild): Promise<boolean> {
     const pending: ProgressUpdate[] = []
     this.pending.set(build.id, pending)
+    this.uncaptured.delete(build.id)
     let done: boolean
     try {
       done = await this.move(client, build)
@@ -252,6 +255,11 @@ export class RunFollower {
   }
 
   /** Pipeline Graph View: one request per poll; `complete` sends us to the run for its result. */
+  /** Whether the build's last poll left a failed stage's log uncaptured; asking forgets it. */
+  takeUncaptured (buildId: number): boolean {
+    return this.uncaptured.delete(buildId)
+  }
+
   private async followGraph (
     client: JenkinsClient,
     build: TrackedBuild,
@@ -500,7 +508,7 @@ export class RunFollower {
     const named = stages.filter((s) => names.has(s.nodeId)).map((s) => ({ ...s, name: names.get(s.nodeId) as string }))
     // a failed stage's log is stored under its StageID: the stage is written first
     if (named.some((s) => s.status === 'Fail' || s.status === 'Unstable')) await this.flush(build)
-    await captureStageLogs(this.db, this.log, client, build, number, named, logs)
+    if (await captureStageLogs(this.db, this.log, client, build, number, named, logs) > 0) this.uncaptured.add(build.id)
   }
 
   private async storedStages (build: TrackedBuild): Promise<StoredStage[]> {

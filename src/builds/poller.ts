@@ -16,6 +16,8 @@ import { claimDue, claimOne, findOrphans, release, releaseAll, type TrackedBuild
 /** poll_after of a build Jenkins has finished with: never polled again */
 export const POLL_DONE = Number.MAX_SAFE_INTEGER
 const MAX_BACKOFF_MS = 5 * 60_000
+/** Polls of an ended build whose failed stage's log Jenkins did not give, before it is left without */
+export const LOG_RETRIES = 5
 
 export interface PollerOptions {
   intervalMs: number
@@ -129,6 +131,14 @@ export class Poller {
     try {
       const finished = await this.follower.follow(client, build)
       this.monitor.markUp(key, client)
+      const uncaptured = this.follower.takeUncaptured(build.id)
+      if (finished && uncaptured && build.poll_errors < LOG_RETRIES) {
+        // ended, but a failed stage's log could not be read: polled again for it, backing off, a few times
+        const errors = build.poll_errors + 1
+        const backoff = Math.min(MAX_BACKOFF_MS, this.opts.intervalMs * 2 ** errors)
+        await release(this.db, build.id, this.clock() + backoff, errors)
+        return 'finished'
+      }
       if (!finished && running != null) running.push(build.id)
       else await release(this.db, build.id, finished ? POLL_DONE : soon(), 0)
       return finished ? 'finished' : 'running'

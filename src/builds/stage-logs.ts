@@ -15,13 +15,15 @@ export interface SeenStage { name: string, nodeId: string, status: Status, error
  * Captures, once, the error and log excerpt of each stage Jenkins shows as failed (Fail or
  * Unstable) that has none stored yet. A stage holding a failed stage (a parallel stage and its
  * failed branch) logs nothing itself: it keeps the error Jenkins gave, and Jenkins is not asked.
- * A Jenkins failure leaves the stage uncaptured, to be tried on the build's next poll; it never
- * holds the build's own progress back.
+ * A Jenkins failure leaves the stage uncaptured, to be tried on the build's next poll (the poller
+ * polls an ended build again for it, a few times); it never holds the build's own progress back.
+ * Answers how many stages are left uncaptured.
  */
 export async function captureStageLogs (db: Kysely<Database>, log: FastifyBaseLogger, client: JenkinsClient,
-  build: TrackedBuild, number: number, stages: SeenStage[], source: StageLogSource): Promise<void> {
+  build: TrackedBuild, number: number, stages: SeenStage[], source: StageLogSource): Promise<number> {
   const failed = stages.filter((s) => s.status === 'Fail' || s.status === 'Unstable')
-  if (failed.length === 0) return
+  if (failed.length === 0) return 0
+  let uncaptured = 0
   const missing = await stagesWithoutLog(db, build.id, failed.map((s) => s.name))
   for (const { stage_id: stageId, name } of missing) {
     const seen = failed.find((s) => s.name === name) as SeenStage
@@ -32,10 +34,12 @@ export async function captureStageLogs (db: Kysely<Database>, log: FastifyBaseLo
       await saveStageLog(db, build.id, stageId, { ...got, source: source.kind })
     } catch (err) {
       if (!(err instanceof JenkinsError)) throw err
+      uncaptured++
       log.warn(
         { build: build.id, stage: name, reason: err.message },
         'stage log not captured; tried again on the next poll'
       )
     }
   }
+  return uncaptured
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import type { FakeBuild, FakeJenkins, FakeJenkinsOptions, StageSpec } from '../fixtures/fake-jenkins.js'
 import { setStageLog } from '../fixtures/fake-jenkins-logs.js'
-import { build, fakeJenkins, get, post, seedPlan, stageList, tickLater } from '../helper.js'
+import { build, buildInfo, fakeJenkins, get, post, seedPlan, stageList, tickLater } from '../helper.js'
 
 // Stage/log: a failed stage's error and log excerpt, captured once by the poller from whichever
 // API the instance offers, served from the database.
@@ -91,6 +91,37 @@ for (const flavor of FLAVORS) {
     t.match(got[0], /^line \d+ x*$/, 'starts on a whole line')
   })
 }
+
+for (const flavor of FLAVORS) {
+  t.test(`${flavor}: a log request Jenkins fails when the run ends is asked again on later polls of the ended build`, async (t) => {
+    const { app, jenkins, planId } = await setup(t, flavor)
+    const run = await started(app, jenkins, planId)
+    await tickLater(app)
+    const stages = jenkins.playPipeline(run, FAILING)
+    setStageLog(stages[1], '+ npm test\nnot ok 2 - login rejects a wrong password\n')
+    jenkins.failNext(LOG_PATHS[flavor], { times: 2 })
+    t.match(await tickLater(app), { finished: 1 }, 'the build ended')
+    t.equal((await stageLog(app, planId, 'Test')).Log, '', 'Jenkins failed the log request')
+    t.equal((await buildInfo(app, planId)).Status, 'Fail')
+    for (let i = 0; i < 4 && (await stageLog(app, planId, 'Test')).Log === ''; i++) await tickLater(app) // past the back-off
+    t.match((await stageLog(app, planId, 'Test')).Log, /not ok 2 - login rejects a wrong password/, 'captured on a later poll')
+    const mark = jenkins.requests.length
+    t.match(await tickLater(app), { claimed: 0 }, 'then the build is left alone')
+    t.equal(jenkins.requests.length, mark)
+  })
+}
+
+t.test('a log Jenkins never gives: the ended build is polled again at most 5 times', async (t) => {
+  const { app, jenkins, planId } = await setup(t, 'graph-view')
+  const run = await started(app, jenkins, planId)
+  await tickLater(app)
+  jenkins.playPipeline(run, FAILING)
+  jenkins.failNext(LOG_PATHS['graph-view'], { times: 1000 })
+  let polls = 0
+  for (let i = 0; i < 12; i++) polls += (await tickLater(app)).claimed
+  t.equal(polls, 1 + 5, 'the poll that saw it end, then 5 more')
+  t.equal((await buildInfo(app, planId)).Status, 'Fail')
+})
 
 t.test('a log of long lines is cut to 64 KiB at a line start; UTF-8 stays whole', async (t) => {
   const { app, jenkins, planId } = await setup(t, 'graph-view')
