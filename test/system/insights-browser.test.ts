@@ -133,6 +133,17 @@ t.test('insights, progress and usual durations in the browser', { skip: SKIP }, 
     t.match(await page.locator('h1').textContent(), /洞察/)
     t.match(await page.locator('.panel.flaky h2').textContent(), /不稳定的阶段/)
     await page.screenshot({ path: join(ARTIFACTS, 'insights-zh-1280.png'), fullPage: true })
+    // at 400 px the table scrolls sideways; its Chinese headers stay on one line, not a character a line
+    await page.setViewportSize({ width: 400, height: 900 })
+    const heads = await page.locator('table.insights th').evaluateAll((ths) => ths.map((th) => {
+      const range = document.createRange()
+      range.selectNodeContents(th)
+      // one client rect per line box the text takes
+      const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)))
+      return { text: th.textContent ?? '', lines: tops.size }
+    }).filter((h) => h.text.trim() !== ''))
+    t.ok(heads.length > 0 && heads.every((h) => h.lines <= 1), `headers on one line: ${JSON.stringify(heads)}`)
+    await page.screenshot({ path: join(ARTIFACTS, 'insights-zh-400.png'), fullPage: true })
     t.same(problems, [])
   })
 })
