@@ -254,12 +254,12 @@ export class RunFollower {
     throw new StageApiFailed(err)
   }
 
-  /** Pipeline Graph View: one request per poll; `complete` sends us to the run for its result. */
   /** Whether the build's last poll left a failed stage's log uncaptured; asking forgets it. */
   takeUncaptured (buildId: number): boolean {
     return this.uncaptured.delete(buildId)
   }
 
+  /** Pipeline Graph View: one request per poll; `complete` sends us to the run for its result. */
   private async followGraph (
     client: JenkinsClient,
     build: TrackedBuild,
