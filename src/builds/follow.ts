@@ -174,7 +174,15 @@ export class RunFollower {
       if (probing) this.monitor.confirm(key, source)
       return done
     } catch (err) {
-      if (!(err instanceof JenkinsError) || source === 'none') throw err
+      if (!(err instanceof JenkinsError)) throw err
+      if (source === 'none') {
+        // the run's api/json is all there is: a 403 there while Jenkins itself answers is this job's
+        // (a folder's authorization), not the instance's
+        if (err.statusCode === 403 && await this.answers(client)) {
+          throw new StageApiFailed(err, `the run's api/json answers ${err.message}; Jenkins answers`)
+        }
+        throw err
+      }
       if (err.statusCode !== 404) return await this.afterStageApiFailure(client, build, number, err)
     }
     // the stage API answered 404: is the run gone, or is the API missing?
@@ -238,8 +246,7 @@ export class RunFollower {
       run = await orNull404(client.run(build.job_name, number))
     } catch (runErr) {
       if (!(runErr instanceof JenkinsError)) throw runErr
-      const up = await client.ping(Math.min(client.opts.timeoutMs, PING_TIMEOUT_MS)).then(() => true, () => false)
-      throw up ? new RunUnreadable(err, runErr) : err
+      throw await this.answers(client) ? new RunUnreadable(err, runErr) : err
     }
     if (run == null) return await this.lostRun(client, build, number)
     if (!run.building && run.result != null) {
@@ -252,6 +259,11 @@ export class RunFollower {
       return true
     }
     throw new StageApiFailed(err)
+  }
+
+  /** Whether Jenkins itself answers with our credentials (its root API), whatever one job says. */
+  private async answers (client: JenkinsClient): Promise<boolean> {
+    return await client.ping(Math.min(client.opts.timeoutMs, PING_TIMEOUT_MS)).then(() => true, () => false)
   }
 
   /** Whether the build's last poll left a failed stage's log uncaptured; asking forgets it. */
