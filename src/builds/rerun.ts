@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import { findBuild, type TrackedBuild } from '../repositories/builds.js'
-import { findRunBuild, importRun } from '../repositories/discovery.js'
+import { findRunBuild, importRun, rerunCause } from '../repositories/discovery.js'
 import { jobNameFromUrl } from '../jenkins/urls.js'
 import { isHttpUrl, positiveSafeInt } from '../lib/bounds.js'
 
@@ -87,7 +87,7 @@ async function buildOfRun (
     queueId: null,
     url: run.url ?? null,
     timestamp: Date.now(),
-    cause: `Rerun of build ${original.build_index}`,
+    cause: rerunCause(original.build_index),
     parameter: []
   })
   // recorded now, or by another process (or discovery) a moment before: the unique key keeps one

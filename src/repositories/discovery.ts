@@ -190,9 +190,40 @@ export async function importRun (db: Db, run: ImportedRun): Promise<boolean> {
     })
     return true
   } catch (err) {
-    if (isUniqueViolation(err)) return false
-    throw err
+    if (!isUniqueViolation(err)) throw err
+    await completeRerun(db, run)
+    return false
   }
+}
+
+const RERUN_CAUSE = 'Rerun of build '
+/** The cause a rerun's build is recorded with when its first report names it, before discovery reads the run. */
+export const rerunCause = (originalIndex: number): string => `${RERUN_CAUSE}${originalIndex}`
+
+/**
+ * A rerun's build recorded from its first report (rerun.ts) knows only the run's number: when discovery
+ * reads that run, the build takes Jenkins' cause ("Replayed #7", "Restarted from build #7, stage
+ * Deploy"), its parameters, URL and start. Its revision and the plan's list version move, so cached
+ * answers show it.
+ */
+async function completeRerun (db: Db, run: ImportedRun): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const r = await trx.updateTable('builds')
+      .set((eb) => ({
+        cause: run.cause,
+        parameter: JSON.stringify({ parameter: run.parameter }),
+        jenkins_url: eb.fn.coalesce('jenkins_url', eb.val(run.url)),
+        start_time: Math.floor(run.timestamp / 1000),
+        revision: eb('revision', '+', 1)
+      }))
+      .where('plan_id', '=', run.planId).where('jenkins_key', '=', run.jenkinsName ?? '')
+      .where('job_name', '=', run.jobName).where('jenkins_build_number', '=', run.number)
+      .where('source', '=', 'jenkins').where('cause', 'like', `${RERUN_CAUSE}%`)
+      .executeTakeFirst()
+    if (Number(r.numUpdatedRows) === 0) return
+    await trx.updateTable('plans').set((eb) => ({ list_version: eb('list_version', '+', 1) }))
+      .where('id', '=', run.planId).execute()
+  })
 }
 
 /** The build of `planId` that is (instance, job, run number), if one was recorded: discovery's import or a rerun's. */

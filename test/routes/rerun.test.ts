@@ -45,10 +45,17 @@ async function rerunReports (t: any, jenkins: FakeJenkins, app: any, planId: num
   t.same((await get(app, '/Build/events', { DevOpsPlanID: planId, BuildIndex: 1 })).json(), events, 'and its history')
   t.match(await buildInfo(app, planId, 2), { Status: 'Pass', Source: 'jenkins', JenkinsBuildNumber: rerun.number, Cause: expectCause })
   t.match((await stageList(app, planId, 2)).map((s: any) => [s.StageName, s.Status]), [['Deploy', 'Pass']])
-  // discovery sees the rerun (it carries our parameters, on another run number): never a second build
+  // discovery sees the rerun (it carries our parameters, on another run number): never a second build,
+  // and the build takes what Jenkins says of the run: its cause, parameters and URL
   await app.discovery.runOnce()
   await app.discovery.runOnce()
   t.equal(await total(app, planId), 2, 'the rerun is one build, not two')
+  const cause = (rerun.causes ?? []).map((c) => c.shortDescription).join('; ')
+  t.match(await buildInfo(app, planId, 2), {
+    Cause: cause,
+    JenkinsURL: `${jenkins.baseUrl}/job/Test/${rerun.number}/`,
+    Parameter: { parameter: Object.entries(rerun.params).map(([name, value]) => ({ name, value })) }
+  }, `Jenkins' own account of the run: ${cause}`)
 }
 
 t.test('a graph-view Rerun reports with the original key: its updates go to its own build', async (t) => {
