@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../../db/schema.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
-import { jobNameFromUrl } from '../jenkins/urls.js'
+import { jobNameFromUrl, jobOfRunUrl } from '../jenkins/urls.js'
 import { applyProgress } from './progress.js'
 import { findBuild, findForNotification, instanceOfRunUrl, type TrackedBuild } from '../repositories/builds.js'
 import { routeToRun } from './rerun.js'
@@ -164,16 +164,6 @@ async function rerunBuild (db: Kysely<Database>, n: Notification, instance: stri
   if (target.routed == null) return undefined
   const build = await findBuild(db, planId, target.buildIndex)
   return build.jenkins_name === instance ? build : undefined
-}
-
-/** The job an http(s) run URL names ("…/job/a/job/b/7/" → "a/b"); null when it is no such URL or names none. */
-export function jobOfRunUrl (url: unknown): string | null {
-  if (!isHttpUrl(url)) return null
-  try {
-    return jobNameFromUrl(new URL(url).pathname)
-  } catch {
-    return null // a malformed %-escape names no job
-  }
 }
 
 /** Whether `url` may be stored as the build's run URL: http(s), naming the build's own job. */

@@ -4,9 +4,9 @@ import { isDatabaseDown } from '../errors.js'
 import type { GraphStage } from '../jenkins/client.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { assignNames, fromGraphTree, type PolledStage } from '../jenkins/stages.js'
-import { jobNameFromUrl } from '../jenkins/urls.js'
+import { jobNameFromUrl, jobOfRunUrl } from '../jenkins/urls.js'
 import { positiveSafeInt } from '../lib/bounds.js'
-import { instanceOf, isRunUrlOf, jobOfRunUrl } from './notification.js'
+import { instanceOf, isRunUrlOf } from './notification.js'
 import type { AttributeValue, OtlpSpan } from '../otlp/decode.js'
 import {
   findBuild, findByTraceIds, findForNotification, pollSoon, recordTraceId, type TrackedBuild

@@ -1,3 +1,4 @@
+import { isHttpUrl } from '../lib/bounds.js'
 import { JenkinsError } from './error.js'
 
 // How Jenkins names things in URLs, and the small rules every caller of the client repeats.
@@ -19,15 +20,24 @@ export function queueIdFromLocation (location: string | undefined): number | nul
   return m == null ? null : Number(m[1])
 }
 
-/** "job/a/job/b%20c/" or "job/a/job/b/7/" → "a/b c" */
+/** "job/a/job/b%20c/" or "job/a/job/b/7/" → "a/b c"; null when it names no job (or a malformed %-escape does) */
 export function jobNameFromUrl (url: string | undefined): string | null {
   if (url == null) return null
   const parts = url.split('/').filter((p) => p !== '')
   const names: string[] = []
-  for (let i = 0; i < parts.length - 1; i++) {
-    if (parts[i] === 'job') names.push(decodeURIComponent(parts[++i]))
+  try {
+    for (let i = 0; i < parts.length - 1; i++) {
+      if (parts[i] === 'job') names.push(decodeURIComponent(parts[++i]))
+    }
+  } catch {
+    return null // URIError: "%E0%A4%A" is no name
   }
   return names.length === 0 ? null : names.join('/')
+}
+
+/** The job an http(s) run URL names ("…/job/a/job/b/7/" → "a/b"); null when it is no such URL or names none. */
+export function jobOfRunUrl (url: unknown): string | null {
+  return isHttpUrl(url) ? jobNameFromUrl(new URL(url).pathname) : null
 }
 
 /**

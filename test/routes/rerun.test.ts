@@ -83,6 +83,15 @@ t.test('the run named by Detail.URL alone, and a number given as digits, count t
   // an update naming the build's own run is the build's
   t.equal((await post(app, '/Build/update', { ...jenkins.jenkinsfileUpdate(run, 'Notes', 'success') })).json().Description, 'OK')
   t.equal((await stageList(app, planId, 1)).at(-1)?.StageName, 'Notes')
+  // a URL whose job part is a malformed %-escape names no job: its number alone decides (it was a 500)
+  const odd = await post(app, '/Build/update', {
+    DevOpsPlanID: planId,
+    BuildIndex: 1,
+    StageName: 'Odd',
+    Status: 'success',
+    Detail: { URL: `${jenkins.baseUrl}/job/%E0%A4%A/${run.number}/console` }
+  })
+  t.match(odd.json(), { ErrorCode: 1000, Description: 'OK' })
 })
 
 t.test('webhook: a rerun\'s notifications go to its own build; the original\'s result stays', async (t) => {
