@@ -7,7 +7,7 @@ import { findBuild, findForNotification, instanceOfRunUrl, type TrackedBuild } f
 import { routeToRun } from './rerun.js'
 import { isTerminal, parseStatus, type Status } from '../status.js'
 import type { Notification } from '../schemas/notification.js'
-import { isHttpUrl, plausibleTimeMs, positiveSafeInt } from '../lib/bounds.js'
+import { isHttpUrl, plausibleTimeMs, positiveIntOf, positiveSafeInt } from '../lib/bounds.js'
 
 /** What a notification needs besides the database: the instances, and a way to poll a build at once. */
 export interface NotificationDeps {
@@ -107,8 +107,8 @@ async function correlate (
   return await findForNotification(db, {
     instance: k.instance,
     queueId: k.queueId,
-    planId: positiveInt(params.DevOpsPlanID),
-    buildIndex: positiveInt(params.BuildIndex),
+    planId: positiveIntOf(params.DevOpsPlanID),
+    buildIndex: positiveIntOf(params.BuildIndex),
     url: b.full_url,
     job: jobNameFromUrl(n.url ?? b.url),
     number: k.number
@@ -157,8 +157,8 @@ export async function instanceOf (
 async function rerunBuild (db: Kysely<Database>, n: Notification, instance: string | null | undefined,
   number: number | undefined): Promise<TrackedBuild | undefined> {
   const params = n.build.parameters ?? {}
-  const planId = positiveInt(params.DevOpsPlanID)
-  const buildIndex = positiveInt(params.BuildIndex)
+  const planId = positiveIntOf(params.DevOpsPlanID)
+  const buildIndex = positiveIntOf(params.BuildIndex)
   if (planId == null || buildIndex == null || number == null || instance === undefined) return undefined
   const target = await routeToRun(db, planId, buildIndex, { JenkinsBuildNumber: number, URL: n.build.full_url })
   if (target.routed == null) return undefined
@@ -173,11 +173,6 @@ export function isRunUrlOf (build: Pick<TrackedBuild, 'job_name'>, url: unknown)
 
 function hostOf (url: string): string {
   try { return new URL(url).host || url.slice(0, 40) } catch { return JSON.stringify(url.slice(0, 40)) }
-}
-
-/** A plan id or BuildIndex from a parameter (a number or a string of digits), within the INT columns. */
-function positiveInt (v: unknown): number | undefined {
-  return positiveSafeInt(typeof v === 'string' && /^[1-9][0-9]{0,9}$/.test(v) ? Number(v) : v)
 }
 
 function describeKey (n: Notification): string {

@@ -5,7 +5,7 @@ import type { GraphStage } from '../jenkins/client.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { assignNames, fromGraphTree, type PolledStage } from '../jenkins/stages.js'
 import { jobNameFromUrl, jobOfRunUrl } from '../jenkins/urls.js'
-import { positiveSafeInt } from '../lib/bounds.js'
+import { positiveIntOf } from '../lib/bounds.js'
 import { instanceOf, isRunUrlOf } from './notification.js'
 import type { AttributeValue, OtlpSpan } from '../otlp/decode.js'
 import {
@@ -167,15 +167,15 @@ export async function receiveSpans (deps: SpanDeps, spans: OtlpSpan[]): Promise<
 async function correlate (deps: SpanDeps, root: OtlpSpan): Promise<TrackedBuild | undefined> {
   const a = root.attributes
   const url = typeof a['ci.pipeline.run.url'] === 'string' ? a['ci.pipeline.run.url'] : undefined
-  const number = positiveInt(a['ci.pipeline.run.number'])
+  const number = positiveIntOf(a['ci.pipeline.run.number'])
   const params = parameters(a)
   return await findForNotification(deps.db, {
     instance: url == null ? undefined : await instanceOf(deps.db, deps.jenkins, url),
     url,
     job: typeof a['ci.pipeline.id'] === 'string' ? a['ci.pipeline.id'] : jobNameFromUrl(url),
     number,
-    planId: positiveInt(params.DevOpsPlanID),
-    buildIndex: positiveInt(params.BuildIndex)
+    planId: positiveIntOf(params.DevOpsPlanID),
+    buildIndex: positiveIntOf(params.BuildIndex)
   })
 }
 
@@ -268,7 +268,7 @@ Promise<void> {
 /** The run's result, number and URL from its root span; null when there is nothing to write. */
 async function rootUpdate (deps: SpanDeps, build: TrackedBuild, root: OtlpSpan): Promise<Update | null | 'other run'> {
   const a = root.attributes
-  const number = positiveInt(a['ci.pipeline.run.number'])
+  const number = positiveIntOf(a['ci.pipeline.run.number'])
   // known facts are never overwritten: a root naming another run is not about this build
   if (number != null && build.jenkins_build_number != null && number !== build.jenkins_build_number) return 'other run'
   const rawUrl = typeof a['ci.pipeline.run.url'] === 'string' ? a['ci.pipeline.run.url'] : undefined
@@ -552,11 +552,6 @@ function parameters (a: Record<string, AttributeValue>): Record<string, string> 
   const values = a['ci.pipeline.parameter.value']
   if (!Array.isArray(names) || !Array.isArray(values)) return {}
   return Object.fromEntries(names.map((n, i) => [String(n), String(values[i] ?? '')]))
-}
-
-/** A run number, plan id or BuildIndex (a number or a string of digits) the INT columns hold, else undefined. */
-function positiveInt (v: unknown): number | undefined {
-  return positiveSafeInt(typeof v === 'string' && /^[1-9][0-9]{0,15}$/.test(v) ? Number(v) : v)
 }
 
 const seconds = (ms: number): number => Math.floor(ms / 1000)

@@ -17,6 +17,14 @@ export function positiveSafeInt (v: unknown, max = MAX_RUN_NUMBER): number | und
   return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 && v <= max ? v : undefined
 }
 
+/**
+ * A run number, plan id or BuildIndex given as a number or as a string of digits (a Jenkins parameter,
+ * an OTLP attribute): a positive integer the INT columns hold, else undefined.
+ */
+export function positiveIntOf (v: unknown): number | undefined {
+  return positiveSafeInt(typeof v === 'string' && /^[1-9][0-9]{0,15}$/.test(v) ? Number(v) : v)
+}
+
 /** An epoch-ms time between 2000 and 2100, else undefined. */
 export function plausibleTimeMs (v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v >= MIN_TIME_MS && v <= MAX_TIME_MS ? v : undefined
