@@ -10,7 +10,7 @@ import { blueRunPath, jobPath, orNull404, queueIdFromLocation } from './urls.js'
 const PARAMETERS_TREE = 'property[parameterDefinitions[name,type,description,choices,defaultParameterValue[value]]]'
 const RUN_FIELDS = 'number,queueId,url,timestamp,building,actions[causes[shortDescription],parameters[name,value]]'
 /** Job.getNewBuilds: the `builds` Jenkins exports are its newest 100 runs */
-export const NEW_BUILDS = 100
+const NEW_BUILDS = 100
 
 // Our one door to Jenkins. The `jenkins` npm client (the user's choice) triggers builds; its traps,
 // from docs/jenkins-contract.md §7, are handled here so nothing else has to know them:
@@ -424,7 +424,7 @@ export class JenkinsClient {
     notBeforeMs: number
   ): Promise<{ number: number, url: string | null } | null> {
     const job = (await this.getJson(
-      `${jobPath(jobName)}/api/json?tree=builds[number,queueId,url,timestamp]{0,100}`,
+      `${jobPath(jobName)}/api/json?tree=builds[number,queueId,url,timestamp]{0,${NEW_BUILDS}}`,
       `job "${jobName}"`
     )) as { builds?: Array<{ number: number, queueId?: number, url: string, timestamp?: number }> }
     // a run whose creation time is no time cannot be shown to be recent enough
