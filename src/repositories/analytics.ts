@@ -43,6 +43,16 @@ export async function lastPassedBuilds (db: Db, planId: number, last: number): P
   return (await lastBuildsWithStages(db, planId, ['Pass'], last)).reverse()
 }
 
+/** The stages of several builds, by build id: the estimates of a page of running builds in one read. */
+export async function stageRunsOf (db: Db, buildIds: number[]): Promise<Map<number, StageRun[]>> {
+  const byBuild = new Map<number, StageRun[]>(buildIds.map((id) => [id, []]))
+  if (buildIds.length === 0) return byBuild
+  const rows = await db.selectFrom('stages').select(STAGE_COLUMNS).where('build_id', 'in', buildIds)
+    .orderBy('build_id').orderBy('stage_id').execute()
+  for (const r of rows) byBuild.get(r.build_id)?.push(r)
+  return byBuild
+}
+
 /** The stages of one build with their graph (what the estimate walks). */
 export async function stageRuns (db: Db, buildId: number): Promise<StageRun[]> {
   return await db.selectFrom('stages').select(STAGE_COLUMNS).where('build_id', '=', buildId)

@@ -48,9 +48,12 @@ export type OverviewPlan = Pick<
   'ProductID' | 'ProductName' | 'DevOpsPlanID' | 'PlanName' | 'JenkinsName'
 > & { JobName: string | null, Active: number, LastBuild: LastBuild | null }
 
+/** A build not ended, with what its estimate needs: its row id and its plan's list version. */
+export type RunningBuild = OverviewBuild & { id: number, listVersion: number }
+
 /** Every plan with its latest build and running count; the builds not ended; the latest failures. */
 export async function overview (db: Db, failures: number):
-Promise<{ plans: OverviewPlan[], running: OverviewBuild[], failed: OverviewBuild[] }> {
+Promise<{ plans: OverviewPlan[], running: RunningBuild[], failed: OverviewBuild[] }> {
   const joined = () => db.selectFrom('builds')
     .innerJoin('plans', 'plans.id', 'builds.plan_id')
     .innerJoin('products', 'products.id', 'plans.product_id')
@@ -81,7 +84,7 @@ Promise<{ plans: OverviewPlan[], running: OverviewBuild[], failed: OverviewBuild
       .groupBy('plan_id')
       .execute(),
     joined()
-      .select([...BUILD_COLUMNS])
+      .select([...BUILD_COLUMNS, 'builds.id as id', 'plans.list_version as listVersion'])
       .where('builds.status', 'in', ACTIVE)
       .orderBy('builds.create_time', 'desc')
       .orderBy('builds.id', 'desc')
@@ -117,7 +120,7 @@ Promise<{ plans: OverviewPlan[], running: OverviewBuild[], failed: OverviewBuild
             }
       }
     }),
-    running: running as OverviewBuild[],
+    running: running as RunningBuild[],
     failed: failed as OverviewBuild[]
   }
 }

@@ -3,10 +3,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { notFound } from '../errors.js'
 import { VersionedReader } from '../lib/versioned-reader.js'
 import { gridVersion, overview, overviewVersion, planGrid } from '../repositories/overview.js'
-import { BuildListItemSchema, JenkinsParameterSchema } from '../schemas/build.js'
+import { BuildInfoSchema, BuildListItemSchema, JenkinsParameterSchema } from '../schemas/build.js'
 import { EnvelopeSchema, IntLike, ok, PlanIdSchema, responses, StatusOutSchema } from '../schemas/common.js'
 import { ROLES } from '../lib/access.js'
 import { INJECTED } from '../builds/parameters.js'
+import { PlanHistories } from '../builds/plan-history.js'
+import { now } from '../lib/time.js'
 import cachedReply from '../../plugins/cached-reply.js'
 import intLike from '../../plugins/int-like.js'
 
@@ -31,6 +33,11 @@ const OverviewBuildSchema = Type.Object({
   PlanName: Type.String(),
   ...BuildFacts
 })
+const OverviewRunningSchema = Type.Object({
+  ...OverviewBuildSchema.properties,
+  EstimatedEndTime: BuildInfoSchema.properties.EstimatedEndTime,
+  Progress: BuildInfoSchema.properties.Progress
+})
 const OverviewPlanSchema = Type.Object({
   ProductID: Type.Integer(),
   ProductName: Type.String(),
@@ -53,13 +60,17 @@ const GridStageSchema = Type.Object({
 })
 const LastSchema = IntLike({ minimum: 1, maximum: 50 }, '^([1-9]|[1-4][0-9]|50)$', 'builds, 1–50, default 20')
 const FAILURES = 20
+/** Running builds' estimates move with the clock: the overview is recomputed at most this often without writes. */
+const ESTIMATE_EVERY_S = 10
 const noPlan = (): never => { throw notFound('plan') }
 
 // The dashboard's home and a plan's grid, each one cached read instead of one request per plan or build.
 const overviewRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   await fastify.register(intLike)
   await fastify.register(cachedReply)
-  const overviews = new VersionedReader(4 * 1024 * 1024, async () => await overviewVersion(fastify.db))
+  const overviews = new VersionedReader(4 * 1024 * 1024, async () =>
+    `${await overviewVersion(fastify.db)}@${Math.floor(now() / ESTIMATE_EVERY_S)}`)
+  const histories = new PlanHistories()
   // one version per plan and Last: the builds shown and their stages
   const grids = new VersionedReader(16 * 1024 * 1024, async (k: { planId: number, last: number }) =>
     await gridVersion(fastify.db, k.planId, k.last) ?? noPlan(), { keyOf: (k) => `${k.planId}/${k.last}` })
@@ -70,20 +81,27 @@ const overviewRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Plan'],
       summary: 'What is running, what is red: every plan with its newest build, the builds not ended, ' +
         'the latest failures',
-      description: 'RunningList: builds Queued, Running or Paused, newest first (at most 200). ' +
+      description: 'RunningList: builds Queued, Running or Paused, newest first (at most 200), each with ' +
+        `its estimate as Build/info gives it, as of the answer (at most ${ESTIMATE_EVERY_S} s old). ` +
         `FailureList: the ${FAILURES} ` +
         'builds that ended Fail or Unstable most recently, across products.',
       querystring: Type.Object({}),
       response: responses(EnvelopeSchema({
         PlanList: Type.Array(OverviewPlanSchema),
-        RunningList: Type.Array(OverviewBuildSchema),
+        RunningList: Type.Array(OverviewRunningSchema),
         FailureList: Type.Array(OverviewBuildSchema)
       }, 'the overview'), ['InvalidParameter'])
     }
   }, async (_request, reply) =>
     await reply.cached(overviews.read('all', async () => {
       const o = await overview(fastify.db, FAILURES)
-      return ok({ PlanList: o.plans, RunningList: o.running, FailureList: o.failed })
+      const estimates = await histories.estimates(fastify.db, o.running.map((b) =>
+        ({ id: b.id, planId: b.DevOpsPlanID, listVersion: b.listVersion, startTime: b.StartTime })), now())
+      const running = o.running.map(({ id, listVersion, ...b }) => {
+        const e = estimates.get(id)
+        return { ...b, EstimatedEndTime: e?.EstimatedEndTime ?? null, Progress: e?.Progress ?? null }
+      })
+      return ok({ PlanList: o.plans, RunningList: running, FailureList: o.failed })
     })))
 
   fastify.get('/Plan/grid', {

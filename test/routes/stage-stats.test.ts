@@ -104,14 +104,19 @@ t.test('Build/info estimate and Stage/info MedianDuration from builds with known
   const realNow = Date.now
   t.teardown(() => { Date.now = realNow })
   Date.now = () => (T + 5100) * 1000
+  const overviewRow = async () => (await get(app, '/Plan/overview')).json().RunningList
+    .find((b: { BuildIndex: number }) => b.BuildIndex === running)
   t.match(await buildInfo(app, planId, running), { Status: 'Running', EstimatedEndTime: null, Progress: null }, 'two passed builds: no estimate')
+  t.match(await overviewRow(), { EstimatedEndTime: null, Progress: null }, 'nor on the home')
   t.match((await stageList(app, planId, running))[1], { StageName: 'Test', MedianDuration: 120 }, 'medians need no minimum')
 
   await seedBuild(app, planId, 'Pass', graph(120))
   // Test: 120 − 40 s elapsed = 80; Lint (usual, not started) 30; Deploy 10 after both: 90 left of 190
   t.match(await buildInfo(app, planId, running), { EstimatedEndTime: T + 5190, Progress: 53 })
+  t.match(await overviewRow(), { Status: 'Running', EstimatedEndTime: T + 5190, Progress: 53 }, 'the home\'s running row: the same estimate')
   Date.now = () => (T + 5300) * 1000
   t.match(await buildInfo(app, planId, running), { EstimatedEndTime: T + 5340, Progress: 88 }, 'Test past its median: Lint and Deploy left')
+  t.match(await overviewRow(), { EstimatedEndTime: T + 5340, Progress: 88 }, 'the overview follows the clock without a write')
   const stages = await stageList(app, planId, running)
   t.same(stages.map((s) => [s.StageName, s.MedianDuration]), [['Build', 60], ['Test', 120]])
 

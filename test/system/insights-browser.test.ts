@@ -91,6 +91,13 @@ t.test('insights, progress and usual durations in the browser', { skip: SKIP }, 
       t.match(await bar.textContent(), /about [34] min left/, 'the running row says how long is left')
       t.equal(await page.locator('table.builds .build-progress').count(), 1, 'only the running build has a bar')
       await page.screenshot({ path: join(ARTIFACTS, `progress-list-${width}.png`) })
+      // the home's running row carries the same estimate, from the overview alone
+      await page.goto(`${base}/`)
+      const homeBar = page.locator('.home-grid .build-progress').first()
+      await homeBar.waitFor()
+      t.match(await homeBar.textContent(), /about [34] min left/, 'the home\'s running row says how long is left')
+      t.equal(await page.locator('.home-grid .build-progress').count(), 1, 'one running build, one bar')
+      await page.screenshot({ path: join(ARTIFACTS, `progress-home-${width}.png`) })
       await page.goto(`${planUrl}/build/${running}`)
       await page.locator('.build-head .build-progress').waitFor()
       t.match(await page.locator('.build-head .build-progress').textContent(), /about [34] min left/)

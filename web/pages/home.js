@@ -2,6 +2,7 @@ import { get } from '../api.js'
 import { useHead } from '../head.js'
 import { fmtAgo, fmtNumber, t, tn } from '../i18n.js'
 import { Elapsed } from '../liveness.js'
+import { BuildProgress } from '../progress.js'
 import { Stamp, useLive, useNow } from '../live.js'
 import { ErrorBox, FAILED, StatusBadge, fmtDuration, html, whoWhy } from '../util.js'
 import { useLoad } from './use-load.js'
@@ -23,6 +24,7 @@ function RunningRow ({ b, now }) {
     <${StatusBadge} status=${b.Status} />
     <a href=${buildHref(b)}><span class="where">${b.ProductName} › ${b.PlanName}</span> #${b.BuildIndex}</a>
     <span class="muted">${whoWhy(b)}</span>
+    <${BuildProgress} build=${b} compact />
     <span class="right num">
       <${Elapsed} build=${b}>${b.StartTime == null ? t('home.waiting', { time: fmtDuration(b.CreateTime, null, now) }) : t('home.elapsed', { time: fmtDuration(b.StartTime, null, now) })}<//>
     </span>
