@@ -125,15 +125,23 @@ Promise<{ plans: OverviewPlan[], running: RunningBuild[], failed: OverviewBuild[
   }
 }
 
+/** Which builds a grid shows: a page of `last` builds, newest first, as Build/list pages them (with its Status). */
+export interface GridPage { last: number, page: number, status?: Status }
+
+function gridBuilds (db: Db, planId: number, { last, page, status }: GridPage) {
+  let q = db.selectFrom('builds').where('plan_id', '=', planId)
+  if (status != null) q = q.where('status', '=', status)
+  return q.orderBy('build_index', 'desc').limit(last).offset((page - 1) * last)
+}
+
 /**
- * The plan's last `last` builds (newest first) with their revisions: what validates the grid's
+ * The grid's builds (newest first) with their revisions: what validates the grid's
  * cache, since a stage change bumps its build's revision but not the plan's list version.
  */
-export async function gridVersion (db: Db, planId: number, last: number): Promise<string | null> {
+export async function gridVersion (db: Db, planId: number, page: GridPage): Promise<string | null> {
   const plan = await db.selectFrom('plans').select('list_version').where('id', '=', planId).executeTakeFirst()
   if (plan == null) return null
-  const rows = await db.selectFrom('builds').select(['id', 'revision']).where('plan_id', '=', planId)
-    .orderBy('build_index', 'desc').limit(last).execute()
+  const rows = await gridBuilds(db, planId, page).select(['id', 'revision']).execute()
   return `${String(plan.list_version)}:${rows.map((r) => `${r.id}.${r.revision}`).join(',')}`
 }
 
@@ -147,7 +155,7 @@ export interface GridStage {
 }
 
 /** The plan's last builds, newest first, each with its stages (without Detail: the grid shows no more). */
-export async function planGrid (db: Db, planId: number, last: number): Promise<Array<{
+export async function planGrid (db: Db, planId: number, page: GridPage): Promise<Array<{
   BuildIndex: number,
   Status: Status,
   CreateTime: number,
@@ -158,9 +166,8 @@ export async function planGrid (db: Db, planId: number, last: number): Promise<A
 }>> {
   const plan = await db.selectFrom('plans').select('id').where('id', '=', planId).executeTakeFirst()
   if (plan == null) throw notFound('plan')
-  const builds = await db.selectFrom('builds')
-    .select(['id', 'build_index', 'status', 'create_time', 'start_time', 'end_time', 'parameter'])
-    .where('plan_id', '=', planId).orderBy('build_index', 'desc').limit(last).execute()
+  const builds = await gridBuilds(db, planId, page)
+    .select(['id', 'build_index', 'status', 'create_time', 'start_time', 'end_time', 'parameter']).execute()
   const stages =
     builds.length === 0
       ? []

@@ -1,10 +1,13 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { notFound } from '../errors.js'
+import { invalid, notFound } from '../errors.js'
 import { VersionedReader } from '../lib/versioned-reader.js'
-import { gridVersion, overview, overviewVersion, planGrid } from '../repositories/overview.js'
+import { type GridPage, gridVersion, overview, overviewVersion, planGrid } from '../repositories/overview.js'
 import { BuildInfoSchema, BuildListItemSchema, JenkinsParameterSchema } from '../schemas/build.js'
-import { EnvelopeSchema, IntLike, ok, PlanIdSchema, responses, StatusOutSchema } from '../schemas/common.js'
+import {
+  EnvelopeSchema, IntLike, ok, PlanIdSchema, responses, StatusInSchema, StatusOutSchema
+} from '../schemas/common.js'
+import { parseStatus } from '../status.js'
 import { ROLES } from '../lib/access.js'
 import { INJECTED } from '../builds/parameters.js'
 import { PlanHistories } from '../builds/plan-history.js'
@@ -72,8 +75,9 @@ const overviewRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     `${await overviewVersion(fastify.db)}@${Math.floor(now() / ESTIMATE_EVERY_S)}`)
   const histories = new PlanHistories()
   // one version per plan and Last: the builds shown and their stages
-  const grids = new VersionedReader(16 * 1024 * 1024, async (k: { planId: number, last: number }) =>
-    await gridVersion(fastify.db, k.planId, k.last) ?? noPlan(), { keyOf: (k) => `${k.planId}/${k.last}` })
+  const grids = new VersionedReader(16 * 1024 * 1024, async (k: { planId: number } & GridPage) =>
+    await gridVersion(fastify.db, k.planId, k) ?? noPlan(),
+  { keyOf: (k) => `${k.planId}/${k.last}/${k.page}/${k.status ?? ''}` })
 
   fastify.get('/Plan/overview', {
     config: { access: 'read' },
@@ -109,7 +113,13 @@ const overviewRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Plan'],
       summary: 'The plan\'s last builds × their stages (newest first), for a stage grid and mini strips',
-      querystring: Type.Object({ DevOpsPlanID: PlanIdSchema, Last: Type.Optional(LastSchema) }),
+      description: 'The builds of one page of Build/list: Last is its PageSize, with the same Status and PageIndex.',
+      querystring: Type.Object({
+        DevOpsPlanID: PlanIdSchema,
+        Last: Type.Optional(LastSchema),
+        Status: Type.Optional(StatusInSchema),
+        PageIndex: Type.Optional(IntLike({ minimum: 1 }, '^[1-9][0-9]{0,8}$', '1-based page of Last builds, default 1'))
+      }),
       response: responses(EnvelopeSchema({
         BuildList: Type.Array(Type.Object({
           BuildIndex: Type.Integer(),
@@ -125,9 +135,11 @@ const overviewRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       }, 'the last builds with their stages'), ['InvalidParameter', 'NotFound'])
     }
   }, async (request, reply) => {
-    const { DevOpsPlanID: planId, Last: last = 20 } = request.query
-    return await reply.cached(grids.read({ planId, last }, async () => {
-      const list = await planGrid(fastify.db, planId, last)
+    const { DevOpsPlanID: planId, Last: last = 20, PageIndex: page = 1, Status } = request.query
+    const status = Status == null ? undefined : parseStatus(Status)
+    if (Status != null && status == null) throw invalid(`querystring/Status "${Status}" is not a known status`)
+    return await reply.cached(grids.read({ planId, last, page, status }, async () => {
+      const list = await planGrid(fastify.db, planId, { last, page, status })
       // what a person chose: the two the service injects on every trigger say nothing about a build
       return ok({ BuildList: list.map((b) => ({ ...b, Parameter: b.Parameter.filter((p) => !injected.has(p.name)) })) })
     }))

@@ -67,6 +67,18 @@ t.test('grid: last builds × stages, newest first; a stage change elsewhere show
   // a stage change alone (no build status change) is seen
   await post(b, '/Build/update', { DevOpsPlanID: plan, BuildIndex: 1, StageName: 'Test', Status: 'failed' })
   t.equal((await get(a, '/Plan/grid', { DevOpsPlanID: plan })).json().BuildList[2].StageList[1].Status, 'Fail')
+  // the page Build/list shows, with its filter: a row on any page gets its parameters and strip
+  const page = async (q: Record<string, unknown>) => (await get(a, '/Plan/grid', { DevOpsPlanID: plan, ...q })).json()
+    .BuildList.map((x: { BuildIndex: number }) => x.BuildIndex)
+  t.same(await page({ Last: 2, PageIndex: 2 }), [1], 'the second page of two')
+  t.same(await page({ Status: 'Queued' }), [3, 2], 'only Queued builds')
+  t.same(await page({ Status: 'Queued', Last: 1, PageIndex: 2 }), [2], 'the second page of Queued builds')
+  const listed = (await get(a, '/Build/list', { DevOpsPlanID: plan, Status: 'Queued', PageSize: 1, PageIndex: 2 })).json()
+  t.same(listed.BuildList.map((x: { BuildIndex: number }) => x.BuildIndex), [2], 'as Build/list pages them')
+  await post(b, '/Build/update', { DevOpsPlanID: plan, BuildIndex: 2, Status: 'running' })
+  t.same(await page({ Status: 'Queued' }), [3], 'a status change elsewhere moves a filtered page')
+  t.equal((await get(a, '/Plan/grid', { DevOpsPlanID: plan, Status: 'Nope' })).json().ErrorCode, 1001, 'unknown Status')
+  t.equal((await get(a, '/Plan/grid', { DevOpsPlanID: plan, PageIndex: 0 })).json().ErrorCode, 1001, 'PageIndex 0')
   for (const Last of [0, 51, 'x']) t.equal((await get(a, '/Plan/grid', { DevOpsPlanID: plan, Last })).json().ErrorCode, 1001, `Last=${Last}`)
   const none = await get(a, '/Plan/grid', { DevOpsPlanID: 999 })
   t.equal(none.statusCode, 404)

@@ -42,7 +42,8 @@ export function BuildsPage ({ productId, planId, query, auth }) {
     const [prod, plan, builds, grid] = await Promise.all([
       productName(productId), planOf(productId, planId),
       get('/Build/list', { DevOpsPlanID: planId, Status: status, PageIndex: page, PageSize: PAGE_SIZE }),
-      get('/Plan/grid', { DevOpsPlanID: planId, Last: PAGE_SIZE })
+      // the same page of builds: their parameters and stage strips, whatever the page or filter
+      get('/Plan/grid', { DevOpsPlanID: planId, Status: status, PageIndex: page, Last: PAGE_SIZE })
     ])
     return { prod, plan, builds, grid: grid.BuildList }
   }, [productId, planId, status, page])
