@@ -4,9 +4,10 @@ import { t } from './i18n.js'
 import { useUnknownSince } from './liveness.js'
 import { html } from './util.js'
 
-/** Seconds → "3 min" (whole minutes from one minute up) or "40 s". */
+/** Seconds → "3 min" (whole minutes from one minute up), "40 s", or "< 1 s" under a second (never "0 s"). */
 export function roughly (seconds) {
-  const s = Math.max(0, Math.round(seconds))
+  if (!(seconds >= 1)) return t('common.underSecond')
+  const s = Math.round(seconds)
   return s >= 60 ? t('progress.min', { n: Math.round(s / 60) }) : t('progress.sec', { n: s })
 }
 

@@ -17,3 +17,41 @@ t.test('counts take the plural form of their language: 1 build, 2 builds; 1 个 
   setLang('zh')
   t.same([1, 2].map((n) => tn('builds.count', n)), ['共 1 个构建', '共 2 个构建'])
 })
+
+t.test('a duration under a second reads "< 1 s", never "0 s": the insights figures, "usually …" and the stage durations', async (t) => {
+  Object.assign(globalThis, {
+    localStorage: { getItem: () => 'en', setItem: () => {} },
+    document: { documentElement: {} },
+    dispatchEvent: () => true,
+    addEventListener: () => {},
+    CustomEvent: class {}
+  })
+  // web/progress.js imports the libraries by the paths the server serves them at (/ui/vendor/…): here, from node_modules
+  const { registerHooks } = await import('node:module')
+  const VENDOR: Record<string, string> = { 'preact.mjs': 'preact', 'hooks.mjs': 'preact/hooks', 'htm.mjs': 'htm' }
+  registerHooks({
+    resolve: (spec, ctx, next) => {
+      const lib = /^\/ui\/vendor\/([\w.]+)$/.exec(spec)?.[1]
+      return next(lib != null && lib in VENDOR ? VENDOR[lib] : spec, ctx)
+    }
+  })
+  const i18nModule: string = '../../web/i18n.js'
+  const progressModule: string = '../../web/progress.js'
+  const { fmtSeconds, setLang } = await import(i18nModule) as { fmtSeconds: (s: number) => string, setLang: (l: string) => void }
+  const { roughly, stageNorm } = await import(progressModule) as {
+    roughly: (s: number) => string,
+    stageNorm: (stage: object, norm: object | null) => { usual: string | null }
+  }
+  setLang('en')
+  t.equal(roughly(0.3), '< 1 s')
+  t.equal(roughly(0), '< 1 s')
+  t.equal(fmtSeconds(0.3), '< 1 s')
+  t.equal(roughly(40), '40 s', 'a second and up: as before')
+  t.equal(roughly(180), '3 min')
+  t.equal(stageNorm({ MedianDuration: 0.4, Status: 'Pass' }, null).usual, 'usually < 1 s', 'a stage node\'s usual duration')
+  setLang('zh')
+  t.equal(roughly(0.3), '< 1 秒')
+  t.equal(fmtSeconds(0.3), '< 1 秒')
+  t.equal(roughly(40), '40 秒')
+  t.equal(stageNorm({ MedianDuration: 0.4, Status: 'Pass' }, null).usual, '通常 < 1 秒')
+})
