@@ -17,7 +17,8 @@ export default fp<PollerPluginOptions>(async function poller (fastify, opts) {
   const interval = fastify.config.POLL_INTERVAL_MS
   const instance = new Poller(fastify.db, fastify.jenkins, fastify.log.child({ plugin: 'poller' }), {
     intervalMs: interval,
-    triggerTimeoutMs: fastify.config.JENKINS_TIMEOUT_MS
+    triggerTimeoutMs: fastify.config.JENKINS_TIMEOUT_MS,
+    onError: (err) => fastify.dbWrites.observe(err)
   })
   fastify.decorate('poller', instance)
   // discovery of runs Jenkins starts itself (src/builds/discovery.ts): its own class, run after each poller tick
@@ -40,6 +41,7 @@ export default fp<PollerPluginOptions>(async function poller (fastify, opts) {
         if (failing) fastify.log.info('poller: ticks succeed again')
         failing = false
       }, (err: unknown) => {
+        fastify.dbWrites.observe(err)
         if (!failing) fastify.log.error({ err }, 'poller: tick failed; retrying every interval')
         failing = true
       })

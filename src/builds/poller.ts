@@ -25,6 +25,8 @@ export interface PollerOptions {
   triggerTimeoutMs: number
   /** builds polled at the same time */
   concurrency?: number
+  /** sees every error of a build's poll that is no Jenkins failure: /readyz learns of refused writes */
+  onError?: (err: unknown) => void
 }
 
 export interface TickReport {
@@ -158,6 +160,7 @@ export class Poller {
         const until = this.monitor.markDown(key, client, err)
         await release(this.db, build.id, until, build.poll_errors)
       } else {
+        this.opts.onError?.(err)
         this.log.warn({ err, build: build.id }, 'polling a build failed')
         const backoff = Math.min(MAX_BACKOFF_MS, this.opts.intervalMs * 2 ** errors)
         await release(this.db, build.id, this.clock() + backoff, errors)

@@ -96,7 +96,8 @@ interface Job {
  * write lock), so the writes that arrive in one turn of the event loop commit together: each in a
  * savepoint of one BEGIN IMMEDIATE transaction, in arrival order, and each caller is answered once
  * the group has committed, so nothing is acknowledged before it is durable. A refused or failing
- * write rolls back its own savepoint only; a failed commit fails the whole group.
+ * write rolls back its own savepoint only; a failed commit, or an error that ends the transaction
+ * (a full disk), fails the whole group with that error.
  */
 class CommitGroup {
   private queue: Job[] = []
@@ -130,7 +131,14 @@ class CommitGroup {
         this.raw.transaction(() => {
           // a write that throws has rolled back its own savepoint; the others stand
           for (const job of jobs) {
-            try { outcomes.push({ ok: true, answer: this.one(job) }) } catch (err) { outcomes.push({ ok: false, err }) }
+            try {
+              outcomes.push({ ok: true, answer: this.one(job) })
+            } catch (err) {
+              // SQLITE_FULL, IOERR and the like roll back the whole transaction, not the savepoint: the
+              // writes before this one are gone and the ones after would each commit alone
+              if (!this.raw.inTransaction) throw err
+              outcomes.push({ ok: false, err })
+            }
           }
         }).immediate()
       })
