@@ -5,7 +5,7 @@ import type { GraphStage } from '../jenkins/client.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { assignNames, fromGraphTree, type PolledStage } from '../jenkins/stages.js'
 import { jobNameFromUrl, jobOfRunUrl } from '../jenkins/urls.js'
-import { positiveIntOf } from '../lib/bounds.js'
+import { plausibleTimeMs, positiveIntOf } from '../lib/bounds.js'
 import { instanceOf, isRunUrlOf } from './notification.js'
 import type { AttributeValue, OtlpSpan } from '../otlp/decode.js'
 import {
@@ -235,7 +235,7 @@ async function applyTrace (deps: SpanDeps, found: TrackedBuild, all: OtlpSpan[],
   const start = spans.find((s) => s.name === PHASE_START)
   if (start != null) {
     matched++
-    if (build.status === 'Queued') writes.push({ status: 'Running', startTime: seconds(start.startMs) })
+    if (build.status === 'Queued') writes.push({ status: 'Running', startTime: timeOf(start.startMs) })
   }
   writes.push(...stageWrites)
   const root = spans.find(isRoot)
@@ -287,10 +287,8 @@ async function rootUpdate (deps: SpanDeps, build: TrackedBuild, root: OtlpSpan):
   }
   const result = typeof a['ci.pipeline.run.result'] === 'string' ? a['ci.pipeline.run.result'] : null
   if (result == null) return number == null && url == null ? null : { status: build.status as Status, jenkins }
-  const millis = a['ci.pipeline.run.durationMillis']
-  const duration = typeof millis === 'number' ? millis : root.endMs - root.startMs
-  const startTime = build.start_time ?? seconds(root.startMs)
-  const endTime = seconds(root.startMs + duration)
+  const { startTime: spanStart, endTime } = rootTimes(root)
+  const startTime = build.start_time ?? spanStart
   // NOT_BUILT on a run that started: superseded (abortPrevious, a milestone): Aborted, with Jenkins' word
   if (result === 'NOT_BUILT') {
     return { status: 'Aborted', startTime, endTime, jenkins, detail: { JenkinsResult: result } }
@@ -298,6 +296,21 @@ async function rootUpdate (deps: SpanDeps, build: TrackedBuild, root: OtlpSpan):
   const status = parseStatus(result)
   const unknown = status == null ? { detail: { JenkinsResult: result } } : {}
   return { status: status ?? 'Fail', startTime, endTime, jenkins, ...unknown }
+}
+
+/**
+ * The run's start and end from its root span, each only when it is a time (2000–2100), as the poller
+ * takes Jenkins' own: a span's clock or `ci.pipeline.run.durationMillis` may say anything (1e300 would be
+ * stored as 1e+297 on SQLite and refused by MariaDB's BIGINT). An end without a plausible start is not
+ * trusted either; undefined leaves the time to the write path (the moment the span came).
+ */
+function rootTimes (root: OtlpSpan): { startTime?: number, endTime?: number } {
+  const startMs = plausibleTimeMs(root.startMs)
+  if (startMs == null) return {}
+  const millis = root.attributes['ci.pipeline.run.durationMillis']
+  const endMs = (typeof millis === 'number' && millis >= 0 ? plausibleTimeMs(startMs + millis) : undefined) ??
+    plausibleTimeMs(root.endMs)
+  return { startTime: timeOf(startMs), endTime: endMs == null ? undefined : timeOf(endMs) }
 }
 
 /**
@@ -325,8 +338,8 @@ export function stageUpdates (build: TrackedBuild, spans: OtlpSpan[], stageSpans
       JenkinsNodeID: p.nodeId,
       ...(build.jenkins_url == null ? {} : { URL: `${build.jenkins_url}console` })
     }
-    const startTime = p.startMs == null ? undefined : seconds(p.startMs)
-    const endTime = p.endMs == null ? undefined : seconds(p.endMs)
+    const startTime = p.startMs == null ? undefined : timeOf(p.startMs)
+    const endTime = p.endMs == null ? undefined : timeOf(p.endMs)
     if (have != null && isTerminal(have.status as Status)) {
       // ended already: only a branch taking over its inner stage changes it, its node alone. Its times
       // stay: the plugin ends every branch span with the slowest branch, so a 10 s branch beside one of
@@ -371,14 +384,18 @@ function parentStage (byId: SpansById, s: OtlpSpan): OtlpSpan | null {
   return p ?? null
 }
 
-/** The stored stage ran within the span's time. */
-const ranWithin = (st: StoredStage, s: OtlpSpan): boolean =>
-  st.start_time != null && st.start_time <= seconds(s.startMs) &&
-  (st.end_time == null || st.end_time >= seconds(s.endMs))
+/** The stored stage ran within the span's time (a span whose times are not times holds nothing). */
+function ranWithin (st: StoredStage, s: OtlpSpan): boolean {
+  const [start, end] = [timeOf(s.startMs), timeOf(s.endMs)]
+  return st.start_time != null && start != null && st.start_time <= start &&
+    (st.end_time == null || (end != null && st.end_time >= end))
+}
 /** The span's time holds the stored stage's. */
-const contains = (st: StoredStage, s: OtlpSpan): boolean =>
-  st.start_time != null && st.start_time >= seconds(s.startMs) &&
-  (st.end_time == null || st.end_time <= seconds(s.endMs))
+function contains (st: StoredStage, s: OtlpSpan): boolean {
+  const [start, end] = [timeOf(s.startMs), timeOf(s.endMs)]
+  return st.start_time != null && start != null && st.start_time >= start &&
+    (st.end_time == null || (end != null && st.end_time <= end))
+}
 
 interface StoredIndex { byNode: Map<string, StoredStage>, byName: Map<string, StoredStage> }
 
@@ -554,7 +571,11 @@ function parameters (a: Record<string, AttributeValue>): Record<string, string> 
   return Object.fromEntries(names.map((n, i) => [String(n), String(values[i] ?? '')]))
 }
 
-const seconds = (ms: number): number => Math.floor(ms / 1000)
+/** A span's time as stored: epoch seconds when it is a time (2000–2100), else undefined. */
+function timeOf (ms: number): number | undefined {
+  const plausible = plausibleTimeMs(ms)
+  return plausible == null ? undefined : Math.floor(plausible / 1000)
+}
 
 /** `promise`'s value, or undefined once `ms` have passed (the promise goes on; its failure is ignored) */
 async function within<T> (promise: Promise<T>, ms: number): Promise<T | undefined> {

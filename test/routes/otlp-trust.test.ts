@@ -58,3 +58,28 @@ t.test('a root span\'s run number past 2^31 − 1 (the INT column) is ignored, t
   t.equal((await exportSpans(s.app, [root], { token: SECRET })).statusCode, 200)
   t.match(await buildInfo(s.app, 1), { Status: 'Pass', JenkinsBuildNumber: null })
 })
+
+// the plausibility bound the poller applies to Jenkins' times (2000–2100): a span's clock or its run's
+// duration may say anything, and 1e300 would be stored as 1e+297 on SQLite and refused by MariaDB (a 500,
+// which the exporter retries for ever)
+t.test('a root span\'s times that are no times are not stored: a huge durationMillis, a far-future start', async (t) => {
+  const latest = Date.UTC(2100, 0, 1) / 1000
+  const s = await setup(t)
+  s.jenkins.failWith = 503 // the poller cannot look: only the span speaks
+  const root = rootNaming(s, `${s.jenkins.baseUrl}/job/Test/${s.run.number}/`)
+  root.attributes['ci.pipeline.run.durationMillis'] = 1e300
+  t.equal((await exportSpans(s.app, [root], { token: SECRET })).statusCode, 200)
+  const ended = await buildInfo(s.app, 1)
+  t.match(ended, { Status: 'Pass', StartTime: Math.floor(root.startMs / 1000) })
+  t.equal(ended.EndTime, Math.floor(root.endMs / 1000), 'the span\'s own end instead of start + 1e300')
+
+  const later = await setup(t)
+  later.jenkins.failWith = 503
+  const future = rootNaming(later, `${later.jenkins.baseUrl}/job/Test/${later.run.number}/`)
+  const year2500 = Date.UTC(2500, 0, 1)
+  Object.assign(future, { startMs: year2500, endMs: year2500 + 60_000 })
+  t.equal((await exportSpans(later.app, [future], { token: SECRET })).statusCode, 200)
+  const info = await buildInfo(later.app, 1)
+  t.equal(info.Status, 'Pass')
+  t.ok(info.StartTime <= latest && info.EndTime <= latest, `times before 2100: ${info.StartTime}, ${info.EndTime}`)
+})
