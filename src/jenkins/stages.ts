@@ -44,12 +44,18 @@ function notBuilt (s: PolledStage, startMs: number | undefined, durationMs: numb
 }
 
 /**
- * Graph view's placeholder: the run's start shown as a stage "System Generated" while no stage
- * exists (PipelineNodeTreeScanner.getStageMapping). Never a stage of ours; its state (a failure
- * before any stage) says why the run ended.
+ * Graph view's placeholder: the run's start (type PIPELINE_START) shown as a stage while no stage
+ * exists (PipelineNodeTreeScanner.getStageMapping). Releases ≥ 529 call it "System Generated" with
+ * `placeholder: true`; older ones call it "Unhandled Exception", with no `placeholder` field, after a
+ * failure before any stage. Never a stage of ours; its state (a failure before any stage) says why
+ * the run ended.
  */
+function isPlaceholder (stage: GraphStage): boolean {
+  return stage.placeholder === true || stage.type === 'PIPELINE_START'
+}
+
 export function placeholderOf (stages: GraphStage[]): GraphStage | undefined {
-  return stages.find((g) => g.placeholder === true)
+  return stages.find(isPlaceholder)
 }
 
 /** Pipeline Graph View `stages/tree`: states are the plugin's (skipped, not_built…); parallel branches are children. */
@@ -60,7 +66,7 @@ export function fromGraphTree (stages: GraphStage[]): PolledStage[] {
     let before = first
     const exits: string[] = []
     for (const g of list) {
-      if (g.placeholder === true) continue
+      if (isPlaceholder(g)) continue
       const status = parseStatus(g.state) ?? 'Running'
       const start = plausibleTimeMs(g.startTimeMillis)
       const s: PolledStage = {

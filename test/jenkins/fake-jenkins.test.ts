@@ -455,6 +455,22 @@ t.test('placeholder: a run with no stage yet shows "System Generated"; an early 
   t.match((await call('GET', '/job/Test/1/stages/tree')).json().data, { complete: true, stages: [{ name: 'System Generated', state: 'failure' }] })
 })
 
+t.test('releases before 529: no placeholder while no stage exists; an early failure shows "Unhandled Exception"', async (t) => {
+  for (const opts of [{ graphViewUrl: 'pipeline-console' }, { graphViewUrl: 'pipeline-overview', graphViewRelease: 528 }] as const) {
+    const { jenkins, call } = await start(t, { flavor: 'graph-view', ...opts })
+    const run = runOf(jenkins)
+    const url = `/job/Test/1/${opts.graphViewUrl}/tree`
+    t.same((await call('GET', url)).json().data.stages, [], 'running with no stage: the start node is superfluous')
+    jenkins.finish(run, 'FAILURE')
+    const [startNode] = (await call('GET', url)).json().data.stages
+    t.match(startNode, { id: '2', name: 'Unhandled Exception', state: 'failure', type: 'PIPELINE_START', synthetic: false })
+    t.notOk('placeholder' in startNode, 'PipelineStage had no placeholder field before 529')
+  }
+  const { jenkins, call } = await start(t, { flavor: 'graph-view', graphViewUrl: 'pipeline-overview' })
+  jenkins.finish(runOf(jenkins), 'FAILURE')
+  t.match((await call('GET', '/job/Test/1/pipeline-overview/tree')).json().data.stages, [{ name: 'System Generated', placeholder: true }], '529–776')
+})
+
 t.test('NOT_BUILT: a superseded run and its running stage end NOT_BUILT in every API', async (t) => {
   for (const flavor of ['graph-view', 'stage-view'] as const) {
     const { jenkins, call } = await start(t, { flavor })

@@ -6,8 +6,8 @@ import { build, fakeJenkins, post, seedPlan } from '../helper.js'
 // stage exists yet; it is never a stage of ours. A stored stage that is not final and that the
 // completed run no longer reports ends Aborted with the reason (review S-M2).
 
-async function graphApp (t: Parameters<typeof build>[0]) {
-  const { jenkins, env } = await fakeJenkins(t, { flavor: 'graph-view' })
+async function graphApp (t: Parameters<typeof build>[0], opts: Parameters<typeof fakeJenkins>[1] = {}) {
+  const { jenkins, env } = await fakeJenkins(t, { flavor: 'graph-view', ...opts })
   jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
   const app = await build(t, { env })
   const { planId } = await seedPlan(app)
@@ -34,6 +34,20 @@ t.test('an early failure with only the placeholder becomes the build\'s Reason',
   t.same(await stageList(app, planId), [])
   t.match(await buildInfo(app, planId), { Status: 'Fail', Detail: { Reason: /failed before any stage/ } })
 })
+
+// Releases before 529 have no placeholder field: an early failure shows the run's start as a
+// stage "Unhandled Exception" of type PIPELINE_START (FlowNodeWrapper.getDisplayName at tag 519).
+for (const opts of [{ graphViewUrl: 'pipeline-console' }, { graphViewUrl: 'pipeline-overview', graphViewRelease: 528 }] as const) {
+  t.test(`an early failure on graph view ${opts.graphViewUrl} (release ≤ 528) records no stage and keeps the Reason`, async (t) => {
+    const { app, jenkins, planId, run } = await graphApp(t, opts)
+    await tickLater(app)
+    t.same(await stageList(app, planId), [], 'no stage yet')
+    jenkins.finish(run, 'FAILURE')
+    await tickLater(app)
+    t.same(await stageList(app, planId), [], 'no "Unhandled Exception" stage')
+    t.match(await buildInfo(app, planId), { Status: 'Fail', Detail: { Reason: /failed before any stage.*Unhandled Exception/ } })
+  })
+}
 
 t.test('a stage the completed run no longer reports ends Aborted with a reason', async (t) => {
   const { app, jenkins, planId, run } = await graphApp(t)
