@@ -31,7 +31,7 @@ export async function receiveNotification (
   const queueId = positiveSafeInt(b.queue_id, Number.MAX_SAFE_INTEGER)
   const timestamp = plausibleTimeMs(b.timestamp)
   // where it came from: a configured instance's URL, or the root URL an instance reports for its runs
-  const instance = b.full_url == null ? undefined : await instanceOf(db, deps.registry, b.full_url)
+  const instance = b.full_url == null ? soleInstance(deps.registry) : await instanceOf(db, deps.registry, b.full_url)
   if (b.full_url != null && instance === undefined) {
     return (
       `ignored: ${hostOf(b.full_url)} is not a configured Jenkins (JENKINS_URL, JENKINS_INSTANCES) ` +
@@ -148,6 +148,13 @@ export async function instanceOf (
     : registry.client(known) == null
       ? undefined
       : known
+}
+
+/** Without a run URL, the instance is known only when there is one (null = the default); else undefined. */
+function soleInstance (registry: JenkinsRegistry): string | null | undefined {
+  const names = registry.names()
+  if (registry.default != null) return names.length === 0 ? null : undefined
+  return names.length === 1 ? names[0] : undefined
 }
 
 /**

@@ -295,9 +295,9 @@ export async function findForNotification (db: Db, k: NotificationKey): Promise<
     const byQueue = await scoped(
       db.selectFrom('builds').select(TRACKED_COLUMNS).where('queue_id', '=', k.queueId)
     ).execute()
-    // with the instance unknown, several instances may share the id: our parameters pick the right one
-    const match =
-      byQueue.length === 1 ? byQueue[0] : byQueue.find((r) => r.plan_id === k.planId && r.build_index === k.buildIndex)
+    // with the instance unknown, any instance may have given the id: only our parameters tell whose it is
+    const ours = (r: TrackedBuild): boolean => r.plan_id === k.planId && r.build_index === k.buildIndex
+    const match = byQueue.length === 1 && k.instance !== undefined ? byQueue[0] : byQueue.find(ours)
     if (match != null) return match
   }
   if (k.url != null) {

@@ -115,6 +115,29 @@ t.test('two instances, one queue id: the webhook from instance B updates B\'s bu
   t.equal(await status(planA), 'Queued', 'A\'s still untouched')
 })
 
+// Without full_url a notification names no instance: with several configured, a queue id alone could be
+// any instance's, so only our parameters pick the build; with one instance, its queue id is enough.
+t.test('two instances, a notification without full_url: the queue id alone is not enough, our parameters are', async (t) => {
+  const a = await fakeJenkins(t)
+  const b = await fakeJenkins(t)
+  for (const j of [a.jenkins, b.jenkins]) j.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
+  const app = await build(t, {
+    env: { ...a.env, WEBHOOK_TOKEN: SECRET, JENKINS_INSTANCES: JSON.stringify({ b: { url: b.jenkins.baseUrl, user: b.jenkins.user, token: b.jenkins.apiToken } }) }
+  })
+  const { productId } = await seedPlan(app)
+  const planB = (await post(app, '/Plan/add', { ProductID: productId, PlanName: 'B', JobName: 'Test', JenkinsName: 'b' })).json().DevOpsPlanID
+  t.equal((await post(app, '/Build/add', { DevOpsPlanID: planB })).json().ErrorCode, 1000)
+  const queueId = b.jenkins.lastQueueItem()?.id as number
+  const status = async () => (await get(app, '/Build/info', { DevOpsPlanID: planB, BuildIndex: 1 })).json().Build.Status
+  // instance A's item with the same id (A never saw our build): a queue id without an instance is no match
+  const fromA = notification('', 1, queueId, 'COMPLETED', { status: 'FAILURE', parameters: {}, full_url: undefined })
+  t.match((await hook(app, fromA)).json().Description, /^ignored: no build matches/)
+  t.equal(await status(), 'Queued', 'not applied on the queue id alone')
+  const ours = notification('', 1, queueId, 'STARTED', { parameters: { DevOpsPlanID: String(planB), BuildIndex: '1' }, full_url: undefined })
+  t.equal((await hook(app, ours)).json().Description, 'OK')
+  t.equal(await status(), 'Running', 'our parameters name the build')
+})
+
 t.test('an unknown build is answered 1000, says it was ignored, and writes nothing', async (t) => {
   const { app, jenkins, planId } = await setup(t)
   const res = await hook(app, notification(jenkins.baseUrl, 42, 777, 'COMPLETED', { status: 'SUCCESS', parameters: {}, url: 'job/Other/42/' }))
