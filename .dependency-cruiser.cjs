@@ -18,6 +18,14 @@ module.exports = {
       to: { path: '^src/(builds|routes)/' }
     },
     {
+      name: 'bottom-stays-bottom',
+      comment: 'src/errors.ts and src/status.ts sit under every folder of src/ but lib/ (pure helpers): ' +
+        'one of them importing a repository or a use case would close a loop through the folders.',
+      severity: 'error',
+      from: { path: '^src/(errors|status)\\.ts$' },
+      to: { path: '^src/(?!lib/)[^/]+/' }
+    },
+    {
       name: 'src-not-from-outside',
       comment: 'Application code never imports tests, benchmarks or scripts.',
       severity: 'error',

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ErrorCode, toEnvelope } from '../src/errors.js'
-import { WriteHealth } from '../src/repositories/db-errors.js'
+import { WriteHealth } from '../src/lib/write-refusal.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

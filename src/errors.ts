@@ -1,5 +1,5 @@
 import type { FastifyError } from 'fastify'
-import { writeRefusal } from './repositories/db-errors.js'
+import { writeRefusal } from './lib/write-refusal.js'
 
 /**
  * Every answer's ErrorCode: its number, its HTTP status and what it means. The one table: ApiError,

@@ -4,7 +4,7 @@ import { sql } from 'kysely'
 import t from 'tap'
 import app, { fastifyOptions } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
-import { WriteHealth } from '../../src/repositories/db-errors.js'
+import { WriteHealth } from '../../src/lib/write-refusal.js'
 import { fakeJenkins, freshDatabase, MYSQL_URL, post, tickLater } from '../helper.js'
 
 // docs/API.md, Tightened rules, round 3: a database that cannot write answers 1010 / HTTP 503 naming
@@ -93,7 +93,7 @@ t.test('MariaDB refusing writes: 1010 naming it, /readyz 503, the server\'s erro
 })
 
 t.test('each refusal is named', async (t) => {
-  const { writeRefusal } = await import('../../src/repositories/db-errors.js')
+  const { writeRefusal } = await import('../../src/lib/write-refusal.js')
   t.match(writeRefusal({ code: 'SQLITE_FULL' }), /disk is full/)
   t.match(writeRefusal({ code: 'SQLITE_READONLY_DBMOVED' }), /read-only/)
   t.match(writeRefusal({ code: 'SQLITE_IOERR_WRITE' }), /disk failed/)
