@@ -1,10 +1,14 @@
 import etag from '@fastify/etag'
 import fp from 'fastify-plugin'
 import { operationIdFor } from '../src/openapi-info.js'
+import cachedReply from './cached-reply.js'
+import intLike from './int-like.js'
 
-// What every API route follows without saying so: every answer has an ETag, and the published spec
-// names each operation.
+// What every API route follows without saying so: every answer has an ETag, integer-like query values
+// arrive as numbers, cached answers go out as they are (reply.cached), and the spec names each operation.
 export default fp(async function apiConventions (api) {
+  await api.register(intLike)
+  await api.register(cachedReply)
   // Every answer carries an ETag (SHA-1 of its bytes); a GET sending it back in If-None-Match gets
   // 304 with no body, so dashboards that poll pay no transfer or parsing when nothing changed.
   // Cached reads bring their own, hashed once per version (lib/versioned-cache.ts), which the plugin keeps.

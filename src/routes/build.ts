@@ -14,8 +14,6 @@ import {
   BuildIndexSchema, PlanIdSchema, EnvelopeSchema, EpochSchema, IdSchema, IntLike, NameSchema, ok, OkEnvelope,
   PageSizeSchema, responses, StatusInSchema
 } from '../schemas/common.js'
-import cachedReply from '../../plugins/cached-reply.js'
-import intLike from '../../plugins/int-like.js'
 import { isTerminal, parseStatus, type Status } from '../status.js'
 import { estimate } from '../builds/estimate.js'
 import { PlanHistories } from '../builds/plan-history.js'
@@ -57,8 +55,6 @@ const UpdateBody = Type.Object({
 const NO_ESTIMATE = '"EstimatedEndTime":null,"Progress":null}}'
 
 const builds: FastifyPluginAsyncTypebox = async (fastify) => {
-  await fastify.register(intLike)
-  await fastify.register(cachedReply)
   // Build/list pages are valid while the plan's list version is, Build/info while the build's revision is
   const lists = new VersionedReader(16 * 1024 * 1024,
     async (planId: number) => await existingPlanListVersion(fastify.db, planId))

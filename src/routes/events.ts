@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ServerResponse } from 'node:http'
-import intLike from '../../plugins/int-like.js'
 import { apiError } from '../errors.js'
 import { SseWriter } from '../events/sse-writer.js'
 import { tokenFrom } from '../lib/token.js'
@@ -20,7 +19,6 @@ export const REVOCATION_CHECK_MS = 400
 
 // GET /events: Server-Sent Events over Fastify's raw reply (reply.hijack), written by SseWriter.
 const events: FastifyPluginAsyncTypebox = async (fastify) => {
-  await fastify.register(intLike)
   const perAddress = new Map<string, number>()
   // the token hash each open stream was authorized with, checked again every REVOCATION_CHECK_MS with
   // one query for all of them, so revoking a token (in any process: the table is the source) ends its streams

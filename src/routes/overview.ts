@@ -12,8 +12,6 @@ import { ROLES } from '../lib/access.js'
 import { INJECTED } from '../builds/parameters.js'
 import { PlanHistories } from '../builds/plan-history.js'
 import { now } from '../lib/time.js'
-import cachedReply from '../../plugins/cached-reply.js'
-import intLike from '../../plugins/int-like.js'
 
 const injected = new Set<string>(INJECTED)
 
@@ -69,8 +67,6 @@ const noPlan = (): never => { throw notFound('plan') }
 
 // The dashboard's home and a plan's grid, each one cached read instead of one request per plan or build.
 const overviewRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  await fastify.register(intLike)
-  await fastify.register(cachedReply)
   const overviews = new VersionedReader(4 * 1024 * 1024, async () =>
     `${await overviewVersion(fastify.db)}@${Math.floor(now() / ESTIMATE_EVERY_S)}`)
   const histories = new PlanHistories()

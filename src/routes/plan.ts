@@ -1,6 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import cachedReply from '../../plugins/cached-reply.js'
-import intLike from '../../plugins/int-like.js'
 import { formParameters } from '../builds/parameters.js'
 import { invalid } from '../errors.js'
 import { checkJobName } from '../lib/job-name.js'
@@ -12,8 +10,6 @@ import { cleanName, ok } from '../schemas/common.js'
 import { PlanAdd, PlanDelete, PlanList, PlanParameters, PlanUpdate } from '../schemas/plan.js'
 
 const plans: FastifyPluginAsyncTypebox = async (fastify) => {
-  await fastify.register(intLike)
-  await fastify.register(cachedReply)
   // per product, valid while the catalog version is (every product or plan write bumps it)
   const catalog = new VersionedReader(8 * 1024 * 1024, async () => await catalogVersion(fastify.db))
   /** A JenkinsName must name a configured instance, so a plan never points at nothing. */

@@ -1,6 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import cachedReply from '../../plugins/cached-reply.js'
-import intLike from '../../plugins/int-like.js'
 import { VersionedReader } from '../lib/versioned-reader.js'
 import { addProduct, deleteProduct, listProducts, renameProduct } from '../repositories/products.js'
 import { catalogVersion } from '../repositories/read-versions.js'
@@ -9,8 +7,6 @@ import { ok } from '../schemas/common.js'
 import { ProductAdd, ProductDelete, ProductList, ProductUpdate } from '../schemas/product.js'
 
 const products: FastifyPluginAsyncTypebox = async (fastify) => {
-  await fastify.register(intLike)
-  await fastify.register(cachedReply)
   // one answer, valid while the catalog version is (every product or plan write bumps it)
   const catalog = new VersionedReader(4 * 1024 * 1024, async () => await catalogVersion(fastify.db))
 

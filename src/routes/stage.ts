@@ -12,16 +12,12 @@ import {
 } from '../schemas/stage.js'
 import { VersionedReader } from '../lib/versioned-reader.js'
 import { BuildIndexSchema, PlanIdSchema, EnvelopeSchema, ok, PageSizeSchema, responses } from '../schemas/common.js'
-import cachedReply from '../../plugins/cached-reply.js'
-import intLike from '../../plugins/int-like.js'
 
 const DevOpsPlanID = PlanIdSchema
 const BuildIndex = BuildIndexSchema
 const Last = PageSizeSchema('how many of the plan\'s last ended builds, 1–500, default 50')
 
 const stage: FastifyPluginAsyncTypebox = async (fastify) => {
-  await fastify.register(intLike)
-  await fastify.register(cachedReply)
   // valid while the build's revision (every change bumps it) and the plan's list version (the
   // medians) are; bounded in bytes: one build may hold 1,000 stages
   const stages = new VersionedReader(32 * 1024 * 1024,
