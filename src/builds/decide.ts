@@ -105,6 +105,11 @@ function decideBuild (state: ProgressState, u: ProgressUpdate, now: number, sour
     const ignored = `build already ended (${build.status}): a notification never changes it`
     return { result: { changed: false, ignored }, state, events: [] }
   }
+  // the same for a span: the root span says less than the poller, which read Jenkins' own result
+  if (source === 'otlp' && isTerminal(build.status)) {
+    const ignored = `build already ended (${build.status}): a span never changes it`
+    return { result: { changed: false, ignored }, state, events: [] }
+  }
   if (!canMove(build.status, u.status)) {
     return { result: { changed: false, ignored: `build is already ${build.status}` }, state, events: [] }
   }
@@ -121,9 +126,21 @@ function decideBuild (state: ProgressState, u: ProgressUpdate, now: number, sour
 }
 
 function decideStage (
-  state: ProgressState, name: string, u: ProgressUpdate, now: number, source: EventSource
+  state: ProgressState, name: string, update: ProgressUpdate, now: number, source: EventSource
 ): Decision {
   const stage = state.stages.get(name)
+  let u = update
+  if (source === 'otlp' && stage != null && isTerminal(stage.status)) {
+    // an ended stage keeps its status and times against spans (the poller tells a skip after a failure,
+    // which a span reports as passed or failed; a branch span ends with the slowest branch): only its
+    // Detail may change, as when a branch takes over the stage inside it. Decided here, under the
+    // build's lock, so a poll committed after the spans' planning read is never overwritten
+    if (u.status !== stage.status) {
+      const ignored = `stage "${name}" already ended (${stage.status}): a span never changes it`
+      return { result: { changed: false, ignored }, state, events: [] }
+    }
+    u = { status: u.status, stageName: u.stageName, detail: u.detail, jenkins: u.jenkins, source: u.source }
+  }
   if (stage == null) {
     const last = state.lastStageId
     if (last >= MAX_STAGES) throw invalid(`a build has at most ${MAX_STAGES} stages; stage "${name}" would be one more`)

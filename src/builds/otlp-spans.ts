@@ -244,8 +244,8 @@ async function applyTrace (deps: SpanDeps, found: TrackedBuild, all: OtlpSpan[],
     if (update === 'other run') otherRun++
     else {
       matched++
-      // a build that ended keeps its result (the poller read Jenkins' own)
-      if (update != null && !isTerminal(build.status as Status)) writes.push(update)
+      // a build that ended keeps its result: decide() says so under the build's lock
+      if (update != null) writes.push(update)
     }
   }
   const jenkins = build.jenkins_build_number == null
@@ -343,7 +343,8 @@ export function stageUpdates (build: TrackedBuild, spans: OtlpSpan[], stageSpans
     if (have != null && isTerminal(have.status as Status)) {
       // ended already: only a branch taking over its inner stage changes it, its node alone. Its times
       // stay: the plugin ends every branch span with the slowest branch, so a 10 s branch beside one of
-      // 200 s has a span of 200 s
+      // 200 s has a span of 200 s. decide() holds an ended stage to that under the build's lock, also
+      // when it ended after this read
       if (adopted.get(p.nodeId) === have) updates.push({ stageName: name, status: have.status as Status, detail })
       continue
     }

@@ -76,6 +76,51 @@ const cases: Case[] = [
     build: { status: 'Pass' },
     events: [['', 'Pass']]
   },
+  // spans never change what ended: decided under the build's lock, so a poll committed between the
+  // spans' planning read and their write is not overwritten
+  {
+    rule: 'a root span does not change the result of a build that ended; the poller may',
+    given: state('Fail', [], { end_time: 200 }),
+    updates: [
+      { status: 'Pass', endTime: 300, jenkins: { buildNumber: 9 }, source: 'otlp' },
+      { status: 'Fail', endTime: 300, source: 'otlp' },
+      { status: 'Pass', source: 'poller' }
+    ],
+    results: [
+      { changed: false, ignored: /already ended \(Fail\): a span never changes it/ },
+      { changed: false, ignored: /already ended \(Fail\): a span never changes it/ },
+      { changed: true }
+    ],
+    build: { status: 'Pass', jenkins_build_number: null },
+    events: [['', 'Pass']]
+  },
+  {
+    rule: 'a span does not change an ended stage\'s status: a stage the poller found skipped after a failure stays Skipped',
+    given: state('Running', [{ name: 'Deploy', status: 'Skipped', start_time: 150, end_time: 150 }]),
+    updates: [
+      { stageName: 'Deploy', status: 'Fail', startTime: 140, endTime: 160, source: 'otlp' },
+      { stageName: 'Deploy', status: 'Pass', source: 'otlp' }
+    ],
+    results: [
+      { changed: false, ignored: /^stage "Deploy" already ended \(Skipped\): a span never changes it$/ },
+      { changed: false, ignored: /already ended \(Skipped\)/ }
+    ],
+    stages: { Deploy: { status: 'Skipped', start_time: 150, end_time: 150 } },
+    events: []
+  },
+  {
+    rule: 'a span with an ended stage\'s own status changes its Detail only (a branch taking over its stage), never its times',
+    given: state('Running', [
+      { name: 'Build', status: 'Pass', start_time: 100, end_time: 110 },
+      { name: 'A', status: 'Pass', start_time: 120, end_time: 130, pre_stage_ids: '[1]', detail: '{"JenkinsNodeID":"12"}' }
+    ]),
+    updates: [{
+      stageName: 'A', status: 'Pass', startTime: 115, endTime: 400, preStageNames: [], detail: { JenkinsNodeID: '10' }, source: 'otlp'
+    }],
+    results: [{ changed: true }],
+    stages: { A: { status: 'Pass', start_time: 120, end_time: 130, pre_stage_ids: '[1]', detail: '{"JenkinsNodeID":"10"}' } },
+    events: [['A', 'Pass']]
+  },
   // forward-only
   {
     rule: 'a stage moves forward: Queued → Running → Pass',
