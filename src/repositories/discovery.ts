@@ -68,10 +68,34 @@ export async function resetMark (db: Db, jenkinsKey: string, jobName: string, la
 /** a build recorded up to this long after its run's timestamp may still be the one that queued it (clocks differ) */
 export const CLOCK_SKEW_S = 300
 
+interface OwnRow {
+  queue_id: number | null
+  jenkins_build_number: number | null
+  plan_id: number
+  build_index: number
+  create_time: number
+  start_time: number | null
+}
+interface SeenRun { number: number, queueId: number | null, timestamp: number, planId?: number, buildIndex?: number }
+
+/**
+ * Our build ran as this run number, but is it this run? A recreated job numbers its runs from 1 again, so a number
+ * alone is not enough: the queue ids must agree when both are known, else the start times (within the clock skew);
+ * and we record a build before its run starts.
+ */
+function sameRunByNumber (b: OwnRow, r: SeenRun): boolean {
+  if (b.jenkins_build_number !== r.number) return false
+  const runStartS = Math.floor(r.timestamp / 1000)
+  if (b.create_time > runStartS + CLOCK_SKEW_S) return false
+  if (b.queue_id != null && r.queueId != null) return b.queue_id === r.queueId
+  return b.start_time == null || Math.abs(b.start_time - runStartS) <= CLOCK_SKEW_S
+}
+
 /**
  * Run numbers (of `numbers`) that belong to builds the service started itself on this instance and
- * job: by queue id, by number, or by our DevOpsPlanID/BuildIndex on a build whose queue item is not
- * known yet (the trigger's answer not written). A replay carries our parameters but a new queue id.
+ * job: by queue id, by number (the same run, not a recreated job's run of that number), or by our
+ * DevOpsPlanID/BuildIndex on a build whose queue item is not known yet (the trigger's answer not
+ * written). A replay carries our parameters but a new queue id.
  * A queue id counts only for a build recorded before the run started that has no other run: Jenkins
  * reuses ids after losing queue.xml (QueueIdStrategy starts again from the ids it finds).
  */
@@ -79,7 +103,7 @@ export async function ownRuns (
   db: Db,
   jenkinsName: string | null,
   jobName: string,
-  runs: Array<{ number: number, queueId: number | null, timestamp: number, planId?: number, buildIndex?: number }>
+  runs: SeenRun[]
 ): Promise<Set<number>> {
   const sameInstance = (q: any) =>
     jenkinsName == null ? q.where('jenkins_name', 'is', null) : q.where('jenkins_name', '=', jenkinsName)
@@ -87,7 +111,7 @@ export async function ownRuns (
   const rows = (await sameInstance(
     db
       .selectFrom('builds')
-      .select(['queue_id', 'jenkins_build_number', 'plan_id', 'build_index', 'create_time'])
+      .select(['queue_id', 'jenkins_build_number', 'plan_id', 'build_index', 'create_time', 'start_time'])
       .where('source', '=', 'api')
       .where('job_name', '=', jobName)
   )
@@ -104,23 +128,17 @@ export async function ownRuns (
           .map((r) => eb.and([eb('plan_id', '=', r.planId), eb('build_index', '=', r.buildIndex)]))
       ])
     )
-    .execute()) as Array<{
-      queue_id: number | null
-      jenkins_build_number: number | null
-      plan_id: number
-      build_index: number
-      create_time: number
-    }>
+    .execute()) as OwnRow[]
   const own = new Set<number>()
   for (const r of runs) {
-    const byQueue = (b: (typeof rows)[number]): boolean =>
+    const byQueue = (b: OwnRow): boolean =>
       r.queueId != null &&
       b.queue_id === r.queueId &&
       b.jenkins_build_number == null &&
       b.create_time <= Math.floor(r.timestamp / 1000) + CLOCK_SKEW_S
     const mine = rows.some(
       (b) =>
-        b.jenkins_build_number === r.number ||
+        sameRunByNumber(b, r) ||
         byQueue(b) ||
         (b.plan_id === r.planId &&
           b.build_index === r.buildIndex &&
