@@ -28,42 +28,22 @@ export default fp(async function health (fastify) {
 
   fastify.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     const jenkins = await fastify.poller.monitor.readiness()
+    const notReady = async (Database: 'pending' | 'read-only' | 'down', Description: string) =>
+      await reply.code(ERRORS.DatabaseUnavailable.http)
+        .send({ ErrorCode: ErrorCode.DatabaseUnavailable, Description, Database, Jenkins: jenkins })
     try {
       await sql`select 1`.execute(fastify.db)
       const pending = (await migrator(fastify.db).getMigrations())
         .filter((m) => m.executedAt == null)
         .map((m) => m.name)
-      if (pending.length > 0) {
-        return await reply
-          .code(ERRORS.DatabaseUnavailable.http)
-          .send({
-            ErrorCode: ErrorCode.DatabaseUnavailable,
-            Description: `database not migrated: ${pending.join(', ')}`,
-            Database: 'pending',
-            Jenkins: jenkins
-          })
-      }
+      if (pending.length > 0) return await notReady('pending', `database not migrated: ${pending.join(', ')}`)
       // a database that answers but cannot write (disk full, read-only) is not ready either
       const refused = await writeRefused()
-      if (refused != null) {
-        return await reply.code(ERRORS.DatabaseUnavailable.http).send({
-          ErrorCode: ErrorCode.DatabaseUnavailable,
-          Description: `the database cannot write: ${refused}`,
-          Database: 'read-only',
-          Jenkins: jenkins
-        })
-      }
+      if (refused != null) return await notReady('read-only', `the database cannot write: ${refused}`)
       return { ErrorCode: ErrorCode.OK, Description: 'OK', Database: 'ok', Jenkins: jenkins }
     } catch (err) {
       fastify.log.warn({ err }, 'readiness: database unreachable')
-      return await reply
-        .code(ERRORS.DatabaseUnavailable.http)
-        .send({
-          ErrorCode: ErrorCode.DatabaseUnavailable,
-          Description: 'database unreachable',
-          Database: 'down',
-          Jenkins: jenkins
-        })
+      return await notReady('down', 'database unreachable')
     }
   })
 }, { name: 'health', dependencies: ['database', 'poller'] })
