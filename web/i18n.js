@@ -51,6 +51,9 @@ const intl = (kind, opts) => {
 /** 1234 → "1,234" */
 export const fmtNumber = (n, opts) => intl('NumberFormat', opts ?? {}).format(n)
 
+/** A ratio → a whole percentage: 0.875 → "88%" (the language's own form). */
+export const fmtPercent = (x) => intl('NumberFormat', { style: 'percent', maximumFractionDigits: 0 }).format(x)
+
 /** Epoch seconds → a local date and time ("Dec 6, 2026, 03:06:57" / "2026/12/6 03:06:57"); null → "—". */
 export const fmtTime = (sec) => sec == null
   ? '—'

@@ -55,3 +55,15 @@ t.test('a duration under a second reads "< 1 s", never "0 s": the insights figur
   t.equal(roughly(40), '40 秒')
   t.equal(stageNorm({ MedianDuration: 0.4, Status: 'Pass' }, null).usual, '通常 < 1 秒')
 })
+
+t.test('numbers and ratios through Intl: 1,000 stages, a pass rate of 88%', async (t) => {
+  const i18nModule: string = '../../web/i18n.js'
+  const { fmtNumber, fmtPercent, setLang } = await import(i18nModule) as
+    { fmtNumber: (n: number) => string, fmtPercent: (x: number) => string, setLang: (l: string) => void }
+  setLang('en')
+  t.equal(fmtNumber(1000), '1,000')
+  t.same([0, 0.875, 1].map(fmtPercent), ['0%', '88%', '100%'], 'a whole percentage')
+  setLang('zh')
+  t.equal(fmtNumber(1000), '1,000')
+  t.same([0.875].map(fmtPercent), ['88%'])
+})

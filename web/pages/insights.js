@@ -2,7 +2,7 @@
 import UPlot from '/ui/vendor/uplot.mjs'
 import { useEffect, useRef } from '/ui/vendor/hooks.mjs'
 import { get } from '../api.js'
-import { t } from '../i18n.js'
+import { fmtNumber, fmtPercent, t } from '../i18n.js'
 import { roughly } from '../progress.js'
 import { ErrorBox, html } from '../util.js'
 import { planOf } from './builds.js'
@@ -12,7 +12,7 @@ import { useHead } from '../head.js'
 
 const LASTS = [20, 50, 100, 200, 500]
 const tHome = () => t('nav.home')
-const pct = (x) => x == null ? '—' : `${Math.round(x * 100)}%`
+const pct = (x) => x == null ? '—' : fmtPercent(x)
 const secs = (x) => x == null ? '—' : roughly(x)
 
 /** Flaky stages first (most flips first), then the others in the order they first ran. */
@@ -58,7 +58,7 @@ function DurationChart ({ stage, buildIndexes }) {
         { label: t('insights.seconds'), size: 48 }
       ],
       series: [{}, { label: stage.StageName, stroke: '#2457c5', width: 2, spanGaps: false, points: { size: 5 } },
-        { label: 'Fail', stroke: '#c62828', paths: () => null, points: { show: true, size: 8, stroke: '#c62828', fill: '#c62828' } }]
+        { label: t('insights.legendFail'), stroke: '#c62828', paths: () => null, points: { show: true, size: 8, stroke: '#c62828', fill: '#c62828' } }]
     }, [buildIndexes.map((_, i) => i), stage.Durations, failedAt], el)
     const ro = typeof ResizeObserver === 'function' ? new ResizeObserver(() => chart.setSize({ width: width(), height: 140 })) : null
     ro?.observe(el)
@@ -85,10 +85,10 @@ export function InsightsPage ({ productId, planId, query }) {
     <nav class="crumbs" aria-label=${t('nav.crumbs')}>
       <a href="#/">${tHome()}</a> › <a href=${`#/product/${productId}`}>${data?.prod ?? '…'}</a> › <a href=${base}>${data?.plan.PlanName ?? '…'}</a> › <span>${t('insights.title')}</span>
     </nav>
-    <h1 tabindex="-1">${t('insights.title')} <small>${stats ? t('insights.subtitle', { n: stats.BuildCount }) : ''}</small></h1>
+    <h1 tabindex="-1">${t('insights.title')} <small>${stats ? t('insights.subtitle', { n: fmtNumber(stats.BuildCount) }) : ''}</small></h1>
     <div class="toolbar">
       <label>${t('insights.last')} <select value=${String(last)} onChange=${onLast}>
-        ${LASTS.map((n) => html`<option value=${String(n)}>${n}</option>`)}
+        ${LASTS.map((n) => html`<option value=${String(n)}>${fmtNumber(n)}</option>`)}
       </select></label>
     </div>
     <${ErrorBox} error=${error} />
@@ -98,7 +98,7 @@ export function InsightsPage ({ productId, planId, query }) {
       ? html`
       <div class="insights-top">
         <section class="panel flaky">
-          <h2>${t('insights.flaky')} <small>${flaky.length}</small></h2>
+          <h2>${t('insights.flaky')} <small>${fmtNumber(flaky.length)}</small></h2>
           ${flaky.length === 0
             ? html`<p class="empty">${t('insights.flakyNone')}</p>`
             : html`<ul class="plain">${flaky.sort((a, b) => b.FlipRate - a.FlipRate).map((s) => html`
@@ -109,7 +109,7 @@ export function InsightsPage ({ productId, planId, query }) {
         <section class="panel slowest">
           <h2>${t('insights.slowest')} <small>${t('insights.slowestHelp')}</small></h2>
           <ol class="plain">${slowest(list).map((s) => html`
-            <li key=${s.StageName}><b>${s.StageName}</b> ${secs(s.MedianDuration)} <span class="muted">P90 ${secs(s.P90Duration)}</span></li>`)}</ol>
+            <li key=${s.StageName}><b>${s.StageName}</b> ${secs(s.MedianDuration)} <span class="muted">${t('insights.p90Of', { time: secs(s.P90Duration) })}</span></li>`)}</ol>
         </section>
       </div>
       <section class="panel">
@@ -120,9 +120,9 @@ export function InsightsPage ({ productId, planId, query }) {
           <tbody>${flakyFirst(list).map((s) => html`
             <tr key=${s.StageName} class=${s.Flaky ? 'is-flaky' : ''}>
               <td>${s.StageName}${s.Flaky ? html` <span class="tag flaky-tag">${t('insights.flakyTag')}</span>` : null}</td>
-              <td title=${t('insights.passRateOf', { pass: s.Pass, runs: s.Runs })}><${RateBar} rate=${s.PassRate} /></td>
-              <td class="num">${s.Runs}</td><td class="num">${secs(s.MedianDuration)}</td><td class="num">${secs(s.P90Duration)}</td>
-              <td class="num">${s.Skipped}</td><td><${FailedIn} stage=${s} base=${base} /></td>
+              <td title=${t('insights.passRateOf', { pass: fmtNumber(s.Pass), runs: fmtNumber(s.Runs) })}><${RateBar} rate=${s.PassRate} /></td>
+              <td class="num">${fmtNumber(s.Runs)}</td><td class="num">${secs(s.MedianDuration)}</td><td class="num">${secs(s.P90Duration)}</td>
+              <td class="num">${fmtNumber(s.Skipped)}</td><td><${FailedIn} stage=${s} base=${base} /></td>
             </tr>`)}</tbody>
         </table></div>
       </section>
