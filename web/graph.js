@@ -4,6 +4,7 @@ import { useEffect, useRef } from '/ui/vendor/hooks.mjs'
 import { t } from './i18n.js'
 import { html } from './html.js'
 import { containers } from './stages.js'
+import { unknownText } from './liveness.js'
 import { stageNorm } from './progress.js'
 import { fmtDuration, statusText } from './util.js'
 
@@ -87,11 +88,15 @@ export function layout (stages, rankdir = 'LR', nodeH = NODE_H) {
 const path = (pts) => pts.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ')
 
 /** The stage DAG as SVG at a readable fixed scale inside a scrolling box; nodes are buttons (Tab, Enter/Space, click). */
-export function StageGraph ({ stages, selected, onSelect, now, narrow, norms }) {
+export function StageGraph ({ stages, selected, onSelect, now, narrow, norms, unknownSince = null }) {
   const wrap = useRef(null)
   const shownFor = useRef(undefined)
-  // the plan's usual duration of each stage, and whether it now runs past its P90 (progress.js)
-  const norm = (s) => stageNorm(s, norms?.get(s.StageName), now)
+  // the plan's usual duration of each stage, and whether it ran past its P90 (progress.js): while its
+  // Jenkins is unreachable, as of the moment it went away
+  const normAt = unknownSince == null ? now : Math.min(now, unknownSince / 1000)
+  const norm = (s) => stageNorm(s, norms?.get(s.StageName), normAt)
+  // a running stage's second line: its duration, or "status unknown since HH:MM" while its Jenkins is unreachable
+  const meta = (s) => unknownText(s, unknownSince) ?? `${statusText(s.Status)} · ${fmtDuration(s.StartTime, s.EndTime, now)}`
   const nodeH = stages.some((s) => norm(s).usual != null) ? NODE_H_USUAL : NODE_H
   const laid = stages.length === 0 ? null : layout(stages, narrow ? 'TB' : 'LR', nodeH)
   // a large graph opens on its selected (failed or running) stage, else its start: dagre may put the
@@ -111,7 +116,7 @@ export function StageGraph ({ stages, selected, onSelect, now, narrow, norms }) 
     if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); onSelect(s.StageID) }
   }
   // the full name (the node may show it clipped), in the order the node shows it; the SVG title is its accessible name
-  const label = (s) => `${s.StageName} ${statusText(s.Status)} · ${fmtDuration(s.StartTime, s.EndTime, now)}`
+  const label = (s) => `${s.StageName} ${statusText(s.Status)} · ${unknownText(s, unknownSince) ?? fmtDuration(s.StartTime, s.EndTime, now)}`
   // Tab follows the picture: left to right, then top to bottom; containers first, as they are drawn
   // under the edges that run into their branches
   const byPlace = (a, b) => a.x - b.x || a.y - b.y
@@ -122,6 +127,9 @@ export function StageGraph ({ stages, selected, onSelect, now, narrow, norms }) 
     const sel = s.StageID === selected
     const usual = n.box ? { usual: null, late: false } : norm(s)
     const cls = `${n.box ? 'box' : 'node'} stage-${s.Status}${sel ? ' selected' : ''}${usual.late ? ' late' : ''}`
+    // "status unknown since HH:MM" a little smaller than a duration, so that it fits the node in English too
+    const unknown = unknownText(s, unknownSince) != null
+    const metaCls = `meta${unknown ? ' unknown' : ''}`
     const w = n.box ? n.w : NODE_W
     const h = n.box ? n.h : nodeH
     return html`<g key=${s.StageID} class=${cls} data-stage=${s.StageName} transform=${`translate(${n.x},${n.y})`}
@@ -132,9 +140,9 @@ export function StageGraph ({ stages, selected, onSelect, now, narrow, norms }) 
             <rect class="body" width=${w} height=${h} rx="6" />
             ${n.box
               ? html`<text class="name" x="10" y="17">${clipToWidth(`∥ ${s.StageName}`, w - 90)}</text>
-                <text class="meta" x=${w - 8} y="17" text-anchor="end">${statusText(s.Status)} · ${fmtDuration(s.StartTime, s.EndTime, now)}</text>`
+                <text class=${metaCls} x=${w - 8} y="17" text-anchor="end">${meta(s)}</text>`
               : html`<text class="name" x="10" y="20">${clipToWidth(s.StageName)}</text>
-                <text class="meta" x="10" y="39">${statusText(s.Status)} · ${fmtDuration(s.StartTime, s.EndTime, now)}</text>
+                <text class=${metaCls} x="10" y="39">${clipToWidth(meta(s), TEXT_W, `${unknown ? 10.5 : 11.5}px ${getComputedStyle(document.body).fontFamily}`)}</text>
                 ${usual.usual ? html`<text class="usual" x="10" y="56">${usual.late ? '⚠ ' : ''}${usual.usual}</text>` : null}`}
           </g>`
   }
@@ -154,8 +162,12 @@ export function StageGraph ({ stages, selected, onSelect, now, narrow, norms }) 
     </div>`
 }
 
-/** The same stages as a list: for very large builds, and for anyone who prefers reading to a picture. */
-export function StageList ({ stages, selected, onSelect, now }) {
+/**
+ * The same stages as a list: for very large builds, and for anyone who prefers reading to a picture.
+ * Like the graph's nodes: each stage's usual duration, a mark on one running past its P90, and
+ * "status unknown since HH:MM" for a running one while its Jenkins is unreachable.
+ */
+export function StageList ({ stages, selected, onSelect, now, norms, unknownSince = null }) {
   if (stages.length === 0) return html`<p class="empty">${t('graph.none')}</p>`
   const boxes = containers(stages)
   const depth = new Map()
@@ -163,13 +175,24 @@ export function StageList ({ stages, selected, onSelect, now }) {
     const outer = [...boxes].find(([, l]) => l.includes(s.StageID))
     depth.set(s.StageID, outer == null ? 0 : (depth.get(outer[0]) ?? 0) + 1)
   }
+  const normAt = unknownSince == null ? now : Math.min(now, unknownSince / 1000)
+  const normOf = (s) => boxes.has(s.StageID) ? { usual: null, late: false } : stageNorm(s, norms?.get(s.StageName), normAt)
+  const lateOf = (s) => normOf(s).late
+  const duration = (s) => {
+    const unknown = unknownText(s, unknownSince)
+    const n = normOf(s)
+    return html`${unknown != null ? html`<span class="unknown">${unknown}</span>` : fmtDuration(s.StartTime, s.EndTime, now)}${n.usual != null
+      ? html`<br /><small class=${`usual${n.late ? ' late' : ''}`}>${n.late ? `⚠ ${n.lateText}` : n.usual}</small>`
+      : null}`
+  }
   return html`<div class="stage-list-wrap"><table class="grid stage-list">
     <thead><tr><th scope="col">${t('graph.col.stage')}</th><th scope="col">${t('builds.status')}</th><th scope="col">${t('builds.col.duration')}</th></tr></thead>
-    <tbody>${stages.map((s) => html`<tr key=${s.StageID} class=${s.StageID === selected ? 'selected' : ''}>
+    <tbody>${stages.map((s) => html`<tr key=${s.StageID} data-stage=${s.StageName}
+      class=${`${s.StageID === selected ? 'selected' : ''}${lateOf(s) ? ' late' : ''}`}>
       <td class=${`depth-${Math.min(3, depth.get(s.StageID))}`}><button type="button" class="link" aria-pressed=${s.StageID === selected ? 'true' : 'false'}
         onClick=${() => onSelect(s.StageID)}>${boxes.has(s.StageID) ? '∥ ' : ''}${s.StageName}</button></td>
       <td><span class=${`badge status-${s.Status}`}>${statusText(s.Status)}</span></td>
-      <td class="num">${fmtDuration(s.StartTime, s.EndTime, now)}</td>
+      <td class="num">${duration(s)}</td>
     </tr>`)}</tbody>
   </table></div>`
 }

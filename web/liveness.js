@@ -68,10 +68,20 @@ export function LivenessBanner () {
   </div>`
 }
 
+const ACTIVE = new Set(['Running', 'Queued', 'Paused'])
+
+/**
+ * "status unknown since HH:MM" for a build or stage that has not ended while its Jenkins is unreachable
+ * since `since` (epoch ms, or null), instead of a duration that keeps counting; null otherwise.
+ */
+export function unknownText (item, since) {
+  if (since == null || item == null || item.EndTime != null || !ACTIVE.has(item.Status)) return null
+  return t('live.unknownSince', { time: fmtHourMinute(new Date(since)) })
+}
+
 /** A running build's elapsed time, or "status unknown since HH:MM" while its Jenkins is unreachable. */
 export function Elapsed ({ build, now, children }) {
-  const since = useUnknownSince(build.JenkinsName)
-  const active = build.EndTime == null && ['Running', 'Queued', 'Paused'].includes(build.Status)
-  if (active && since != null) return html`<span class="unknown">${t('live.unknownSince', { time: fmtHourMinute(new Date(since)) })}</span>`
+  const unknown = unknownText(build, useUnknownSince(build.JenkinsName))
+  if (unknown != null) return html`<span class="unknown">${unknown}</span>`
   return children
 }

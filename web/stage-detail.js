@@ -2,7 +2,7 @@ import { useEffect, useState } from '/ui/vendor/hooks.mjs'
 import { get } from './api.js'
 import { fmtTime, t } from './i18n.js'
 import { html } from './html.js'
-import { useNodePath } from './liveness.js'
+import { unknownText, useNodePath } from './liveness.js'
 import { detailError, stageLink } from './stages.js'
 import { FAILED, StatusBadge, fmtDuration, stripAnsi } from './util.js'
 
@@ -38,7 +38,7 @@ function useStageLog (planId, buildIndex, stage) {
 }
 
 /** The selected stage: status, times, its own node in Jenkins, and why it failed (error + log excerpt). */
-export function StageDetail ({ stage, stages = [], build, planId, now, jenkinsName }) {
+export function StageDetail ({ stage, stages = [], build, planId, now, jenkinsName, unknownSince = null }) {
   const log = useStageLog(planId, build?.BuildIndex, stage)
   const nodePath = useNodePath(jenkinsName)
   if (stage == null) return html`<section class="panel stage-detail"><p class="empty">${t('stage.pick')}</p></section>`
@@ -46,6 +46,7 @@ export function StageDetail ({ stage, stages = [], build, planId, now, jenkinsNa
   const error = stripAnsi(log?.Error || detailError(stage) || '')
   const excerpt = stripAnsi(log?.Log ?? '')
   const failed = FAILED.has(stage.Status)
+  const unknown = unknownText(stage, unknownSince)
   const name = (id) => stages.find((s) => s.StageID === id)?.StageName ?? `#${id}`
   const extra = Object.fromEntries(Object.entries(stage.Detail ?? {}).filter(([k]) => !['URL', 'JenkinsNodeID', 'Error', 'ErrorMessage'].includes(k)))
   return html`
@@ -65,7 +66,7 @@ export function StageDetail ({ stage, stages = [], build, planId, now, jenkinsNa
       <dl class="facts">
         <dt>${t('stage.started')}</dt><dd>${fmtTime(stage.StartTime)}</dd>
         <dt>${t('stage.ended')}</dt><dd>${fmtTime(stage.EndTime)}</dd>
-        <dt>${t('stage.duration')}</dt><dd>${fmtDuration(stage.StartTime, stage.EndTime, now)}</dd>
+        <dt>${t('stage.duration')}</dt><dd>${unknown != null ? html`<span class="unknown">${unknown}</span>` : fmtDuration(stage.StartTime, stage.EndTime, now)}</dd>
         <dt>${t('stage.after')}</dt><dd>${stage.PreStageID.length ? stage.PreStageID.map(name).join(', ') : '—'}</dd>
       </dl>
       ${Object.keys(extra).length > 0

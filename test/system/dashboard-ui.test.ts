@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { chromium, type Browser, type Page } from 'playwright-core'
@@ -9,6 +8,7 @@ import { ROOT } from '../../src/lib/root.js'
 import { build, fakeJenkins, post } from '../helper.js'
 import type { FakeJenkins } from '../fixtures/fake-jenkins.js'
 import { setStageLog } from '../fixtures/fake-jenkins-logs.js'
+import { axe } from '../fixtures/axe.js'
 
 // The team lead's pages in Chromium: home, plan, build; both languages, 1280 and 400 px, axe on each.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -16,7 +16,6 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage']
 const SKIP = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (install Debian's chromium)`
 const ARTIFACTS = join(ROOT, 'artifacts')
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
 const LOCALE = { en: 'en-US', zh: 'zh-CN' } as const
 type Lang = keyof typeof LOCALE
 
@@ -38,17 +37,6 @@ async function open (t: Test, base: string, { width = 1280, lang = 'en' as Lang,
 async function shot (page: Page, name: string, fullPage = false) {
   mkdirSync(ARTIFACTS, { recursive: true })
   await page.screenshot({ path: join(ARTIFACTS, name), fullPage })
-}
-
-/** axe-core's serious and critical violations on the page as shown (injected without a script tag: the CSP allows none). */
-async function axe (page: Page): Promise<string[]> {
-  await page.evaluate(AXE)
-  const found = await page.evaluate(async () => {
-    const r = await (window as unknown as { axe: { run: (o: object) => Promise<{ violations: Array<{ id: string, impact: string, nodes: Array<{ target: string[] }> }> }> } })
-      .axe.run({ resultTypes: ['violations'] })
-    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`)
-  })
-  return found
 }
 
 async function ok (res: { json: () => { ErrorCode: number }, body: string }): Promise<void> {
@@ -204,7 +192,11 @@ t.test('a plan: who and why, key parameters, relative time, stage strip, Rebuild
       await page.locator('table.builds tbody tr').nth(1).waitFor()
       await page.locator('.stage-grid').waitFor()
       const row = page.locator('table.builds tbody tr').first()
-      if (width === 1280) t.match(await row.innerText(), /Branch=release\/2\.1/, 'the key parameters')
+      // at either width (at 400 px folded under who and why): innerText has only what is shown
+      t.match(await row.innerText(), /Branch=release\/2\.1/, `the key parameters (${width} px)`)
+      t.equal(await row.locator('.ago:visible').count(), 1, `the relative time, once (${width} px)`)
+      t.match(await row.locator('.ago:visible').innerText(), lang === 'en' ? /ago|now/ : /前|现在/, 'as "… ago"')
+      t.equal(await row.locator('.params:visible').count(), 1, 'the parameter chips, once')
       t.equal(await row.locator('a.rebuild-of').getAttribute('href'), `#/product/${s.products[0]}/plan/${deploy}/build/1`, 'a rebuild links the build it repeats')
       t.equal(await row.locator('.strip .cell').count(), 2, 'a cell per stage')
       t.equal(await row.locator('.strip .cell.status-Pass').count(), 2)
@@ -342,6 +334,8 @@ t.test('a 200-stage build reads at a fixed scale and scrolls; 1,000 stages open 
   await page.locator('table.stage-list tbody tr').nth(999).waitFor({ timeout: 30_000 })
   t.equal(await page.locator('svg.graph').count(), 0, '1,000 stages open as a list')
   t.match(await page.locator('.stage-detail h2').innerText(), /集成测试-支付网关回归与对账校验-49|stage-0050/, 'the failed stage is selected')
+  t.match(await page.locator('#h-stages').innerText(), /1,000/, 'the count of stages in the reader\'s format')
+  t.same(await axe(page), [], 'the list view: no serious or critical accessibility violation')
   await shot(page, 'build-1000-list-en-1280.png')
   t.same(errors, [], 'no script errors')
 })
@@ -364,6 +358,7 @@ t.test('a closed server: one prompt shared by the tabs, no polling while waiting
   const before = unauthorized.length
   await sleep(2000)
   t.equal(unauthorized.length, before, 'nothing polls while the tabs wait for a token (ten intervals passed)')
+  t.same(await axe(page), [], 'the token prompt: no serious or critical accessibility violation')
   await shot(page, 'token-zh-1280.png')
   await page.setViewportSize({ width: 400, height: 900 })
   await shot(page, 'token-zh-400.png')
@@ -394,6 +389,7 @@ t.test('a closed server: one prompt shared by the tabs, no polling while waiting
   t.match(info.Build, { StartedBy: 'lead', RebuildOf: 1 }, 'the rebuild records who and which build it repeats')
   await other.locator('.facts a.rebuild-of').waitFor()
   t.match(await other.locator('.facts').innerText(), /lead/, 'and the page shows who started it')
+  t.same(await axe(other), [], 'the rebuild: no serious or critical accessibility violation')
   await shot(other, 'rebuild-zh-1280.png')
   t.same(errors, [], 'no script errors')
 })
@@ -403,8 +399,9 @@ t.test('Jenkins unreachable: a banner, and running builds say "status unknown si
   await fill(s)
   for (const lang of ['en', 'zh'] as const) {
     const { page, errors } = await open(t, s.base, { width: 1280, lang })
-    // the zh page's clock runs 2 minutes ahead: its banner still gives the server's time of the failure
-    if (lang === 'zh') await page.clock.install({ time: Date.now() + 2 * 60_000 })
+    // the zh page's clock runs 2 minutes ahead: its banner still gives the server's time of the failure.
+    // Either page's clock can be moved on below.
+    await page.clock.install({ time: Date.now() + (lang === 'zh' ? 2 * 60_000 : 0) })
     await page.goto(`${s.base}/?poll=500`)
     await page.locator('#h-running').waitFor()
     if (lang === 'en') await s.jenkins.stop()
@@ -421,11 +418,29 @@ t.test('Jenkins unreachable: a banner, and running builds say "status unknown si
     await page.goto(`${s.base}/?poll=500#/product/${s.products[0]}/plan/${s.plans[4]}/build/1`)
     await page.locator('.build-head .unknown').waitFor()
     t.equal(await page.locator('.build-progress, .progress-note').count(), 0, 'no estimate of what is left while its Jenkins is unreachable')
+    // its running stage, on its node and in its detail: "status unknown since", not a duration stopped at "< 1 s"
+    const unknownRe = lang === 'en' ? /^status unknown since \d\d:\d\d$/ : /^自 \d\d:\d\d 起状态未知$/
+    const running = page.locator('svg.graph g.node[data-stage="Long"]')
+    await running.locator('text.meta.unknown').waitFor()
+    t.match((await running.locator('text.meta').textContent())?.trim(), unknownRe, 'the running stage\'s node: status unknown since')
+    const metaPx = await running.locator('text.meta').evaluate((el) => (el as SVGTextElement).getComputedTextLength())
+    t.ok(metaPx <= 152.5, `… and it fits its node (${metaPx.toFixed(1)} px of 152)`)
+    t.match(await running.locator('title').textContent(), lang === 'en' ? /status unknown since/ : /起状态未知/, '… in its accessible name too')
+    t.equal(await page.locator('svg.graph g.node[data-stage="Checkout"] text.meta.unknown').count(), 0, 'an ended stage keeps its duration')
+    await running.click()
+    await page.locator('.stage-detail h2').getByText('Long').waitFor()
+    t.match((await page.locator('.stage-detail .facts .unknown').innerText()).trim(), unknownRe, 'the running stage\'s detail: status unknown since')
+    t.same(await axe(page), [], 'the build page while Jenkins is unreachable: no serious or critical accessibility violation')
     // the server's own words (English, a UTC time) stay out of the banner: they are its tooltip
     t.notMatch(await page.locator('.banner').innerText(), /failing|paused|\d{4}-\d\d-\d\dT/, 'the banner is all in the page\'s language')
     await shot(page, `jenkins-down-build-${lang}-1280.png`)
     await page.setViewportSize({ width: 400, height: 900 })
     await shot(page, `jenkins-down-build-${lang}-400.png`)
+    // the page's clock goes on for what is relative to now: ten minutes later, "started … ago" says so
+    await page.clock.fastForward('10:00')
+    await page.locator('.build-head .facts').getByText(lang === 'en' ? /\(1[0-3] minutes ago\)/ : /（?\(?1[0-3]\s*分钟前/).waitFor()
+    t.pass('"Started … ago" follows the clock while Jenkins is unreachable')
+    t.match((await running.locator('text.meta').textContent())?.trim(), unknownRe, 'the running stage still says status unknown')
     t.same(errors, [], 'no script errors')
     await page.context().close()
   }

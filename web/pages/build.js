@@ -3,7 +3,7 @@ import { useEffect, useState } from '/ui/vendor/hooks.mjs'
 import { get, may } from '../api.js'
 import { BuildActions } from '../actions.js'
 import { useHead } from '../head.js'
-import { fmtAgo, fmtSeconds, fmtTime, t } from '../i18n.js'
+import { fmtAgo, fmtNumber, fmtSeconds, fmtTime, t } from '../i18n.js'
 import { Elapsed, useUnknownSince } from '../liveness.js'
 import { Stamp, useLive, useNow } from '../live.js'
 import { History } from '../history.js'
@@ -113,10 +113,12 @@ export function BuildPage ({ productId, planId, buildIndex, auth }) {
     ? (await get('/Build/info', { DevOpsPlanID: planId, BuildIndex: Number(buildIndex) - 1 })).Build
     : null, [planId, buildIndex])
   useLive({ DevOpsPlanID: planId, BuildIndex: buildIndex }, reload, auth.version)
-  const ticking = useNow()
-  // while its Jenkins is unreachable, running stages stop counting at the moment it went away
+  // the clock keeps going for relative times ("3 minutes ago") in any case
+  const now = useNow()
+  // while its Jenkins is unreachable, a build that has not ended: its running stages say "status unknown
+  // since HH:MM" instead of a duration, and its timeline stops at the moment Jenkins went away
   const since = useUnknownSince(data?.plan.JenkinsName)
-  const now = since != null && data != null && data.build.EndTime == null ? Math.min(ticking, since / 1000) : ticking
+  const unknownSince = since != null && data != null && data.build.EndTime == null ? since : null
   const norms = useStageNorms(planId, data?.build.EndTime ?? null)
   const stages = data?.stages ?? []
   const boxes = containers(stages)
@@ -144,19 +146,21 @@ export function BuildPage ({ productId, planId, buildIndex, auth }) {
       ? html`
       <div class="build-body">
         <section class="panel stages-panel" aria-labelledby="h-stages">
-          <h2 id="h-stages">${t('build.stages')} <small>${stages.length}</small> <${ViewSwitch} view=${shown} setView=${setView} /></h2>
+          <h2 id="h-stages">${t('build.stages')} <small>${fmtNumber(stages.length)}</small> <${ViewSwitch} view=${shown} setView=${setView} /></h2>
           ${graph == null
             ? html`<p class="loading">${t('common.loading')}</p>`
             : shown === 'list'
-              ? html`<${graph.StageList} stages=${stages} selected=${selected} onSelect=${setPicked} now=${now} />`
-              : html`<${graph.StageGraph} stages=${stages} selected=${selected} onSelect=${setPicked} now=${now} narrow=${narrow} norms=${norms} />`}
+              ? html`<${graph.StageList} stages=${stages} selected=${selected} onSelect=${setPicked} now=${now} norms=${norms}
+                  unknownSince=${unknownSince} />`
+              : html`<${graph.StageGraph} stages=${stages} selected=${selected} onSelect=${setPicked} now=${now} narrow=${narrow} norms=${norms}
+                  unknownSince=${unknownSince} />`}
         </section>
         <${StageDetail} stage=${stage} stages=${stages} build=${data.build} planId=${planId} now=${now}
-          jenkinsName=${data.plan.JenkinsName} />
+          jenkinsName=${data.plan.JenkinsName} unknownSince=${unknownSince} />
       </div>
       <section class="panel" aria-labelledby="h-timeline">
         <h2 id="h-timeline">${t('build.timeline')}</h2>
-        <${Timeline} stages=${stages} selected=${selected} onSelect=${setPicked} now=${now} />
+        <${Timeline} stages=${stages} selected=${selected} onSelect=${setPicked} now=${now} unknownSince=${unknownSince} />
       </section>
       <section class="panel">
         <${History} planId=${planId} buildIndex=${buildIndex} at=${at} />

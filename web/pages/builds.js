@@ -85,14 +85,17 @@ export function BuildsPage ({ productId, planId, query, auth }) {
       <tbody>
         ${list.map((b) => {
           const g = gridOf.get(b.BuildIndex)
+          const started = b.StartTime ?? b.CreateTime
+          const ago = () => html`<span class="ago" title=${fmtTime(started)}>${fmtAgo(started, now)}</span>`
           return html`
           <tr key=${b.BuildIndex}>
             <td class="num"><a href=${`${base}/build/${b.BuildIndex}`}>#${b.BuildIndex}</a></td>
             <td><${StatusBadge} status=${b.Status} /></td>
-            <td class="who">${whoWhy(b)}${b.RebuildOf != null ? html` <a class="rebuild-of" href=${`${base}/build/${b.RebuildOf}`}>${t('build.rebuildOfShort', { n: b.RebuildOf })}</a>` : null}</td>
-            <td><${KeyParams} params=${g?.Parameter} /></td>
+            <td class="who">${whoWhy(b)}${b.RebuildOf != null ? html` <a class="rebuild-of" href=${`${base}/build/${b.RebuildOf}`}>${t('build.rebuildOfShort', { n: b.RebuildOf })}</a>` : null}
+              <span class="fold"><${KeyParams} params=${g?.Parameter} />${ago()}</span></td>
+            <td class="wide"><${KeyParams} params=${g?.Parameter} /></td>
             <td><${StageStrip} stages=${g?.StageList} /></td>
-            <td title=${fmtTime(b.StartTime ?? b.CreateTime)}>${fmtAgo(b.StartTime ?? b.CreateTime, now)}</td>
+            <td class="wide">${ago()}</td>
             <td class="num"><${Elapsed} build=${{ ...b, JenkinsName: data.plan.JenkinsName }}>${fmtDuration(b.StartTime, b.EndTime, now)}${b.EndTime == null
               ? html` <${RowProgress} planId=${planId} buildIndex=${b.BuildIndex} at=${at} />`
               : null}<//></td>
