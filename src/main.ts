@@ -4,6 +4,7 @@ import pino from 'pino'
 import app, { fastifyOptions } from './app.js'
 import { type Config, loadConfig } from './config.js'
 import { redactUrl } from './lib/secrets.js'
+import { releaseStartupMemoryWhenQuiet } from './lib/startup-memory.js'
 
 async function main (): Promise<void> {
   let config: Config
@@ -39,6 +40,7 @@ async function main (): Promise<void> {
   try {
     await server.register(fp(app), { config })
     await server.listen({ host: config.HOST, port: config.PORT })
+    releaseStartupMemoryWhenQuiet(server.server, (ms) => { server.log.debug({ ms }, 'start-up memory released') })
   } catch (err) {
     // one line naming the cause and the fix, instead of a stack trace
     console.error(startupFailure(err, config))
