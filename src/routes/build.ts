@@ -221,14 +221,19 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request) => {
     const b = request.body
-    const status = parseStatus(b.Status)
-    if (status == null) throw invalid(`body/Status "${b.Status}" is not a known status`)
+    const parsed = parseStatus(b.Status)
+    if (parsed == null) throw invalid(`body/Status "${b.Status}" is not a known status`)
+    // the build's own NOT_BUILT comes from its running pipeline (post { always }): it was superseded
+    // (abortPrevious, a milestone, a lock) after it started, so it is Aborted, not Skipped
+    const superseded = (b.StageName ?? '') === '' && b.Status.trim().toUpperCase() === 'NOT_BUILT'
+    const status = superseded ? 'Aborted' : parsed
+    const detail = superseded ? { ...b.Detail, JenkinsResult: 'NOT_BUILT' } : b.Detail
     // a rerun, replay or restart reports with the original's key: its updates go to its own build
     const target = await routeToRun(fastify.db, b.DevOpsPlanID, b.BuildIndex, b.Detail)
     const [result] = await applyProgress(fastify.db, { planId: target.planId, buildIndex: target.buildIndex }, [{
       status,
       stageName: b.StageName,
-      detail: b.Detail,
+      detail,
       preStageIds: b.PreStageID,
       preStageNames: b.PreStageName,
       startTime: b.StartTime,

@@ -42,3 +42,20 @@ t.test('webhook: COMPLETED NOT_BUILT on a running build is Aborted with JenkinsR
   t.equal(reply.json().ErrorCode, 1000)
   t.match(await buildInfo(app, planId), { Status: 'Aborted', Detail: { JenkinsResult: 'NOT_BUILT' } })
 })
+
+// the contract's Jenkinsfile reports currentBuild.currentResult from post { always }: a superseded
+// run sends its own NOT_BUILT through Build/update, which must not read as "never ran"
+t.test('Build/update: the build\'s own NOT_BUILT is Aborted with JenkinsResult; a stage\'s stays Skipped', async (t) => {
+  const { jenkins, env } = await fakeJenkins(t, { flavor: 'graph-view' })
+  jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' } })
+  const app = await build(t, { env })
+  const { planId } = await seedPlan(app)
+  await post(app, '/Build/add', { DevOpsPlanID: planId })
+  const update = async (body: Record<string, unknown>) =>
+    (await post(app, '/Build/update', { DevOpsPlanID: planId, BuildIndex: 1, ...body })).json().ErrorCode
+  t.equal(await update({ StageName: 'Build', Status: 'success' }), 1000)
+  t.equal(await update({ StageName: 'Deploy', Status: 'NOT_BUILT' }), 1000)
+  t.equal(await update({ StageName: '', Status: 'NOT_BUILT', Detail: { Note: 'superseded' } }), 1000)
+  t.match(await buildInfo(app, planId), { Status: 'Aborted', Detail: { JenkinsResult: 'NOT_BUILT', Note: 'superseded' } })
+  t.match((await stageList(app, planId)).find((s) => s.StageName === 'Deploy'), { Status: 'Skipped' }, 'a stage reported NOT_BUILT never ran')
+})
