@@ -18,7 +18,7 @@ export const BODY_DRAIN_LIMIT = 16 * 1024 * 1024
  * client is still sending makes the server close a socket that data keeps arriving on: the peer
  * then gets a reset, which may discard the answer before the client reads it.
  */
-async function drainBody (req: FastifyRequest['raw'], max: number): Promise<void> {
+export async function drainBody (req: FastifyRequest['raw'], max: number): Promise<void> {
   if (req.complete || req.destroyed) return
   await new Promise<void>((resolve) => {
     let read = 0

@@ -11,6 +11,7 @@ import type { AttributeValue, OtlpSpan } from '../otlp/decode.js'
 import {
   findBuild, findByTraceIds, findForNotification, pollSoon, recordTraceId, type TrackedBuild
 } from '../repositories/builds.js'
+import { writeRefusal } from '../lib/write-refusal.js'
 import { type StoredStage, storedStages } from '../repositories/stages.js'
 import { applyProgress, type ProgressUpdate } from './progress.js'
 import { isTerminal, parseStatus, type Status } from '../status.js'
@@ -154,7 +155,8 @@ export async function receiveSpans (deps: SpanDeps, spans: OtlpSpan[]): Promise<
       for (const [, e] of deps.hold.add(traceId, outcome.wait, now())) drop('expired', e)
       if (outcome.stages && !outcome.refreshed) pollIds.push(build.id)
     } catch (err) {
-      if (isDatabaseDown(err)) throw err // 503: nothing was acknowledged, the exporter sends it again
+      // 503: nothing was acknowledged, the exporter sends it again (a refused write also keeps /readyz at 503)
+      if (isDatabaseDown(err) || writeRefusal(err) != null) throw err
       deps.warn?.('OTLP spans refused', err)
       drop('refused', list.length)
     }

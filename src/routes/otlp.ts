@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { gunzip } from 'node:zlib'
+import { drainBody } from '../../plugins/error-answers.js'
 import { apiError, toEnvelope } from '../errors.js'
 import { receiveSpans, SpanHold } from '../builds/otlp-spans.js'
 import { decodeJson, decodeProtobuf, emptyResponse, OtlpDecodeError } from '../otlp/decode.js'
@@ -14,6 +15,11 @@ import { webhookAuth } from './webhook.js'
 // Registered without fastify-plugin: its body parsers and limit stay inside this plugin.
 
 const TYPES = ['application/x-protobuf', 'application/json'] as const
+/**
+ * How much of an oversized export is read and dropped before its 1008 answer; beyond, the connection
+ * closes. Past the body limit itself: a batch a little over the limit is drained whole, announced or not.
+ */
+const OTLP_DRAIN_LIMIT = 2 * OTLP_BODY_LIMIT
 
 type Encoding = 'protobuf' | 'json'
 interface Body { encoding: Encoding, data: Buffer }
@@ -42,8 +48,15 @@ export default async function otlp (fastify: FastifyInstance): Promise<void> {
     }, (err: Error) => done(err))
   })
 
-  fastify.setErrorHandler((err, request, reply) => {
+  fastify.setErrorHandler(async (err, request, reply) => {
+    // a write the database refused (disk full, read-only) keeps /readyz at 503, as for the API routes
+    fastify.dbWrites.observe(err)
     const e = err as Error & { code?: string }
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      // an answer sent while the exporter still sends ends in a connection reset, which it retries: drain first
+      await drainBody(request.raw, OTLP_DRAIN_LIMIT)
+      reply.header('connection', 'close')
+    }
     const mapped = e.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
       ? apiError('BodyTooLarge', `OTLP body larger than ${OTLP_BODY_LIMIT / 1024 / 1024} MiB`)
       : e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
@@ -51,7 +64,7 @@ export default async function otlp (fastify: FastifyInstance): Promise<void> {
         : err
     const { status, body } = toEnvelope(mapped as Error)
     if (status >= 500) request.log.error({ err }, 'request failed')
-    return reply.code(status).send(body)
+    return await reply.code(status).send(body)
   })
 
   // no rate limit: a 429 makes the exporter send the whole batch again
