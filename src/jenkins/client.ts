@@ -50,6 +50,12 @@ export interface TriggerResult {
   reusedQueueItem: boolean
 }
 
+/** One trigger request: the headers it sends, then what it was answered. */
+interface TriggerCall {
+  headers: Record<string, string>
+  answer?: { status?: number, location?: string }
+}
+
 export { JenkinsError }
 
 /** The JobName names a folder, a multibranch project or an organization folder: nothing to build. */
@@ -204,8 +210,11 @@ export class JenkinsClient {
   private readonly headers: Record<string, string>
   // the `jenkins` library is loaded on the first trigger, not at start (start-up time and memory)
   private clients?: Promise<{ plain: Jenkins, withCrumb: Jenkins }>
-  /** headers of the trigger under way (traceparent): the library takes headers only per client */
-  private readonly callHeaders = new AsyncLocalStorage<Record<string, string>>()
+  /**
+   * the trigger under way: its headers (traceparent; the library takes headers only per client) and, once it is
+   * answered, its status and Location (the library reads a queue id from any Location, a login proxy's too)
+   */
+  private readonly triggerCall = new AsyncLocalStorage<TriggerCall>()
   /** the root URLs this instance puts in the URLs it returns (Jenkins URL setting, a reverse proxy's), learnt as they
    * come
    */
@@ -246,13 +255,25 @@ export class JenkinsClient {
     return await this.clients
   }
 
-  /** The library's request hook (papi `onCreate`, where its crumb code adds headers) adds this call's headers. */
+  /**
+   * The library's request hooks (papi `onCreate`, where its crumb code adds headers) add this call's headers and,
+   * on the answer (`onResponse`), note its status and Location for the call.
+   */
   private addCallHeaders (client: Jenkins): void {
-    type Ctx = { opts: { headers?: Record<string, string> } }
+    type Ctx = {
+      opts: { headers?: Record<string, string> }
+      call?: TriggerCall
+      res?: { statusCode?: number, headers?: Record<string, string | undefined> }
+    }
     const papi = client as unknown as { _ext: (event: string, hook: (ctx: Ctx, next: () => void) => void) => void }
     papi._ext('onCreate', (ctx, next) => {
-      const extra = this.callHeaders.getStore()
-      if (extra != null) ctx.opts.headers = { ...ctx.opts.headers, ...extra }
+      const call = this.triggerCall.getStore()
+      if (call != null) ctx.opts.headers = { ...ctx.opts.headers, ...call.headers }
+      ctx.call = call // kept on the request: the answer comes outside this async context
+      next()
+    })
+    papi._ext('onResponse', (ctx, next) => {
+      if (ctx.call != null) ctx.call.answer = { status: ctx.res?.statusCode, location: ctx.res?.headers?.location }
       next()
     })
   }
@@ -269,7 +290,11 @@ export class JenkinsClient {
     const call = async (client: Jenkins): Promise<TriggerResult> => {
       this.requests++
       const opts = parameters == null ? { name: jobName } : { name: jobName, parameters }
-      const id = (await this.callHeaders.run(headers, async () => await client.job.build(opts))) as number | undefined
+      const sent: TriggerCall = { headers }
+      const id = (await this.triggerCall.run(sent, async () => await client.job.build(opts))) as number | undefined
+      const { status, location } = sent.answer ?? {}
+      // the library lets a 302 through as success
+      if (status != null && status >= 300 && status < 400) return this.triggerRedirect(jobName, status, location)
       return { queueId: Number.isSafeInteger(id) ? (id as number) : null, reusedQueueItem: false }
     }
     const { plain, withCrumb } = await this.jenkinsClients()
@@ -285,12 +310,38 @@ export class JenkinsClient {
       // a 503 queued nothing, so asking again is safe
       return await this.whileStarting(once)
     } catch (err) {
+      if (err instanceof JenkinsError) throw err // already explained (a redirect the library let through)
       const e = err as ClientError
-      if (e.statusCode === 303) {
-        const id = queueIdFromLocation(e.res?.headers?.location)
-        if (id != null) return { queueId: id, reusedQueueItem: true }
+      if (e.statusCode != null && e.statusCode >= 300 && e.statusCode < 400) {
+        return this.triggerRedirect(jobName, e.statusCode, e.res?.headers?.location)
       }
       throw this.explain(e, `job "${jobName}"`)
+    }
+  }
+
+  /**
+   * A trigger answered 3xx: a queue item of this Jenkins (303: an identical item was waiting) is queued; the job's
+   * own page is Jenkins' "nothing queued" (sendRedirect(".") when the queue refused the item); anything else is a
+   * login proxy or an http→https rule, and nothing reached Jenkins.
+   */
+  private triggerRedirect (jobName: string, status: number, location: string | undefined): TriggerResult {
+    const target = location == null ? null : this.urlOnThisJenkins(location)
+    const queueId = queueIdFromLocation(target?.pathname)
+    if (queueId != null) return { queueId, reusedQueueItem: status === 303 }
+    if (target != null && target.pathname.replace(/\/+$/, '').endsWith(jobPath(jobName))) {
+      return { queueId: null, reusedQueueItem: false }
+    }
+    throw this.redirected(status, location ?? null, `the trigger of job "${jobName}"`)
+  }
+
+  /** `location` resolved, when it is on this Jenkins: the URL we call it by, or a root URL it put in its answers. */
+  private urlOnThisJenkins (location: string): URL | null {
+    try {
+      const url = new URL(location, this.baseUrl + '/')
+      const origins = [this.baseUrl, ...this.rootUrls].map((u) => new URL(u).origin)
+      return origins.includes(url.origin) ? url : null
+    } catch {
+      return null
     }
   }
 
@@ -546,7 +597,9 @@ export class JenkinsClient {
     if (res.status >= 300 && res.status < 400) {
       const target = locationPath(res.headers.get('location'), this.baseUrl)
       const run = `${jobPath(jobName)}/${number}`
-      if (target == null || !target.replace(/\/+$/, '').endsWith(run)) throw this.redirected(res, what)
+      if (target == null || !target.replace(/\/+$/, '').endsWith(run)) {
+        throw this.redirected(res.status, res.headers.get('location'), what)
+      }
     }
     return res.status !== 404
   }
@@ -647,13 +700,12 @@ export class JenkinsClient {
     await res.body?.cancel()
     // Jenkins redirects only where a caller expects it (okStatuses): any other 3xx is a proxy or an
     // http→https rule in front of it, and the call did not reach Jenkins
-    if (res.status >= 300 && res.status < 400) throw this.redirected(res, what)
+    if (res.status >= 300 && res.status < 400) throw this.redirected(res.status, res.headers.get('location'), what)
     throw this.explain({ name: 'Error', message: res.statusText, statusCode: res.status }, what)
   }
 
   /** A refusal naming where Jenkins (or what stands in front of it) sent us. */
-  private redirected (res: Response, what: string): JenkinsError {
-    const location = res.headers.get('location')
+  private redirected (status: number, location: string | null, what: string): JenkinsError {
     let host = 'no Location'
     try {
       if (location != null) host = new URL(location, this.baseUrl).host
@@ -661,9 +713,9 @@ export class JenkinsClient {
       host = 'an unreadable Location'
     }
     return new JenkinsError(
-      `Jenkins answered ${what} with a redirect (${res.status}) to ${host}: ` +
+      `Jenkins answered ${what} with a redirect (${status}) to ${host}: ` +
         'a login proxy or an http→https rule stands in front of JENKINS_URL',
-      res.status
+      status
     )
   }
 

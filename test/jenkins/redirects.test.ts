@@ -36,3 +36,37 @@ t.test('a trigger answered with a redirect fails the build with the redirect nam
   t.match(res.json(), { ErrorCode: 1007, Description: /redirect/ })
   t.equal((await buildInfo(app, planId, 1)).Status, 'Fail')
 })
+
+t.test('a trigger redirected once the job\'s parameters are cached: 1007 naming the redirect host, the build Fail', async (t) => {
+  const { app, jenkins, planId } = await appWithBuilds(t, 1)
+  t.equal((await buildInfo(app, planId, 1)).Status, 'Queued', 'the first Build/add reached Jenkins')
+  // the parameter definitions are cached: the trigger is the only call the proxy answers
+  jenkins.redirectAllTo = 'https://sso.example.com/oauth2/start'
+  const mark = jenkins.requests.length
+  const res = await post(app, '/Build/add', { DevOpsPlanID: planId })
+  t.same(jenkins.requests.slice(mark).map((r) => r.path), ['/job/Test/buildWithParameters'])
+  t.equal(res.statusCode, 502)
+  t.match(res.json(), { ErrorCode: 1007, Description: /trigger of job "Test" with a redirect \(302\) to sso\.example\.com/ })
+  t.match(await buildInfo(app, planId, 2), { Status: 'Fail', Detail: { Reason: /sso\.example\.com/ } })
+})
+
+for (const location of ['https://sso.example.com/realms/42/auth', 'https://sso.example.com/queue/item/42/']) {
+  t.test(`a redirect to ${location} is no queue item of this Jenkins`, async (t) => {
+    const { app, jenkins, planId } = await appWithBuilds(t, 1)
+    jenkins.redirectAllTo = location
+    const res = await post(app, '/Build/add', { DevOpsPlanID: planId })
+    t.match(res.json(), { ErrorCode: 1007, Description: /redirect \(302\) to sso\.example\.com/ })
+    t.match(await buildInfo(app, planId, 2), { Status: 'Fail', JenkinsQueueID: null })
+  })
+}
+
+t.test('a trigger Jenkins answers without a queue item (the queue refused it) ends the build Fail', async (t) => {
+  const { app, jenkins, planId } = await appWithBuilds(t, 0)
+  const job = jenkins.addJob({ name: 'Test', parameters: { DevOpsPlanID: '', BuildIndex: '' }, queueRefused: true })
+  t.ok(job.queueRefused)
+  const res = await post(app, '/Build/add', { DevOpsPlanID: planId })
+  t.equal(res.statusCode, 502)
+  t.match(res.json(), { ErrorCode: 1007, Description: /without a queue item/ })
+  t.match(await buildInfo(app, planId, 1), { Status: 'Fail', Detail: { Reason: /without a queue item/ } })
+  t.equal(jenkins.lastQueueItem(), undefined, 'nothing was queued')
+})
