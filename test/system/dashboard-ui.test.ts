@@ -19,6 +19,10 @@ const ARTIFACTS = join(ROOT, 'artifacts')
 const LOCALE = { en: 'en-US', zh: 'zh-CN' } as const
 type Lang = keyof typeof LOCALE
 
+// about 130 s on a shared 2-core machine (50 plans seeded per test, 1,000 stages, axe-core on every page):
+// more than the runner's default of 120 s a file
+t.setTimeout(300_000)
+
 let browser: Browser
 t.before(async () => { if (SKIP === false) browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS }) })
 t.teardown(async () => { await browser?.close() })
