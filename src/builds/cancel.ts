@@ -6,7 +6,7 @@ import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { isOwnQueueItem, orNull404 } from '../jenkins/urls.js'
 import { recordedSince } from './follow.js'
 import { applyProgress } from './progress.js'
-import { findBuild, recordRun, requestCancel, type TrackedBuild } from '../repositories/builds.js'
+import { findBuild, requestCancel, type TrackedBuild } from '../repositories/builds.js'
 import { isTerminal, type Status } from '../status.js'
 
 /**
@@ -30,6 +30,7 @@ export async function cancelBuild (
 
   let note = 'cancelled through Build/cancel'
   let description = 'OK'
+  let found: { number: number, url: string | null } | null = null
   try {
     let number = build.jenkins_build_number
     if (number == null && build.queue_id != null) {
@@ -40,7 +41,7 @@ export async function cancelBuild (
         const run = await findRun(client, build, build.queue_id, outcome === 'left')
         if (run != null) {
           number = run.number
-          await recordRun(db, build.id, run)
+          found = run
         } else if (outcome === 'left') {
           await requestCancel(db, build.id)
           note += '; it was leaving the queue and is stopped as soon as its number is known'
@@ -60,7 +61,10 @@ export async function cancelBuild (
     if (err instanceof JenkinsError) throw apiError('JenkinsFailed', `cancel refused: ${err.message}`)
     throw err
   }
-  await applyProgress(db, { planId, buildIndex }, [{ status: 'Aborted', detail: { Reason: note }, source: 'cancel' }])
+  // the run it became is recorded with the result, in one write (a refused stop leaves it to the poller)
+  const jenkins = found == null ? undefined : { buildNumber: found.number, url: found.url ?? undefined }
+  const aborted = { status: 'Aborted' as const, detail: { Reason: note }, jenkins, source: 'cancel' as const }
+  await applyProgress(db, { planId, buildIndex }, [aborted])
   return description
 }
 

@@ -23,7 +23,7 @@ import { isOwnQueueItem, orNull404 } from '../jenkins/urls.js'
 import { applyProgress, MAX_STAGES, type ProgressUpdate } from './progress.js'
 import { captureStageLogs } from './stage-logs.js'
 import { normalizeName } from '../lib/names.js'
-import { recordRun, type TrackedBuild } from '../repositories/builds.js'
+import type { TrackedBuild } from '../repositories/builds.js'
 import { CLOCK_SKEW_S } from '../repositories/discovery.js'
 import { type StoredStage, storedStages } from '../repositories/stages.js'
 import { canMove, isTerminal, parseStatus, type Status } from '../status.js'
@@ -128,12 +128,11 @@ export class RunFollower {
         return true
       }
       number = found.number
-      await recordRun(this.db, build.id, found)
       build = { ...build, jenkins_build_number: found.number, jenkins_url: found.url }
-      // the queue reason goes once the run exists (null: the write path merges Detail, it cannot remove a key)
-      const cleared = queueDetail(build, null)
-      // (the status stays: the stage source below starts the build at the run's own start time)
-      if (Object.keys(cleared).length > 0) await this.apply(build, { status: build.status as Status, detail: cleared })
+      // the run's number and URL go with this poll's other writes (apply adds them), the queue reason goes
+      // (null: the write path merges Detail, it cannot remove a key); the status stays: the stage source
+      // below starts the build at the run's own start time
+      await this.apply(build, { status: build.status as Status, detail: queueDetail(build, null) })
       if (build.cancel_requested === 1) await client.stopRun(job, number) // cancelled while it was leaving the queue
     }
 

@@ -241,17 +241,6 @@ export async function findBuildById (db: Db, id: number): Promise<TrackedBuild> 
   return await db.selectFrom('builds').select(TRACKED_COLUMNS).where('id', '=', id).executeTakeFirstOrThrow()
 }
 
-/** The Jenkins run a build became: its number and URL. */
-export async function recordRun (
-  db: Db, id: number, run: { number: number | null, url: string | null }
-): Promise<void> {
-  await db
-    .updateTable('builds')
-    .set({ jenkins_build_number: run.number, jenkins_url: run.url })
-    .where('id', '=', id)
-    .execute()
-}
-
 /** Build/cancel could not stop it yet (it was leaving the queue): the poller stops it once its number shows. */
 export async function requestCancel (db: Db, id: number): Promise<void> {
   await db.transaction().execute(async (trx) => {

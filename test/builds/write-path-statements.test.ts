@@ -1,7 +1,7 @@
 import t from 'tap'
 import { applyProgress } from '../../src/builds/progress.js'
 import { traceStatements } from '../../src/repositories/progress.js'
-import { appWithBuilds, stageList, tickLater } from '../helper.js'
+import { appWithBuilds, buildInfo, post, stageList, tickLater } from '../helper.js'
 
 // The write path's statements are counted, so a change that adds one shows here. Before the write
 // path read the state once and wrote it once, an update ran (same cases as below):
@@ -66,4 +66,18 @@ t.test('the poller writes everything one poll learnt about a build in one transa
   t.equal((await stageList(app, planId)).length, 4, 'four new stages and the build\'s start')
   t.same(log.filter((name) => name === 'select builds (lock)'), ['select builds (lock)'], 'one transaction')
   t.same(log.filter((name) => name === 'insert stages'), ['insert stages'], 'the four stages in one statement')
+})
+
+t.test('the run a poll finds is written with the poll\'s other changes: a cached Build/info shows it at once', async (t) => {
+  const { app, jenkins, planId } = await appWithBuilds(t, 1, { POLL_INTERVAL_MS: '50' }, { flavor: 'graph-view' })
+  // the pipeline said it runs before the poller found its run: the poll that finds it changes nothing else
+  t.equal((await post(app, '/Build/update', { DevOpsPlanID: planId, BuildIndex: 1, Status: 'running' })).json().ErrorCode, 1000)
+  t.match(await buildInfo(app, planId), { Status: 'Running', JenkinsBuildNumber: null }, 'read once: now cached')
+  jenkins.startQueued(jenkins.lastQueueItem()?.id as number)
+  const log: string[] = []
+  traceStatements((name) => log.push(name))
+  t.teardown(() => { traceStatements(undefined) })
+  t.equal((await tickLater(app)).errors, 0)
+  t.match(await buildInfo(app, planId), { JenkinsBuildNumber: 1, JenkinsURL: /\/job\/Test\/1\/$/ }, 'not the cached answer')
+  t.same(log.filter((name) => name === 'select builds (lock)'), ['select builds (lock)'], 'through the write path, once')
 })
