@@ -175,12 +175,13 @@ export class RunFollower {
     } catch (err) {
       if (!(err instanceof JenkinsError)) throw err
       if (source === 'none') {
-        // the run's api/json is all there is: a 403 there while Jenkins itself answers is this job's
-        // (a folder's authorization), not the instance's
-        if (err.statusCode === 403 && await this.answers(client)) {
+        // the run's api/json is all there is: a failure there (403 from a folder's authorization, 500
+        // from one broken run, a timeout on a huge one) while Jenkins itself answers is this run's, not
+        // the instance's: it backs off alone
+        if (err.statusCode !== 404 && await this.answers(client)) {
           throw new StageApiFailed(err, `the run's api/json answers ${err.message}; Jenkins answers`)
         }
-        throw err
+        if (err.statusCode !== 404) throw err
       }
       if (err.statusCode !== 404) return await this.afterStageApiFailure(client, build, number, err)
     }
