@@ -397,6 +397,12 @@ export class JenkinsClient {
    * NameEncoder).
    */
   private async notFoundHint (jobName: string, notFound: JenkinsError): Promise<JenkinsError> {
+    // copied from the browser's address bar: the URL encodes the item name once more (%2F → %252F)
+    if (/%25[0-9A-Fa-f]{2}/.test(jobName)) {
+      const spelled = jobName.replace(/%25([0-9A-Fa-f]{2})/g, '%$1')
+      return new JenkinsError(`${notFound.message}: "${jobName}" looks copied from a Jenkins URL, which encodes ` +
+        `names once more; the pipeline's JOB_NAME spells it "${spelled}"`, 404)
+    }
     const parts = jobName.split('/')
     for (let i = 1; i < parts.length - 1; i++) {
       const prefix = parts.slice(0, i).join('/')

@@ -38,3 +38,10 @@ t.test('the branch spelled as folders is 1007 naming the spelling Jenkins uses',
   const res = await post(app, '/Build/add', { DevOpsPlanID: planId, JobName: 'repo/feature/x' })
   t.match(res.json(), { ErrorCode: 1007, Description: /repo\/feature%2Fx/ })
 })
+
+t.test('the branch spelled as in the browser\'s address bar (%252F) is 1007 naming JOB_NAME\'s spelling', async (t) => {
+  const { app, jenkins, planId } = await setup(t)
+  const res = await post(app, '/Build/add', { DevOpsPlanID: planId, JobName: 'repo/feature%252Fx' })
+  t.match(res.json(), { ErrorCode: 1007, Description: /copied from a Jenkins URL.*"repo\/feature%2Fx"/ })
+  t.equal(jenkins.countRequests((r) => r.method === 'POST'), 0, 'nothing triggered')
+})
