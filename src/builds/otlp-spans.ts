@@ -3,7 +3,7 @@ import type { Database } from '../../db/schema.js'
 import { isDatabaseDown } from '../errors.js'
 import type { GraphStage } from '../jenkins/client.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
-import { assignNames, fromGraphTree, type PolledStage } from '../jenkins/stages.js'
+import { assignNames, fromGraphTree, type PolledStage, stageName } from '../jenkins/stages.js'
 import { jobNameFromUrl, jobOfRunUrl } from '../jenkins/urls.js'
 import { plausibleTimeMs, positiveIntOf } from '../lib/bounds.js'
 import { instanceOf, isRunUrlOf } from './notification.js'
@@ -70,11 +70,6 @@ const STEP_TYPE = 'jenkins.pipeline.step.type'
 const STAGE_TYPES = new Set(['stage', 'parallel', 'branch'])
 const ROOT_PREFIX = 'BUILD '
 const PHASE_START = 'Phase: Start'
-/**
- * Pipeline Graph View shows synthetic stages without this prefix (PipelineNodeUtil.getDisplayName), and so the
- * poller records them
- */
-const DECLARATIVE_PREFIX = 'Declarative: '
 /** declarative "skipped for failure" ends as SUCCESS in a few ms (JENKINS-38097), as in the poller's wfapi rule */
 const SKIPPED_MAX_MS = 50
 /** builds the poller looks at during one export, how long each may hold it, and all of them (see receiveSpans) */
@@ -366,8 +361,8 @@ const nodeOf = (s: OtlpSpan): string => String(s.attributes['jenkins.pipeline.st
 
 function nameOf (s: OtlpSpan): string {
   const given = s.attributes['jenkins.pipeline.step.name'] ?? s.name.replace(/^(Stage|Parallel branch): /, '')
-  const name = String(given).normalize('NFC').trim()
-  return name.startsWith(DECLARATIVE_PREFIX) ? name.slice(DECLARATIVE_PREFIX.length) : name
+  // a synthetic stage's span carries its label, "Declarative: …": named as the poller names it, whatever its source
+  return stageName(String(given).normalize('NFC'))
 }
 
 /** Whether every span above `s` is here, up to the run's phases or root. */

@@ -29,6 +29,30 @@ export interface PolledStage {
 /** declarative "skipped for failure" shows in wfapi as SUCCESS lasting a few ms (JENKINS-38097) */
 const SKIPPED_MAX_MS = 50
 
+/** The stages declarative adds itself, by their label (pipeline-model-definition SyntheticStageNames). */
+const SYNTHETIC_PRE = ['Declarative: Checkout SCM', 'Declarative: Agent Setup', 'Declarative: Tool Install']
+const SYNTHETIC_POST = 'Declarative: Post Actions'
+const DECLARATIVE_PREFIX = 'Declarative: '
+
+/**
+ * Whether a stage label is one of declarative's synthetic stages. wfapi and the OpenTelemetry spans carry
+ * no tag, only the label, and SyntheticStageGraphListener tags a stage by that label too.
+ */
+export function isSyntheticStage (label: string): boolean {
+  const name = label.trim()
+  return name === SYNTHETIC_POST || SYNTHETIC_PRE.includes(name)
+}
+
+/**
+ * Our name for a stage Jenkins labels `label`, whichever API or span said it: as Pipeline Graph View, the
+ * view Jenkins suggests, shows it (PipelineNodeUtil.getDisplayName): a synthetic stage without its
+ * "Declarative: " prefix, which wfapi and the spans keep. Any other label stays as it is.
+ */
+export function stageName (label: string): string {
+  const name = label.trim()
+  return isSyntheticStage(name) ? name.slice(DECLARATIVE_PREFIX.length) : name
+}
+
 /**
  * NOT_BUILT (or wfapi's NOT_EXECUTED) says "did not run" for a stage skipped by a restart, and
  * "interrupted" for one that ran until abortPrevious, a milestone or a lock ended the run with
@@ -103,16 +127,18 @@ export function fromWfapi (run: WfapiRun): PolledStage[] {
   let before: string[] = []
   return run.stages.map((w) => {
     let status = parseStatus(w.status) ?? 'Running'
+    // declarative's synthetic stages are never skipped: Post Actions runs after a failure too, often in a few ms
     if (
       failedRun &&
       firstFailed != null &&
       status === 'Pass' &&
+      !isSyntheticStage(w.name) &&
       w.startTimeMillis > firstFailed.startTimeMillis &&
       w.durationMillis < SKIPPED_MAX_MS
     ) {
       status = 'Skipped'
     }
-    const s: PolledStage = { nodeId: String(w.id), name: w.name.trim(), status, pre: before }
+    const s: PolledStage = { nodeId: String(w.id), name: stageName(w.name), status, pre: before }
     if (w.status === 'NOT_EXECUTED') {
       notBuilt(s, w.startTimeMillis > 0 ? w.startTimeMillis : undefined, w.durationMillis)
     }
@@ -126,6 +152,7 @@ export function fromWfapi (run: WfapiRun): PolledStage[] {
 /**
  * Blue Ocean nodes (with wfapi for error messages): states say skipped, edges give the DAG (a branch
  * after its parallel stage, the next stage after every branch). Future nodes (state null) are left out.
+ * Declarative's synthetic stages, which Blue Ocean hides, come from wfapi (see withSyntheticStages).
  */
 export function fromBlueOcean (nodes: BlueNode[], run: WfapiRun): PolledStage[] {
   const real = nodes.filter((n) => n.state != null)
@@ -160,7 +187,31 @@ export function fromBlueOcean (nodes: BlueNode[], run: WfapiRun): PolledStage[] 
     }
     return s
   })
-  return followBranches(out)
+  return followBranches(withSyntheticStages(out, real, run))
+}
+
+/**
+ * Blue Ocean leaves declarative's synthetic stages out (PipelineNodeGraphVisitor skips isSyntheticStage);
+ * graph view, stage view and the OpenTelemetry spans show them. A user expects the same stages for a run
+ * whichever plugin their Jenkins has, and a failed checkout or post step to show where the run failed:
+ * they are taken from wfapi (same node ids) and placed as graph view places them, the pre stages first
+ * and in order, Post Actions after every stage that leads nowhere.
+ */
+function withSyntheticStages (stages: PolledStage[], nodes: BlueNode[], run: WfapiRun): PolledStage[] {
+  const shown = new Set(stages.map((s) => s.nodeId))
+  const fromStageView = fromWfapi(run)
+  const synthetic = fromStageView.filter((s, i) => isSyntheticStage(run.stages[i].name) && !shown.has(s.nodeId))
+  if (synthetic.length === 0) return stages
+  const pre = synthetic.filter((s) => s.name !== stageName(SYNTHETIC_POST))
+  const post = synthetic.filter((s) => s.name === stageName(SYNTHETIC_POST))
+  pre.forEach((s, i) => { s.pre = i === 0 ? [] : [pre[i - 1].nodeId] })
+  const lastPre = pre.at(-1)?.nodeId
+  if (lastPre != null) for (const s of stages) if (s.pre.length === 0 && s.parent == null) s.pre = [lastPre]
+  // the stages no edge leaves: the last one, or every branch of a last parallel stage
+  const leading = new Set(nodes.flatMap((n) => (n.edges ?? []).some((e) => shown.has(e.id)) ? [n.id] : []))
+  const ends = stages.filter((s) => !leading.has(s.nodeId)).map((s) => s.nodeId)
+  for (const s of post) s.pre = ends.length > 0 ? ends : lastPre == null ? [] : [lastPre]
+  return [...pre, ...stages, ...post]
 }
 
 /** Blue Ocean BlueRunState/BlueRunResult → our status: SKIPPED and NOT_BUILT did not run; FINISHED/NOT_BUILT ran and

@@ -122,3 +122,17 @@ t.test('a run with a random trace id is held until its root span names it by URL
   t.match(metrics, /testcloud_otlp_spans_matched_total 10\b/, 'eight stage spans (A, B two each), Phase: Start, root')
   t.match(metrics, /testcloud_otlp_spans_dropped_total\{reason="not_stage"\} [1-9]/, 'the step spans')
 })
+
+t.test('declarative synthetic stages, polled on stage view and then pushed: each recorded once, as the poller names it', async (t) => {
+  const spec = ['Build', { name: 'Test', result: 'FAILURE' as const }, 'Deploy']
+  const p = await pair(t, spec, { synthetic: true }, undefined, { flavor: 'stage-view' })
+  await tickLater(p.otlp)
+  await tickLater(p.polled)
+  const names = (await stageList(p.otlp, 1)).map((s) => s.StageName)
+  t.same(names, ['Checkout SCM', 'Build', 'Test', 'Deploy', 'Post Actions'], 'wfapi\'s "Declarative: …" named as graph view')
+  for (const batch of batches(runSpans(p.run, ours(p)))) {
+    t.equal((await exportSpans(p.otlp, batch, { token: SECRET })).statusCode, 200)
+  }
+  t.same((await stageList(p.otlp, 1)).map((s) => s.StageName), names, 'the spans\' "Stage: Declarative: …" add nothing')
+  t.same(await records(p.otlp), await records(p.polled))
+})
