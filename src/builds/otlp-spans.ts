@@ -3,7 +3,7 @@ import type { Database } from '../../db/schema.js'
 import { isDatabaseDown } from '../errors.js'
 import type { GraphStage } from '../jenkins/client.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
-import { assignNames, fromGraphTree, type PolledStage, stageName } from '../jenkins/stages.js'
+import { assignNames, fromGraphTree, isSyntheticName, type PolledStage, stageName } from '../jenkins/stages.js'
 import { jobNameFromUrl, jobOfRunUrl } from '../jenkins/urls.js'
 import { plausibleTimeMs, positiveIntOf } from '../lib/bounds.js'
 import { instanceOf, isRunUrlOf } from './notification.js'
@@ -492,7 +492,8 @@ function markSkippedAfterFailure (stages: PolledStage[], stored: StoredStage[]):
   const firstFailure = Math.min(...failedAt)
   for (const s of stages) {
     const quick = s.startMs != null && s.endMs != null && s.endMs - s.startMs < SKIPPED_MAX_MS
-    if (s.status === 'Pass' && quick && (s.startMs as number) >= firstFailure) {
+    // declarative's Post Actions runs after a failure too, often in a few ms: never a skip
+    if (s.status === 'Pass' && quick && (s.startMs as number) >= firstFailure && !isSyntheticName(s.name)) {
       s.status = 'Skipped'
     }
   }

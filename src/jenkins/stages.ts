@@ -43,6 +43,11 @@ export function isSyntheticStage (label: string): boolean {
   return name === SYNTHETIC_POST || SYNTHETIC_PRE.includes(name)
 }
 
+/** Whether our stage name (the label without its prefix) is one of declarative's synthetic stages. */
+export function isSyntheticName (name: string): boolean {
+  return isSyntheticStage(DECLARATIVE_PREFIX + name.trim())
+}
+
 /**
  * Our name for a stage Jenkins labels `label`, whichever API or span said it: as Pipeline Graph View, the
  * view Jenkins suggests, shows it (PipelineNodeUtil.getDisplayName): a synthetic stage without its

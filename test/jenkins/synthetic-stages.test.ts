@@ -121,6 +121,15 @@ for (const [flavor, opts] of Object.entries(FLAVORS)) {
   })
 }
 
+t.test('OTLP: a Post Actions of a few ms after a failure ran: Pass from the spans alone, as the poller says', async (t) => {
+  const p = await pair(t, FAILING, { synthetic: { postMillis: 12 } }, undefined, FLAVORS['stage view alone'])
+  const spans = runSpans(p.run, ours(p))
+  p.jenkins.failWith = 503 // the spans alone: the poller cannot look
+  for (const batch of batches(spans)) t.equal((await exportSpans(p.otlp, batch, { token: SECRET })).statusCode, 200)
+  const pushed = (await stagesOf(p.otlp)).find((s) => s[0] === 'Post Actions')
+  t.equal(pushed?.[1], 'Pass', 'not taken for a stage skipped after the failure')
+})
+
 t.test('only the four synthetic labels lose "Declarative: ": a stage the Jenkinsfile calls so keeps its name', async (t) => {
   // PipelineNodeUtil.getDisplayName strips the prefix only from a stage tagged SYNTHETIC_STAGE, and
   // SyntheticStageGraphListener tags only SyntheticStageNames' labels
