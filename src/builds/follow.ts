@@ -494,7 +494,9 @@ export class RunFollower {
         (startTime == null || have.start_time === startTime) &&
         (endTime == null || have.end_time === endTime) &&
         have.nodeId === s.nodeId &&
-        have.queueReason === reason
+        have.queueReason === reason &&
+        // a stage recorded from elsewhere (spans) still gets the error message only Jenkins' APIs carry
+        (s.error == null || (have.error ?? null) === s.error)
       if (!same) {
         const pre =
           have == null

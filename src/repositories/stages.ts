@@ -29,6 +29,8 @@ export interface StoredStage {
   nodeId: string | null
   /** Detail.QueueReason */
   queueReason: unknown
+  /** Detail.Error: Jenkins' error message of a failed stage */
+  error?: unknown
 }
 
 /** The stages of a build, as compared with what Jenkins reports. */
@@ -39,8 +41,8 @@ export async function storedStages (db: Db, buildId: number): Promise<StoredStag
     .where('build_id', '=', buildId)
     .execute()
   return rows.map(({ detail, ...s }) => {
-    const d = JSON.parse(detail) as { JenkinsNodeID?: unknown, QueueReason?: unknown }
+    const d = JSON.parse(detail) as { JenkinsNodeID?: unknown, QueueReason?: unknown, Error?: unknown }
     const nodeId = d.JenkinsNodeID == null ? null : String(d.JenkinsNodeID as string)
-    return { ...s, nodeId, queueReason: d.QueueReason ?? null }
+    return { ...s, nodeId, queueReason: d.QueueReason ?? null, error: d.Error ?? null }
   })
 }

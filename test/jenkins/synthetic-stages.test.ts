@@ -130,6 +130,20 @@ t.test('OTLP: a Post Actions of a few ms after a failure ran: Pass from the span
   t.equal(pushed?.[1], 'Pass', 'not taken for a stage skipped after the failure')
 })
 
+t.test('stage view + OTLP: a failed stage the spans recorded first still gets wfapi\'s error message from the poller', async (t) => {
+  const p = await pair(t, FAILING, {}, undefined, FLAVORS['stage view alone'])
+  await tickLater(p.polled)
+  const errorOf = async (app: FastifyInstance) => (await stageList(app, 1)).find((s) => s.StageName === 'Test')?.Detail?.Error
+  const expected = await errorOf(p.polled)
+  t.type(expected, 'string', 'the poller alone records Jenkins\' error message')
+  p.jenkins.failWith = 503
+  for (const batch of batches(runSpans(p.run, ours(p)))) await exportSpans(p.otlp, batch, { token: SECRET })
+  t.equal(await errorOf(p.otlp), undefined, 'the spans carry none')
+  p.jenkins.failWith = null
+  await tickLater(p.otlp)
+  t.equal(await errorOf(p.otlp), expected, 'the poller adds it to the ended stage')
+})
+
 t.test('only the four synthetic labels lose "Declarative: ": a stage the Jenkinsfile calls so keeps its name', async (t) => {
   // PipelineNodeUtil.getDisplayName strips the prefix only from a stage tagged SYNTHETIC_STAGE, and
   // SyntheticStageGraphListener tags only SyntheticStageNames' labels
