@@ -6,7 +6,6 @@ import {
   type RunState,
   JenkinsError,
   type JenkinsClient,
-  type WfapiRun,
   WORKFLOW_RUN
 } from '../jenkins/client.js'
 import type { InstanceMonitor, StageSource } from '../jenkins/instance-monitor.js'
@@ -22,54 +21,18 @@ import {
 import { isOwnQueueItem, orNull404 } from '../jenkins/urls.js'
 import { applyProgress, MAX_STAGES, type ProgressUpdate } from './progress.js'
 import { captureStageLogs } from './stage-logs.js'
-import { normalizeName } from '../lib/names.js'
 import type { TrackedBuild } from '../repositories/builds.js'
-import { CLOCK_SKEW_S } from '../repositories/discovery.js'
 import { type StoredStage, storedStages } from '../repositories/stages.js'
 import { canMove, isTerminal, parseStatus, type Status } from '../status.js'
 import { plausibleTimeMs } from '../lib/bounds.js'
+import { LOST_AFTER, LostQueueItem, LostRun, RunUnreadable, StageApiFailed } from './follow-errors.js'
+import {
+  fingerprint, needsBlueOcean, queueDetail, recordedSince, runStatus, seconds, takesName
+} from './run-rules.js'
 
 // Follows one build through Jenkins: its queue item → the run it became → the run's stages → its
 // result. Each call moves the build as far as Jenkins shows now; everything learnt goes through
 // applyProgress, the same write path as Build/update and the webhook.
-
-/**
- * a queue item gone with no run carrying its id, or a run answering 404, this many polls in a row: the build is lost
- */
-export const LOST_AFTER = 3
-
-/** Not an outage: the queue item is gone and the run is not listed yet; counted towards "lost". */
-export class LostQueueItem extends Error {
-  constructor (readonly misses: number) { super(`queue item gone, no run found yet (${misses}/${LOST_AFTER})`) }
-}
-
-/** Not an outage: the run answers 404 while its job answers; counted towards "lost". */
-export class LostRun extends Error {
-  constructor (readonly misses: number) { super(`run answers 404 (${misses}/${LOST_AFTER})`) }
-}
-
-/**
- * Not an outage: this run's stage API failed (a 500 from one run's tree, a timeout on a huge run, a
- * 403 from a folder's authorization) while its api/json answers; the build backs off on its own.
- */
-export class StageApiFailed extends Error {
-  constructor (
-    readonly cause: JenkinsError,
-    message = `the run's stage API failed (${cause.message}); its api/json answers`
-  ) {
-    super(message)
-  }
-}
-
-/**
- * Not an outage either: the run's stage API and its api/json both fail while Jenkins itself answers
- * (a folder's authorization denying Item.READ on this job: 403 everywhere under it); backs off the same way.
- */
-export class RunUnreadable extends StageApiFailed {
-  constructor (cause: JenkinsError, run: JenkinsError) {
-    super(cause, `the run's stage API (${cause.message}) and its api/json (${run.message}) fail; Jenkins answers`)
-  }
-}
 
 /** How long the check that Jenkins itself answers may take */
 const PING_TIMEOUT_MS = 3000
@@ -548,65 +511,4 @@ export class RunFollower {
     if (updates.length === 0) return
     await applyProgress(this.db, { planId: build.plan_id, buildIndex: build.build_index }, updates)
   }
-}
-
-/** The Detail keys that move the build's QueueReason/Stuck to `now` (null = gone); {} when nothing changes. */
-function queueDetail (build: TrackedBuild, now: { why: string, stuck: boolean } | null): Record<string, unknown> {
-  const d = JSON.parse(build.detail) as { QueueReason?: string | null, Stuck?: boolean | null }
-  const out: Record<string, unknown> = {}
-  const why = now?.why ?? null
-  const stuck = now?.stuck === true ? true : null
-  if ((d.QueueReason ?? null) !== why) out.QueueReason = why
-  if ((d.Stuck ?? null) !== stuck) out.Stuck = stuck
-  return out
-}
-
-/**
- * Blue Ocean is needed for what wfapi gets wrong: new stages (edges; a parallel branch's wfapi id is
- * never the one stored), and skipped-for-failure stages (any failure, or a run that did not pass).
- * Otherwise wfapi's ids are the stored ones and its statuses are right.
- */
-function needsBlueOcean (run: WfapiRun, stored: StoredStage[]): boolean {
-  if (run.stages.length === 0) return false
-  const known = new Set(stored.map((s) => s.nodeId))
-  if (run.stages.some((s) => !known.has(String(s.id)))) return true
-  const status = parseStatus(run.status) ?? 'Running'
-  if (isTerminal(status) && status !== 'Pass') return true
-  return run.stages.some((s) => {
-    const st = parseStatus(s.status)
-    return st === 'Fail' || st === 'Unstable' || st === 'Aborted'
-  })
-}
-
-/** What a wfapi answer says that can change a stage: ids and statuses (durations of running stages grow every poll). */
-function fingerprint (run: WfapiRun): string {
-  return run.status + '|' + run.stages.map((s) => `${s.id}:${s.status}`).join(',')
-}
-
-const seconds = (ms: number): number => Math.floor(ms / 1000)
-
-/**
- * The earliest a run of this build may have been created (ms): when it was recorded, less the clock skew
- * discovery allows; an older run carrying its queue id is another one (ids restart when Jenkins loses queue.xml).
- */
-export function recordedSince (build: Pick<TrackedBuild, 'create_time'>): number {
-  return (build.create_time - CLOCK_SKEW_S) * 1000
-}
-
-function takesName (name: string): boolean {
-  try {
-    normalizeName(name, 'StageName')
-    return true
-  } catch {
-    return false
-  }
-}
-
-/**
- * A run's result as our status. NOT_BUILT on a run means it was interrupted after it started
- * (abortPrevious, a milestone, a lock): Aborted, not Skipped; an unknown word is Fail.
- */
-export function runStatus (result: string): Status {
-  if (result.trim().toUpperCase() === 'NOT_BUILT') return 'Aborted'
-  return parseStatus(result) ?? 'Fail'
 }

@@ -6,7 +6,8 @@ import { JenkinsError } from '../jenkins/client.js'
 import { InstanceMonitor } from '../jenkins/instance-monitor.js'
 import type { JenkinsRegistry } from '../jenkins/registry.js'
 import { applyProgress } from './progress.js'
-import { LostQueueItem, LostRun, RunFollower, StageApiFailed } from './follow.js'
+import { RunFollower } from './follow.js'
+import { LostQueueItem, LostRun, StageApiFailed } from './follow-errors.js'
 import { claimDue, claimOne, findOrphans, release, releaseAll, type TrackedBuild } from '../repositories/builds.js'
 
 // The tick: every build Jenkins still has in hand is claimed with one UPDATE (a lease in
