@@ -63,8 +63,11 @@ export class NotAJob extends JenkinsError {
   constructor (readonly jobName: string, readonly kind: 'folder' | 'multibranch project' | 'organization folder') {
     super(kind === 'folder'
       ? `"${jobName}" is a folder in Jenkins, not a job: name the job in it (folder/job)`
-      : `"${jobName}" is a ${kind} in Jenkins: name one of its branches, as the pipeline's JOB_NAME spells it ` +
-        `(${jobName}/<branch>, a branch feature/x as ${jobName}/feature%2Fx)`)
+      : kind === 'organization folder'
+        ? `"${jobName}" is an organization folder in Jenkins: name a branch of one of its repositories, as the ` +
+          `pipeline's JOB_NAME spells it (${jobName}/<repository>/<branch>, a branch feature/x as …/feature%2Fx)`
+        : `"${jobName}" is a multibranch project in Jenkins: name one of its branches, as the pipeline's ` +
+          `JOB_NAME spells it (${jobName}/<branch>, a branch feature/x as ${jobName}/feature%2Fx)`)
   }
 }
 

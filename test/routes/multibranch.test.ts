@@ -45,3 +45,15 @@ t.test('the branch spelled as in the browser\'s address bar (%252F) is 1007 nami
   t.match(res.json(), { ErrorCode: 1007, Description: /copied from a Jenkins URL.*"repo\/feature%2Fx"/ })
   t.equal(jenkins.countRequests((r) => r.method === 'POST'), 0, 'nothing triggered')
 })
+
+t.test('JobName naming a plain folder or an organization folder is 1001 saying what it is, nothing triggered', async (t) => {
+  const { app, jenkins, planId } = await setup(t)
+  jenkins.addJob({ name: 'team', parameters: null, kind: 'folder' })
+  jenkins.addJob({ name: 'github-org', parameters: null, kind: 'organization-folder' })
+  const folder = await post(app, '/Build/add', { DevOpsPlanID: planId, JobName: 'team' })
+  t.equal(folder.statusCode, 400)
+  t.match(folder.json(), { ErrorCode: 1001, Description: /"team" is a folder in Jenkins, not a job: name the job in it/ })
+  const org = await post(app, '/Build/add', { DevOpsPlanID: planId, JobName: 'github-org' })
+  t.match(org.json(), { ErrorCode: 1001, Description: /"github-org" is an organization folder in Jenkins: name a branch of one of its repositories.*github-org\/<repository>\/<branch>/ })
+  t.equal(jenkins.countRequests((r) => r.method === 'POST'), 0, 'no scan of the organization started')
+})
