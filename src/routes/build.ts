@@ -7,12 +7,11 @@ import { buildRevision, findBuildInfo, listBuilds } from '../repositories/builds
 import { type BuildKey, buildKey, existingPlanListVersion } from '../repositories/read-versions.js'
 import { VersionedReader } from '../lib/versioned-reader.js'
 import {
-  BuildAddExample, BuildEventsExample, BuildInfoSchema, BuildListExample, BuildListItemSchema, BuildUpdateExample,
-  JenkinsParameterInSchema
+  BuildAddBodySchema, BuildEventsExample, BuildInfoSchema, BuildListExample, BuildListItemSchema,
+  BuildListQuerySchema, BuildUpdateBodySchema
 } from '../schemas/build.js'
 import {
-  BuildIndexSchema, PlanIdSchema, EnvelopeSchema, EpochSchema, IdSchema, IntLike, NameSchema, ok, OkEnvelope,
-  PageSizeSchema, responses, StatusInSchema
+  BuildIndexSchema, PlanIdSchema, EnvelopeSchema, IntLike, ok, OkEnvelope, PageSizeSchema, responses
 } from '../schemas/common.js'
 import { isTerminal, parseStatus, type Status } from '../status.js'
 import { estimate } from '../builds/estimate.js'
@@ -29,27 +28,6 @@ import { BuildEventSchema } from '../schemas/event.js'
 
 const DevOpsPlanID = PlanIdSchema
 const BuildIndex = BuildIndexSchema
-
-const UpdateBody = Type.Object({
-  DevOpsPlanID,
-  BuildIndex,
-  StageName: Type.Optional(Type.String({
-    maxLength: 128, description: 'the stage; absent or "" for the build itself'
-  })),
-  Status: StatusInSchema,
-  Detail: Type.Optional(Type.Record(Type.String(), Type.Unknown(), {
-    description: 'shallow-merged into the stored Detail; in all at most 16 KiB of JSON, 32 levels deep, ' +
-      '256 keys per object'
-  })),
-  PreStageID: Type.Optional(Type.Array(IdSchema('an earlier stage'), {
-    maxItems: 256, description: 'predecessors by StageID (new stages; default: the latest stage)'
-  })),
-  PreStageName: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
-    maxItems: 256, description: 'predecessors by name'
-  })),
-  StartTime: Type.Optional(EpochSchema('when the stage (or build) started')),
-  EndTime: Type.Optional(EpochSchema('when it finished'))
-}, { examples: [BuildUpdateExample] })
 
 /** How a cached Build/info answer ends: Build's last fields, then the envelope's end. */
 const NO_ESTIMATE = '"EstimatedEndTime":null,"Progress":null}}'
@@ -69,12 +47,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Build'],
       summary: 'List the builds of a plan, newest first (获取某个 DevOpsPlan 下对应的 Build list)',
-      querystring: Type.Object({
-        DevOpsPlanID,
-        Status: Type.Optional(StatusInSchema),
-        PageIndex: Type.Optional(IntLike({ minimum: 1 }, '^[1-9][0-9]{0,8}$', '1-based page, default 1')),
-        PageSize: Type.Optional(PageSizeSchema('builds per page, 1–500, default 50'))
-      }),
+      querystring: BuildListQuerySchema,
       response: responses(EnvelopeSchema({
         TotalCount: Type.Integer({ description: 'all matching builds, not just this page' }),
         BuildList: Type.Array(BuildListItemSchema)
@@ -149,22 +122,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
         `BuildIndex. No Jenkins configured: ${ErrorCode.JenkinsNotConfigured} and nothing recorded. ` +
         `Jenkins refuses or does not answer: ${ErrorCode.JenkinsFailed} with the ` +
         'BuildIndex of the build, kept as Fail with the reason in its Detail.',
-      body: Type.Object({
-        DevOpsPlanID,
-        JobName: Type.Optional(NameSchema('Jenkins job, folders as `folder/sub/job`; defaults to the plan\'s JobName',
-          512)),
-        Parameter: Type.Optional(Type.Object({
-          parameter: Type.Union([Type.Array(JenkinsParameterInSchema, { maxItems: 1000 }), JenkinsParameterInSchema])
-        })),
-        RequestID: Type.Optional(Type.String({
-          minLength: 1,
-          maxLength: 128,
-          description: 'makes the call idempotent per plan: a RequestID seen before answers the same BuildIndex with ' +
-            '1000 and triggers nothing'
-        })),
-        RebuildOf: Type.Optional(IdSchema('the BuildIndex of this plan the build repeats, shown as Build/info\'s ' +
-          `RebuildOf; one the plan does not have: ${ErrorCode.NotFound}`))
-      }, { examples: [BuildAddExample] }),
+      body: BuildAddBodySchema,
       response: responses(EnvelopeSchema({ BuildIndex: Type.Integer() }),
         ['InvalidParameter', 'NotFound', 'JenkinsNotConfigured', 'JenkinsFailed', 'BodyTooLarge'])
     }
@@ -216,7 +174,7 @@ const builds: FastifyPluginAsyncTypebox = async (fastify) => {
         'An update naming another Jenkins run than the build\'s (Detail.JenkinsBuildNumber or Detail.URL: ' +
         'a rerun, replay or restart copies DevOpsPlanID and BuildIndex) goes to that run\'s build, ' +
         'and the Description says which.',
-      body: UpdateBody,
+      body: BuildUpdateBodySchema,
       response: responses(OkEnvelope, ['InvalidParameter', 'NotFound', 'BodyTooLarge'])
     }
   }, async (request) => {

@@ -3,10 +3,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { invalid, notFound } from '../errors.js'
 import { VersionedReader } from '../lib/versioned-reader.js'
 import { type GridPage, gridVersion, overview, overviewVersion, planGrid } from '../repositories/overview.js'
-import { BuildInfoSchema, BuildListItemSchema, JenkinsParameterSchema } from '../schemas/build.js'
+import { EnvelopeSchema, ok, responses } from '../schemas/common.js'
 import {
-  EnvelopeSchema, IntLike, ok, PlanIdSchema, responses, StatusInSchema, StatusOutSchema
-} from '../schemas/common.js'
+  GridBuildSchema, OverviewPlanSchema, OverviewBuildSchema, OverviewRunningSchema, PlanGridQuerySchema
+} from '../schemas/overview.js'
 import { parseStatus } from '../status.js'
 import { ROLES } from '../lib/access.js'
 import { INJECTED } from '../builds/parameters.js'
@@ -15,51 +15,6 @@ import { now } from '../lib/time.js'
 
 const injected = new Set<string>(INJECTED)
 
-const Epoch = (description: string) =>
-  Type.Union([Type.Integer(), Type.Null()], { description: `${description}, Unix epoch seconds, or null` })
-const BuildFacts = {
-  BuildIndex: Type.Integer(),
-  Status: StatusOutSchema,
-  CreateTime: Type.Integer({ description: 'when it was recorded, Unix epoch seconds' }),
-  StartTime: Epoch('when it started running'),
-  EndTime: Epoch('when it ended'),
-  JenkinsName: Type.Union([Type.String(), Type.Null()], { description: 'its Jenkins instance; null = the default' }),
-  StartedBy: BuildListItemSchema.properties.StartedBy,
-  Cause: BuildListItemSchema.properties.Cause
-}
-const OverviewBuildSchema = Type.Object({
-  ProductID: Type.Integer(),
-  ProductName: Type.String(),
-  DevOpsPlanID: Type.Integer(),
-  PlanName: Type.String(),
-  ...BuildFacts
-})
-const OverviewRunningSchema = Type.Object({
-  ...OverviewBuildSchema.properties,
-  EstimatedEndTime: BuildInfoSchema.properties.EstimatedEndTime,
-  Progress: BuildInfoSchema.properties.Progress
-})
-const OverviewPlanSchema = Type.Object({
-  ProductID: Type.Integer(),
-  ProductName: Type.String(),
-  DevOpsPlanID: Type.Integer(),
-  PlanName: Type.String(),
-  JobName: Type.Union([Type.String(), Type.Null()]),
-  JenkinsName: Type.Union([Type.String(), Type.Null()]),
-  Active: Type.Integer({ description: 'builds of the plan Queued, Running or Paused' }),
-  LastBuild: Type.Union([Type.Object(BuildFacts), Type.Null()], {
-    description: 'the plan\'s newest build; null before its first'
-  })
-})
-const GridStageSchema = Type.Object({
-  StageID: Type.Integer(),
-  StageName: Type.String(),
-  PreStageID: Type.Array(Type.Integer()),
-  Status: StatusOutSchema,
-  StartTime: Epoch('when the stage started'),
-  EndTime: Epoch('when it ended')
-})
-const LastSchema = IntLike({ minimum: 1, maximum: 50 }, '^([1-9]|[1-4][0-9]|50)$', 'builds, 1–50, default 20')
 const FAILURES = 20
 /** Running builds' estimates move with the clock: the overview is recomputed at most this often without writes. */
 const ESTIMATE_EVERY_S = 10
@@ -110,24 +65,9 @@ const overviewRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       tags: ['Plan'],
       summary: 'The plan\'s last builds × their stages (newest first), for a stage grid and mini strips',
       description: 'The builds of one page of Build/list: Last is its PageSize, with the same Status and PageIndex.',
-      querystring: Type.Object({
-        DevOpsPlanID: PlanIdSchema,
-        Last: Type.Optional(LastSchema),
-        Status: Type.Optional(StatusInSchema),
-        PageIndex: Type.Optional(IntLike({ minimum: 1 }, '^[1-9][0-9]{0,8}$', '1-based page of Last builds, default 1'))
-      }),
+      querystring: PlanGridQuerySchema,
       response: responses(EnvelopeSchema({
-        BuildList: Type.Array(Type.Object({
-          BuildIndex: Type.Integer(),
-          Status: StatusOutSchema,
-          CreateTime: Type.Integer(),
-          StartTime: Epoch('when it started running'),
-          EndTime: Epoch('when it ended'),
-          Parameter: Type.Array(JenkinsParameterSchema, {
-            description: 'the build\'s parameters without the injected DevOpsPlanID and BuildIndex'
-          }),
-          StageList: Type.Array(GridStageSchema)
-        }))
+        BuildList: Type.Array(GridBuildSchema)
       }, 'the last builds with their stages'), ['InvalidParameter', 'NotFound'])
     }
   }, async (request, reply) => {

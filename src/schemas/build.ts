@@ -1,5 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox'
-import { EpochOrNull, StatusOutSchema } from './common.js'
+import { ErrorCode } from '../errors.js'
+import {
+  BuildIndexSchema, EpochOrNull, EpochSchema, IdSchema, IntLike, NameSchema, PageSizeSchema, PlanIdSchema,
+  StatusInSchema, StatusOutSchema
+} from './common.js'
 
 /** A parameter as a caller may send it: any scalar value, turned into a string for Jenkins. */
 export const JenkinsParameterInSchema = Type.Object({
@@ -116,3 +120,51 @@ export const BuildUpdateExample = {
   Status: 'running',
   Detail: { URL: 'http://jenkins/job/Test/7/console' }
 }
+
+/** Build/list's query: one page of a plan's builds, optionally of one status. */
+export const BuildListQuerySchema = Type.Object({
+  DevOpsPlanID: PlanIdSchema,
+  Status: Type.Optional(StatusInSchema),
+  PageIndex: Type.Optional(IntLike({ minimum: 1 }, '^[1-9][0-9]{0,8}$', '1-based page, default 1')),
+  PageSize: Type.Optional(PageSizeSchema('builds per page, 1–500, default 50'))
+})
+
+/** Build/add's body: which plan, optionally the job, its parameters, an idempotency key, the build it repeats. */
+export const BuildAddBodySchema = Type.Object({
+  DevOpsPlanID: PlanIdSchema,
+  JobName: Type.Optional(NameSchema('Jenkins job, folders as `folder/sub/job`; defaults to the plan\'s JobName',
+    512)),
+  Parameter: Type.Optional(Type.Object({
+    parameter: Type.Union([Type.Array(JenkinsParameterInSchema, { maxItems: 1000 }), JenkinsParameterInSchema])
+  })),
+  RequestID: Type.Optional(Type.String({
+    minLength: 1,
+    maxLength: 128,
+    description: 'makes the call idempotent per plan: a RequestID seen before answers the same BuildIndex with ' +
+      '1000 and triggers nothing'
+  })),
+  RebuildOf: Type.Optional(IdSchema('the BuildIndex of this plan the build repeats, shown as Build/info\'s ' +
+    `RebuildOf; one the plan does not have: ${ErrorCode.NotFound}`))
+}, { examples: [BuildAddExample] })
+
+/** Build/update's body: a stage's (or the build's own) status, with what Jenkins knows of it. */
+export const BuildUpdateBodySchema = Type.Object({
+  DevOpsPlanID: PlanIdSchema,
+  BuildIndex: BuildIndexSchema,
+  StageName: Type.Optional(Type.String({
+    maxLength: 128, description: 'the stage; absent or "" for the build itself'
+  })),
+  Status: StatusInSchema,
+  Detail: Type.Optional(Type.Record(Type.String(), Type.Unknown(), {
+    description: 'shallow-merged into the stored Detail; in all at most 16 KiB of JSON, 32 levels deep, ' +
+      '256 keys per object'
+  })),
+  PreStageID: Type.Optional(Type.Array(IdSchema('an earlier stage'), {
+    maxItems: 256, description: 'predecessors by StageID (new stages; default: the latest stage)'
+  })),
+  PreStageName: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
+    maxItems: 256, description: 'predecessors by name'
+  })),
+  StartTime: Type.Optional(EpochSchema('when the stage (or build) started')),
+  EndTime: Type.Optional(EpochSchema('when it finished'))
+}, { examples: [BuildUpdateExample] })
