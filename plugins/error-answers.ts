@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ErrorCode, toEnvelope } from '../src/errors.js'
+import { drainBody } from '../src/lib/drain-body.js'
 import { WriteHealth } from '../src/lib/write-refusal.js'
 
 declare module 'fastify' {
@@ -12,27 +13,6 @@ declare module 'fastify' {
 
 /** How much of an oversized body is read (and dropped) before the 1008 answer; beyond, the connection closes. */
 export const BODY_DRAIN_LIMIT = 16 * 1024 * 1024
-
-/**
- * Reads and drops the rest of a request body, up to `max` bytes or 10 s. An answer sent while the
- * client is still sending makes the server close a socket that data keeps arriving on: the peer
- * then gets a reset, which may discard the answer before the client reads it.
- */
-export async function drainBody (req: FastifyRequest['raw'], max: number): Promise<void> {
-  if (req.complete || req.destroyed) return
-  await new Promise<void>((resolve) => {
-    let read = 0
-    const done = (): void => {
-      clearTimeout(timer)
-      req.off('data', onData).off('end', done).off('close', done).off('error', done)
-      resolve()
-    }
-    const onData = (chunk: Buffer): void => { read += chunk.length; if (read > max) done() }
-    const timer = setTimeout(done, 10_000)
-    req.on('data', onData).once('end', done).once('close', done).once('error', done)
-    req.resume()
-  })
-}
 
 /** Any failure as the envelope of the one error table (src/errors.ts), logged by its severity. */
 export async function answerError (

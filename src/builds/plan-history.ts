@@ -22,12 +22,14 @@ export class PlanHistories {
   /** The estimates of many builds not ended (a page of them): their stages in one read, histories by plan. */
   async estimates (db: Kysely<Database>, builds: RunningBuildRef[], now: number):
   Promise<Map<number, Estimate | null>> {
-    const stages = await stageRunsOf(db, builds.map((b) => b.id))
-    const found = new Map<number, Estimate | null>()
-    for (const b of builds) {
-      const history = await this.of(db, b.planId, String(b.listVersion))
-      found.set(b.id, estimate(history, { start_time: b.startTime }, stages.get(b.id) ?? [], now))
-    }
-    return found
+    // one history per plan, read together with the stages
+    const plans = [...new Map(builds.map((b) => [b.planId, String(b.listVersion)])).entries()]
+    const [stages, histories] = await Promise.all([
+      stageRunsOf(db, builds.map((b) => b.id)),
+      Promise.all(plans.map(async ([planId, version]) => [planId, await this.of(db, planId, version)] as const))
+    ])
+    const historyOf = new Map(histories)
+    return new Map(builds.map((b) => [b.id, estimate(historyOf.get(b.planId) as PlanHistory,
+      { start_time: b.startTime }, stages.get(b.id) ?? [], now)]))
   }
 }

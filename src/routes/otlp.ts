@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { gunzip } from 'node:zlib'
-import { drainBody } from '../../plugins/error-answers.js'
+import { drainBody } from '../lib/drain-body.js'
 import { apiError, toEnvelope } from '../errors.js'
 import { receiveSpans, SpanHold } from '../builds/otlp-spans.js'
 import { decodeJson, decodeProtobuf, emptyResponse, OtlpDecodeError } from '../otlp/decode.js'
